@@ -1,0 +1,294 @@
+"""``Detections``: the per-frame input of every tracker, validated once at the boundary."""
+from __future__ import annotations
+
+from typing import Any, Optional, Tuple
+
+import numpy as np
+
+from ._numba import njit
+
+__all__ = ["Detections", "as_detections"]
+
+_EMPTY_BOXES = np.empty((0, 4), dtype=np.float64)
+
+# Error codes of the validation kernels (0 = fine).
+_OK, _NONFINITE, _X_ORDER, _Y_ORDER, _BAD_CLASS = 0, 1, 2, 3, 4
+
+
+@njit
+def _check_boxes_scores(boxes, scores):
+    """Return ``(code, row, col)`` of the first invalid value, code 0 if all are valid."""
+    for i in range(boxes.shape[0]):
+        for k in range(4):
+            if not np.isfinite(boxes[i, k]):
+                return _NONFINITE, i, k
+        if not np.isfinite(scores[i]):
+            return _NONFINITE, i, 4
+        if boxes[i, 2] < boxes[i, 0]:
+            return _X_ORDER, i, 2
+        if boxes[i, 3] < boxes[i, 1]:
+            return _Y_ORDER, i, 3
+    return _OK, -1, -1
+
+
+@njit
+def _split_rows(arr, xywh):
+    """Split an (N, 4|5|6) float64 array into boxes, scores, class ids, validating every value.
+
+    Returns ``(boxes, scores, class_ids, code, row, col)``; ``code`` is 0 when the
+    rows are valid.  With ``xywh`` the first four columns are x, y, w, h.
+    """
+    n, k = arr.shape
+    boxes = np.empty((n, 4), dtype=np.float64)
+    scores = np.ones(n, dtype=np.float64)
+    class_ids = np.full(n, -1, dtype=np.int64)
+    for i in range(n):
+        for j in range(k):
+            if not np.isfinite(arr[i, j]):
+                return boxes, scores, class_ids, _NONFINITE, i, j
+        x1 = arr[i, 0]
+        y1 = arr[i, 1]
+        if xywh:
+            if arr[i, 2] < 0.0:
+                return boxes, scores, class_ids, _X_ORDER, i, 2
+            if arr[i, 3] < 0.0:
+                return boxes, scores, class_ids, _Y_ORDER, i, 3
+            x2 = x1 + arr[i, 2]
+            y2 = y1 + arr[i, 3]
+        else:
+            x2 = arr[i, 2]
+            y2 = arr[i, 3]
+            if x2 < x1:
+                return boxes, scores, class_ids, _X_ORDER, i, 2
+            if y2 < y1:
+                return boxes, scores, class_ids, _Y_ORDER, i, 3
+        boxes[i, 0] = x1
+        boxes[i, 1] = y1
+        boxes[i, 2] = x2
+        boxes[i, 3] = y2
+        if k > 4:
+            scores[i] = arr[i, 4]
+        if k > 5:
+            c = arr[i, 5]
+            if c != np.floor(c) or c < -1.0 or c > 9.0e15:
+                return boxes, scores, class_ids, _BAD_CLASS, i, 5
+            class_ids[i] = np.int64(c)
+    return boxes, scores, class_ids, _OK, -1, -1
+
+
+def _raise_for(code: int, row: int, col: int, values: np.ndarray, field: str, xywh: bool = False) -> None:
+    if code == _OK:
+        return
+    value = values[row, col] if values.ndim == 2 else values[row]
+    if code == _NONFINITE:
+        raise ValueError(f"{field}: row {row}, column {col} is {value!r}; expected finite numbers")
+    if code == _X_ORDER:
+        what = "w must be >= 0" if xywh else "x2 must be >= x1"
+        raise ValueError(f"{field}: row {row} has {what} (got {values[row].tolist()})")
+    if code == _Y_ORDER:
+        what = "h must be >= 0" if xywh else "y2 must be >= y1"
+        raise ValueError(f"{field}: row {row} has {what} (got {values[row].tolist()})")
+    if code == _BAD_CLASS:
+        raise ValueError(f"{field}: row {row}, column 5 (class id) is {value!r}; "
+                         "expected a whole number >= -1")
+    raise AssertionError(code)  # pragma: no cover
+
+
+def _as_real_array(value: Any, field: str, dtype=np.float64) -> np.ndarray:
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "fiu":
+        if arr.dtype.kind == "b" or arr.dtype == object or arr.dtype.kind in "cUSV":
+            raise TypeError(f"{field}: expected a real numeric array, got dtype {arr.dtype}")
+        raise TypeError(f"{field}: expected a real numeric array, got dtype {arr.dtype}")
+    return np.ascontiguousarray(arr, dtype=dtype)
+
+
+class Detections:
+    """The detections of one frame.
+
+    Parameters
+    ----------
+    boxes : array_like, shape (N, 4)
+        Boxes as x1, y1, x2, y2 in pixels, with ``x2 >= x1`` and ``y2 >= y1``.
+    scores : array_like, shape (N,)
+        Detector confidences (any finite value; usually 0..1).
+    class_ids : array_like of int, shape (N,), optional
+        Class of each detection; ``-1`` (the default) means "no class".
+    embeddings : array_like, shape (N, D), optional
+        Appearance features (DeepSORT).  Float arrays are kept as float32; int8/uint8
+        arrays (a re-identification model on the DLPU) need ``embedding_quantization``
+        and are dequantised as ``(q - zero_point) * scale``.
+    embedding_quantization : (float, int), optional
+        ``(scale, zero_point)`` of quantised embeddings.
+
+    Attributes
+    ----------
+    boxes : ndarray, float64, shape (N, 4), C-contiguous
+    scores : ndarray, float64, shape (N,)
+    class_ids : ndarray, int64, shape (N,)
+    embeddings : ndarray, float32, shape (N, D), or None
+
+    Raises
+    ------
+    TypeError
+        A field has a non-numeric dtype.
+    ValueError
+        A field has the wrong shape or length, a non-finite value, or a box with
+        ``x2 < x1`` / ``y2 < y1``.  The message names the field, row and value.
+
+    Notes
+    -----
+    An empty frame (N = 0) is normal input.  All arrays are owned copies (or the
+    caller's array when it already had the exact dtype and layout), so the tracker
+    never sees a read-only or non-contiguous view.
+    """
+
+    __slots__ = ("boxes", "scores", "class_ids", "embeddings")
+
+    def __init__(self, boxes: Any, scores: Any, class_ids: Any = None, embeddings: Any = None,
+                 *, embedding_quantization: Optional[Tuple[float, int]] = None) -> None:
+        b = _as_real_array(boxes, "boxes")
+        if b.ndim != 2 or b.shape[1] != 4:
+            if b.size == 0 and b.ndim <= 2:
+                b = _EMPTY_BOXES
+            else:
+                raise ValueError(f"boxes: expected shape (N, 4) as x1, y1, x2, y2; got {b.shape}")
+        n = b.shape[0]
+        s = _as_real_array(scores, "scores")
+        if s.ndim != 1 or s.shape[0] != n:
+            raise ValueError(f"scores: expected shape ({n},) to match boxes; got {s.shape}")
+        if class_ids is None:
+            c = np.full(n, -1, dtype=np.int64)
+        else:
+            c_in = np.asarray(class_ids)
+            if c_in.dtype.kind == "f":
+                if c_in.size and not (np.all(np.isfinite(c_in)) and np.all(c_in == np.floor(c_in))):
+                    raise ValueError("class_ids: expected whole numbers; got non-integral values")
+            elif c_in.dtype.kind not in "iu":
+                raise TypeError(f"class_ids: expected an integer array, got dtype {c_in.dtype}")
+            c = np.ascontiguousarray(c_in, dtype=np.int64)
+            if c.ndim != 1 or c.shape[0] != n:
+                raise ValueError(f"class_ids: expected shape ({n},) to match boxes; got {c.shape}")
+            if n and c.min() < -1:
+                raise ValueError(f"class_ids: expected values >= -1; got {int(c.min())}")
+        code, row, col = _check_boxes_scores(b, s)
+        if code != _OK:
+            if col == 4:
+                raise ValueError(f"scores: row {row} is {s[row]!r}; expected finite numbers")
+            _raise_for(code, row, col, b, "boxes")
+        self.boxes = b
+        self.scores = s
+        self.class_ids = c
+        self.embeddings = None if embeddings is None else _validate_embeddings(
+            embeddings, n, embedding_quantization)
+
+    # ------------------------------------------------------------------ constructors
+    @classmethod
+    def _from_parts(cls, boxes, scores, class_ids, embeddings=None) -> "Detections":
+        self = cls.__new__(cls)
+        self.boxes = boxes
+        self.scores = scores
+        self.class_ids = class_ids
+        self.embeddings = embeddings
+        return self
+
+    @classmethod
+    def from_array(cls, array: Any, *, xywh: bool = False, embeddings: Any = None,
+                   embedding_quantization: Optional[Tuple[float, int]] = None) -> "Detections":
+        """Build from an (N, 4), (N, 5) or (N, 6) array.
+
+        Columns are x1, y1, x2, y2 (or x, y, w, h with ``xywh=True``), then an
+        optional score (default 1) and an optional class id (default -1).
+        """
+        arr = np.asarray(array)
+        if arr.dtype.kind not in "fiu":
+            raise TypeError(f"detections: expected a real numeric array, got dtype {arr.dtype}")
+        if arr.ndim != 2 or arr.shape[1] not in (4, 5, 6):
+            if arr.size == 0 and arr.ndim <= 2:
+                arr = np.empty((0, 4))
+            else:
+                raise ValueError("detections: expected shape (N, 4), (N, 5) or (N, 6) as "
+                                 f"{'x, y, w, h' if xywh else 'x1, y1, x2, y2'}[, score[, class_id]]; "
+                                 f"got {arr.shape}")
+        if arr.dtype != np.float64 or not arr.flags.c_contiguous:
+            arr = np.ascontiguousarray(arr, dtype=np.float64)
+        boxes, scores, class_ids, code, row, col = _split_rows(arr, xywh)
+        if code != _OK:
+            _raise_for(code, row, col, arr, "detections", xywh)
+        emb = None if embeddings is None else _validate_embeddings(
+            embeddings, arr.shape[0], embedding_quantization)
+        return cls._from_parts(boxes, scores, class_ids, emb)
+
+    @classmethod
+    def from_xywh(cls, array: Any, **kwargs: Any) -> "Detections":
+        """Build from MOTChallenge boxes: (N, 4|5|6) as x, y, w, h[, score[, class_id]] in pixels."""
+        return cls.from_array(array, xywh=True, **kwargs)
+
+    @classmethod
+    def empty(cls, embedding_dim: Optional[int] = None) -> "Detections":
+        """An empty frame."""
+        emb = None if embedding_dim is None else np.empty((0, embedding_dim), np.float32)
+        return cls._from_parts(_EMPTY_BOXES, np.empty(0), np.empty(0, np.int64), emb)
+
+    # ------------------------------------------------------------------ helpers
+    def __len__(self) -> int:
+        return self.boxes.shape[0]
+
+    def __repr__(self) -> str:
+        emb = "" if self.embeddings is None else f", embedding_dim={self.embeddings.shape[1]}"
+        return f"Detections(n={len(self)}{emb})"
+
+    def __getitem__(self, index: Any) -> "Detections":
+        """Select rows (boolean mask, integer indices or a slice)."""
+        emb = None if self.embeddings is None else np.ascontiguousarray(self.embeddings[index])
+        return Detections._from_parts(np.ascontiguousarray(self.boxes[index]),
+                                      np.ascontiguousarray(self.scores[index]),
+                                      np.ascontiguousarray(self.class_ids[index]), emb)
+
+    @property
+    def xywh(self) -> np.ndarray:
+        """Boxes as x, y, w, h (N, 4), pixels."""
+        out = self.boxes.copy()
+        out[:, 2:] -= out[:, :2]
+        return out
+
+    def to_array(self) -> np.ndarray:
+        """(N, 6) float64: x1, y1, x2, y2, score, class_id."""
+        return np.column_stack([self.boxes, self.scores, self.class_ids.astype(np.float64)])
+
+
+def _validate_embeddings(embeddings: Any, n: int, quantization) -> np.ndarray:
+    e = np.asarray(embeddings)
+    if e.ndim != 2 or e.shape[0] != n:
+        raise ValueError(f"embeddings: expected shape ({n}, D) to match boxes; got {e.shape}")
+    if e.dtype.kind in "iu":
+        if quantization is None:
+            raise ValueError("embeddings: integer embeddings need embedding_quantization="
+                             "(scale, zero_point)")
+        scale, zero_point = quantization
+        scale = float(scale)
+        if not np.isfinite(scale) or scale <= 0:
+            raise ValueError(f"embedding_quantization: scale must be finite and > 0; got {scale!r}")
+        return np.ascontiguousarray((e.astype(np.float32) - np.float32(zero_point)) * np.float32(scale))
+    if e.dtype.kind != "f":
+        raise TypeError(f"embeddings: expected a float or int8/uint8 array, got dtype {e.dtype}")
+    e = np.ascontiguousarray(e, dtype=np.float32)
+    if e.size and not np.isfinite(e).all():
+        row = int(np.nonzero(~np.isfinite(e).all(axis=1))[0][0])
+        raise ValueError(f"embeddings: row {row} has non-finite values; expected finite numbers")
+    return e
+
+
+def as_detections(value: Any) -> Detections:
+    """Return ``value`` as :class:`Detections` (arrays go through :meth:`Detections.from_array`).
+
+    ``None`` is an empty frame.
+    """
+    if isinstance(value, Detections):
+        return value
+    if value is None:
+        return Detections.empty()
+    if isinstance(value, np.ndarray) or isinstance(value, (list, tuple)):
+        return Detections.from_array(value)
+    raise TypeError("detections: expected Detections or an (N, 5)/(N, 6) array "
+                    f"x1, y1, x2, y2, score[, class_id]; got {type(value).__name__}")
