@@ -1,5 +1,20 @@
-"""mottrack: fast multi-object tracking for edge cameras."""
-from .detections import Detections, as_detections
+"""mottrack: fast multi-object tracking for edge cameras.
 
-__all__ = ["Detections", "as_detections"]
+Detector-agnostic SORT, ByteTrack and DeepSORT on a shared, numba-compiled core
+(batched Kalman filters, IoU, assignment, track lifecycle), plus MOTChallenge I/O and
+an evaluator that reproduces the official metrics.
+"""
+from .assignment import assign
+from .detections import Detections, as_detections
+from .geometry import iou_matrix
+from .kalman import KalmanBoxFilter, KalmanXYAHFilter
+from .tracks import TrackTable
+from .trackers import (OUTPUT_COLUMNS, SORT, Tracker, available_trackers, create_tracker,
+                       tracker_parameters)
+
+__all__ = [
+    "Detections", "as_detections", "iou_matrix", "assign", "KalmanBoxFilter", "KalmanXYAHFilter",
+    "TrackTable", "Tracker", "SORT", "create_tracker", "available_trackers", "tracker_parameters",
+    "OUTPUT_COLUMNS",
+]
 __version__ = "0.1.0"

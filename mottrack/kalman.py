@@ -1,0 +1,563 @@
+"""Batched constant-velocity Kalman filters for boxes.
+
+Two parametrisations, each with state (T, d) and covariance (T, d, d) arrays that
+hold every track of a tracker:
+
+* :class:`KalmanBoxFilter` — SORT's 7-state filter over (u, v, s, r, u', v', s'):
+  box centre u, v (pixels), area s (pixels^2), aspect ratio r = w / h, and the
+  velocities of the first three (per frame).  Noise as in Bewley et al. 2016
+  (the filterpy set-up of abewley/sort), Joseph-form update as filterpy does.
+* :class:`KalmanXYAHFilter` — the 8-state filter of DeepSORT / ByteTrack over
+  (x, y, a, h, x', y', a', h'): centre, aspect ratio w / h, height, velocities,
+  with process and measurement noise proportional to the box height.
+
+Predict takes a time step ``dt`` in frames: ``dt = 1`` reproduces the classic
+filters exactly; other values (from real timestamps) scale the transition
+(``x += dt * x'``) and the process noise (``Q * dt``).
+
+The row kernels (``*_initiate``, ``*_predict``, ``*_update``) are compiled with
+numba and are what the trackers call inside their per-frame kernels.  The
+``*_numpy`` functions are vectorised numpy twins of the same math; tests compare
+both, and both against filterpy.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._numba import njit
+
+__all__ = ["KalmanBoxFilter", "KalmanXYAHFilter",
+           "xysr_predict_numpy", "xysr_update_numpy", "xyah_predict_numpy", "xyah_update_numpy"]
+
+# ----------------------------------------------------------------------------- SORT (u, v, s, r)
+XYSR_DIM = 7
+# Diagonals of the SORT filter's matrices (abewley/sort's KalmanBoxTracker).
+XYSR_P0 = np.array([10.0, 10.0, 10.0, 10.0, 10000.0, 10000.0, 10000.0])
+XYSR_Q = np.array([1.0, 1.0, 1.0, 1.0, 0.01, 0.01, 0.0001])
+XYSR_R = np.array([1.0, 1.0, 10.0, 10.0])
+
+
+@njit
+def _chol4(S, L):
+    """Cholesky factor of a 4x4 SPD matrix into L (lower)."""
+    for i in range(4):
+        for j in range(i + 1):
+            acc = S[i, j]
+            for k in range(j):
+                acc -= L[i, k] * L[j, k]
+            if i == j:
+                L[i, i] = np.sqrt(acc)
+            else:
+                L[i, j] = acc / L[j, j]
+        for j in range(i + 1, 4):
+            L[i, j] = 0.0
+
+
+@njit
+def _inv4_spd(S):
+    """Inverse of a 4x4 SPD matrix via Cholesky."""
+    L = np.empty((4, 4))
+    _chol4(S, L)
+    # invert L (lower triangular)
+    Li = np.zeros((4, 4))
+    for i in range(4):
+        Li[i, i] = 1.0 / L[i, i]
+        for j in range(i):
+            acc = 0.0
+            for k in range(j, i):
+                acc -= L[i, k] * Li[k, j]
+            Li[i, j] = acc / L[i, i]
+    out = np.empty((4, 4))
+    for i in range(4):
+        for j in range(4):
+            acc = 0.0
+            for k in range(max(i, j), 4):
+                acc += Li[k, i] * Li[k, j]
+            out[i, j] = acc
+    return out
+
+
+@njit
+def xysr_initiate(mean, cov, row, x1, y1, x2, y2):
+    """Start track ``row`` at a box (x1, y1, x2, y2)."""
+    w = x2 - x1
+    h = y2 - y1
+    mean[row, 0] = x1 + w / 2.0
+    mean[row, 1] = y1 + h / 2.0
+    mean[row, 2] = w * h
+    mean[row, 3] = w / h
+    for k in range(4, 7):
+        mean[row, k] = 0.0
+    for i in range(7):
+        for j in range(7):
+            cov[row, i, j] = 0.0
+        cov[row, i, i] = XYSR_P0[i]
+
+
+@njit
+def _cv_predict_cov(P, d, nvel, dt):
+    """In place: P <- F P F^T for F = I + dt * (coupling of component k to k + d - nvel... )."""
+    off = d - nvel
+    for k in range(nvel):
+        p = k
+        v = k + off
+        for c in range(d):
+            P[p, c] += dt * P[v, c]
+    for k in range(nvel):
+        p = k
+        v = k + off
+        for r in range(d):
+            P[r, p] += dt * P[r, v]
+
+
+@njit
+def xysr_predict(mean, cov, n, dt):
+    """Predict rows 0..n-1 by ``dt`` frames (SORT, including its area-velocity clamp)."""
+    for t in range(n):
+        if mean[t, 6] * dt + mean[t, 2] <= 0.0:
+            mean[t, 6] = 0.0
+        mean[t, 0] += dt * mean[t, 4]
+        mean[t, 1] += dt * mean[t, 5]
+        mean[t, 2] += dt * mean[t, 6]
+        P = cov[t]
+        _cv_predict_cov(P, 7, 3, dt)
+        for i in range(7):
+            P[i, i] += XYSR_Q[i] * dt
+
+
+@njit
+def xysr_box(mean, row):
+    """Box (x1, y1, x2, y2) of a SORT state row; NaN when s * r < 0."""
+    s = mean[row, 2]
+    r = mean[row, 3]
+    w = np.sqrt(s * r)
+    h = s / w
+    return (mean[row, 0] - w / 2.0, mean[row, 1] - h / 2.0,
+            mean[row, 0] + w / 2.0, mean[row, 1] + h / 2.0)
+
+
+@njit
+def xysr_update(mean, cov, row, x1, y1, x2, y2):
+    """Kalman update of ``row`` with a box (filterpy's Joseph form)."""
+    w = x2 - x1
+    h = y2 - y1
+    z0 = x1 + w / 2.0
+    z1 = y1 + h / 2.0
+    z2 = w * h
+    z3 = w / h
+    P = cov[row]
+    S = np.empty((4, 4))
+    for i in range(4):
+        for j in range(4):
+            S[i, j] = P[i, j]
+        S[i, i] += XYSR_R[i]
+    SI = _inv4_spd(S)
+    K = np.zeros((7, 4))
+    for i in range(7):
+        for j in range(4):
+            acc = 0.0
+            for k in range(4):
+                acc += P[i, k] * SI[k, j]
+            K[i, j] = acc
+    y0 = z0 - mean[row, 0]
+    y1_ = z1 - mean[row, 1]
+    y2_ = z2 - mean[row, 2]
+    y3 = z3 - mean[row, 3]
+    for i in range(7):
+        mean[row, i] += K[i, 0] * y0 + K[i, 1] * y1_ + K[i, 2] * y2_ + K[i, 3] * y3
+    # Joseph form: P = (I - K H) P (I - K H)^T + K R K^T
+    A = np.empty((7, 7))
+    for i in range(7):
+        for j in range(7):
+            A[i, j] = 1.0 if i == j else 0.0
+        for j in range(4):
+            A[i, j] -= K[i, j]
+    B = np.zeros((7, 7))
+    for i in range(7):
+        for j in range(7):
+            acc = 0.0
+            for k in range(7):
+                acc += A[i, k] * P[k, j]
+            B[i, j] = acc
+    for i in range(7):
+        for j in range(7):
+            acc = 0.0
+            for k in range(7):
+                acc += B[i, k] * A[j, k]
+            for k in range(4):
+                acc += K[i, k] * XYSR_R[k] * K[j, k]
+            P[i, j] = acc
+
+
+# ----------------------------------------------------------------------------- DeepSORT (x, y, a, h)
+XYAH_DIM = 8
+STD_WEIGHT_POSITION = 1.0 / 20
+STD_WEIGHT_VELOCITY = 1.0 / 160
+
+
+@njit
+def xyah_initiate(mean, cov, row, x1, y1, x2, y2):
+    """Start track ``row`` at a box (x1, y1, x2, y2)."""
+    w = x2 - x1
+    h = y2 - y1
+    mean[row, 0] = x1 + w / 2.0
+    mean[row, 1] = y1 + h / 2.0
+    mean[row, 2] = w / h
+    mean[row, 3] = h
+    for k in range(4, 8):
+        mean[row, k] = 0.0
+    sp = 2.0 * STD_WEIGHT_POSITION * h
+    sv = 10.0 * STD_WEIGHT_VELOCITY * h
+    std0 = sp
+    std2 = 1e-2
+    std6 = 1e-5
+    for i in range(8):
+        for j in range(8):
+            cov[row, i, j] = 0.0
+    cov[row, 0, 0] = std0 * std0
+    cov[row, 1, 1] = sp * sp
+    cov[row, 2, 2] = std2 * std2
+    cov[row, 3, 3] = sp * sp
+    cov[row, 4, 4] = sv * sv
+    cov[row, 5, 5] = sv * sv
+    cov[row, 6, 6] = std6 * std6
+    cov[row, 7, 7] = sv * sv
+
+
+@njit
+def xyah_predict_row(mean, cov, t, dt):
+    """Predict one row by ``dt`` frames (noise from the row's height before the step)."""
+    h = mean[t, 3]
+    sp = STD_WEIGHT_POSITION * h
+    sv = STD_WEIGHT_VELOCITY * h
+    for k in range(4):
+        mean[t, k] += dt * mean[t, k + 4]
+    P = cov[t]
+    _cv_predict_cov(P, 8, 4, dt)
+    P[0, 0] += sp * sp * dt
+    P[1, 1] += sp * sp * dt
+    P[2, 2] += 1e-2 * 1e-2 * dt
+    P[3, 3] += sp * sp * dt
+    P[4, 4] += sv * sv * dt
+    P[5, 5] += sv * sv * dt
+    P[6, 6] += 1e-5 * 1e-5 * dt
+    P[7, 7] += sv * sv * dt
+
+
+@njit
+def xyah_project(mean, cov, row):
+    """Measurement-space mean (4,) and covariance (4, 4) of a row (innovation covariance)."""
+    h = mean[row, 3]
+    sp = STD_WEIGHT_POSITION * h
+    m = np.empty(4)
+    S = np.empty((4, 4))
+    for i in range(4):
+        m[i] = mean[row, i]
+        for j in range(4):
+            S[i, j] = cov[row, i, j]
+    S[0, 0] += sp * sp
+    S[1, 1] += sp * sp
+    S[2, 2] += 1e-1 * 1e-1
+    S[3, 3] += sp * sp
+    return m, S
+
+
+@njit
+def xyah_update(mean, cov, row, x1, y1, x2, y2):
+    """Kalman update of ``row`` with a box; P <- P - K S K^T as in DeepSORT."""
+    w = x2 - x1
+    h = y2 - y1
+    z = np.empty(4)
+    z[0] = x1 + w / 2.0
+    z[1] = y1 + h / 2.0
+    z[2] = w / h
+    z[3] = h
+    m, S = xyah_project(mean, cov, row)
+    SI = _inv4_spd(S)
+    P = cov[row]
+    K = np.zeros((8, 4))
+    for i in range(8):
+        for j in range(4):
+            acc = 0.0
+            for k in range(4):
+                acc += P[i, k] * SI[k, j]
+            K[i, j] = acc
+    for k in range(4):
+        z[k] -= m[k]
+    for i in range(8):
+        mean[row, i] += K[i, 0] * z[0] + K[i, 1] * z[1] + K[i, 2] * z[2] + K[i, 3] * z[3]
+    # K S K^T == K (P H^T)^T == K P[:4, :]
+    KS = np.empty((8, 8))
+    for i in range(8):
+        for j in range(8):
+            acc = 0.0
+            for k in range(4):
+                acc += K[i, k] * P[k, j]
+            KS[i, j] = acc
+    for i in range(8):
+        for j in range(8):
+            P[i, j] -= KS[i, j]
+
+
+@njit
+def xyah_box(mean, row):
+    """Box (x1, y1, x2, y2) of an (x, y, a, h) state row."""
+    h = mean[row, 3]
+    w = mean[row, 2] * h
+    return (mean[row, 0] - w / 2.0, mean[row, 1] - h / 2.0,
+            mean[row, 0] + w / 2.0, mean[row, 1] + h / 2.0)
+
+
+@njit
+def xyah_gating_distance(mean, cov, row, boxes, only_position):
+    """Squared Mahalanobis distance of each box (N, 4) x1,y1,x2,y2 to a row's projection."""
+    m, S = xyah_project(mean, cov, row)
+    d = 2 if only_position else 4
+    L = np.empty((4, 4))
+    _chol4(S, L)
+    n = boxes.shape[0]
+    out = np.empty(n)
+    z = np.empty(4)
+    for b in range(n):
+        w = boxes[b, 2] - boxes[b, 0]
+        h = boxes[b, 3] - boxes[b, 1]
+        z[0] = boxes[b, 0] + w / 2.0 - m[0]
+        z[1] = boxes[b, 1] + h / 2.0 - m[1]
+        z[2] = w / h - m[2]
+        z[3] = h - m[3]
+        # forward substitution L y = z, distance = |y|^2 (Cholesky of the leading d x d)
+        acc_total = 0.0
+        y = np.empty(4)
+        for i in range(d):
+            acc = z[i]
+            for k in range(i):
+                acc -= L[i, k] * y[k]
+            y[i] = acc / L[i, i]
+            acc_total += y[i] * y[i]
+        out[b] = acc_total
+    return out
+
+
+# ----------------------------------------------------------------------------- numpy twins
+def _F(d, nvel, dt):
+    F = np.eye(d)
+    for k in range(nvel):
+        F[k, k + d - nvel] = dt
+    return F
+
+
+def xysr_predict_numpy(mean, cov, dt=1.0):
+    """Vectorised twin of :func:`xysr_predict` on (T, 7) / (T, 7, 7); returns new arrays."""
+    mean = np.array(mean, dtype=np.float64)
+    clamp = mean[:, 6] * dt + mean[:, 2] <= 0
+    mean[clamp, 6] = 0.0
+    F = _F(7, 3, dt)
+    return mean @ F.T, F @ cov @ F.T + np.diag(XYSR_Q * dt)
+
+
+def xysr_update_numpy(mean, cov, boxes):
+    """Vectorised twin of :func:`xysr_update` for (T, 7), (T, 7, 7), boxes (T, 4)."""
+    b = np.asarray(boxes, dtype=np.float64)
+    w = b[:, 2] - b[:, 0]
+    h = b[:, 3] - b[:, 1]
+    z = np.stack([b[:, 0] + w / 2, b[:, 1] + h / 2, w * h, w / h], axis=1)
+    H = np.eye(4, 7)
+    R = np.diag(XYSR_R)
+    S = H @ cov @ H.T + R
+    K = cov @ H.T @ np.linalg.inv(S)
+    mean = mean + (K @ (z - mean @ H.T)[..., None])[..., 0]
+    A = np.eye(7) - K @ H
+    return mean, A @ cov @ np.swapaxes(A, 1, 2) + K @ R @ np.swapaxes(K, 1, 2)
+
+
+def xyah_predict_numpy(mean, cov, dt=1.0):
+    """Vectorised twin of :func:`xyah_predict_row` on (T, 8) / (T, 8, 8)."""
+    h = mean[:, 3]
+    sp = STD_WEIGHT_POSITION * h
+    sv = STD_WEIGHT_VELOCITY * h
+    std = np.stack([sp, sp, np.full_like(h, 1e-2), sp, sv, sv, np.full_like(h, 1e-5), sv], axis=1)
+    Q = np.zeros(cov.shape)
+    idx = np.arange(8)
+    Q[:, idx, idx] = std ** 2 * dt
+    F = _F(8, 4, dt)
+    return mean @ F.T, F @ cov @ F.T + Q
+
+
+def xyah_update_numpy(mean, cov, boxes):
+    """Vectorised twin of :func:`xyah_update` for (T, 8), (T, 8, 8), boxes (T, 4)."""
+    b = np.asarray(boxes, dtype=np.float64)
+    w = b[:, 2] - b[:, 0]
+    h = b[:, 3] - b[:, 1]
+    z = np.stack([b[:, 0] + w / 2, b[:, 1] + h / 2, w / h, h], axis=1)
+    sp = STD_WEIGHT_POSITION * mean[:, 3]
+    r = np.stack([sp, sp, np.full_like(sp, 1e-1), sp], axis=1) ** 2
+    H = np.eye(4, 8)
+    S = H @ cov @ H.T
+    S[:, np.arange(4), np.arange(4)] += r
+    K = cov @ H.T @ np.linalg.inv(S)
+    mean = mean + (K @ (z - mean @ H.T)[..., None])[..., 0]
+    return mean, cov - K @ S @ np.swapaxes(K, 1, 2)
+
+
+# ----------------------------------------------------------------------------- classes
+@njit
+def _xysr_initiate_many(mean, cov, rows, boxes):
+    for k in range(rows.shape[0]):
+        xysr_initiate(mean, cov, rows[k], boxes[k, 0], boxes[k, 1], boxes[k, 2], boxes[k, 3])
+
+
+@njit
+def _xysr_update_many(mean, cov, rows, boxes):
+    for k in range(rows.shape[0]):
+        xysr_update(mean, cov, rows[k], boxes[k, 0], boxes[k, 1], boxes[k, 2], boxes[k, 3])
+
+
+@njit
+def _xysr_boxes(mean, n):
+    out = np.empty((n, 4))
+    for t in range(n):
+        out[t, 0], out[t, 1], out[t, 2], out[t, 3] = xysr_box(mean, t)
+    return out
+
+
+@njit
+def _xyah_initiate_many(mean, cov, rows, boxes):
+    for k in range(rows.shape[0]):
+        xyah_initiate(mean, cov, rows[k], boxes[k, 0], boxes[k, 1], boxes[k, 2], boxes[k, 3])
+
+
+@njit
+def _xyah_predict_all(mean, cov, n, dt):
+    for t in range(n):
+        xyah_predict_row(mean, cov, t, dt)
+
+
+@njit
+def _xyah_update_many(mean, cov, rows, boxes):
+    for k in range(rows.shape[0]):
+        xyah_update(mean, cov, rows[k], boxes[k, 0], boxes[k, 1], boxes[k, 2], boxes[k, 3])
+
+
+@njit
+def _xyah_boxes(mean, n):
+    out = np.empty((n, 4))
+    for t in range(n):
+        out[t, 0], out[t, 1], out[t, 2], out[t, 3] = xyah_box(mean, t)
+    return out
+
+
+class _BatchedBoxFilter:
+    dim = 0
+
+    def __init__(self, capacity: int = 16) -> None:
+        self.mean = np.zeros((capacity, self.dim))
+        self.covariance = np.zeros((capacity, self.dim, self.dim))
+        self.n = 0
+
+    def __len__(self) -> int:
+        return self.n
+
+    def _reserve(self, extra: int) -> None:
+        need = self.n + extra
+        if need > self.mean.shape[0]:
+            cap = max(need, 2 * self.mean.shape[0])
+            mean = np.zeros((cap, self.dim))
+            cov = np.zeros((cap, self.dim, self.dim))
+            mean[: self.n] = self.mean[: self.n]
+            cov[: self.n] = self.covariance[: self.n]
+            self.mean, self.covariance = mean, cov
+
+    def initiate(self, boxes) -> np.ndarray:
+        """Append one track per box (N, 4) x1,y1,x2,y2; returns their row indices."""
+        b = _boxes(boxes)
+        self._reserve(b.shape[0])
+        rows = np.arange(self.n, self.n + b.shape[0], dtype=np.int64)
+        self._initiate(self.mean, self.covariance, rows, b)
+        self.n += b.shape[0]
+        return rows
+
+    def update(self, rows, boxes) -> None:
+        """Correct the given rows (K,) with boxes (K, 4) x1,y1,x2,y2."""
+        r = np.ascontiguousarray(rows, dtype=np.int64)
+        b = _boxes(boxes)
+        if r.ndim != 1 or r.shape[0] != b.shape[0]:
+            raise ValueError(f"rows: expected shape ({b.shape[0]},) to match boxes; got {r.shape}")
+        if r.size and (r.min() < 0 or r.max() >= self.n):
+            raise ValueError(f"rows: expected indices in [0, {self.n}); got {r.tolist()}")
+        self._update(self.mean, self.covariance, r, b)
+
+    def remove(self, keep) -> None:
+        """Keep only the rows where ``keep`` (n,) is true, preserving order."""
+        k = np.asarray(keep, dtype=bool)
+        if k.shape != (self.n,):
+            raise ValueError(f"keep: expected shape ({self.n},); got {k.shape}")
+        m = int(k.sum())
+        self.mean[:m] = self.mean[: self.n][k]
+        self.covariance[:m] = self.covariance[: self.n][k]
+        self.n = m
+
+    def boxes(self) -> np.ndarray:
+        """Current boxes (n, 4) x1, y1, x2, y2 in pixels."""
+        return self._boxes(self.mean, self.n)
+
+
+def _boxes(boxes) -> np.ndarray:
+    b = np.ascontiguousarray(boxes, dtype=np.float64)
+    if b.ndim != 2 or b.shape[1] != 4:
+        raise ValueError(f"boxes: expected shape (N, 4) as x1, y1, x2, y2; got {b.shape}")
+    if b.size and (not np.isfinite(b).all() or (b[:, 2] <= b[:, 0]).any() or (b[:, 3] <= b[:, 1]).any()):
+        raise ValueError("boxes: expected finite boxes with x2 > x1 and y2 > y1")
+    return b
+
+
+class KalmanBoxFilter(_BatchedBoxFilter):
+    """SORT's (u, v, s, r) constant-velocity filter, batched over tracks.
+
+    Attributes
+    ----------
+    mean : ndarray, shape (capacity, 7)
+        Rows ``0..n-1`` hold u, v (pixels), s (pixels^2), r (w/h), u', v', s' (per frame).
+    covariance : ndarray, shape (capacity, 7, 7)
+    n : int
+        Number of live rows.
+    """
+
+    dim = XYSR_DIM
+    _initiate = staticmethod(_xysr_initiate_many)
+    _update = staticmethod(_xysr_update_many)
+    _boxes = staticmethod(_xysr_boxes)
+
+    def predict(self, dt: float = 1.0) -> None:
+        """Advance every row by ``dt`` frames (> 0)."""
+        if not dt > 0:
+            raise ValueError(f"dt: expected a time step > 0 frames; got {dt!r}")
+        xysr_predict(self.mean, self.covariance, self.n, float(dt))
+
+
+class KalmanXYAHFilter(_BatchedBoxFilter):
+    """The (x, y, a, h) filter of DeepSORT and ByteTrack, batched over tracks.
+
+    Attributes
+    ----------
+    mean : ndarray, shape (capacity, 8)
+        x, y (centre, pixels), a (w/h), h (pixels) and their velocities (per frame).
+    covariance : ndarray, shape (capacity, 8, 8)
+    n : int
+    """
+
+    dim = XYAH_DIM
+    _initiate = staticmethod(_xyah_initiate_many)
+    _update = staticmethod(_xyah_update_many)
+    _boxes = staticmethod(_xyah_boxes)
+
+    def predict(self, dt: float = 1.0) -> None:
+        """Advance every row by ``dt`` frames (> 0)."""
+        if not dt > 0:
+            raise ValueError(f"dt: expected a time step > 0 frames; got {dt!r}")
+        _xyah_predict_all(self.mean, self.covariance, self.n, float(dt))
+
+    def gating_distance(self, row: int, boxes, only_position: bool = False) -> np.ndarray:
+        """Squared Mahalanobis distance (N,) of boxes (N, 4) to the projection of ``row``."""
+        if not 0 <= row < self.n:
+            raise ValueError(f"row: expected an index in [0, {self.n}); got {row}")
+        return xyah_gating_distance(self.mean, self.covariance, int(row), _boxes(boxes), bool(only_position))

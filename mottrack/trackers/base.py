@@ -1,0 +1,190 @@
+"""What every tracker shares: the per-frame API, the output contract, timestamps, the registry.
+
+Output contract
+---------------
+``Tracker.update(detections, timestamp=None)`` returns one float64 array of shape
+(M, 8), one row per track reported this frame, with columns
+
+====  ===========  ==================================================================
+ 0-3  x1,y1,x2,y2  the track's box after this frame's update, pixels
+ 4    track_id     integer id, unique within the tracker, never reused (starts at 1)
+ 5    score        score of the detection the track was last updated with
+ 6    class_id     class of that detection (-1 when detections carry no class)
+ 7    det_index    row of this frame's detections that updated the track, or -1 if
+                   none did (the box is then the track's prediction)
+====  ===========  ==================================================================
+
+Rows are in the order of the tracker's track list (creation order).  Columns 4, 6
+and 7 hold whole numbers; ``out[:, 4].astype(np.int64)`` is exact up to 2**53.
+"""
+from __future__ import annotations
+
+import inspect
+import math
+from typing import Any, Callable, Dict, List, Optional, Type
+
+import numpy as np
+
+from ..detections import Detections, as_detections
+
+__all__ = ["Tracker", "create_tracker", "register_tracker", "available_trackers", "OUTPUT_COLUMNS"]
+
+OUTPUT_COLUMNS = ("x1", "y1", "x2", "y2", "track_id", "score", "class_id", "det_index")
+
+_REGISTRY: Dict[str, Type["Tracker"]] = {}
+
+
+def register_tracker(name: str) -> Callable[[Type["Tracker"]], Type["Tracker"]]:
+    """Class decorator: make a tracker available to :func:`create_tracker` under ``name``."""
+    def deco(cls: Type["Tracker"]) -> Type["Tracker"]:
+        key = name.lower()
+        if key in _REGISTRY and _REGISTRY[key] is not cls:
+            raise ValueError(f"tracker name {name!r} is already registered")
+        _REGISTRY[key] = cls
+        cls.name = key
+        return cls
+    return deco
+
+
+def available_trackers() -> List[str]:
+    """Registered tracker names, sorted."""
+    return sorted(_REGISTRY)
+
+
+def tracker_parameters(name: str) -> Dict[str, Any]:
+    """The constructor parameters of a registered tracker and their defaults."""
+    cls = _lookup(name)
+    sig = inspect.signature(cls.__init__)
+    return {p.name: p.default for p in list(sig.parameters.values())[1:]
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+
+
+def _lookup(name: str) -> Type["Tracker"]:
+    if not isinstance(name, str):
+        raise TypeError(f"name: expected a tracker name (str); got {type(name).__name__}")
+    try:
+        return _REGISTRY[name.lower()]
+    except KeyError:
+        raise ValueError(f"unknown tracker {name!r}; available: {', '.join(available_trackers())}") from None
+
+
+def create_tracker(name: str, **params: Any) -> "Tracker":
+    """Create a tracker by registry name, e.g. ``create_tracker("sort", max_age=1)``.
+
+    Raises
+    ------
+    ValueError
+        Unknown tracker name, or a parameter the tracker does not have (the message
+        lists the valid ones).
+    """
+    cls = _lookup(name)
+    valid = tracker_parameters(name)
+    unknown = sorted(set(params) - set(valid))
+    if unknown:
+        raise ValueError(f"{cls.name}: unknown parameter(s) {', '.join(unknown)}; "
+                         f"valid: {', '.join(valid)}")
+    return cls(**params)
+
+
+def check_number(name: str, value: Any, *, low: float = -math.inf, high: float = math.inf,
+                 low_open: bool = False, integer: bool = False) -> Any:
+    """Validate a constructor parameter; returns it as int/float."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name}: expected a number; got {type(value).__name__}")
+    if integer and float(value) != int(value):
+        raise ValueError(f"{name}: expected a whole number; got {value!r}")
+    v = int(value) if integer else float(value)
+    if not math.isfinite(v) and not (high == math.inf and v == math.inf):
+        raise ValueError(f"{name}: expected a finite number; got {value!r}")
+    if v < low or (low_open and v == low) or v > high:
+        lo = "(" if low_open else "["
+        raise ValueError(f"{name}: expected a value in {lo}{low}, {high}]; got {value!r}")
+    return v
+
+
+class Tracker:
+    """Base class of all trackers: one constructor convention, one ``update``.
+
+    Parameters
+    ----------
+    frame_rate : float
+        Nominal frames per second the parameters are expressed in.  Only used with
+        timestamps: the elapsed time between two ``update`` calls is converted to
+        ``dt = elapsed_seconds * frame_rate`` frames for the motion model and for
+        every age limit.  Without timestamps each call is exactly one frame.
+    per_class : bool
+        If true, a track only ever matches detections of its own class.
+    """
+
+    name: str = "tracker"
+
+    def __init__(self, *, frame_rate: float = 30.0, per_class: bool = False) -> None:
+        self.frame_rate = check_number("frame_rate", frame_rate, low=0.0, low_open=True)
+        self.per_class = bool(per_class)
+        self.frame_count = 0
+        self._last_timestamp: Optional[float] = None
+
+    # -- the per-frame API ---------------------------------------------------------------
+    def update(self, detections: Any, timestamp: Optional[float] = None) -> np.ndarray:
+        """Advance the tracker by one frame.
+
+        Parameters
+        ----------
+        detections : Detections or array_like (N, 5) / (N, 6) or None
+            This frame's detections; arrays are x1, y1, x2, y2, score[, class_id] in
+            pixels.  An empty array or ``None`` is an empty frame.
+        timestamp : float, optional
+            Capture time of the frame in seconds (any epoch, strictly increasing).
+            The elapsed time since the previous frame drives the Kalman step and the
+            age limits; frames without a timestamp count as one nominal frame.
+
+        Returns
+        -------
+        ndarray, float64, shape (M, 8)
+            x1, y1, x2, y2, track_id, score, class_id, det_index (see the module docs).
+        """
+        dets = detections if type(detections) is Detections else as_detections(detections)
+        dt = 1.0 if timestamp is None and self._last_timestamp is None else self._time_step(timestamp)
+        self.frame_count += 1
+        return self._step(dets, dt)
+
+    def __call__(self, detections: Any, timestamp: Optional[float] = None) -> np.ndarray:
+        return self.update(detections, timestamp)
+
+    def _time_step(self, timestamp: Optional[float]) -> float:
+        last = self._last_timestamp
+        if timestamp is None:
+            # A frame without a timestamp after timestamped ones: one nominal frame.
+            self._last_timestamp = last + 1.0 / self.frame_rate
+            return 1.0
+        try:
+            t = float(timestamp)
+        except (TypeError, ValueError):
+            raise TypeError(f"timestamp: expected seconds as a float; got {type(timestamp).__name__}") from None
+        if not math.isfinite(t):
+            raise ValueError(f"timestamp: expected a finite number of seconds; got {timestamp!r}")
+        if last is None:
+            self._last_timestamp = t
+            return 1.0
+        if t <= last:
+            raise ValueError(f"timestamp: must increase from frame to frame; got {t!r} after {last!r}")
+        self._last_timestamp = t
+        return (t - last) * self.frame_rate
+
+    def reset(self) -> None:
+        """Forget all tracks and restart ids at 1 and the clock."""
+        self.frame_count = 0
+        self._last_timestamp = None
+        self._reset()
+
+    # -- to implement ----------------------------------------------------------------------
+    def _step(self, detections: Detections, dt: float) -> np.ndarray:  # pragma: no cover
+        raise NotImplementedError
+
+    def _reset(self) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={getattr(self, k)!r}" for k in tracker_parameters(self.name)
+                           if hasattr(self, k))
+        return f"{type(self).__name__}({params})"

@@ -1,0 +1,178 @@
+"""SORT: Simple Online and Realtime Tracking (Bewley et al., ICIP 2016).
+
+Each frame:
+
+1. predict every track with its (u, v, s, r) Kalman filter; drop tracks whose
+   predicted box is invalid;
+2. associate detections to predicted boxes by IoU: if every detection and every
+   track has at most one partner above ``iou_threshold`` those pairs are taken as
+   they are, otherwise the assignment maximising the total IoU is solved; pairs
+   below the threshold are rejected;
+3. update matched tracks with their detection;
+4. start a track for every unmatched detection;
+5. report tracks updated this frame that have ``min_hits`` consecutive hits (or
+   all of them during the first ``min_hits`` frames), and delete tracks not
+   updated for more than ``max_age`` frames.
+
+With ``max_age=1, min_hits=3, iou_threshold=0.3`` the output equals the original
+implementation (abewley/sort) frame by frame.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._numba import njit
+from ..assignment import max_weight_matching
+from ..detections import Detections
+from ..geometry import overlap_edges
+from ..kalman import XYSR_DIM, xysr_box, xysr_initiate, xysr_predict, xysr_update
+from ..tracks import (CLASS, CONFIRMED, DET, ID, SCORE, STATE, STREAK, TENTATIVE, TSU,
+                      TrackTable, compact, mark_hit, mark_predicted, start_track)
+from .base import Tracker, check_number, register_tracker
+
+__all__ = ["SORT", "associate_iou"]
+
+
+@njit
+def associate_iou(det_boxes, det_classes, track_boxes, track_classes, iou_threshold, per_class):
+    """SORT's association step.
+
+    Returns ``track_for_det`` (N,) int64: the matched track row of each detection, or -1.
+    """
+    n_det = det_boxes.shape[0]
+    n_trk = track_boxes.shape[0]
+    track_for_det = np.full(n_det, -1, np.int64)
+    rows, cols, ious = overlap_edges(det_boxes, track_boxes)
+    if per_class:
+        keep = np.empty(rows.shape[0], np.bool_)
+        for e in range(rows.shape[0]):
+            keep[e] = det_classes[rows[e]] == track_classes[cols[e]]
+        rows, cols, ious = rows[keep], cols[keep], ious[keep]
+    # Is the thresholded IoU matrix already a one-to-one matching?
+    above_r = np.zeros(n_det, np.int64)
+    above_c = np.zeros(n_trk, np.int64)
+    any_at_or_above = False
+    for e in range(rows.shape[0]):
+        if ious[e] > iou_threshold:
+            above_r[rows[e]] += 1
+            above_c[cols[e]] += 1
+        if ious[e] >= iou_threshold:
+            any_at_or_above = True
+    if n_det > 0 and n_trk > 0 and above_r.max() == 1 and above_c.max() == 1:
+        for e in range(rows.shape[0]):
+            if ious[e] > iou_threshold:
+                track_for_det[rows[e]] = cols[e]
+        return track_for_det
+    if not any_at_or_above:
+        return track_for_det
+    # Maximum total IoU, then reject pairs below the threshold.
+    mr, mc = max_weight_matching(n_det, n_trk, rows, cols, ious)
+    for k in range(mr.shape[0]):
+        # look the pair's IoU up among the edges of its row
+        for e in range(rows.shape[0]):
+            if rows[e] == mr[k] and cols[e] == mc[k]:
+                if ious[e] >= iou_threshold:
+                    track_for_det[mr[k]] = mc[k]
+                break
+    return track_for_det
+
+
+@njit
+def _sort_step(mean, cov, ints, floats, n, next_id, boxes, scores, classes, dt, frame_count,
+               max_age, min_hits, iou_threshold, per_class):
+    # 1. predict
+    xysr_predict(mean, cov, n, dt)
+    mark_predicted(ints, floats, n, dt)
+    pred = np.empty((n, 4))
+    keep = np.ones(n, np.bool_)
+    dropped = False
+    for t in range(n):
+        pred[t, 0], pred[t, 1], pred[t, 2], pred[t, 3] = xysr_box(mean, t)
+        for k in range(4):
+            if np.isnan(pred[t, k]):
+                keep[t] = False
+                dropped = True
+    if dropped:
+        n = compact(mean, cov, ints, floats, n, keep)
+        pred = pred[keep]
+    # 2. associate
+    track_classes = ints[:n, CLASS].copy()
+    track_for_det = associate_iou(boxes, classes, pred, track_classes, iou_threshold, per_class)
+    # 3. update matched tracks, 4. start new ones
+    for d in range(boxes.shape[0]):
+        t = track_for_det[d]
+        if t >= 0:
+            xysr_update(mean, cov, t, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3])
+            mark_hit(ints, floats, t, d, classes[d], scores[d])
+    for d in range(boxes.shape[0]):
+        if track_for_det[d] < 0:
+            xysr_initiate(mean, cov, n, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3])
+            start_track(ints, floats, n, next_id, 0, TENTATIVE, classes[d], d, scores[d])
+            next_id += 1
+            n += 1
+    # 5. report and delete
+    out = np.empty((n, 8))
+    m = 0
+    keep = np.ones(n, np.bool_)
+    dropped = False
+    for t in range(n):
+        if ints[t, STREAK] >= min_hits:
+            ints[t, STATE] = CONFIRMED
+        if floats[t, TSU] < 1.0 and (ints[t, STREAK] >= min_hits or frame_count <= min_hits):
+            out[m, 0], out[m, 1], out[m, 2], out[m, 3] = xysr_box(mean, t)
+            out[m, 4] = ints[t, ID]
+            out[m, 5] = floats[t, SCORE]
+            out[m, 6] = ints[t, CLASS]
+            out[m, 7] = ints[t, DET]
+            m += 1
+        if floats[t, TSU] > max_age:
+            keep[t] = False
+            dropped = True
+    if dropped:
+        n = compact(mean, cov, ints, floats, n, keep)
+    return out[:m], n, next_id
+
+
+@register_tracker("sort")
+class SORT(Tracker):
+    """SORT (Bewley et al. 2016): Kalman-predicted boxes matched to detections by IoU.
+
+    Parameters
+    ----------
+    max_age : int, default 1
+        Frames a track survives without a matching detection.  Higher values bridge
+        longer occlusions but keep dead tracks alive (more false positives, and
+        coasting boxes that can steal detections of nearby objects).
+    min_hits : int, default 3
+        Consecutive matched frames before a track is reported (except during the
+        first ``min_hits`` frames).  Higher values suppress tracks born from false
+        detections but report real objects later.
+    iou_threshold : float, default 0.3
+        Minimum IoU between a detection and a predicted box to match.  Higher values
+        avoid wrong matches in crowds but break tracks of fast or jittery objects.
+    frame_rate : float, default 30
+        Nominal frames per second; only used to convert timestamps to frames.
+    per_class : bool, default False
+        Only match detections of the track's class.
+    """
+
+    def __init__(self, max_age: int = 1, min_hits: int = 3, iou_threshold: float = 0.3, *,
+                 frame_rate: float = 30.0, per_class: bool = False) -> None:
+        super().__init__(frame_rate=frame_rate, per_class=per_class)
+        self.max_age = check_number("max_age", max_age, low=0)
+        self.min_hits = check_number("min_hits", min_hits, low=0, integer=True)
+        self.iou_threshold = check_number("iou_threshold", iou_threshold, low=0.0, high=1.0)
+        self.tracks = TrackTable(XYSR_DIM)
+
+    def _step(self, dets: Detections, dt: float) -> np.ndarray:
+        tr = self.tracks
+        if tr.n + dets.boxes.shape[0] > tr.mean.shape[0]:
+            tr.reserve(dets.boxes.shape[0])
+        out, tr.n, tr.next_id = _sort_step(
+            tr.mean, tr.covariance, tr.ints, tr.floats, tr.n, tr.next_id,
+            dets.boxes, dets.scores, dets.class_ids, dt, self.frame_count,
+            float(self.max_age), self.min_hits, self.iou_threshold, self.per_class)
+        return out
+
+    def _reset(self) -> None:
+        self.tracks.reset()

@@ -1,0 +1,167 @@
+"""Track table and lifecycle, shared by every tracker.
+
+Tracks live in a struct of arrays (no Python object per track): the Kalman mean and
+covariance, an int64 table and a float64 table with one row per track.  The
+lifecycle rules that every tracker shares (ids, hits, hit streak, age, time since
+update, states, deletion with order preserved) are compiled functions here; a
+tracker module composes them in the order its paper prescribes.
+
+Columns
+-------
+ints (capacity, NI) int64:
+    ``ID`` track id (unique within a tracker, never reused, starts at 1),
+    ``HITS`` updates with a detection, ``STREAK`` consecutive updates,
+    ``AGE`` predictions since birth, ``STATE`` (TENTATIVE, CONFIRMED, LOST, DELETED),
+    ``CLASS`` class id of the last detection (-1 none), ``DET`` row of the detection
+    that updated the track this frame, else -1, then tracker-specific extras.
+floats (capacity, NF) float64:
+    ``TSU`` time since the last update, in frames (fractional with timestamps),
+    ``SCORE`` score of the last detection, then tracker-specific extras.
+"""
+from __future__ import annotations
+
+from typing import Dict, Sequence
+
+import numpy as np
+
+from ._numba import njit
+
+__all__ = ["TrackTable", "TENTATIVE", "CONFIRMED", "LOST", "DELETED"]
+
+TENTATIVE, CONFIRMED, LOST, DELETED = 0, 1, 2, 3
+STATE_NAMES = {TENTATIVE: "tentative", CONFIRMED: "confirmed", LOST: "lost", DELETED: "deleted"}
+
+ID, HITS, STREAK, AGE, STATE, CLASS, DET = range(7)
+N_INT_BASE = 7
+TSU, SCORE = range(2)
+N_FLOAT_BASE = 2
+
+
+@njit
+def start_track(ints, floats, row, track_id, hits, state, class_id, det_index, score):
+    """Initialise the lifecycle columns of a new track at ``row``."""
+    for k in range(ints.shape[1]):
+        ints[row, k] = 0
+    for k in range(floats.shape[1]):
+        floats[row, k] = 0.0
+    ints[row, ID] = track_id
+    ints[row, HITS] = hits
+    ints[row, STATE] = state
+    ints[row, CLASS] = class_id
+    ints[row, DET] = det_index
+    floats[row, SCORE] = score
+
+
+@njit
+def mark_predicted(ints, floats, n, dt):
+    """A prediction step of ``dt`` frames for rows 0..n-1: age, streak reset, time since update."""
+    for t in range(n):
+        ints[t, AGE] += 1
+        if floats[t, TSU] > 0.0:
+            ints[t, STREAK] = 0
+        floats[t, TSU] += dt
+        ints[t, DET] = -1
+
+
+@njit
+def mark_hit(ints, floats, row, det_index, class_id, score):
+    """Row ``row`` was updated with detection ``det_index``."""
+    ints[row, HITS] += 1
+    ints[row, STREAK] += 1
+    ints[row, DET] = det_index
+    ints[row, CLASS] = class_id
+    floats[row, TSU] = 0.0
+    floats[row, SCORE] = score
+
+
+@njit
+def compact(mean, cov, ints, floats, n, keep):
+    """Drop rows where ``keep`` is false, preserving the order of the others; returns the new n."""
+    m = 0
+    for t in range(n):
+        if keep[t]:
+            if m != t:
+                mean[m] = mean[t]
+                cov[m] = cov[t]
+                ints[m] = ints[t]
+                floats[m] = floats[t]
+            m += 1
+    return m
+
+
+class TrackTable:
+    """Struct-of-arrays storage of a tracker's tracks.
+
+    Parameters
+    ----------
+    dim : int
+        Kalman state size (7 for SORT's filter, 8 for the (x, y, a, h) filter).
+    extra_int, extra_float : sequence of str
+        Names of tracker-specific columns appended after the shared ones.
+    capacity : int
+        Initial number of rows; grows by doubling.
+
+    Attributes
+    ----------
+    mean : (capacity, dim) float64
+    covariance : (capacity, dim, dim) float64
+    ints : (capacity, 7 + len(extra_int)) int64
+    floats : (capacity, 2 + len(extra_float)) float64
+    n : int
+        Live rows are ``0..n-1``, in creation order.
+    next_id : int
+        The id the next new track gets (ids are never reused, 64-bit).
+    """
+
+    def __init__(self, dim: int, extra_int: Sequence[str] = (), extra_float: Sequence[str] = (),
+                 capacity: int = 32) -> None:
+        self.dim = dim
+        self.int_columns = ("id", "hits", "hit_streak", "age", "state", "class_id", "det_index") + tuple(extra_int)
+        self.float_columns = ("time_since_update", "score") + tuple(extra_float)
+        self._alloc(capacity)
+        self.n = 0
+        self.next_id = 1
+
+    def _alloc(self, capacity: int) -> None:
+        self.mean = np.zeros((capacity, self.dim))
+        self.covariance = np.zeros((capacity, self.dim, self.dim))
+        self.ints = np.zeros((capacity, len(self.int_columns)), np.int64)
+        self.floats = np.zeros((capacity, len(self.float_columns)))
+
+    @property
+    def capacity(self) -> int:
+        return self.mean.shape[0]
+
+    def reserve(self, extra: int) -> None:
+        """Make room for ``extra`` more rows."""
+        need = self.n + extra
+        if need <= self.mean.shape[0]:
+            return
+        old = (self.mean, self.covariance, self.ints, self.floats)
+        self._alloc(max(need, 2 * self.mean.shape[0]))
+        n = self.n
+        for new, o in zip((self.mean, self.covariance, self.ints, self.floats), old):
+            new[:n] = o[:n]
+
+    def reset(self) -> None:
+        """Forget every track and restart ids at 1."""
+        self.n = 0
+        self.next_id = 1
+
+    def __len__(self) -> int:
+        return self.n
+
+    def column(self, name: str) -> np.ndarray:
+        """Live rows (n,) of a named column (a view)."""
+        if name in self.int_columns:
+            return self.ints[: self.n, self.int_columns.index(name)]
+        if name in self.float_columns:
+            return self.floats[: self.n, self.float_columns.index(name)]
+        raise KeyError(f"column: unknown name {name!r}; known: {self.int_columns + self.float_columns}")
+
+    def to_dict(self) -> Dict[str, np.ndarray]:
+        """Copies of every live column, keyed by name, plus ``mean`` and ``covariance``."""
+        out = {name: self.column(name).copy() for name in self.int_columns + self.float_columns}
+        out["mean"] = self.mean[: self.n].copy()
+        out["covariance"] = self.covariance[: self.n].copy()
+        return out

@@ -1,0 +1,53 @@
+"""Helpers to run a tracker over a MOT sequence and compare with a reference output."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Iterable, Optional
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+
+def load_csv(path: Path) -> np.ndarray:
+    return np.loadtxt(path, delimiter=",", ndmin=2)
+
+
+def run_on_frames(tracker, frames: Iterable, n_frames: int) -> np.ndarray:
+    """Feed ``frames`` (frame -> Detections/array) for frames 1..n_frames.
+
+    Returns rows frame, id, x, y, w, h, score (the MOTChallenge result layout).
+    """
+    rows = []
+    for f in range(1, n_frames + 1):
+        out = tracker.update(frames(f))
+        for r in out:
+            rows.append((f, r[4], r[0], r[1], r[2] - r[0], r[3] - r[1], r[5]))
+    return np.array(rows, dtype=np.float64).reshape(-1, 7)
+
+
+def compare_tracks(ours: np.ndarray, ref: np.ndarray, box_tol: float,
+                   score_tol: Optional[float] = None) -> None:
+    """Assert equal outputs: per frame the same boxes (within ``box_tol`` px, matched
+    one-to-one) and the same tracks up to a one-to-one renaming of ids.
+
+    ``ours`` and ``ref`` are (K, >=6) arrays frame, id, x, y, w, h[, score].
+    """
+    assert len(ours) == len(ref), f"{len(ours)} output rows, reference has {len(ref)}"
+    id_map: dict = {}
+    frames = np.unique(ref[:, 0])
+    assert np.array_equal(np.unique(ours[:, 0]), frames), "frames with output differ"
+    for f in frames:
+        a = ours[ours[:, 0] == f]
+        b = ref[ref[:, 0] == f]
+        assert len(a) == len(b), f"frame {int(f)}: {len(a)} tracks, reference {len(b)}"
+        cost = np.abs(a[:, None, 2:6] - b[None, :, 2:6]).max(axis=2)
+        ia, ib = linear_sum_assignment(cost)
+        worst = cost[ia, ib].max()
+        assert worst <= box_tol, f"frame {int(f)}: a box differs by {worst:.4f} px"
+        if score_tol is not None:
+            d = np.abs(a[ia, 6] - b[ib, 6]).max()
+            assert d <= score_tol, f"frame {int(f)}: a score differs by {d}"
+        for x, y in zip(a[ia, 1], b[ib, 1]):
+            prev = id_map.setdefault(x, y)
+            assert prev == y, f"frame {int(f)}: our track {int(x)} was reference {int(prev)}, now {int(y)}"
+    assert len(set(id_map.values())) == len(id_map), "two of our tracks map to one reference track"
