@@ -171,7 +171,9 @@ def _ssd_kernel(boxes, classes, scores, count, thr, class_mask, width, height):
     Returns (out_boxes (K, 4) float64 x1, y1, x2, y2 px, out_scores (K,), out_cls (K,) int64,
     status, bad_row).
     """
-    keep = np.empty(count, dtype=np.int64)
+    out_b = np.empty((count, 4), dtype=np.float64)
+    out_s = np.empty(count, dtype=np.float64)
+    out_c = np.empty(count, dtype=np.int64)
     k = 0
     nmask = class_mask.shape[0]
     for i in range(count):
@@ -180,35 +182,28 @@ def _ssd_kernel(boxes, classes, scores, count, thr, class_mask, width, height):
             continue
         c = classes[i]
         if not (c >= 0.0 and c == np.floor(c) and c < 2.0 ** 31):
-            return (np.empty((0, 4)), np.empty(0), np.empty(0, np.int64), _BAD_CLASS, i)
-        if nmask > 0:
-            ci = np.int64(c)
-            if ci >= nmask or not class_mask[ci]:
-                continue
-        keep[k] = i
-        k += 1
-    out_b = np.empty((k, 4), dtype=np.float64)
-    out_s = np.empty(k, dtype=np.float64)
-    out_c = np.empty(k, dtype=np.int64)
-    for j in range(k):
-        i = keep[j]
+            return out_b[:0], out_s[:0], out_c[:0], _BAD_CLASS, i
+        ci = np.int64(c)
+        if nmask > 0 and (ci >= nmask or not class_mask[ci]):
+            continue
         y1 = np.float64(boxes[i, 0])
         x1 = np.float64(boxes[i, 1])
         y2 = np.float64(boxes[i, 2])
         x2 = np.float64(boxes[i, 3])
         if not (np.isfinite(x1) and np.isfinite(y1) and np.isfinite(x2) and np.isfinite(y2)):
-            return (np.empty((0, 4)), np.empty(0), np.empty(0, np.int64), _BAD_BOX, i)
+            return out_b[:0], out_s[:0], out_c[:0], _BAD_BOX, i
         if x2 < x1:
             x1, x2 = x2, x1
         if y2 < y1:
             y1, y2 = y2, y1
-        out_b[j, 0] = min(max(x1 * width, 0.0), width)
-        out_b[j, 1] = min(max(y1 * height, 0.0), height)
-        out_b[j, 2] = min(max(x2 * width, 0.0), width)
-        out_b[j, 3] = min(max(y2 * height, 0.0), height)
-        out_s[j] = scores[i]
-        out_c[j] = np.int64(classes[i])
-    return out_b, out_s, out_c, _OK, -1
+        out_b[k, 0] = min(max(x1 * width, 0.0), width)
+        out_b[k, 1] = min(max(y1 * height, 0.0), height)
+        out_b[k, 2] = min(max(x2 * width, 0.0), width)
+        out_b[k, 3] = min(max(y2 * height, 0.0), height)
+        out_s[k] = s
+        out_c[k] = ci
+        k += 1
+    return out_b[:k], out_s[:k], out_c[:k], _OK, -1
 
 
 def ssd_to_detections(outputs: Union[Sequence[Any], Mapping[str, Any]], frame_size: Tuple[float, float], *,
