@@ -32,7 +32,7 @@ def _check_boxes_scores(boxes, scores):
 
 
 @njit
-def _split_rows(arr, xywh):
+def split_rows(arr, xywh):
     """Split an (N, 4|5|6) float64 array into boxes, scores, class ids, validating every value.
 
     Returns ``(boxes, scores, class_ids, code, row, col)``; ``code`` is 0 when the
@@ -212,7 +212,7 @@ class Detections:
                                  f"got {arr.shape}")
         if arr.dtype != np.float64 or not arr.flags.c_contiguous:
             arr = np.ascontiguousarray(arr, dtype=np.float64)
-        boxes, scores, class_ids, code, row, col = _split_rows(arr, xywh)
+        boxes, scores, class_ids, code, row, col = split_rows(arr, xywh)
         if code != _OK:
             _raise_for(code, row, col, arr, "detections", xywh)
         emb = None if embeddings is None else _validate_embeddings(

@@ -27,7 +27,10 @@ import numpy as np
 from ._numba import njit
 
 __all__ = ["KalmanBoxFilter", "KalmanXYAHFilter",
-           "xysr_predict_numpy", "xysr_update_numpy", "xyah_predict_numpy", "xyah_update_numpy"]
+           "KALMAN_WORK_SIZE", "xysr_predict_numpy", "xysr_update_numpy", "xyah_predict_numpy", "xyah_update_numpy"]
+
+KALMAN_WORK_SIZE = 96
+"""Scratch values the ``*_update`` kernels need (see their ``work`` argument)."""
 
 # ----------------------------------------------------------------------------- SORT (u, v, s, r)
 XYSR_DIM = 7
@@ -51,30 +54,6 @@ def _chol4(S, L):
                 L[i, j] = acc / L[j, j]
         for j in range(i + 1, 4):
             L[i, j] = 0.0
-
-
-@njit
-def _inv4_spd(S):
-    """Inverse of a 4x4 SPD matrix via Cholesky."""
-    L = np.empty((4, 4))
-    _chol4(S, L)
-    # invert L (lower triangular)
-    Li = np.zeros((4, 4))
-    for i in range(4):
-        Li[i, i] = 1.0 / L[i, i]
-        for j in range(i):
-            acc = 0.0
-            for k in range(j, i):
-                acc -= L[i, k] * Li[k, j]
-            Li[i, j] = acc / L[i, i]
-    out = np.empty((4, 4))
-    for i in range(4):
-        for j in range(4):
-            acc = 0.0
-            for k in range(max(i, j), 4):
-                acc += Li[k, i] * Li[k, j]
-            out[i, j] = acc
-    return out
 
 
 @njit
@@ -137,56 +116,67 @@ def xysr_box(mean, row):
 
 
 @njit
-def xysr_update(mean, cov, row, x1, y1, x2, y2):
-    """Kalman update of ``row`` with a box (filterpy's Joseph form)."""
+def _gain_update(mean, cov, row, S, y, d, X, P4):
+    """Shared Kalman correction for H = [I_4 0]: S (4, 4) innovation covariance (destroyed),
+    y (4,) innovation.  mean += K y and P -= K P[:4, :] with K = P[:, :4] S^-1.
+    X and P4 are (4, 8) scratch; nothing is allocated (S is factored in place)."""
+    P = cov[row]
+    # Cholesky S = L L^T, L stored in the lower triangle of S.
+    for i in range(4):
+        for j in range(i + 1):
+            acc = S[i, j]
+            for k in range(j):
+                acc -= S[i, k] * S[j, k]
+            if i == j:
+                S[i, i] = np.sqrt(acc)
+            else:
+                S[i, j] = acc / S[j, j]
+    # X = S^-1 P[:4, :]  (4 x d), column by column; K^T = X.
+    # Then mean += X^T y and P -= X^T P[:4, :]  (K P4, symmetric up to rounding).
+    for c in range(d):
+        for i in range(4):
+            acc = P[i, c]
+            for k in range(i):
+                acc -= S[i, k] * X[k, c]
+            X[i, c] = acc / S[i, i]
+        for i in range(3, -1, -1):
+            acc = X[i, c]
+            for k in range(i + 1, 4):
+                acc -= S[k, i] * X[k, c]
+            X[i, c] = acc / S[i, i]
+    for i in range(d):
+        mean[row, i] += X[0, i] * y[0] + X[1, i] * y[1] + X[2, i] * y[2] + X[3, i] * y[3]
+    for k in range(4):
+        for j in range(d):
+            P4[k, j] = P[k, j]
+    for i in range(d):
+        for j in range(i, d):
+            acc = X[0, i] * P4[0, j] + X[1, i] * P4[1, j] + X[2, i] * P4[2, j] + X[3, i] * P4[3, j]
+            v = P[i, j] - acc
+            P[i, j] = v
+            P[j, i] = v
+
+
+@njit
+def xysr_update(mean, cov, row, x1, y1, x2, y2, work):
+    """Kalman update of ``row`` with a box (x1, y1, x2, y2).
+
+    ``work`` is scratch space, a float64 array of at least ``KALMAN_WORK_SIZE`` values
+    (allocate it once per frame: the update then allocates nothing)."""
     w = x2 - x1
     h = y2 - y1
-    z0 = x1 + w / 2.0
-    z1 = y1 + h / 2.0
-    z2 = w * h
-    z3 = w / h
     P = cov[row]
-    S = np.empty((4, 4))
+    S = work[0:16].reshape((4, 4))
     for i in range(4):
         for j in range(4):
             S[i, j] = P[i, j]
         S[i, i] += XYSR_R[i]
-    SI = _inv4_spd(S)
-    K = np.zeros((7, 4))
-    for i in range(7):
-        for j in range(4):
-            acc = 0.0
-            for k in range(4):
-                acc += P[i, k] * SI[k, j]
-            K[i, j] = acc
-    y0 = z0 - mean[row, 0]
-    y1_ = z1 - mean[row, 1]
-    y2_ = z2 - mean[row, 2]
-    y3 = z3 - mean[row, 3]
-    for i in range(7):
-        mean[row, i] += K[i, 0] * y0 + K[i, 1] * y1_ + K[i, 2] * y2_ + K[i, 3] * y3
-    # Joseph form: P = (I - K H) P (I - K H)^T + K R K^T
-    A = np.empty((7, 7))
-    for i in range(7):
-        for j in range(7):
-            A[i, j] = 1.0 if i == j else 0.0
-        for j in range(4):
-            A[i, j] -= K[i, j]
-    B = np.zeros((7, 7))
-    for i in range(7):
-        for j in range(7):
-            acc = 0.0
-            for k in range(7):
-                acc += A[i, k] * P[k, j]
-            B[i, j] = acc
-    for i in range(7):
-        for j in range(7):
-            acc = 0.0
-            for k in range(7):
-                acc += B[i, k] * A[j, k]
-            for k in range(4):
-                acc += K[i, k] * XYSR_R[k] * K[j, k]
-            P[i, j] = acc
+    y = work[16:20]
+    y[0] = x1 + w / 2.0 - mean[row, 0]
+    y[1] = y1 + h / 2.0 - mean[row, 1]
+    y[2] = w * h - mean[row, 2]
+    y[3] = w / h - mean[row, 3]
+    _gain_update(mean, cov, row, S, y, 7, work[20:52].reshape((4, 8)), work[52:84].reshape((4, 8)))
 
 
 # ----------------------------------------------------------------------------- DeepSORT (x, y, a, h)
@@ -263,40 +253,28 @@ def xyah_project(mean, cov, row):
 
 
 @njit
-def xyah_update(mean, cov, row, x1, y1, x2, y2):
-    """Kalman update of ``row`` with a box; P <- P - K S K^T as in DeepSORT."""
+def xyah_update(mean, cov, row, x1, y1, x2, y2, work):
+    """Kalman update of ``row`` with a box; P <- P - K S K^T as in DeepSORT.
+
+    ``work``: scratch, float64 of at least ``KALMAN_WORK_SIZE`` values."""
     w = x2 - x1
     h = y2 - y1
-    z = np.empty(4)
-    z[0] = x1 + w / 2.0
-    z[1] = y1 + h / 2.0
-    z[2] = w / h
-    z[3] = h
-    m, S = xyah_project(mean, cov, row)
-    SI = _inv4_spd(S)
+    sp = STD_WEIGHT_POSITION * mean[row, 3]
     P = cov[row]
-    K = np.zeros((8, 4))
-    for i in range(8):
+    S = work[0:16].reshape((4, 4))
+    for i in range(4):
         for j in range(4):
-            acc = 0.0
-            for k in range(4):
-                acc += P[i, k] * SI[k, j]
-            K[i, j] = acc
-    for k in range(4):
-        z[k] -= m[k]
-    for i in range(8):
-        mean[row, i] += K[i, 0] * z[0] + K[i, 1] * z[1] + K[i, 2] * z[2] + K[i, 3] * z[3]
-    # K S K^T == K (P H^T)^T == K P[:4, :]
-    KS = np.empty((8, 8))
-    for i in range(8):
-        for j in range(8):
-            acc = 0.0
-            for k in range(4):
-                acc += K[i, k] * P[k, j]
-            KS[i, j] = acc
-    for i in range(8):
-        for j in range(8):
-            P[i, j] -= KS[i, j]
+            S[i, j] = P[i, j]
+    S[0, 0] += sp * sp
+    S[1, 1] += sp * sp
+    S[2, 2] += 1e-1 * 1e-1
+    S[3, 3] += sp * sp
+    y = work[16:20]
+    y[0] = x1 + w / 2.0 - mean[row, 0]
+    y[1] = y1 + h / 2.0 - mean[row, 1]
+    y[2] = w / h - mean[row, 2]
+    y[3] = h - mean[row, 3]
+    _gain_update(mean, cov, row, S, y, 8, work[20:52].reshape((4, 8)), work[52:84].reshape((4, 8)))
 
 
 @njit
@@ -408,8 +386,9 @@ def _xysr_initiate_many(mean, cov, rows, boxes):
 
 @njit
 def _xysr_update_many(mean, cov, rows, boxes):
+    work = np.empty(KALMAN_WORK_SIZE)
     for k in range(rows.shape[0]):
-        xysr_update(mean, cov, rows[k], boxes[k, 0], boxes[k, 1], boxes[k, 2], boxes[k, 3])
+        xysr_update(mean, cov, rows[k], boxes[k, 0], boxes[k, 1], boxes[k, 2], boxes[k, 3], work)
 
 
 @njit
@@ -434,8 +413,9 @@ def _xyah_predict_all(mean, cov, n, dt):
 
 @njit
 def _xyah_update_many(mean, cov, rows, boxes):
+    work = np.empty(KALMAN_WORK_SIZE)
     for k in range(rows.shape[0]):
-        xyah_update(mean, cov, rows[k], boxes[k, 0], boxes[k, 1], boxes[k, 2], boxes[k, 3])
+        xyah_update(mean, cov, rows[k], boxes[k, 0], boxes[k, 1], boxes[k, 2], boxes[k, 3], work)
 
 
 @njit

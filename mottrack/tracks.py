@@ -35,6 +35,7 @@ ID, HITS, STREAK, AGE, STATE, CLASS, DET = range(7)
 N_INT_BASE = 7
 TSU, SCORE = range(2)
 N_FLOAT_BASE = 2
+N, NEXT_ID = range(2)  # indices into TrackTable.counters
 
 
 @njit
@@ -107,6 +108,8 @@ class TrackTable:
     covariance : (capacity, dim, dim) float64
     ints : (capacity, 7 + len(extra_int)) int64
     floats : (capacity, 2 + len(extra_float)) float64
+    counters : (2,) int64
+        ``[n, next_id]``, kept in an array so compiled kernels update them in place.
     n : int
         Live rows are ``0..n-1``, in creation order.
     next_id : int
@@ -119,8 +122,23 @@ class TrackTable:
         self.int_columns = ("id", "hits", "hit_streak", "age", "state", "class_id", "det_index") + tuple(extra_int)
         self.float_columns = ("time_since_update", "score") + tuple(extra_float)
         self._alloc(capacity)
-        self.n = 0
-        self.next_id = 1
+        self.counters = np.array([0, 1], dtype=np.int64)
+
+    @property
+    def n(self) -> int:
+        return int(self.counters[N])
+
+    @n.setter
+    def n(self, value: int) -> None:
+        self.counters[N] = value
+
+    @property
+    def next_id(self) -> int:
+        return int(self.counters[NEXT_ID])
+
+    @next_id.setter
+    def next_id(self, value: int) -> None:
+        self.counters[NEXT_ID] = value
 
     def _alloc(self, capacity: int) -> None:
         self.mean = np.zeros((capacity, self.dim))
@@ -134,12 +152,12 @@ class TrackTable:
 
     def reserve(self, extra: int) -> None:
         """Make room for ``extra`` more rows."""
-        need = self.n + extra
+        n = int(self.counters[N])
+        need = n + extra
         if need <= self.mean.shape[0]:
             return
         old = (self.mean, self.covariance, self.ints, self.floats)
         self._alloc(max(need, 2 * self.mean.shape[0]))
-        n = self.n
         for new, o in zip((self.mean, self.covariance, self.ints, self.floats), old):
             new[:n] = o[:n]
 

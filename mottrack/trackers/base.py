@@ -123,6 +123,10 @@ class Tracker:
         self.per_class = bool(per_class)
         self.frame_count = 0
         self._last_timestamp: Optional[float] = None
+        self._err = np.zeros(1, np.int64)
+
+    #: Trackers that implement ``_step_rows`` take plain float64 arrays in one compiled call.
+    _rows_fast_path = False
 
     # -- the per-frame API ---------------------------------------------------------------
     def update(self, detections: Any, timestamp: Optional[float] = None) -> np.ndarray:
@@ -143,9 +147,25 @@ class Tracker:
         ndarray, float64, shape (M, 8)
             x1, y1, x2, y2, track_id, score, class_id, det_index (see the module docs).
         """
-        dets = detections if type(detections) is Detections else as_detections(detections)
-        dt = 1.0 if timestamp is None and self._last_timestamp is None else self._time_step(timestamp)
-        self.frame_count += 1
+        frame_count, last = self.frame_count, self._last_timestamp
+        dt = 1.0 if timestamp is None and last is None else self._time_step(timestamp)
+        self.frame_count = frame_count + 1
+        if (type(detections) is np.ndarray and detections.dtype == np.float64 and detections.ndim == 2
+                and self._rows_fast_path and detections.shape[1] in (5, 6)
+                and detections.flags.c_contiguous):
+            # Fast path: validation, conversion and the whole step in one compiled call.
+            err = self._err
+            out = self._step_rows(detections, dt, err)
+            if err[0] == 0:
+                return out
+            self.frame_count, self._last_timestamp = frame_count, last
+            Detections.from_array(detections)  # raises the detailed error
+            raise AssertionError("unreachable")  # pragma: no cover
+        try:
+            dets = detections if type(detections) is Detections else as_detections(detections)
+        except Exception:
+            self.frame_count, self._last_timestamp = frame_count, last
+            raise
         return self._step(dets, dt)
 
     def __call__(self, detections: Any, timestamp: Optional[float] = None) -> np.ndarray:

@@ -25,8 +25,9 @@ from .._numba import njit
 from ..assignment import max_weight_matching
 from ..detections import Detections
 from ..geometry import overlap_edges
-from ..kalman import XYSR_DIM, xysr_box, xysr_initiate, xysr_predict, xysr_update
-from ..tracks import (CLASS, CONFIRMED, DET, ID, SCORE, STATE, STREAK, TENTATIVE, TSU,
+from ..detections import split_rows
+from ..kalman import KALMAN_WORK_SIZE, XYSR_DIM, xysr_box, xysr_initiate, xysr_predict, xysr_update
+from ..tracks import (CLASS, CONFIRMED, DET, ID, N, NEXT_ID, SCORE, STATE, STREAK, TENTATIVE, TSU,
                       TrackTable, compact, mark_hit, mark_predicted, start_track)
 from .base import Tracker, check_number, register_tracker
 
@@ -78,8 +79,15 @@ def associate_iou(det_boxes, det_classes, track_boxes, track_classes, iou_thresh
 
 
 @njit
-def _sort_step(mean, cov, ints, floats, n, next_id, boxes, scores, classes, dt, frame_count,
-               max_age, min_hits, iou_threshold, per_class):
+def _sort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, frame_count, params):
+    """One SORT frame over the track table; returns the (M, 8) output rows."""
+    max_age = params[0]
+    min_hits = params[1]
+    iou_threshold = params[2]
+    per_class = params[3] != 0.0
+    n = counters[N]
+    next_id = counters[NEXT_ID]
+    work = np.empty(KALMAN_WORK_SIZE)
     # 1. predict
     xysr_predict(mean, cov, n, dt)
     mark_predicted(ints, floats, n, dt)
@@ -96,13 +104,12 @@ def _sort_step(mean, cov, ints, floats, n, next_id, boxes, scores, classes, dt, 
         n = compact(mean, cov, ints, floats, n, keep)
         pred = pred[keep]
     # 2. associate
-    track_classes = ints[:n, CLASS].copy()
-    track_for_det = associate_iou(boxes, classes, pred, track_classes, iou_threshold, per_class)
+    track_for_det = associate_iou(boxes, classes, pred, ints[:n, CLASS], iou_threshold, per_class)
     # 3. update matched tracks, 4. start new ones
     for d in range(boxes.shape[0]):
         t = track_for_det[d]
         if t >= 0:
-            xysr_update(mean, cov, t, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3])
+            xysr_update(mean, cov, t, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3], work)
             mark_hit(ints, floats, t, d, classes[d], scores[d])
     for d in range(boxes.shape[0]):
         if track_for_det[d] < 0:
@@ -130,7 +137,19 @@ def _sort_step(mean, cov, ints, floats, n, next_id, boxes, scores, classes, dt, 
             dropped = True
     if dropped:
         n = compact(mean, cov, ints, floats, n, keep)
-    return out[:m], n, next_id
+    counters[N] = n
+    counters[NEXT_ID] = next_id
+    return out[:m]
+
+
+@njit
+def _sort_step_rows(mean, cov, ints, floats, counters, rows, dt, frame_count, params, err):
+    """:func:`_sort_step` on an (N, 5|6) array, validated first (error into ``err``)."""
+    boxes, scores, classes, code, r, c = split_rows(rows, False)
+    err[0] = code
+    if code != 0:
+        return np.empty((0, 8))
+    return _sort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, frame_count, params)
 
 
 @register_tracker("sort")
@@ -164,15 +183,22 @@ class SORT(Tracker):
         self.iou_threshold = check_number("iou_threshold", iou_threshold, low=0.0, high=1.0)
         self.tracks = TrackTable(XYSR_DIM)
 
+        self._params = np.array([self.max_age, self.min_hits, self.iou_threshold, float(self.per_class)])
+
     def _step(self, dets: Detections, dt: float) -> np.ndarray:
         tr = self.tracks
-        if tr.n + dets.boxes.shape[0] > tr.mean.shape[0]:
-            tr.reserve(dets.boxes.shape[0])
-        out, tr.n, tr.next_id = _sort_step(
-            tr.mean, tr.covariance, tr.ints, tr.floats, tr.n, tr.next_id,
-            dets.boxes, dets.scores, dets.class_ids, dt, self.frame_count,
-            float(self.max_age), self.min_hits, self.iou_threshold, self.per_class)
-        return out
+        tr.reserve(dets.boxes.shape[0])
+        return _sort_step(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters,
+                          dets.boxes, dets.scores, dets.class_ids, dt, self.frame_count, self._params)
+
+    _rows_fast_path = True
+
+    def _step_rows(self, rows: np.ndarray, dt: float, err: np.ndarray) -> np.ndarray:
+        tr = self.tracks
+        if tr.counters[0] + rows.shape[0] > tr.mean.shape[0]:
+            tr.reserve(rows.shape[0])
+        return _sort_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters,
+                               rows, dt, self.frame_count, self._params, err)
 
     def _reset(self) -> None:
         self.tracks.reset()

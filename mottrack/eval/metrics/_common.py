@@ -1,0 +1,109 @@
+"""Small compiled helpers shared by the metric kernels: box IoU and NumPy-exact sums.
+
+The metric kernels must reproduce TrackEval's floating-point decisions (thresholds at
+``0.5 - eps``, assignment ties), so the IoU here follows the same operation order as
+TrackEval's ``_calculate_box_ious`` for ``xywh`` boxes, and :func:`np_sum` adds in the
+same order as NumPy's ``add.reduce`` over a contiguous axis (first element, then
+pairwise summation with eight accumulators).  The lead's ``mottrack.geometry.iou_matrix``
+works on corner boxes; this private copy stays until the two are deduplicated.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..._numba import njit
+
+EPS = float(np.finfo(np.float64).eps)
+_PW_BLOCKSIZE = 128
+
+
+@njit
+def box_iou_xywh(a, b):
+    """IoU between two sets of ``x, y, w, h`` boxes, exactly as TrackEval computes it.
+
+    Parameters
+    ----------
+    a : ndarray, shape (n, 4), float64
+        Boxes as left, top, width, height (pixels).
+    b : ndarray, shape (m, 4), float64
+        Boxes in the same format.
+
+    Returns
+    -------
+    ndarray, shape (n, m), float64
+        Intersection over union in [0, 1]; 0 where either box has area <= eps.
+    """
+    n = a.shape[0]
+    m = b.shape[0]
+    out = np.zeros((n, m))
+    for i in range(n):
+        ax0 = a[i, 0]
+        ay0 = a[i, 1]
+        ax1 = ax0 + a[i, 2]
+        ay1 = ay0 + a[i, 3]
+        area_a = (ax1 - ax0) * (ay1 - ay0)
+        for j in range(m):
+            bx0 = b[j, 0]
+            by0 = b[j, 1]
+            bx1 = bx0 + b[j, 2]
+            by1 = by0 + b[j, 3]
+            area_b = (bx1 - bx0) * (by1 - by0)
+            iw = min(ax1, bx1) - max(ax0, bx0)
+            ih = min(ay1, by1) - max(ay0, by0)
+            if iw < 0.0:
+                iw = 0.0
+            if ih < 0.0:
+                ih = 0.0
+            inter = iw * ih
+            union = area_a + area_b - inter
+            if area_a <= EPS or area_b <= EPS or union <= EPS:
+                inter = 0.0
+            if union <= EPS:
+                union = 1.0
+            out[i, j] = inter / union
+    return out
+
+
+@njit
+def _pairwise(a, start, n):
+    # NumPy's pairwise summation of a[start:start + n] (contiguous).
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[start + i]
+        return res
+    if n <= _PW_BLOCKSIZE:
+        r0 = a[start]
+        r1 = a[start + 1]
+        r2 = a[start + 2]
+        r3 = a[start + 3]
+        r4 = a[start + 4]
+        r5 = a[start + 5]
+        r6 = a[start + 6]
+        r7 = a[start + 7]
+        i = 8
+        stop = n - (n % 8)
+        while i < stop:
+            r0 += a[start + i]
+            r1 += a[start + i + 1]
+            r2 += a[start + i + 2]
+            r3 += a[start + i + 3]
+            r4 += a[start + i + 4]
+            r5 += a[start + i + 5]
+            r6 += a[start + i + 6]
+            r7 += a[start + i + 7]
+            i += 8
+        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        while i < n:
+            res += a[start + i]
+            i += 1
+        return res
+    n2 = n // 2
+    n2 -= n2 % 8
+    return _pairwise(a, start, n2) + _pairwise(a, start + n2, n - n2)
+
+
+@njit
+def np_sum(a, start, n):
+    """``np.sum(a[start:start + n])`` bit for bit (``a`` 1-D contiguous float64)."""
+    return _pairwise(a, start, n)
