@@ -228,6 +228,16 @@ def test_yolo_score_modes_and_raw_threshold_boundary():
         yolov5_to_detections(q, (100, 100), quantization=(0.01, 0), score_mode="cls")
 
 
+def test_yolo_float_rows_with_nan_are_dropped():
+    f = np.zeros((3, 85), np.float32)
+    f[:, :4] = [0.5, 0.5, 0.2, 0.2]
+    f[:, 4] = [0.9, np.nan, 0.8]
+    f[:, 5] = 1.0
+    f[2, 0] = np.inf
+    d = yolov5_to_detections(f, (100, 100))
+    np.testing.assert_allclose(d.boxes, [[40, 40, 60, 60]], atol=1e-4)
+
+
 def test_yolo_letterbox_mapping():
     f = np.zeros((1, 1, 85), np.float32)
     f[0, 0, :5] = [0.5, 0.5, 0.5, 0.25, 0.9]

@@ -345,6 +345,8 @@ def _yolo_kernel(t, raw_thr, scale, zero_point, score_thr, obj_only, class_mask,
         cy = (np.float64(t[i, 1]) - zero_point) * scale
         hw = 0.5 * (np.float64(t[i, 2]) - zero_point) * scale
         hh = 0.5 * (np.float64(t[i, 3]) - zero_point) * scale
+        if not (np.isfinite(cx) and np.isfinite(cy) and np.isfinite(hw) and np.isfinite(hh)):
+            continue  # float tensors only: a row with NaN/inf geometry is dropped
         cb[n, 0] = cx - hw
         cb[n, 1] = cy - hh
         cb[n, 2] = cx + hw
@@ -511,7 +513,8 @@ def yolov5_to_detections(output: Any, frame_size: Tuple[float, float], *,
     -------
     Detections
         Boxes x1, y1, x2, y2 in frame pixels clipped to the frame, scores, COCO-80
-        class ids; sorted by descending score.
+        class ids; sorted by descending score.  (Float tensors: rows with a
+        non-finite objectness, score or box are dropped.)
 
     Raises
     ------
