@@ -130,7 +130,7 @@ def _scan(buf, width, pow10):
             ndig = 0
             frac = 0
             while pos < n and 48 <= buf[pos] <= 57:
-                d = buf[pos] - 48
+                d = np.int64(buf[pos]) - 48
                 ndig += 1
                 if nsig > 0 or d != 0:
                     nsig += 1
@@ -140,7 +140,7 @@ def _scan(buf, width, pow10):
             if pos < n and buf[pos] == 46:  # '.'
                 pos += 1
                 while pos < n and 48 <= buf[pos] <= 57:
-                    d = buf[pos] - 48
+                    d = np.int64(buf[pos]) - 48
                     ndig += 1
                     if nsig > 0 or d != 0:
                         nsig += 1
@@ -160,7 +160,7 @@ def _scan(buf, width, pow10):
                 nexp = 0
                 while pos < n and 48 <= buf[pos] <= 57:
                     if exp < 100000:
-                        exp = exp * 10 + (buf[pos] - 48)
+                        exp = exp * 10 + (np.int64(buf[pos]) - 48)
                     nexp += 1
                     pos += 1
                 if nexp == 0:

@@ -65,42 +65,86 @@ def box_iou_xywh(a, b):
 
 
 @njit
-def _pairwise(a, start, n):
-    # NumPy's pairwise summation of a[start:start + n] (contiguous).
+def _pairwise_leaf(a, start, n):
+    # NumPy's pairwise_sum for n <= 128: eight accumulators, then the remainder.
     if n < 8:
         res = 0.0
         for i in range(n):
             res += a[start + i]
         return res
+    r0 = a[start]
+    r1 = a[start + 1]
+    r2 = a[start + 2]
+    r3 = a[start + 3]
+    r4 = a[start + 4]
+    r5 = a[start + 5]
+    r6 = a[start + 6]
+    r7 = a[start + 7]
+    i = 8
+    stop = n - (n % 8)
+    while i < stop:
+        r0 += a[start + i]
+        r1 += a[start + i + 1]
+        r2 += a[start + i + 2]
+        r3 += a[start + i + 3]
+        r4 += a[start + i + 4]
+        r5 += a[start + i + 5]
+        r6 += a[start + i + 6]
+        r7 += a[start + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[start + i]
+        i += 1
+    return res
+
+
+@njit
+def _pairwise(a, start, n):
+    # NumPy's pairwise summation of a[start:start + n], without recursion (Numba's
+    # on-disk cache cannot reload recursive functions): an explicit post-order walk of
+    # the same split tree (halves rounded down to a multiple of 8, leaves <= 128).
     if n <= _PW_BLOCKSIZE:
-        r0 = a[start]
-        r1 = a[start + 1]
-        r2 = a[start + 2]
-        r3 = a[start + 3]
-        r4 = a[start + 4]
-        r5 = a[start + 5]
-        r6 = a[start + 6]
-        r7 = a[start + 7]
-        i = 8
-        stop = n - (n % 8)
-        while i < stop:
-            r0 += a[start + i]
-            r1 += a[start + i + 1]
-            r2 += a[start + i + 2]
-            r3 += a[start + i + 3]
-            r4 += a[start + i + 4]
-            r5 += a[start + i + 5]
-            r6 += a[start + i + 6]
-            r7 += a[start + i + 7]
-            i += 8
-        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-        while i < n:
-            res += a[start + i]
-            i += 1
-        return res
-    n2 = n // 2
-    n2 -= n2 % 8
-    return _pairwise(a, start, n2) + _pairwise(a, start + n2, n - n2)
+        return _pairwise_leaf(a, start, n)
+    st_start = np.empty(64, np.int64)
+    st_n = np.empty(64, np.int64)
+    st_phase = np.zeros(64, np.int64)
+    vals = np.empty(64)
+    top = 0
+    nv = 0
+    st_start[0] = start
+    st_n[0] = n
+    st_phase[0] = 0
+    while top >= 0:
+        s0 = st_start[top]
+        n0 = st_n[top]
+        if n0 <= _PW_BLOCKSIZE:
+            vals[nv] = _pairwise_leaf(a, s0, n0)
+            nv += 1
+            top -= 1
+            continue
+        n2 = n0 // 2
+        n2 -= n2 % 8
+        ph = st_phase[top]
+        if ph == 0:
+            st_phase[top] = 1
+            top += 1
+            st_start[top] = s0
+            st_n[top] = n2
+            st_phase[top] = 0
+        elif ph == 1:
+            st_phase[top] = 2
+            top += 1
+            st_start[top] = s0 + n2
+            st_n[top] = n0 - n2
+            st_phase[top] = 0
+        else:
+            nv -= 1
+            right = vals[nv]
+            left = vals[nv - 1]
+            vals[nv - 1] = left + right
+            top -= 1
+    return vals[0]
 
 
 @njit
