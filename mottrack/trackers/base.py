@@ -189,13 +189,34 @@ class Tracker:
         if t <= last:
             raise ValueError(f"timestamp: must increase from frame to frame; got {t!r} after {last!r}")
         self._last_timestamp = t
-        return (t - last) * self.frame_rate
+        dt = (t - last) * self.frame_rate
+        # Steady clocks give whole frames up to rounding; snap those so that timestamps
+        # exactly 1 / frame_rate apart reproduce the frame-based filters bit for bit.
+        whole = round(dt)
+        return float(whole) if whole >= 1 and abs(dt - whole) < 1e-6 else dt
 
     def reset(self) -> None:
         """Forget all tracks and restart ids at 1 and the clock."""
         self.frame_count = 0
         self._last_timestamp = None
         self._reset()
+
+    # -- state that survives a restart (see mottrack.state) -------------------------------
+    def state_dict(self) -> Dict[str, Any]:
+        """The tracker's full state as a versioned dict of arrays and scalars (copies)."""
+        from ..state import state_dict
+        return state_dict(self)
+
+    def load_state_dict(self, state: Dict[str, Any]) -> None:
+        """Replace this tracker's state (and parameters) with a saved ``state``."""
+        from ..state import load_state_dict
+        load_state_dict(self, state)
+
+    @classmethod
+    def from_state(cls, state: Dict[str, Any]) -> "Tracker":
+        """A tracker restored from ``state``; on a subclass, other tracker types are rejected."""
+        from ..state import from_state
+        return from_state(state, cls)
 
     # -- to implement ----------------------------------------------------------------------
     def _step(self, detections: Detections, dt: float) -> np.ndarray:  # pragma: no cover

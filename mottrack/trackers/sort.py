@@ -192,6 +192,7 @@ class SORT(Tracker):
                           dets.boxes, dets.scores, dets.class_ids, dt, self.frame_count, self._params)
 
     _rows_fast_path = True
+    _state_attrs = ("tracks",)
 
     def _step_rows(self, rows: np.ndarray, dt: float, err: np.ndarray) -> np.ndarray:
         tr = self.tracks

@@ -1,0 +1,440 @@
+"""Tracker state that survives a restart: ``state_dict`` / ``from_state`` and file helpers.
+
+A state is a plain, versioned dict (no pickled code objects)::
+
+    {
+        "format": "mottrack.tracker_state",
+        "version": 1,
+        "tracker": "sort",                    # registry name
+        "params": {"max_age": 1, ...},        # constructor parameters
+        "frame_count": 120,
+        "last_timestamp": 4.0 or None,        # the clock (seconds) of timestamped updates
+        "attrs": {                            # every attribute named in ``_state_attrs``
+            "tracks": {"__kind__": "TrackTable", "mean": (n, dim), "covariance": (n, dim, dim),
+                       "ints": (n, k), "floats": (n, j), "counters": (2,), ...},
+            "some_array": ndarray, "some_scalar": 3, ...
+        },
+    }
+
+Values are numpy arrays, Python ``int`` / ``float`` / ``bool`` / ``str`` / ``None`` and nested
+dicts of those.  Only the live rows of a :class:`~mottrack.tracks.TrackTable` are stored.
+
+Restoring constructs the tracker class with the saved parameters (so everything derived
+from them, e.g. SORT's ``_params`` vector, is rebuilt by the constructor), then
+replaces the state attributes with validated copies of the saved ones, using the
+freshly constructed object as the schema: a TrackTable must have the same Kalman
+dimension and column names, an array the same dtype and number of dimensions, a
+scalar the same type.  A restored tracker continues exactly (byte-identical output)
+where the saved one stopped, and shares no array with the state it came from.
+
+Files: :func:`save_state` writes one ``.npz`` (``np.savez``, loadable with
+``allow_pickle=False``; nested keys are flattened with ``/`` and the non-array leaves
+are kept as one JSON string) or, for a ``.json`` path, a JSON document in which
+arrays are ``{"__ndarray__": dtype, "shape": [...], "data": base64}`` (exact bytes).
+:func:`load_state` reads either back.
+
+Errors: a state of another format version, of another tracker type, or with missing,
+mis-typed or mis-shaped entries raises ``ValueError`` naming the entry.
+"""
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+from typing import Any, Dict, Optional, Type, Union
+
+import numpy as np
+
+from .tracks import N, NEXT_ID, TrackTable
+
+__all__ = ["FORMAT", "FORMAT_VERSION", "state_dict", "load_state_dict", "from_state",
+           "save_state", "load_state", "state_to_json", "state_from_json"]
+
+FORMAT = "mottrack.tracker_state"
+FORMAT_VERSION = 1
+
+_TABLE_KIND = "TrackTable"
+_NPZ_META = "__meta__"
+_SEP = "/"
+
+PathOrFile = Union[str, "os.PathLike[str]", io.IOBase]
+
+
+# --------------------------------------------------------------------------- capture
+def _capture(value: Any, where: str) -> Any:
+    if isinstance(value, TrackTable):
+        n = value.n
+        return {
+            "__kind__": _TABLE_KIND,
+            "dim": int(value.dim),
+            "int_columns": ",".join(value.int_columns),
+            "float_columns": ",".join(value.float_columns),
+            "mean": value.mean[:n].copy(),
+            "covariance": value.covariance[:n].copy(),
+            "ints": value.ints[:n].copy(),
+            "floats": value.floats[:n].copy(),
+            "counters": value.counters.copy(),
+        }
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "biuf":
+            raise TypeError(f"{where}: cannot save an array of dtype {value.dtype}")
+        return value.copy()
+    if isinstance(value, np.generic):
+        return np.array(value)  # 0-d array keeps the numpy scalar type
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if not isinstance(k, str) or _SEP in k:
+                raise TypeError(f"{where}: dict keys must be strings without {_SEP!r}; got {k!r}")
+            out[k] = _capture(v, f"{where}.{k}")
+        return out
+    raise TypeError(f"{where}: cannot save a value of type {type(value).__name__} "
+                    "(keep tracker state in TrackTables, numpy arrays and scalars)")
+
+
+def state_dict(tracker: Any) -> Dict[str, Any]:
+    """The state of ``tracker`` as a plain dict (copies; see the module docs)."""
+    from .trackers.base import tracker_parameters
+    cls = type(tracker)
+    params = {}
+    for name in tracker_parameters(cls.name):
+        if not hasattr(tracker, name):
+            raise TypeError(f"{cls.__name__}: constructor parameter {name!r} is not stored as an "
+                            "attribute of the same name, so the state cannot record it")
+        params[name] = _capture(getattr(tracker, name), f"params.{name}")
+    attrs = {name: _capture(getattr(tracker, name), f"attrs.{name}")
+             for name in getattr(cls, "_state_attrs", ())}
+    last = tracker._last_timestamp
+    return {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "tracker": cls.name,
+        "params": params,
+        "frame_count": int(tracker.frame_count),
+        "last_timestamp": None if last is None else float(last),
+        "attrs": attrs,
+    }
+
+
+# --------------------------------------------------------------------------- restore
+def _get(state: Dict[str, Any], key: str, where: str) -> Any:
+    if not isinstance(state, dict):
+        raise ValueError(f"state: {where} must be a dict; got {type(state).__name__}")
+    if key not in state:
+        raise ValueError(f"state: missing entry {where}.{key}" if where else f"state: missing entry {key!r}")
+    return state[key]
+
+
+def _array(value: Any, where: str, dtype, shape) -> np.ndarray:
+    if not isinstance(value, np.ndarray):
+        raise ValueError(f"state: {where} must be a numpy array; got {type(value).__name__}")
+    if value.dtype.kind not in "biuf" or not np.can_cast(value.dtype, dtype, "same_kind"):
+        raise ValueError(f"state: {where} must have dtype {np.dtype(dtype)}; got {value.dtype}")
+    if value.shape != tuple(shape):
+        raise ValueError(f"state: {where} must have shape {tuple(shape)}; got {value.shape}")
+    arr = np.array(value, dtype=dtype, copy=True, order="C")
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        raise ValueError(f"state: {where} contains non-finite values")
+    return arr
+
+
+def _restore_table(table: TrackTable, saved: Any, where: str) -> None:
+    if not isinstance(saved, dict) or saved.get("__kind__") != _TABLE_KIND:
+        raise ValueError(f"state: {where} must be a saved TrackTable")
+    dim = _get(saved, "dim", where)
+    if dim != table.dim:
+        raise ValueError(f"state: {where}.dim is {dim!r}; this tracker's table has dim {table.dim}")
+    for key, cols in (("int_columns", table.int_columns), ("float_columns", table.float_columns)):
+        got = _get(saved, key, where)
+        if got != ",".join(cols):
+            raise ValueError(f"state: {where}.{key} is {got!r}; expected {','.join(cols)!r}")
+    counters = _array(_get(saved, "counters", where), f"{where}.counters", np.int64, (2,))
+    n = int(counters[N])
+    if n < 0:
+        raise ValueError(f"state: {where}.counters has a negative track count {n}")
+    mean = _array(_get(saved, "mean", where), f"{where}.mean", np.float64, (n, table.dim))
+    cov = _array(_get(saved, "covariance", where), f"{where}.covariance", np.float64,
+                 (n, table.dim, table.dim))
+    ints = _array(_get(saved, "ints", where), f"{where}.ints", np.int64, (n, len(table.int_columns)))
+    floats = _array(_get(saved, "floats", where), f"{where}.floats", np.float64,
+                    (n, len(table.float_columns)))
+    if n and counters[NEXT_ID] <= ints[:, 0].max():
+        raise ValueError(f"state: {where}.counters next id {int(counters[NEXT_ID])} is not above "
+                         f"the largest live id {int(ints[:, 0].max())}")
+    table.counters[:] = 0
+    table.reserve(n)
+    table.mean[:n] = mean
+    table.covariance[:n] = cov
+    table.ints[:n] = ints
+    table.floats[:n] = floats
+    table.counters[:] = counters
+
+
+def _restore_value(current: Any, saved: Any, where: str) -> Any:
+    """A validated, owned copy of ``saved`` shaped like the freshly constructed ``current``."""
+    if isinstance(current, np.ndarray):
+        if not isinstance(saved, np.ndarray):
+            raise ValueError(f"state: {where} must be a numpy array; got {type(saved).__name__}")
+        if saved.ndim != current.ndim:
+            raise ValueError(f"state: {where} must have {current.ndim} dimension(s); got shape {saved.shape}")
+        if current.ndim > 1 and saved.shape[1:] != current.shape[1:] and 0 not in current.shape:
+            raise ValueError(f"state: {where} must have shape (*, {', '.join(map(str, current.shape[1:]))}); "
+                             f"got {saved.shape}")
+        if saved.dtype.kind not in "biuf" or not np.can_cast(saved.dtype, current.dtype, "same_kind"):
+            raise ValueError(f"state: {where} must have dtype {current.dtype}; got {saved.dtype}")
+        return np.array(saved, dtype=current.dtype, copy=True, order="C")
+    if isinstance(current, np.generic):
+        if not isinstance(saved, np.ndarray) or saved.shape != ():
+            raise ValueError(f"state: {where} must be a 0-d array; got {type(saved).__name__}")
+        return saved.astype(current.dtype)[()]
+    if isinstance(current, dict):
+        if not isinstance(saved, dict):
+            raise ValueError(f"state: {where} must be a dict; got {type(saved).__name__}")
+        # Dict-valued state may legitimately change keys; restore each leaf by its own type.
+        return {k: _restore_free(v, f"{where}.{k}") for k, v in saved.items()}
+    if current is None or saved is None:
+        return _restore_free(saved, where)
+    if isinstance(current, bool) or isinstance(saved, bool):
+        if not (isinstance(current, bool) and isinstance(saved, bool)):
+            raise ValueError(f"state: {where} must be a bool; got {saved!r}")
+        return saved
+    if isinstance(current, (int, float)):
+        if isinstance(saved, np.ndarray) and saved.shape == ():
+            saved = saved.item()
+        if not isinstance(saved, (int, float)) or (isinstance(current, int) and not isinstance(saved, int)):
+            raise ValueError(f"state: {where} must be {type(current).__name__}; got {saved!r}")
+        return type(current)(saved)
+    if isinstance(current, str):
+        if not isinstance(saved, str):
+            raise ValueError(f"state: {where} must be a str; got {saved!r}")
+        return saved
+    raise ValueError(f"state: {where}: cannot restore into a {type(current).__name__}")
+
+
+def _restore_free(saved: Any, where: str) -> Any:
+    if isinstance(saved, np.ndarray):
+        return np.array(saved, copy=True, order="C")
+    if isinstance(saved, dict):
+        return {k: _restore_free(v, f"{where}.{k}") for k, v in saved.items()}
+    if saved is None or isinstance(saved, (bool, int, float, str)):
+        return saved
+    raise ValueError(f"state: {where}: unsupported value of type {type(saved).__name__}")
+
+
+def _check_header(state: Any) -> str:
+    if not isinstance(state, dict):
+        raise TypeError(f"state: expected a dict from state_dict(); got {type(state).__name__}")
+    fmt = state.get("format")
+    if fmt != FORMAT:
+        raise ValueError(f"state: not a mottrack tracker state (format {fmt!r}, expected {FORMAT!r})")
+    version = state.get("version")
+    if isinstance(version, np.ndarray):
+        version = version.item()
+    if version != FORMAT_VERSION:
+        raise ValueError(f"state: format version {version!r} is not supported; this mottrack "
+                         f"reads version {FORMAT_VERSION}")
+    name = _get(state, "tracker", "")
+    if not isinstance(name, str):
+        raise ValueError(f"state: 'tracker' must be a tracker name; got {name!r}")
+    return name
+
+
+def from_state(state: Dict[str, Any], cls: Optional[Type[Any]] = None) -> Any:
+    """Build a tracker from ``state``.
+
+    With ``cls`` the base :class:`~mottrack.Tracker` (or None) the class is looked up by
+    the saved name; with a concrete tracker class a state of another tracker type is
+    rejected.
+    """
+    from .trackers.base import Tracker, _lookup
+    name = _check_header(state)
+    try:
+        target = _lookup(name)
+    except ValueError as exc:
+        raise ValueError(f"state: {exc}") from None
+    if cls is not None and cls is not Tracker and not issubclass(target, cls):
+        raise ValueError(f"state: saved by tracker {name!r} ({target.__name__}); "
+                         f"cannot restore it as {cls.__name__} ({getattr(cls, 'name', '?')!r})")
+    params = _get(state, "params", "")
+    if not isinstance(params, dict):
+        raise ValueError("state: 'params' must be a dict of constructor parameters")
+    params = {k: (v.item() if isinstance(v, np.ndarray) and v.shape == () else v) for k, v in params.items()}
+    from .trackers.base import tracker_parameters
+    unknown = sorted(set(params) - set(tracker_parameters(name)))
+    if unknown:
+        raise ValueError(f"state: params has unknown parameter(s) of {name!r}: {', '.join(unknown)}")
+    try:
+        tracker = target(**params)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"state: params rejected by {target.__name__}: {exc}") from None
+    frame_count = _get(state, "frame_count", "")
+    if isinstance(frame_count, np.ndarray) and frame_count.shape == ():
+        frame_count = frame_count.item()
+    if isinstance(frame_count, bool) or not isinstance(frame_count, (int, np.integer)) or frame_count < 0:
+        raise ValueError(f"state: frame_count must be a whole number >= 0; got {frame_count!r}")
+    last = _get(state, "last_timestamp", "")
+    if isinstance(last, np.ndarray) and last.shape == ():
+        last = last.item()
+    if last is not None:
+        if isinstance(last, bool) or not isinstance(last, (int, float)) or not np.isfinite(last):
+            raise ValueError(f"state: last_timestamp must be a finite number or None; got {last!r}")
+        last = float(last)
+    attrs = _get(state, "attrs", "")
+    if not isinstance(attrs, dict):
+        raise ValueError("state: 'attrs' must be a dict")
+    expected = tuple(getattr(target, "_state_attrs", ()))
+    extra = sorted(set(attrs) - set(expected))
+    if extra:
+        raise ValueError(f"state: attrs has entries {target.__name__} does not keep: {', '.join(extra)}")
+    for attr in expected:
+        saved = _get(attrs, attr, "attrs")
+        current = getattr(tracker, attr)
+        if isinstance(current, TrackTable):
+            _restore_table(current, saved, f"attrs.{attr}")
+        else:
+            setattr(tracker, attr, _restore_value(current, saved, f"attrs.{attr}"))
+    tracker.frame_count = int(frame_count)
+    tracker._last_timestamp = last
+    return tracker
+
+
+def load_state_dict(tracker: Any, state: Dict[str, Any]) -> None:
+    """Replace ``tracker``'s state (and constructor parameters) with ``state``, in place."""
+    restored = from_state(state, type(tracker))
+    if type(restored) is not type(tracker):
+        raise ValueError(f"state: saved by {type(restored).__name__}; cannot load into "
+                         f"{type(tracker).__name__}")
+    tracker.__dict__.clear()
+    tracker.__dict__.update(restored.__dict__)
+
+
+# --------------------------------------------------------------------------- files
+def _flatten(d: Dict[str, Any], prefix: str, arrays: Dict[str, np.ndarray], meta: Dict[str, Any]) -> None:
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            meta[key] = {}  # keeps empty dicts
+            _flatten(v, key + _SEP, arrays, meta)
+        elif isinstance(v, np.ndarray):
+            arrays[key] = v
+        else:
+            meta[key] = v
+
+
+def _unflatten(arrays: Dict[str, Any], meta: Dict[str, Any]) -> Dict[str, Any]:
+    out: Dict[str, Any] = {}
+    for key in sorted(list(meta) + list(arrays), key=lambda s: s.count(_SEP)):
+        value = arrays[key] if key in arrays else meta[key]
+        parts = key.split(_SEP)
+        node = out
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+            if not isinstance(node, dict):
+                raise ValueError(f"state file: entry {key!r} conflicts with a non-dict entry")
+        if isinstance(value, dict) and parts[-1] in node:
+            continue
+        node[parts[-1]] = value
+    return out
+
+
+def _as_state(obj: Any) -> Dict[str, Any]:
+    return obj.state_dict() if hasattr(obj, "state_dict") else obj
+
+
+def _array_to_json(a: np.ndarray) -> Dict[str, Any]:
+    a = np.ascontiguousarray(a)
+    dt = a.dtype.newbyteorder("<") if a.dtype.byteorder not in "|<" else a.dtype
+    return {"__ndarray__": dt.str, "shape": list(a.shape),
+            "data": base64.b64encode(a.astype(dt).tobytes()).decode("ascii")}
+
+
+def _encode_json(v: Any) -> Any:
+    if isinstance(v, np.ndarray):
+        return _array_to_json(v)
+    if isinstance(v, dict):
+        return {k: _encode_json(x) for k, x in v.items()}
+    return v
+
+
+def _decode_json(v: Any) -> Any:
+    if isinstance(v, dict):
+        if "__ndarray__" in v:
+            try:
+                dt = np.dtype(v["__ndarray__"])
+                if dt.kind not in "biuf":
+                    raise ValueError(f"unsupported dtype {dt}")
+                raw = base64.b64decode(v["data"], validate=True)
+                return np.frombuffer(raw, dtype=dt).reshape(v["shape"]).astype(dt.newbyteorder("="))
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ValueError(f"state JSON: invalid array entry: {exc}") from None
+        return {k: _decode_json(x) for k, x in v.items()}
+    return v
+
+
+def state_to_json(state_or_tracker: Any) -> str:
+    """The state as a JSON string (arrays as exact base64 bytes)."""
+    return json.dumps(_encode_json(_as_state(state_or_tracker)), allow_nan=False)
+
+
+def state_from_json(text: Union[str, bytes]) -> Dict[str, Any]:
+    """Parse :func:`state_to_json` output back into a state dict."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"state JSON: not valid JSON: {exc}") from None
+    state = _decode_json(data)
+    _check_header(state)
+    return state
+
+
+def save_state(state_or_tracker: Any, path: PathOrFile, *, format: Optional[str] = None) -> None:
+    """Write a tracker's state (or a state dict) to ``path``.
+
+    ``format`` is ``"npz"`` (default) or ``"json"``; with a path ending in ``.json``
+    JSON is the default.  ``path`` may be a binary file object (e.g. ``io.BytesIO``).
+    """
+    state = _as_state(state_or_tracker)
+    _check_header(state)
+    if format is None:
+        format = "json" if isinstance(path, (str, os.PathLike)) and os.fspath(path).endswith(".json") else "npz"
+    if format == "json":
+        text = state_to_json(state).encode("utf-8")
+        if isinstance(path, (str, os.PathLike)):
+            with open(path, "wb") as fh:
+                fh.write(text)
+        else:
+            path.write(text)
+        return
+    if format != "npz":
+        raise ValueError(f"format: expected 'npz' or 'json'; got {format!r}")
+    arrays: Dict[str, np.ndarray] = {}
+    meta: Dict[str, Any] = {}
+    _flatten(state, "", arrays, meta)
+    if _NPZ_META in arrays:
+        raise ValueError(f"state: key {_NPZ_META!r} is reserved")
+    np.savez(path, **{_NPZ_META: np.array(json.dumps(meta, allow_nan=False))}, **arrays)
+
+
+def load_state(path: PathOrFile) -> Dict[str, Any]:
+    """Read a state written by :func:`save_state` (npz or JSON, detected from the content)."""
+    if isinstance(path, (str, os.PathLike)):
+        with open(path, "rb") as fh:
+            data = fh.read()
+    else:
+        data = path.read()
+    if data[:2] != b"PK":
+        return state_from_json(data)
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+    except Exception as exc:  # zipfile / format errors of a corrupt file
+        raise ValueError(f"state file: not a readable .npz: {exc}") from None
+    if _NPZ_META not in arrays:
+        raise ValueError("state file: missing the metadata entry; not written by save_state")
+    meta = json.loads(str(arrays.pop(_NPZ_META)))
+    state = _unflatten(arrays, meta)
+    _check_header(state)
+    return state
