@@ -1,0 +1,103 @@
+"""Assignment: lap, scipy and the compiled solver give the optimal cost on random problems."""
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.optimize import linear_sum_assignment
+
+from mottrack.assignment import assign, max_weight_matching
+
+BACKENDS = ["lap", "scipy", "compiled"]
+
+
+def objective(cost, matches, unmatched_rows, unmatched_cols, max_cost):
+    total = cost[matches[:, 0], matches[:, 1]].sum()
+    if math.isfinite(max_cost):
+        total += max_cost / 2 * (len(unmatched_rows) + len(unmatched_cols))
+    return total
+
+
+def brute_force(cost, max_cost):
+    """Optimal objective by enumerating all partial matchings (small problems only)."""
+    n, m = cost.shape
+    best = math.inf
+    for k in range(min(n, m) + 1):
+        for rows in itertools.combinations(range(n), k):
+            for cols in itertools.permutations(range(m), k):
+                c = sum(cost[r, q] for r, q in zip(rows, cols))
+                if math.isfinite(max_cost):
+                    if any(cost[r, q] >= max_cost for r, q in zip(rows, cols)):
+                        continue
+                    c += max_cost / 2 * (n - k + m - k)
+                elif k != min(n, m):
+                    continue
+                best = min(best, c)
+    return best
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 5), st.integers(0, 5), st.sampled_from([0.3, 0.5, 0.9, math.inf]),
+       st.integers(0, 2**31 - 1))
+def test_all_backends_are_optimal_on_small_problems(n, m, max_cost, seed):
+    cost = np.random.default_rng(seed).uniform(0, 1, (n, m))
+    best = brute_force(cost, max_cost)
+    for backend in BACKENDS:
+        matches, ur, uc = assign(cost, max_cost, backend=backend)
+        assert objective(cost, matches, ur, uc, max_cost) == pytest.approx(best, abs=1e-9)
+        # every row and column is either matched once or listed as unmatched
+        assert sorted(list(matches[:, 0]) + list(ur)) == list(range(n))
+        assert sorted(list(matches[:, 1]) + list(uc)) == list(range(m))
+        if math.isfinite(max_cost) and len(matches):
+            assert (cost[matches[:, 0], matches[:, 1]] < max_cost).all()
+
+
+@pytest.mark.parametrize("n,m", [(10, 10), (30, 17), (17, 30), (60, 60)])
+def test_large_rectangular_agree_with_scipy(n, m):
+    rng = np.random.default_rng(n * 100 + m)
+    cost = rng.uniform(0, 1, (n, m))
+    r, c = linear_sum_assignment(cost)
+    best = cost[r, c].sum()
+    for backend in BACKENDS:
+        matches, _, _ = assign(cost, backend=backend)
+        assert cost[matches[:, 0], matches[:, 1]].sum() == pytest.approx(best, abs=1e-9)
+    # with a limit: same objective from all backends
+    vals = [objective(cost, *assign(cost, 0.4, backend=b), 0.4) for b in BACKENDS]
+    assert np.allclose(vals, vals[0])
+
+
+def test_empty_and_all_infeasible():
+    for backend in BACKENDS:
+        m, ur, uc = assign(np.empty((0, 3)), 0.5, backend=backend)
+        assert m.shape == (0, 2) and len(ur) == 0 and list(uc) == [0, 1, 2]
+        m, ur, uc = assign(np.full((3, 2), 0.9), 0.5, backend=backend)
+        assert m.shape == (0, 2) and list(ur) == [0, 1, 2] and list(uc) == [0, 1]
+        m, ur, uc = assign(np.full((2, 2), np.inf), 0.5, backend=backend)
+        assert m.shape == (0, 2)
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="cost"):
+        assign(np.zeros(3))
+    with pytest.raises(ValueError, match="NaN"):
+        assign(np.array([[np.nan]]))
+    with pytest.raises(ValueError, match="backend"):
+        assign(np.zeros((1, 1)), backend="magic")
+
+
+def test_max_weight_matching_splits_components_exactly():
+    rng = np.random.default_rng(5)
+    # block-diagonal weights: 4 independent blocks plus isolated vertices
+    w = np.zeros((40, 45))
+    for k in range(4):
+        w[k * 10:(k + 1) * 10, k * 11:(k + 1) * 11] = rng.uniform(0.01, 1, (10, 11)) * (rng.random((10, 11)) < 0.4)
+    rr, cc = np.nonzero(w > 0)
+    rows, cols = max_weight_matching(40, 45, rr.astype(np.int64), cc.astype(np.int64), w[rr, cc].copy())
+    r, c = linear_sum_assignment(-w)
+    assert w[rows, cols].sum() == pytest.approx(w[r, c].sum(), abs=1e-12)
+    assert len(set(rows)) == len(rows) and len(set(cols)) == len(cols)
+    assert (w[rows, cols] > 0).all()

@@ -1,0 +1,68 @@
+"""IoU: hand-worked cases, the numpy twin, and the sparse overlap sweep."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from mottrack.geometry import iou_matrix, iou_matrix_numpy, overlap_edges
+
+
+@pytest.mark.parametrize("a,b,expected", [
+    ([0, 0, 10, 10], [20, 20, 30, 30], 0.0),            # disjoint
+    ([0, 0, 10, 10], [10, 0, 20, 10], 0.0),             # touching edge
+    ([0, 0, 10, 10], [10, 10, 20, 20], 0.0),            # touching corner
+    ([0, 0, 10, 10], [0, 0, 10, 10], 1.0),              # identical
+    ([0, 0, 10, 10], [2, 2, 6, 6], 16 / 100),           # nested
+    ([0, 0, 10, 10], [5, 0, 15, 10], 50 / 150),         # half overlap
+    ([0, 0, 2, 2], [1, 1, 3, 3], 1 / 7),                # corner overlap
+    ([5, 5, 5, 5], [0, 0, 10, 10], 0.0),                # zero-area point inside
+    ([5, 5, 5, 5], [5, 5, 5, 5], 0.0),                  # both zero area
+    ([0, 0, 10, 0], [0, 0, 10, 10], 0.0),               # zero-height line
+])
+def test_hand_worked(a, b, expected):
+    got = iou_matrix(np.array([a], float), np.array([b], float))
+    assert got.shape == (1, 1)
+    assert got[0, 0] == pytest.approx(expected, abs=1e-15)
+    assert iou_matrix_numpy(np.array([a], float), np.array([b], float))[0, 0] == pytest.approx(expected, abs=1e-15)
+    assert iou_matrix(np.array([b], float), np.array([a], float))[0, 0] == pytest.approx(expected, abs=1e-15)
+
+
+def test_empty_shapes():
+    assert iou_matrix(np.empty((0, 4)), np.zeros((3, 4))).shape == (0, 3)
+    assert iou_matrix(np.zeros((2, 4)), np.empty((0, 4))).shape == (2, 0)
+
+
+def test_bad_shape_is_rejected():
+    with pytest.raises(ValueError, match="a: expected shape"):
+        iou_matrix(np.zeros((2, 3)), np.zeros((1, 4)))
+
+
+def _boxes(n):
+    xy = arrays(np.float64, (n, 2), elements=st.floats(0, 200, allow_nan=False))
+    wh = arrays(np.float64, (n, 2), elements=st.floats(0, 80, allow_nan=False))
+    return st.tuples(xy, wh).map(lambda t: np.hstack([t[0], t[0] + t[1]]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 12).flatmap(_boxes), st.integers(0, 12).flatmap(_boxes))
+def test_matches_numpy_twin_and_is_in_range(a, b):
+    got = iou_matrix(a, b)
+    assert np.allclose(got, iou_matrix_numpy(a, b), atol=1e-12)
+    assert ((got >= 0) & (got <= 1 + 1e-12)).all()
+
+
+@pytest.mark.parametrize("n,m", [(5, 7), (60, 50), (600, 500)])
+def test_overlap_edges_is_the_positive_part_of_the_matrix(n, m):
+    rng = np.random.default_rng(n)
+    def boxes(k):
+        xy = rng.uniform(0, 1000, (k, 2))
+        return np.hstack([xy, xy + rng.uniform(1, 90, (k, 2))])
+    a, b = boxes(n), boxes(m)
+    full = iou_matrix(a, b)
+    rows, cols, vals = overlap_edges(a, b)
+    r_ref, c_ref = np.nonzero(full > 0)
+    assert np.array_equal(rows, r_ref) and np.array_equal(cols, c_ref)
+    assert np.array_equal(vals, full[r_ref, c_ref])
