@@ -5,15 +5,12 @@ Two detectors of the Axis examples are supported:
 **SSD MobileNet v2** (TFLite ``TFLite_Detection_PostProcess`` op), four float32
 outputs in Larod order:
 
-=====  ==========================  ===========  =====================================
-index  gRPC key                    shape        content
-=====  ==========================  ===========  =====================================
-0      TFLite_Detection_PostProcess   [1, N, 4]  ymin, xmin, ymax, xmax, normalised 0..1
-1      ...:1                       [1, N]       class: COCO-90 id, 0-based, as float
-2      ...:2                       [1, N]       score 0..1
-3      ...:3                       [1]          count of valid rows (float), <= N
-=====  ==========================  ===========  =====================================
+0. ``TFLite_Detection_PostProcess``: boxes ``[1, N, 4]``, ymin, xmin, ymax, xmax normalised 0..1
+1. ``TFLite_Detection_PostProcess:1``: classes ``[1, N]``, COCO-90 id, 0-based, as float
+2. ``TFLite_Detection_PostProcess:2``: scores ``[1, N]``, 0..1
+3. ``TFLite_Detection_PostProcess:3``: count ``[1]``, number of valid rows (float), <= N
 
+(index = Larod output order; name = the ACAP runtime's gRPC output key.)
 N is 20 for the Axis model.  See :func:`ssd_to_detections`.
 
 **YOLOv5 on ARTPEC-8/9**: one quantised output ``[1, 25200, 85]`` (uint8, or int8),
