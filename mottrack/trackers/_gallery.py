@@ -1,0 +1,90 @@
+"""Per-track appearance galleries for DeepSORT's nearest-neighbour cosine metric.
+
+Every track owns one *slot*: a ring buffer of its last ``budget`` unit-length
+appearance vectors.  All slots live in one float32 array ``(slots, budget, D)``
+with a fill count and a write position per slot; a free list hands slots to new
+tracks and takes back the slots of deleted ones, so memory is bounded by the
+largest number of tracks alive at once (times ``budget * D * 4`` bytes).
+
+The distance of a detection to a track is the smallest cosine distance
+``1 - <a, b>`` between the detection's unit vector and any vector in the track's
+gallery, i.e. one minus the largest dot product.  Dot products are float32, as
+in the original implementation.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._numba import numba, njit
+
+__all__ = ["normalize_rows", "gallery_append", "gallery_max_dot", "grow_gallery"]
+
+
+@njit
+def normalize_rows(emb, out):
+    """L2-normalise each row of ``emb`` (N, D) float32 into ``out``.
+
+    Returns the first row with a zero (or non-finite) norm, or -1 when all are fine.
+    """
+    n, d = emb.shape
+    for i in range(n):
+        acc = np.float32(0.0)
+        for k in range(d):
+            acc += emb[i, k] * emb[i, k]
+        norm = np.float32(np.sqrt(acc))
+        if not (norm > 0.0) or not np.isfinite(norm):
+            return i
+        for k in range(d):
+            out[i, k] = emb[i, k] / norm
+    return -1
+
+
+@njit
+def gallery_append(gallery, count, head, slot, feats, row):
+    """Append ``feats[row]`` to the gallery of ``slot``, dropping the oldest vector when full."""
+    budget = gallery.shape[1]
+    pos = head[slot]
+    gallery[slot, pos, :] = feats[row, :]
+    head[slot] = pos + 1 if pos + 1 < budget else 0
+    if count[slot] < budget:
+        count[slot] += 1
+
+
+@numba.njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
+def gallery_max_dot(gallery, count, slot, feats, row):
+    """Largest dot product between ``feats[row]`` and the vectors of ``slot`` (float32).
+
+    Compiled with reassociation allowed so the 128-d float32 dot products vectorise
+    (the original's BLAS ``sdot`` also sums in its own order).
+    """
+    d = feats.shape[1]
+    best = np.float32(-np.inf)
+    for s in range(count[slot]):
+        acc = np.float32(0.0)
+        for k in range(d):
+            acc += gallery[slot, s, k] * feats[row, k]
+        if acc > best:
+            best = acc
+    return best
+
+
+def grow_gallery(gallery, count, head, free, n_live, capacity):
+    """Return copies of the gallery arrays with room for ``capacity`` slots.
+
+    ``free[:cap - n_live]`` holds the free slots of the old arrays; the new slots are
+    appended to the free list.
+    """
+    old = gallery.shape[0]
+    if capacity <= old:
+        return gallery, count, head, free
+    g = np.zeros((capacity,) + gallery.shape[1:], np.float32)
+    g[:old] = gallery
+    c = np.zeros(capacity, np.int64)
+    c[:old] = count
+    h = np.zeros(capacity, np.int64)
+    h[:old] = head
+    f = np.empty(capacity, np.int64)
+    k = old - n_live
+    f[:k] = free[:k]
+    f[k:k + capacity - old] = np.arange(old, capacity)
+    return g, c, h, f
