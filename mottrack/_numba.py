@@ -1,46 +1,113 @@
 """Numba configuration shared by every kernel of mottrack.
 
-All compiled kernels are created with :func:`njit`, which is ``numba.njit`` with
-``cache=True`` and ``nogil=True``.  The on-disk cache must work when the package
-directory is read-only (a camera container, a system site-packages): if
-``NUMBA_CACHE_DIR`` is not set and the package directory is not writable, a
-per-user cache directory is chosen before numba compiles anything.
+All compiled kernels are created with :func:`njit` (``numba.njit(cache=True,
+nogil=True)``).  Their on-disk cache is placed by mottrack itself:
+
+* in a directory keyed by a hash of mottrack's own sources and the numba version,
+  so that a changed (or upgraded) module never runs stale machine code inlined
+  from another module (numba's own cache only checks each function's own file);
+* under ``$NUMBA_CACHE_DIR/mottrack`` when that variable is set, else next to the
+  package (``mottrack/__pycache__/numba-<hash>``) when the package directory is
+  writable, else ``$MOTTRACK_CACHE_DIR``, ``$XDG_CACHE_HOME/mottrack`` or
+  ``~/.cache/mottrack``, else the system temp directory.  A read-only package
+  directory (a camera container, a system site-packages) therefore still caches.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
+from typing import Optional
+
+import numba
+
+_PKG_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
-def _choose_cache_dir() -> None:
+def _source_hash() -> str:
+    h = hashlib.sha1(numba.__version__.encode())
+    for root, dirs, files in os.walk(_PKG_DIR):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            if name.endswith(".py"):
+                path = os.path.join(root, name)
+                h.update(os.path.relpath(path, _PKG_DIR).encode())
+                with open(path, "rb") as f:
+                    h.update(f.read())
+    return h.hexdigest()[:16]
+
+
+def _writable_dir(path: str) -> bool:
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(path, os.W_OK)
+
+
+def cache_dir() -> Optional[str]:
+    """The directory mottrack's compiled kernels are cached in (None: not cached)."""
+    tag = "numba-" + _source_hash()
+    candidates = []
     if os.environ.get("NUMBA_CACHE_DIR"):
-        return
-    pkg_dir = os.path.dirname(os.path.abspath(__file__))
-    if os.access(pkg_dir, os.W_OK):
-        return  # numba caches next to the sources (__pycache__)
+        candidates.append(os.path.join(os.environ["NUMBA_CACHE_DIR"], "mottrack", tag))
+    candidates.append(os.path.join(_PKG_DIR, "__pycache__", tag))
+    if os.environ.get("MOTTRACK_CACHE_DIR"):
+        candidates.append(os.path.join(os.environ["MOTTRACK_CACHE_DIR"], tag))
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    for candidate in (os.path.join(base, "mottrack", "numba"),
-                      os.path.join(tempfile.gettempdir(), "mottrack-numba")):
-        try:
-            os.makedirs(candidate, exist_ok=True)
-        except OSError:
-            continue
-        if os.access(candidate, os.W_OK):
-            os.environ["NUMBA_CACHE_DIR"] = candidate
-            return
+    candidates.append(os.path.join(base, "mottrack", tag))
+    candidates.append(os.path.join(tempfile.gettempdir(), "mottrack-cache", tag))
+    for c in candidates:
+        if _writable_dir(c):
+            return c
+    return None
 
 
-_choose_cache_dir()
+CACHE_DIR = cache_dir()
 
-import numba  # noqa: E402  (after the cache dir is chosen)
 
-if os.environ.get("NUMBA_CACHE_DIR") and not numba.config.CACHE_DIR:
-    numba.config.CACHE_DIR = os.environ["NUMBA_CACHE_DIR"]
+def _install_locator() -> None:
+    """Teach numba to cache functions of the mottrack package under CACHE_DIR."""
+    try:
+        from numba.core.caching import CacheImpl, UserProvidedCacheLocator
+    except ImportError:  # pragma: no cover - other numba versions: numba's default locations
+        return
+    if CACHE_DIR is None:
+        return
+
+    class MottrackCacheLocator(UserProvidedCacheLocator):
+        def __init__(self, py_func, py_file):
+            self._py_file = py_file
+            self._lineno = py_func.__code__.co_firstlineno
+            rel = os.path.relpath(os.path.dirname(os.path.abspath(py_file)), _PKG_DIR)
+            self._cache_path = os.path.normpath(os.path.join(CACHE_DIR, rel))
+
+        @classmethod
+        def from_function(cls, py_func, py_file):
+            if not (py_func.__module__ or "").startswith("mottrack"):
+                return None
+            if not os.path.abspath(py_file).startswith(_PKG_DIR):
+                return None
+            self = cls(py_func, py_file)
+            try:
+                self.ensure_cache_path()
+            except OSError:
+                return None
+            return self
+
+    if not any(getattr(c, "__name__", "") == "MottrackCacheLocator" for c in CacheImpl._locator_classes):
+        CacheImpl._locator_classes.insert(0, MottrackCacheLocator)
+
+
+_install_locator()
 
 
 def njit(func):
-    """Compile ``func`` with numba (cached, GIL released); ``func.py_func`` stays pure Python."""
+    """Compile ``func`` with numba (cached, GIL released); ``func.py_func`` stays pure Python.
+
+    Do not write recursive kernels: numba's cache cannot reload them in a new process.
+    """
     return numba.njit(cache=True, nogil=True)(func)
 
 
-__all__ = ["njit", "numba"]
+__all__ = ["njit", "numba", "CACHE_DIR"]
