@@ -63,7 +63,11 @@ def cache_dir() -> Optional[str]:
     return None
 
 
-CACHE_DIR = cache_dir()
+_DEV_CHECKOUT = os.path.exists(os.path.join(os.path.dirname(_PKG_DIR), ".git"))
+if _DEV_CHECKOUT and os.environ.get("MOTTRACK_CACHE_BY_SOURCE") != "1":
+    CACHE_DIR = None  # numba's default per-file cache
+else:
+    CACHE_DIR = cache_dir()
 
 
 def _install_locator() -> None:
