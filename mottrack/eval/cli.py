@@ -1,0 +1,486 @@
+"""Command line: ``python -m mottrack.eval`` (also installed as ``mottrack-eval``)."""
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+__all__ = ["main", "build_parser"]
+
+PROG = "python -m mottrack.eval"
+
+_DESC = """\
+Track MOTChallenge-format sequences with mottrack's trackers and score them with
+the official MOTChallenge metrics (CLEAR: MOTA, MOTP, FP, FN, IDSW, MT/PT/ML, Frag;
+Identity: IDF1, IDP, IDR; HOTA: DetA, AssA, LocA), computed exactly as TrackEval
+does; then estimate whether each tracker fits the CPU budget of Axis ARTPEC cameras.
+
+With no arguments, evaluates an embedded default in well under a minute: the
+TUD-Campus and TUD-Stadtmitte ground truth shipped inside the installed motmetrics
+package plus a synthetic crowded scene, with SIMULATED detections (seeded detector
+simulator: misses, box jitter, false positives, low-score tail, identity embeddings).
+
+Other commands:
+  %(prog)s score GT_ROOT RESULTS_DIR [--benchmark MOT17] ...
+        score existing result files (RESULTS_DIR/<SEQ>.txt) of any tracker
+  %(prog)s calibrate [--write-profile FILE]
+        time the fixed reference workload (run it on a camera; see --profile)
+Run '%(prog)s score --help' / '%(prog)s calibrate --help' for their options.
+"""
+
+_EPILOG = """\
+score filtering:
+  Detections below a minimum score are dropped before update(), per tracker:
+  sort 0.5 (SORT was designed for thresholded detections; the SORT paper's
+  detections are cut at 0.5), deepsort 0.3 (deep_sort_app's min_confidence on
+  MOTChallenge), bytetrack none (it splits high/low scores itself and needs the
+  low-score tail).  --min-score overrides it for every tracker ('none' = keep all).
+  The thresholds used are printed.
+
+data layout:
+  DATA_ROOT/<split>/<SEQ>/{gt/gt.txt, det/det.txt, seqinfo.ini} (or DATA_ROOT/<SEQ>/...,
+  or one sequence folder).  --det-file NAME reads DATA_ROOT/.../<SEQ>/det/NAME;
+  --det-file DIR reads DIR/<SEQ>.txt (DIR/MOT17-02.txt also serves MOT17-02-FRCNN).
+  --embeddings DIR reads DIR/<SEQ>.npy (rows frame,-1,x,y,w,h,score,e1..eD); DeepSORT
+  then takes detections and embeddings from it.
+
+outputs:
+  --json: {"sequences": {SEQ: {...}}, "combined": {...}} (nested per tracker when
+  several run) with MOTA MOTP IDF1 IDP IDR HOTA DetA AssA LocA (percent, 0-100
+  floats) and FP FN IDSW MT PT ML Frag (ints), plus Rcll Prcn GT FPS frames.
+  --csv: one row per tracker x sequence (and COMBINED).  --out: MOTChallenge result
+  files (OUT/<SEQ>.txt for one tracker, OUT/<tracker>/<SEQ>.txt for several).
+
+examples:
+  %(prog)s
+  %(prog)s ../shared/data/MOT15 --trackers sort,bytetrack
+  %(prog)s ../shared/data/MOT17 --seqs MOT17-02-FRCNN,MOT17-04-FRCNN \\
+      --det-file ../shared/data/MOT17/dets/yolox_x_ablation --frames second-half \\
+      --trackers bytetrack --param bytetrack.track_thresh=0.6 --json out.json
+  %(prog)s score ../shared/data/MOT17 ../shared/data/MOT17/trackers/Lif_T
+
+exit status: 0 success, 1 bad input (missing file, malformed line: the message names
+the file and line), 2 bad command line.
+"""
+
+
+class _Default:
+    def __repr__(self):
+        return "default"
+
+
+_DEFAULT = _Default()
+
+
+class CliError(Exception):
+    """A user error: printed as one line, exit code 1."""
+
+
+def _parse_value(v: str):
+    low = v.strip().lower()
+    if low in ("true", "yes", "on"):
+        return True
+    if low in ("false", "no", "off"):
+        return False
+    if low == "none":
+        return None
+    try:
+        return ast.literal_eval(v)
+    except (ValueError, SyntaxError):
+        return v
+
+
+def parse_params(items: Sequence[str] | None) -> dict:
+    """``['bytetrack.track_thresh=0.6', ...]`` -> ``{'bytetrack': {'track_thresh': 0.6}}``."""
+    out: dict = {}
+    for item in items or ():
+        for part in item.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if "=" not in part or "." not in part.split("=", 1)[0]:
+                raise CliError(f"--param {part!r}: expected TRACKER.NAME=VALUE, "
+                               "e.g. bytetrack.track_thresh=0.6")
+            key, val = part.split("=", 1)
+            tr, name = key.split(".", 1)
+            out.setdefault(tr.strip().lower(), {})[name.strip()] = _parse_value(val)
+    return out
+
+
+def _min_score(v: str):
+    if v.strip().lower() in ("none", "all", "off"):
+        return None
+    try:
+        return float(v)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or 'none', got {v!r}") from None
+
+
+def _fraction(v: str) -> float:
+    s = v.strip()
+    try:
+        x = float(s[:-1]) / 100 if s.endswith("%") else float(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a fraction (0.25) or percent (25%), got {v!r}") from None
+    if x > 1:
+        x /= 100.0
+    if not 0 < x <= 1:
+        raise argparse.ArgumentTypeError(f"CPU share must be in (0, 1], got {v!r}")
+    return x
+
+
+def _positive(v: str) -> float:
+    try:
+        x = float(v)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {v!r}") from None
+    if not x > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {v!r}")
+    return x
+
+
+def _add_output_args(p: argparse.ArgumentParser, results: bool = False) -> None:
+    g = p.add_argument_group("outputs")
+    if results:
+        g.add_argument("--out", metavar="DIR", help="write MOTChallenge result files here")
+    g.add_argument("--json", metavar="PATH", help="write the metrics as JSON")
+    g.add_argument("--csv", metavar="PATH", help="write the metrics as CSV")
+    g.add_argument("--backend", choices=("trackeval-exact", "motmetrics"),
+                   default="trackeval-exact",
+                   help="metrics implementation: 'trackeval-exact' (default; mottrack's exact "
+                        "re-implementation of TrackEval's CLEAR/Identity/HOTA) or 'motmetrics' "
+                        "(py-motmetrics' MOTAccumulator; MOTA/IDF1 family, no HOTA; differs "
+                        "slightly from the official numbers)")
+    g.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    g.add_argument("-q", "--quiet", action="store_true", help="print only the tables")
+
+
+def _add_data_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("data")
+    g.add_argument("--seqs", metavar="A,B,...",
+                   help="comma-separated sequence names to evaluate (default: all with gt)")
+    g.add_argument("--split", metavar="NAME", help="only this split folder (e.g. train)")
+    g.add_argument("--benchmark", choices=("MOT15", "MOT16", "MOT17", "MOT20"), type=str.upper,
+                   help="preprocessing rules (default: from the path, e.g. 'MOT17' in it; else "
+                        "MOT15 when the gt has no classes). MOT15: only gt rows with conf 0 are "
+                        "ignored. MOT16/17/20: only class 1 is scored and tracker boxes matched "
+                        "to distractors (classes 2,7,8,12) are removed first")
+    g.add_argument("--frames", choices=("all", "second-half"), default="all",
+                   help="'second-half': track and score frames N//2+2..N only (the half-val "
+                        "protocol of detectors trained on the first half)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Parser of the main command (tracking + scoring + budget)."""
+    p = argparse.ArgumentParser(prog=PROG, description=_DESC, epilog=_EPILOG,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("data_root", nargs="?", metavar="DATA_ROOT",
+                   help="dataset in MOTChallenge layout (omit for the embedded default)")
+    g = p.add_argument_group("trackers")
+    g.add_argument("--trackers", metavar="A,B,...",
+                   help="comma-separated: sort, bytetrack, deepsort (default: all available; "
+                        "deepsort only where embeddings exist)")
+    g.add_argument("--param", action="append", metavar="TRACKER.NAME=VALUE",
+                   help="tracker constructor parameter, repeatable, e.g. "
+                        "--param bytetrack.track_thresh=0.6 --param sort.max_age=3")
+    g.add_argument("--min-score", type=_min_score, default=_DEFAULT, metavar="S",
+                   help="minimum detection score for every tracker, or 'none' (default: per "
+                        "tracker, see below)")
+    _add_data_args(p)
+    g = p.add_argument_group("detections")
+    g.add_argument("--det-file", metavar="NAME|DIR",
+                   help="detection file name inside each <SEQ>/det/ or a folder of <SEQ>.txt")
+    g.add_argument("--embeddings", metavar="DIR",
+                   help="folder of <SEQ>.npy DeepSORT detection+embedding files")
+    g.add_argument("--seed", type=int, default=0,
+                   help="seed of the simulated detections of the default data (default 0)")
+    _add_output_args(p, results=True)
+    g = p.add_argument_group("CPU budget (ARTPEC)")
+    g.add_argument("--fps", type=_positive, default=30.0,
+                   help="camera frame rate for the budget (default 30)")
+    g.add_argument("--cpu-share", type=_fraction, default=0.25,
+                   help="share of one core given to tracking: 0.25 or 25%% (default 25%%)")
+    g.add_argument("--cpu-scale", type=_positive, metavar="F",
+                   help="extra target with host-to-target slowdown factor F (e.g. measured "
+                        "with 'calibrate')")
+    g.add_argument("--profile", metavar="FILE",
+                   help="profile JSON replacing the ARTPEC table: {'profiles': [{'name', "
+                        "'factor', ...}]} or a 'calibrate --write-profile' file")
+    g.add_argument("--no-budget", action="store_true", help="skip the CPU budget report")
+    g.add_argument("--no-scaling", action="store_true",
+                   help="skip the scaling run behind the 'largest count' column")
+    return p
+
+
+def build_score_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog=f"{PROG} score",
+        description="Score existing MOTChallenge result files (RESULTS_DIR/<SEQ>.txt: "
+                    "frame,id,x,y,w,h,score,-1,-1,-1) of any tracker against GT_ROOT with the "
+                    "same metrics and outputs as the main command.",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("gt_root", metavar="GT_ROOT", help="dataset in MOTChallenge layout")
+    p.add_argument("results_dir", metavar="RESULTS_DIR", help="folder of <SEQ>.txt result files")
+    p.add_argument("--name", default=None, help="tracker name in the outputs (default: folder name)")
+    _add_data_args(p)
+    _add_output_args(p)
+    return p
+
+
+def build_calibrate_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog=f"{PROG} calibrate",
+        description="Time a fixed reference workload (SORT on a seeded synthetic scene, "
+                    "40 objects x 300 frames). Run it on the camera (aarch64: the time is a "
+                    "direct measurement) with --write-profile cam.json, then pass "
+                    "--profile cam.json to the main command on the host: the host times the "
+                    "same workload and the ratio becomes the slowdown factor. Or divide the "
+                    "two printed times yourself and pass --cpu-scale.")
+    p.add_argument("--write-profile", metavar="FILE", help="write the calibration record here")
+    p.add_argument("--name", help="profile name stored in the file")
+    p.add_argument("--host-ms", type=_positive, metavar="MS",
+                   help="the host's reference time: also print the factor target/host")
+    return p
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _err(msg: str) -> None:
+    print(f"{PROG}: error: {msg}", file=sys.stderr)
+
+
+def _split_csv(v: str | None):
+    if not v:
+        return None
+    return [x.strip() for x in v.split(",") if x.strip()]
+
+
+def _write_outputs(result, args, out) -> None:
+    if getattr(args, "json", None):
+        p = Path(args.json)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(json.dumps(result.to_json_dict(), indent=2, allow_nan=False) + "\n")
+        print(f"wrote {p}", file=out)
+    if getattr(args, "csv", None):
+        result.to_csv(args.csv)
+        print(f"wrote {args.csv}", file=out)
+
+
+def _describe(seqs, args, names, min_scores, out) -> None:
+    sim = any(s.simulated for s in seqs)
+    if args.data_root is None:
+        from .datasets import motmetrics_data_dir
+        print("No DATA_ROOT given: evaluating the embedded default.", file=out)
+        print(f"  ground truth: TUD-Campus, TUD-Stadtmitte from the installed motmetrics package "
+              f"({motmetrics_data_dir()}), and SYNTH-Crowd, a synthetic crowded scene", file=out)
+    else:
+        print(f"Dataset: {args.data_root}", file=out)
+    n_frames = sum(s.num_eval_frames for s in seqs)
+    print(f"  {len(seqs)} sequences, {n_frames} frames, benchmark rules "
+          f"{', '.join(sorted({s.benchmark for s in seqs}))}"
+          + (", frames N//2+2..N (second half)" if args.frames == "second-half" else ""), file=out)
+    if sim:
+        print("  detections are SIMULATED (seeded detector simulator: ~10% misses, box jitter, "
+              "~2 false positives/frame, low-score tail, noisy identity embeddings); "
+              "numbers are not comparable to published results", file=out)
+    else:
+        srcs = sorted({os.path.basename(s.source) for s in seqs})
+        print(f"  detections: {', '.join(srcs[:4])}{' ...' if len(srcs) > 4 else ''}", file=out)
+    for n in names:
+        ms = min_scores[n]
+        print(f"  {n}: minimum detection score {'none (all detections)' if ms is None else ms}",
+              file=out)
+    print(f"  metrics backend: {args.backend}", file=out)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _cmd_eval(argv) -> int:
+    args = build_parser().parse_args(argv)
+    out = sys.stdout
+    from . import api
+    from .datasets import default_sequences, load_dataset
+    t0 = time.perf_counter()
+    params = parse_params(args.param)
+    if args.min_score is _DEFAULT:
+        args.min_score = "default"
+    if args.data_root is None:
+        for opt in ("seqs", "det_file", "embeddings", "split"):
+            if getattr(args, opt):
+                raise CliError(f"--{opt.replace('_', '-')} needs a DATA_ROOT")
+        seqs = default_sequences(args.seed)
+    else:
+        if not Path(args.data_root).exists():
+            raise CliError(f"dataset root not found: {args.data_root}")
+        seqs = load_dataset(args.data_root, split=args.split, seqs=_split_csv(args.seqs),
+                            det_file=args.det_file, frames=args.frames,
+                            embeddings=args.embeddings, benchmark=args.benchmark)
+    avail = api.available()
+    if args.trackers:
+        names = [t.lower() for t in _split_csv(args.trackers)]
+        bad = [n for n in names if n not in avail]
+        if bad:
+            raise CliError(f"unknown or unavailable tracker(s) {', '.join(bad)}; "
+                           f"available: {', '.join(avail)}")
+    else:
+        names = list(avail)
+        if not any(s.embeddings is not None for s in seqs):
+            names = [n for n in names if n != "deepsort"]
+    for tr in params:
+        if tr not in names:
+            raise CliError(f"--param for {tr!r}, which is not among the trackers run "
+                           f"({', '.join(names)})")
+    if "deepsort" in names:
+        missing = [s.name for s in seqs if s.embeddings is None]
+        if missing:
+            raise CliError(f"deepsort needs appearance embeddings; none for {', '.join(missing)} "
+                           "(pass --embeddings DIR with <SEQ>.npy files, or --seqs)")
+    min_scores = {n: (api.DEFAULT_MIN_SCORE.get(n) if args.min_score == "default"
+                      else args.min_score) for n in names}
+    if not args.quiet:
+        _describe(seqs, args, names, min_scores, out)
+        print(file=out)
+    result = api.evaluate(seqs, trackers=names, params=params, min_score=args.min_score,
+                          backend=args.backend, progress=not args.no_progress)
+    title = f"Metrics ({'TrackEval-exact' if args.backend == 'trackeval-exact' else 'motmetrics'} " \
+            f"backend; percentages except counts; FPS = frames per second of update())"
+    print(title, file=out)
+    print(result.format_table(), file=out)
+    if args.out:
+        paths = result.write_results(args.out)
+        print(f"wrote {len(paths)} result files under {args.out}", file=out)
+    budget_doc = None
+    if not args.no_budget:
+        from . import budget
+        profiles = None
+        if args.profile:
+            profiles = budget.load_profiles(args.profile)
+        scaling = None
+        if not args.no_scaling:
+            scaling = {n: budget.scaling_curve(n, params=params.get(n), frames=40,
+                                               min_score=min_scores[n]) for n in names}
+        lats = {n: [r.latency_ns for r in result.trackers[n].runs.values()] for n in names}
+        objs = {n: [r.num_dets for r in result.trackers[n].runs.values()] for n in names}
+        rows = budget.budget_report(lats, objs, profiles, args.fps, args.cpu_share,
+                                    args.cpu_scale, scaling)
+        print(file=out)
+        print(budget.format_budget(rows, args.fps, args.cpu_share), file=out)
+        budget_doc = [r.to_dict() for r in rows]
+    _write_outputs(result, args, out)
+    if args.json and budget_doc is not None:
+        p = Path(args.json)
+        doc = json.loads(p.read_text())
+        doc["budget"] = budget_doc
+        p.write_text(json.dumps(doc, indent=2, allow_nan=False) + "\n")
+    if not args.quiet:
+        print(f"total time {time.perf_counter() - t0:.1f} s", file=out)
+    return 0
+
+
+def _cmd_score(argv) -> int:
+    args = build_score_parser().parse_args(argv)
+    out = sys.stdout
+    from .api import EvalResult, score_sequences
+    from .datasets import load_dataset
+    from ..io.mot import read_results
+    t0 = time.perf_counter()
+    for p, what in ((args.gt_root, "GT_ROOT"), (args.results_dir, "RESULTS_DIR")):
+        if not Path(p).is_dir():
+            raise CliError(f"{what} not found: {p}")
+    rd = Path(args.results_dir)
+    seqs = load_dataset(args.gt_root, split=args.split, seqs=_split_csv(args.seqs),
+                        frames=args.frames, benchmark=args.benchmark, with_dets=False)
+    results = {}
+    for s in seqs:
+        f = rd / f"{s.name}.txt"
+        if not f.is_file():
+            raise CliError(f"results file not found: {f} (every sequence with gt needs one; "
+                           "use --seqs to score a subset)")
+        results[s.name] = read_results(f)
+    name = args.name or rd.name
+    it = seqs
+    if not args.no_progress:
+        try:
+            from tqdm import tqdm
+            it = tqdm(seqs, desc="scoring", unit="seq", file=sys.stderr, leave=False)
+        except ImportError:  # pragma: no cover
+            pass
+    per = {}
+    for s in it:
+        per[s.name] = score_sequences([s], results, args.backend, name).sequences[s.name]
+    from .api import TrackerScores
+    if args.backend == "motmetrics":
+        from . import backends
+        comb = backends.motmetrics_combine(per)
+    else:
+        from .metrics import combine_sequences
+        comb = combine_sequences(per.values())
+    res = EvalResult({name: TrackerScores(name, per, comb, backend=args.backend)}, seqs,
+                     args.backend, time.perf_counter() - t0)
+    if not args.quiet:
+        print(f"Scoring {rd} against {args.gt_root}: {len(seqs)} sequences, benchmark rules "
+              f"{', '.join(sorted({s.benchmark for s in seqs}))}, backend {args.backend}", file=out)
+    print(res.format_table(columns=[c for c in ("MOTA", "IDF1", "HOTA", "IDSW", "FP", "FN", "MT",
+                                                "ML", "Rcll", "Prcn")]), file=out)
+    _write_outputs(res, args, out)
+    return 0
+
+
+def _cmd_calibrate(argv) -> int:
+    args = build_calibrate_parser().parse_args(argv)
+    from . import budget
+    info = budget.machine_info()
+    if budget.is_arm_host():
+        print(f"Running on {info['machine']} ({info['cpu']}): this is a direct measurement "
+              "on an Arm CPU, no slowdown factor involved.")
+    else:
+        print(f"Running on {info['machine']} ({info['cpu']}): this is the HOST time; run the "
+              "same command on the camera to get the target time.")
+    rec = budget.calibrate(args.write_profile, args.name)
+    w = rec["workload"]
+    print(f"reference workload ({w['tracker']}, {w['objects']} objects x {w['frames']} frames, "
+          f"best of {w['repeats']}): {rec['reference_ms']:.2f} ms total, "
+          f"{rec['per_frame_ms'] * 1e3:.1f} us per frame")
+    if args.host_ms:
+        print(f"slowdown factor vs host ({args.host_ms:g} ms): "
+              f"{rec['reference_ms'] / args.host_ms:.2f}  -> pass --cpu-scale "
+              f"{rec['reference_ms'] / args.host_ms:.2f}")
+    if args.write_profile:
+        print(f"wrote {args.write_profile}; on the host: {PROG} ... --profile {args.write_profile}")
+    else:
+        print(f"next: on the host, pass --cpu-scale <camera ms / host ms>, or write a profile "
+              f"with --write-profile FILE and pass --profile FILE")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit code (0 ok, 1 bad input, 2 bad command line)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    from ..io.mot import MotFormatError
+    cmd = {"score": _cmd_score, "calibrate": _cmd_calibrate}.get(argv[0] if argv else "")
+    try:
+        if cmd is not None:
+            return cmd(argv[1:])
+        return _cmd_eval(argv)
+    except SystemExit as exc:  # argparse
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 2
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+    except (CliError, MotFormatError, FileNotFoundError, NotADirectoryError,
+            PermissionError, ValueError, TypeError, RuntimeError, OSError) as exc:
+        msg = str(exc)
+        if isinstance(exc, (FileNotFoundError, PermissionError)) and exc.filename and \
+                str(exc.filename) not in msg:
+            msg = f"{msg}: {exc.filename}"
+        elif isinstance(exc, OSError) and exc.strerror and exc.filename:
+            msg = f"{exc.filename}: {exc.strerror}"
+        _err(" ".join(msg.split()) or type(exc).__name__)
+        return 1
