@@ -59,11 +59,18 @@ def assign(cost, max_cost: float = math.inf, *, backend: str = "auto"
     unmatched_rows : int64 array
     unmatched_cols : int64 array
     """
-    c = np.asarray(cost, dtype=np.float64)
+    raw = np.asarray(cost)
+    if raw.dtype.kind not in "fiu":
+        raise TypeError(f"cost: expected a real numeric matrix, got dtype {raw.dtype}")
+    c = np.asarray(raw, dtype=np.float64)
     if c.ndim != 2:
         raise ValueError(f"cost: expected a 2-D (N, M) matrix; got shape {c.shape}")
     if np.isnan(c).any():
         raise ValueError("cost: contains NaN; use a value >= max_cost to forbid a pair")
+    if np.isneginf(c).any():
+        raise ValueError("cost: contains -inf; expected finite costs (or +inf to forbid a pair)")
+    if isinstance(max_cost, (bool, np.bool_)) or not isinstance(max_cost, (int, float, np.integer, np.floating)):
+        raise TypeError(f"max_cost: expected a number or inf; got {type(max_cost).__name__}")
     max_cost = float(max_cost)
     if math.isnan(max_cost):
         raise ValueError("max_cost: expected a number or inf; got nan")
@@ -111,7 +118,11 @@ def assign(cost, max_cost: float = math.inf, *, backend: str = "auto"
                 raise ValueError("cost: inf entries need a finite max_cost")
             # Maximise sum(offset - c) with a positive offset: every pair is then worth taking.
             # Large enough that a matching with one more pair always wins.
-            offset = float(c.max()) + 1.0 + min(n, m) * float(c.max() - c.min())
+            with np.errstate(over="ignore", invalid="ignore"):
+                offset = float(c.max()) + 1.0 + min(n, m) * float(c.max() - c.min())
+            if not math.isfinite(offset):
+                raise ValueError("cost: values span too large a range for the compiled backend "
+                                 "with max_cost=inf; give a finite max_cost")
             w = offset - c
         else:
             w = np.where(c < max_cost, max_cost - c, 0.0)

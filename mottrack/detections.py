@@ -7,12 +7,16 @@ import numpy as np
 
 from ._numba import njit
 
-__all__ = ["Detections", "as_detections"]
+__all__ = ["Detections", "as_detections", "MAX_COORDINATE"]
 
 _EMPTY_BOXES = np.empty((0, 4), dtype=np.float64)
 
 # Error codes of the validation kernels (0 = fine).
-_OK, _NONFINITE, _X_ORDER, _Y_ORDER, _BAD_CLASS = 0, 1, 2, 3, 4
+_OK, _NONFINITE, _X_ORDER, _Y_ORDER, _BAD_CLASS, _TOO_LARGE = 0, 1, 2, 3, 4, 5
+
+#: Largest accepted box coordinate magnitude (pixels or any unit).  Far beyond any image,
+#: and small enough that areas, squared areas and Kalman covariances stay finite.
+MAX_COORDINATE = 1e15
 
 
 @njit
@@ -22,6 +26,8 @@ def _check_boxes_scores(boxes, scores):
         for k in range(4):
             if not np.isfinite(boxes[i, k]):
                 return _NONFINITE, i, k
+            if abs(boxes[i, k]) > MAX_COORDINATE:
+                return _TOO_LARGE, i, k
         if not np.isfinite(scores[i]):
             return _NONFINITE, i, 4
         if boxes[i, 2] < boxes[i, 0]:
@@ -29,6 +35,16 @@ def _check_boxes_scores(boxes, scores):
         if boxes[i, 3] < boxes[i, 1]:
             return _Y_ORDER, i, 3
     return _OK, -1, -1
+
+
+@njit
+def count_degenerate(arr):
+    """Number of rows of an (N, >=4) x1, y1, x2, y2 array without positive area (or with NaN)."""
+    c = 0
+    for i in range(arr.shape[0]):
+        if not (arr[i, 2] > arr[i, 0] and arr[i, 3] > arr[i, 1]):
+            c += 1
+    return c
 
 
 @njit
@@ -62,6 +78,10 @@ def split_rows(arr, xywh):
                 return boxes, scores, class_ids, _X_ORDER, i, 2
             if y2 < y1:
                 return boxes, scores, class_ids, _Y_ORDER, i, 3
+        if abs(x1) > MAX_COORDINATE or abs(x2) > MAX_COORDINATE:
+            return boxes, scores, class_ids, _TOO_LARGE, i, 0 if abs(x1) > MAX_COORDINATE else 2
+        if abs(y1) > MAX_COORDINATE or abs(y2) > MAX_COORDINATE:
+            return boxes, scores, class_ids, _TOO_LARGE, i, 1 if abs(y1) > MAX_COORDINATE else 3
         boxes[i, 0] = x1
         boxes[i, 1] = y1
         boxes[i, 2] = x2
@@ -88,6 +108,10 @@ def _raise_for(code: int, row: int, col: int, values: np.ndarray, field: str, xy
     if code == _Y_ORDER:
         what = "h must be >= 0" if xywh else "y2 must be >= y1"
         raise ValueError(f"{field}: row {row} has {what} (got {values[row].tolist()})")
+    if code == _TOO_LARGE:
+        what = "x + w / y + h" if xywh and col >= 2 else f"column {col}"
+        raise ValueError(f"{field}: row {row}, {what} is beyond +-{MAX_COORDINATE:g} "
+                         f"(got {values[row].tolist()}); expected box coordinates of a real image")
     if code == _BAD_CLASS:
         raise ValueError(f"{field}: row {row}, column 5 (class id) is {value!r}; "
                          "expected a whole number >= -1")
@@ -149,7 +173,7 @@ class Detections:
                  *, embedding_quantization: Optional[Tuple[float, int]] = None) -> None:
         b = _as_real_array(boxes, "boxes")
         if b.ndim != 2 or b.shape[1] != 4:
-            if b.size == 0 and b.ndim <= 2:
+            if b.size == 0 and (b.ndim == 1 or (b.ndim == 2 and b.shape[0] == 0)):
                 b = _EMPTY_BOXES
             else:
                 raise ValueError(f"boxes: expected shape (N, 4) as x1, y1, x2, y2; got {b.shape}")
@@ -166,6 +190,8 @@ class Detections:
                     raise ValueError("class_ids: expected whole numbers; got non-integral values")
             elif c_in.dtype.kind not in "iu":
                 raise TypeError(f"class_ids: expected an integer array, got dtype {c_in.dtype}")
+            if c_in.size and c_in.dtype.kind in "fu" and c_in.max() > 9.0e15:
+                raise ValueError(f"class_ids: expected values <= 9e15; got {c_in.max()!r}")
             c = np.ascontiguousarray(c_in, dtype=np.int64)
             if c.ndim != 1 or c.shape[0] != n:
                 raise ValueError(f"class_ids: expected shape ({n},) to match boxes; got {c.shape}")
@@ -204,7 +230,7 @@ class Detections:
         if arr.dtype.kind not in "fiu":
             raise TypeError(f"detections: expected a real numeric array, got dtype {arr.dtype}")
         if arr.ndim != 2 or arr.shape[1] not in (4, 5, 6):
-            if arr.size == 0 and arr.ndim <= 2:
+            if arr.size == 0 and (arr.ndim == 1 or (arr.ndim == 2 and arr.shape[0] == 0)):
                 arr = np.empty((0, 4))
             else:
                 raise ValueError("detections: expected shape (N, 4), (N, 5) or (N, 6) as "
@@ -261,17 +287,30 @@ def _validate_embeddings(embeddings: Any, n: int, quantization) -> np.ndarray:
     e = np.asarray(embeddings)
     if e.ndim != 2 or e.shape[0] != n:
         raise ValueError(f"embeddings: expected shape ({n}, D) to match boxes; got {e.shape}")
+    if e.shape[1] == 0:
+        raise ValueError(f"embeddings: expected at least one feature per row (D >= 1); got {e.shape}")
     if e.dtype.kind in "iu":
         if quantization is None:
             raise ValueError("embeddings: integer embeddings need embedding_quantization="
                              "(scale, zero_point)")
-        scale, zero_point = quantization
-        scale = float(scale)
+        try:
+            scale, zero_point = quantization
+            scale = float(scale)
+            zp = float(zero_point)
+        except (TypeError, ValueError):
+            raise TypeError("embedding_quantization: expected (scale, zero_point) numbers; "
+                            f"got {quantization!r}") from None
         if not np.isfinite(scale) or scale <= 0:
             raise ValueError(f"embedding_quantization: scale must be finite and > 0; got {scale!r}")
+        if not np.isfinite(zp) or zp != np.floor(zp) or abs(zp) > 2**31:
+            raise ValueError(f"embedding_quantization: zero_point must be a whole number; got {zero_point!r}")
         return np.ascontiguousarray((e.astype(np.float32) - np.float32(zero_point)) * np.float32(scale))
     if e.dtype.kind != "f":
         raise TypeError(f"embeddings: expected a float or int8/uint8 array, got dtype {e.dtype}")
+    if e.size and e.dtype.itemsize > 4 and not (np.abs(e) <= np.finfo(np.float32).max).all():
+        row = int(np.nonzero(~(np.abs(e) <= np.finfo(np.float32).max).all(axis=1))[0][0])
+        raise ValueError(f"embeddings: row {row} has non-finite values or values beyond float32 "
+                         f"range; expected finite numbers (got {e[row][~(np.abs(e[row]) <= 3.4e38)][:3]})")
     e = np.ascontiguousarray(e, dtype=np.float32)
     if e.size and not np.isfinite(e).all():
         row = int(np.nonzero(~np.isfinite(e).all(axis=1))[0][0])

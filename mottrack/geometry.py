@@ -41,11 +41,23 @@ def _iou_matrix(a, b):
 
 
 def _as_boxes(x, name):
-    arr = np.ascontiguousarray(x, dtype=np.float64)
+    raw = np.asarray(x)
+    if raw.dtype.kind not in "fiu":
+        raise TypeError(f"{name}: expected a real numeric array of boxes, got dtype {raw.dtype}")
+    arr = np.ascontiguousarray(raw, dtype=np.float64)
     if arr.ndim != 2 or arr.shape[1] != 4:
-        if arr.size == 0:
+        if arr.size == 0 and (arr.ndim == 1 or arr.shape[0] == 0):
             return np.empty((0, 4))
         raise ValueError(f"{name}: expected shape (N, 4) as x1, y1, x2, y2; got {arr.shape}")
+    if arr.size:
+        finite = np.isfinite(arr).all(axis=1)
+        if not finite.all():
+            row = int(np.flatnonzero(~finite)[0])
+            raise ValueError(f"{name}: row {row} is {arr[row].tolist()}; expected finite numbers")
+        bad = (arr[:, 2] < arr[:, 0]) | (arr[:, 3] < arr[:, 1])
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise ValueError(f"{name}: row {row} has x2 < x1 or y2 < y1 (got {arr[row].tolist()})")
     return arr
 
 

@@ -430,6 +430,8 @@ class _BatchedBoxFilter:
     dim = 0
 
     def __init__(self, capacity: int = 16) -> None:
+        if isinstance(capacity, (bool, np.bool_)) or not isinstance(capacity, (int, np.integer)) or capacity < 0:
+            raise ValueError(f"capacity: expected a whole number >= 0; got {capacity!r}")
         self.mean = np.zeros((capacity, self.dim))
         self.covariance = np.zeros((capacity, self.dim, self.dim))
         self.n = 0
@@ -458,7 +460,10 @@ class _BatchedBoxFilter:
 
     def update(self, rows, boxes) -> None:
         """Correct the given rows (K,) with boxes (K, 4) x1,y1,x2,y2."""
-        r = np.ascontiguousarray(rows, dtype=np.int64)
+        r_in = np.asarray(rows)
+        if r_in.dtype.kind not in "iu" and not (r_in.size == 0 and r_in.dtype.kind == "f"):
+            raise TypeError(f"rows: expected integer row indices, got dtype {r_in.dtype}")
+        r = np.ascontiguousarray(r_in, dtype=np.int64)
         b = _boxes(boxes)
         if r.ndim != 1 or r.shape[0] != b.shape[0]:
             raise ValueError(f"rows: expected shape ({b.shape[0]},) to match boxes; got {r.shape}")
@@ -468,7 +473,10 @@ class _BatchedBoxFilter:
 
     def remove(self, keep) -> None:
         """Keep only the rows where ``keep`` (n,) is true, preserving order."""
-        k = np.asarray(keep, dtype=bool)
+        k_in = np.asarray(keep)
+        if k_in.dtype.kind != "b" and k_in.size:
+            raise TypeError(f"keep: expected a boolean mask, got dtype {k_in.dtype}")
+        k = k_in.astype(bool)
         if k.shape != (self.n,):
             raise ValueError(f"keep: expected shape ({self.n},); got {k.shape}")
         m = int(k.sum())
@@ -481,8 +489,19 @@ class _BatchedBoxFilter:
         return self._boxes(self.mean, self.n)
 
 
+def _dt(dt) -> float:
+    if isinstance(dt, (bool, np.bool_)) or not isinstance(dt, (int, float, np.integer, np.floating)):
+        raise TypeError(f"dt: expected a time step in frames (a number); got {type(dt).__name__}")
+    if not (np.isfinite(dt) and dt > 0):
+        raise ValueError(f"dt: expected a finite time step > 0 frames; got {dt!r}")
+    return float(dt)
+
+
 def _boxes(boxes) -> np.ndarray:
-    b = np.ascontiguousarray(boxes, dtype=np.float64)
+    raw = np.asarray(boxes)
+    if raw.dtype.kind not in "fiu":
+        raise TypeError(f"boxes: expected a real numeric array, got dtype {raw.dtype}")
+    b = np.ascontiguousarray(raw, dtype=np.float64)
     if b.ndim != 2 or b.shape[1] != 4:
         raise ValueError(f"boxes: expected shape (N, 4) as x1, y1, x2, y2; got {b.shape}")
     if b.size and (not np.isfinite(b).all() or (b[:, 2] <= b[:, 0]).any() or (b[:, 3] <= b[:, 1]).any()):
@@ -509,8 +528,7 @@ class KalmanBoxFilter(_BatchedBoxFilter):
 
     def predict(self, dt: float = 1.0) -> None:
         """Advance every row by ``dt`` frames (> 0)."""
-        if not dt > 0:
-            raise ValueError(f"dt: expected a time step > 0 frames; got {dt!r}")
+        dt = _dt(dt)
         xysr_predict(self.mean, self.covariance, self.n, float(dt))
 
 
@@ -532,12 +550,13 @@ class KalmanXYAHFilter(_BatchedBoxFilter):
 
     def predict(self, dt: float = 1.0) -> None:
         """Advance every row by ``dt`` frames (> 0)."""
-        if not dt > 0:
-            raise ValueError(f"dt: expected a time step > 0 frames; got {dt!r}")
+        dt = _dt(dt)
         _xyah_predict_all(self.mean, self.covariance, self.n, float(dt))
 
     def gating_distance(self, row: int, boxes, only_position: bool = False) -> np.ndarray:
         """Squared Mahalanobis distance (N,) of boxes (N, 4) to the projection of ``row``."""
+        if isinstance(row, (bool, np.bool_)) or not isinstance(row, (int, np.integer)):
+            raise TypeError(f"row: expected an integer index; got {row!r}")
         if not 0 <= row < self.n:
             raise ValueError(f"row: expected an index in [0, {self.n}); got {row}")
         return xyah_gating_distance(self.mean, self.covariance, int(row), _boxes(boxes), bool(only_position))

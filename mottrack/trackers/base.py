@@ -25,7 +25,7 @@ from typing import Any, Callable, Dict, List, Optional, Type
 
 import numpy as np
 
-from ..detections import Detections, as_detections
+from ..detections import Detections, as_detections, count_degenerate
 
 __all__ = ["Tracker", "create_tracker", "register_tracker", "available_trackers", "OUTPUT_COLUMNS"]
 
@@ -120,7 +120,13 @@ class Tracker:
 
     def __init__(self, *, frame_rate: float = 30.0, per_class: bool = False) -> None:
         self.frame_rate = check_number("frame_rate", frame_rate, low=0.0, low_open=True)
+        if not math.isfinite(self.frame_rate):
+            raise ValueError(f"frame_rate: expected a finite number > 0; got {frame_rate!r}")
+        if not isinstance(per_class, (bool, np.bool_)) and per_class not in (0, 1):
+            raise TypeError(f"per_class: expected a bool; got {per_class!r}")
         self.per_class = bool(per_class)
+        #: Detections without positive area (x2 <= x1 or y2 <= y1) ignored so far (see ``update``).
+        self.dropped_detections = 0
         self.frame_count = 0
         self._last_timestamp: Optional[float] = None
         self._err = np.zeros(1, np.int64)
@@ -146,13 +152,21 @@ class Tracker:
         -------
         ndarray, float64, shape (M, 8)
             x1, y1, x2, y2, track_id, score, class_id, det_index (see the module docs).
+
+        Notes
+        -----
+        Detections without positive area (``x2 == x1`` or ``y2 == y1``; the Kalman
+        filters divide by width and height) are ignored: they neither update nor start
+        a track, ``det_index`` still refers to rows of the caller's detections, and
+        ``self.dropped_detections`` counts them.  Invalid input (see ``Detections``)
+        raises before the tracker state changes.
         """
         frame_count, last = self.frame_count, self._last_timestamp
         dt = 1.0 if timestamp is None and last is None else self._time_step(timestamp)
         self.frame_count = frame_count + 1
         if (type(detections) is np.ndarray and detections.dtype == np.float64 and detections.ndim == 2
                 and self._rows_fast_path and detections.shape[1] in (5, 6)
-                and detections.flags.c_contiguous):
+                and detections.flags.c_contiguous and count_degenerate(detections) == 0):
             # Fast path: validation, conversion and the whole step in one compiled call.
             err = self._err
             out = self._step_rows(detections, dt, err)
@@ -166,6 +180,14 @@ class Tracker:
         except Exception:
             self.frame_count, self._last_timestamp = frame_count, last
             raise
+        if count_degenerate(dets.boxes):
+            b = dets.boxes
+            rows = np.flatnonzero((b[:, 2] > b[:, 0]) & (b[:, 3] > b[:, 1]))
+            self.dropped_detections += b.shape[0] - rows.shape[0]
+            out = self._step(dets[rows], dt)
+            used = out[:, 7] >= 0
+            out[used, 7] = rows[out[used, 7].astype(np.int64)]
+            return out
         return self._step(dets, dt)
 
     def __call__(self, detections: Any, timestamp: Optional[float] = None) -> np.ndarray:
@@ -177,10 +199,9 @@ class Tracker:
             # A frame without a timestamp after timestamped ones: one nominal frame.
             self._last_timestamp = last + 1.0 / self.frame_rate
             return 1.0
-        try:
-            t = float(timestamp)
-        except (TypeError, ValueError):
-            raise TypeError(f"timestamp: expected seconds as a float; got {type(timestamp).__name__}") from None
+        if isinstance(timestamp, (bool, np.bool_)) or not isinstance(timestamp, (int, float, np.integer, np.floating)):
+            raise TypeError(f"timestamp: expected seconds as a float; got {type(timestamp).__name__}")
+        t = float(timestamp)
         if not math.isfinite(t):
             raise ValueError(f"timestamp: expected a finite number of seconds; got {timestamp!r}")
         if last is None:
