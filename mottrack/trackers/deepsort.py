@@ -164,7 +164,6 @@ def _deepsort_step(mean, cov, ints, floats, counters, gallery, gcount, ghead, fr
     n = counters[N]
     next_id = counters[NEXT_ID]
     n_det = boxes.shape[0]
-    n_free = gallery.shape[0] - n
     work = np.empty(KALMAN_WORK_SIZE)
 
     feats = np.empty(emb.shape, np.float32)
@@ -172,7 +171,7 @@ def _deepsort_step(mean, cov, ints, floats, counters, gallery, gcount, ghead, fr
     if bad >= 0:
         err[0] = 1
         err[1] = bad
-        return np.empty((0, 8))
+        return np.empty((0, 8)), np.empty(0, np.int64), feats
 
     # 1. predict
     for t in range(n):
@@ -260,9 +259,10 @@ def _deepsort_step(mean, cov, ints, floats, counters, gallery, gcount, ghead, fr
                 det_track[mc[k]] = t
                 trk_det[t] = mc[k]
 
-    # 4. update matched tracks, delete lost ones, start new tracks
-    keep = np.ones(n + n_det, np.bool_)
+    # 4. update matched tracks, delete lost ones (their gallery slots are freed)
+    keep = np.ones(n, np.bool_)
     dropped = False
+    n_free = gallery.shape[0] - n
     for t in range(n):
         d = trk_det[t]
         if d >= 0:
@@ -274,7 +274,31 @@ def _deepsort_step(mean, cov, ints, floats, counters, gallery, gcount, ghead, fr
         elif ints[t, STATE] == TENTATIVE or floats[t, TSU] > max_age + _EPS:
             keep[t] = False
             dropped = True
+            free[n_free] = ints[t, SLOT]
+            n_free += 1
+    if dropped:
+        n = compact(mean, cov, ints, floats, n, keep)
+    counters[N] = n
+    n_new = 0
     for j in range(n_det):
+        if det_track[j] < 0:
+            n_new += 1
+    if n_new > n_free:
+        err[0] = 2  # the caller grows the galleries, then calls _start_and_report
+        err[1] = n_new
+        return np.empty((0, 8)), det_track, feats
+    return _start_and_report(mean, cov, ints, floats, counters, gallery, gcount, ghead, free,
+                             boxes, scores, classes, feats, det_track, dt), det_track, feats
+
+
+@njit
+def _start_and_report(mean, cov, ints, floats, counters, gallery, gcount, ghead, free,
+                      boxes, scores, classes, feats, det_track, dt):
+    """Steps 4 (new tracks for unmatched detections) and 5 (the output rows)."""
+    n = counters[N]
+    next_id = counters[NEXT_ID]
+    n_free = gallery.shape[0] - n
+    for j in range(boxes.shape[0]):
         if det_track[j] < 0:
             xyah_initiate(mean, cov, n, boxes[j, 0], boxes[j, 1], boxes[j, 2], boxes[j, 3])
             start_track(ints, floats, n, next_id, 1, TENTATIVE, classes[j], j, scores[j])
@@ -286,15 +310,12 @@ def _deepsort_step(mean, cov, ints, floats, counters, gallery, gcount, ghead, fr
             gallery_append(gallery, gcount, ghead, slot, feats, j)
             next_id += 1
             n += 1
-
+    counters[N] = n
+    counters[NEXT_ID] = next_id
     # 5. report confirmed tracks updated now or in the previous call
     out = np.empty((n, 8))
     m = 0
     for t in range(n):
-        if not keep[t]:
-            free[n_free] = ints[t, SLOT]
-            n_free += 1
-            continue
         if ints[t, STATE] == CONFIRMED and floats[t, TSU] <= dt:
             out[m, 0], out[m, 1], out[m, 2], out[m, 3] = xyah_box(mean, t)
             out[m, 4] = ints[t, ID]
@@ -302,10 +323,6 @@ def _deepsort_step(mean, cov, ints, floats, counters, gallery, gcount, ghead, fr
             out[m, 6] = ints[t, CLASS]
             out[m, 7] = ints[t, DET]
             m += 1
-    if dropped:
-        n = compact(mean, cov, ints, floats, n, keep)
-    counters[N] = n
-    counters[NEXT_ID] = next_id
     return out[:m]
 
 
@@ -401,7 +418,7 @@ class DeepSORT(Tracker):
             if dim < 1:
                 raise ValueError("embeddings: expected D >= 1 columns; got 0")
             self.embedding_dim = dim
-            self._alloc_gallery(max(self.tracks.capacity, 32), dim)
+            self._alloc_gallery(16, dim)
         elif dim != self.embedding_dim:
             raise ValueError(f"embeddings: dimension changed from {self.embedding_dim} to {dim}; "
                              "a tracker takes embeddings of one model")
@@ -410,19 +427,24 @@ class DeepSORT(Tracker):
     def _step(self, dets: Detections, dt: float) -> np.ndarray:
         emb = self._check_embeddings(dets)
         tr = self.tracks
-        n_det = dets.boxes.shape[0]
-        tr.reserve(n_det)
-        need = int(tr.counters[N]) + n_det
-        if need > self.gallery.shape[0]:
-            cap = max(need, self.gallery.shape[0] + self.gallery.shape[0] // 2 + 16)
+        tr.reserve(dets.boxes.shape[0])
+        err = self._err
+        out, det_track, feats = _deepsort_step(
+            tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, self.gallery, self.gallery_count,
+            self.gallery_head, self.free_slots, dets.boxes, dets.scores, dets.class_ids, emb, dt,
+            self._params, err)
+        if err[0] != 0:
+            code, value = int(err[0]), int(err[1])
+            err[0] = 0
+            if code == 1:
+                raise ValueError(f"embeddings: row {value} has zero length; cannot normalise it")
+            # More new tracks than free gallery slots: grow (by at least a quarter), then finish.
+            n = int(tr.counters[N])
+            cap = self.gallery.shape[0]
             (self.gallery, self.gallery_count, self.gallery_head,
              self.free_slots) = grow_gallery(self.gallery, self.gallery_count, self.gallery_head,
-                                             self.free_slots, int(tr.counters[N]), cap)
-        err = self._err
-        out = _deepsort_step(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, self.gallery,
-                             self.gallery_count, self.gallery_head, self.free_slots, dets.boxes,
-                             dets.scores, dets.class_ids, emb, dt, self._params, err)
-        if err[0] != 0:
-            err[0] = 0
-            raise ValueError(f"embeddings: row {int(err[1])} has zero length; cannot normalise it")
+                                             self.free_slots, n, max(n + value, cap + cap // 4 + 8))
+            out = _start_and_report(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, self.gallery,
+                                    self.gallery_count, self.gallery_head, self.free_slots, dets.boxes,
+                                    dets.scores, dets.class_ids, feats, det_track, dt)
         return out
