@@ -197,17 +197,6 @@ def _clean(v):
     return v
 
 
-def _motmetrics_scores(gt: MotTable, res: MotTable, num_frames: int, benchmark: str,
-                       name: str) -> dict:
-    """MOTA/IDF1 etc. from the motmetrics backend (``mottrack.eval.backends``)."""
-    try:
-        from . import backends
-    except ImportError as exc:  # pragma: no cover - depends on helper module landing
-        raise RuntimeError(f"the motmetrics backend is not available: {exc}") from None
-    return backends.motmetrics_summary(gt, res, benchmark=benchmark, num_frames=num_frames,
-                                       name=name)
-
-
 @dataclass(eq=False)
 class TrackerScores:
     """Per-sequence and combined metrics of one tracker (or one results folder)."""
@@ -237,20 +226,16 @@ def score_sequences(seqs: Sequence[EvalSequence], results: Mapping[str, MotTable
     """Score result tables (``{seq_name: MotTable}``) against the sequences' gt."""
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
-    per = {}
-    for s in seqs:
-        if s.gt is None:
-            continue
-        gt = s.scoring_window(s.gt)
-        res = s.scoring_window(results[s.name])
-        if backend == "motmetrics":
-            per[s.name] = _motmetrics_scores(gt, res, s.num_eval_frames, s.benchmark, s.name)
-        else:
-            per[s.name] = evaluate_sequence(gt, res, s.benchmark, s.num_eval_frames, s.name)
+    pairs = [(s.name, s.scoring_window(s.gt), s.scoring_window(results[s.name]), s)
+             for s in seqs if s.gt is not None]
     if backend == "motmetrics":
-        from . import backends
-        comb = backends.motmetrics_combine(per)
+        from .backends import motmetrics_evaluate
+        benches = {p[3].benchmark for p in pairs}
+        mm = motmetrics_evaluate([p[:3] for p in pairs], sorted(benches)[0])
+        per, comb = mm["sequences"], mm["combined"]
     else:
+        per = {n: evaluate_sequence(g, r, s.benchmark, s.num_eval_frames, n)
+               for n, g, r, s in pairs}
         comb = combine_sequences(per.values())
     return TrackerScores(name, per, comb, backend=backend)
 

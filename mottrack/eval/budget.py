@@ -16,7 +16,7 @@ Budget per frame = ``1000 / fps x cpu_share`` ms (defaults 30 fps, 25 % of one c
 8.3 ms).  A tracker PASSes a profile when its estimated p99 per-frame time fits the budget
 (p99 rather than max: the max is dominated by rare interpreter / OS hiccups, which a
 camera application absorbs with one late frame).  "Largest count" comes from a quick
-scaling run (synthetic scenes with 10 .. 400 objects per frame): the largest count whose
+scaling run (synthetic scenes with 10 .. 1600 objects per frame): the largest count whose
 estimated *median* time fits, interpolated linearly between the last count that fits and
 the first that does not (the median, because the p99 of a short run is scheduler noise).
 """
@@ -39,7 +39,7 @@ __all__ = ["Profile", "load_profiles", "latency_stats", "budget_ms", "BudgetRow"
 
 DEFAULT_FPS = 30.0
 DEFAULT_CPU_SHARE = 0.25
-SCALING_COUNTS = (10, 25, 50, 100, 200, 400)
+SCALING_COUNTS = (10, 25, 50, 100, 200, 400, 800, 1600)
 _DATA = Path(__file__).with_name("data") / "artpec_profiles.json"
 
 
@@ -315,7 +315,7 @@ def format_budget(rows: Sequence[BudgetRow], fps: float = DEFAULT_FPS,
         prev = c[0]
         lines.append("  ".join(v.ljust(x) for v, x in zip(c, w)))
     lines.append("largest count = objects per frame whose estimated median per-frame time still "
-                 "fits (synthetic scaling run, 10-400 objects; '>=': the largest measured fits). "
+                 "fits (synthetic scaling run, 10-1600 objects; '>=': the largest measured fits). "
                  "The median, because short scaling runs' p99 is dominated by scheduler noise; "
                  "leave headroom for the p99/p50 ratio seen above.")
     return "\n".join(lines)

@@ -405,22 +405,16 @@ def _cmd_score(argv) -> int:
                            "use --seqs to score a subset)")
         results[s.name] = read_results(f)
     name = args.name or rd.name
-    it = seqs
-    if not args.no_progress:
-        try:
-            from tqdm import tqdm
-            it = tqdm(seqs, desc="scoring", unit="seq", file=sys.stderr, leave=False)
-        except ImportError:  # pragma: no cover
-            pass
-    per = {}
-    for s in it:
-        per[s.name] = score_sequences([s], results, args.backend, name).sequences[s.name]
     from .api import TrackerScores
-    if args.backend == "motmetrics":
-        from . import backends
-        comb = backends.motmetrics_combine(per)
+    if args.backend == "motmetrics" or args.no_progress:
+        sc = score_sequences(seqs, results, args.backend, name)
+        per, comb = sc.sequences, sc.combined
     else:
+        from tqdm import tqdm
         from .metrics import combine_sequences
+        per = {}
+        for s in tqdm(seqs, desc="scoring", unit="seq", file=sys.stderr, leave=False):
+            per[s.name] = score_sequences([s], results, args.backend, name).sequences[s.name]
         comb = combine_sequences(per.values())
     res = EvalResult({name: TrackerScores(name, per, comb, backend=args.backend)}, seqs,
                      args.backend, time.perf_counter() - t0)
