@@ -29,7 +29,7 @@ from ._numba import njit
 __all__ = ["KalmanBoxFilter", "KalmanXYAHFilter",
            "KALMAN_WORK_SIZE", "xysr_predict_numpy", "xysr_update_numpy", "xyah_predict_numpy", "xyah_update_numpy"]
 
-KALMAN_WORK_SIZE = 96
+KALMAN_WORK_SIZE = 64
 """Scratch values the ``*_update`` kernels need (see their ``work`` argument)."""
 
 # ----------------------------------------------------------------------------- SORT (u, v, s, r)
@@ -116,43 +116,54 @@ def xysr_box(mean, row):
 
 
 @njit
-def _gain_update(mean, cov, row, S, y, d, X, P4):
-    """Shared Kalman correction for H = [I_4 0]: S (4, 4) innovation covariance (destroyed),
-    y (4,) innovation.  mean += K y and P -= K P[:4, :] with K = P[:, :4] S^-1.
-    X and P4 are (4, 8) scratch; nothing is allocated (S is factored in place)."""
+def _gain_update(mean, cov, row, r0, r1, r2, r3, y0, y1, y2, y3, d, X, P4):
+    """Kalman correction of ``row`` for H = [I_4 0] and R = diag(r0..r3).
+
+    ``y`` is the innovation.  With S = P[:4, :4] + R and K = P[:, :4] S^-1:
+    mean += K y and P -= K P[:4, :] (symmetrised).  S is factored as L L^T in scalars;
+    X and P4 are (4, 8) scratch, so nothing is allocated.
+    """
     P = cov[row]
-    # Cholesky S = L L^T, L stored in the lower triangle of S.
-    for i in range(4):
-        for j in range(i + 1):
-            acc = S[i, j]
-            for k in range(j):
-                acc -= S[i, k] * S[j, k]
-            if i == j:
-                S[i, i] = np.sqrt(acc)
-            else:
-                S[i, j] = acc / S[j, j]
-    # X = S^-1 P[:4, :]  (4 x d), column by column; K^T = X.
-    # Then mean += X^T y and P -= X^T P[:4, :]  (K P4, symmetric up to rounding).
+    l00 = np.sqrt(P[0, 0] + r0)
+    l10 = P[1, 0] / l00
+    l20 = P[2, 0] / l00
+    l30 = P[3, 0] / l00
+    l11 = np.sqrt(P[1, 1] + r1 - l10 * l10)
+    l21 = (P[2, 1] - l20 * l10) / l11
+    l31 = (P[3, 1] - l30 * l10) / l11
+    l22 = np.sqrt(P[2, 2] + r2 - l20 * l20 - l21 * l21)
+    l32 = (P[3, 2] - l30 * l20 - l31 * l21) / l22
+    l33 = np.sqrt(P[3, 3] + r3 - l30 * l30 - l31 * l31 - l32 * l32)
+    # X = S^-1 P[:4, :] column by column (K^T = X), by forward then back substitution.
     for c in range(d):
-        for i in range(4):
-            acc = P[i, c]
-            for k in range(i):
-                acc -= S[i, k] * X[k, c]
-            X[i, c] = acc / S[i, i]
-        for i in range(3, -1, -1):
-            acc = X[i, c]
-            for k in range(i + 1, 4):
-                acc -= S[k, i] * X[k, c]
-            X[i, c] = acc / S[i, i]
+        b0 = P[0, c]
+        b1 = P[1, c]
+        b2 = P[2, c]
+        b3 = P[3, c]
+        P4[0, c] = b0
+        P4[1, c] = b1
+        P4[2, c] = b2
+        P4[3, c] = b3
+        z0 = b0 / l00
+        z1 = (b1 - l10 * z0) / l11
+        z2 = (b2 - l20 * z0 - l21 * z1) / l22
+        z3 = (b3 - l30 * z0 - l31 * z1 - l32 * z2) / l33
+        x3 = z3 / l33
+        x2 = (z2 - l32 * x3) / l22
+        x1 = (z1 - l21 * x2 - l31 * x3) / l11
+        x0 = (z0 - l10 * x1 - l20 * x2 - l30 * x3) / l00
+        X[0, c] = x0
+        X[1, c] = x1
+        X[2, c] = x2
+        X[3, c] = x3
+        mean[row, c] += x0 * y0 + x1 * y1 + x2 * y2 + x3 * y3
     for i in range(d):
-        mean[row, i] += X[0, i] * y[0] + X[1, i] * y[1] + X[2, i] * y[2] + X[3, i] * y[3]
-    for k in range(4):
-        for j in range(d):
-            P4[k, j] = P[k, j]
-    for i in range(d):
+        k0 = X[0, i]
+        k1 = X[1, i]
+        k2 = X[2, i]
+        k3 = X[3, i]
         for j in range(i, d):
-            acc = X[0, i] * P4[0, j] + X[1, i] * P4[1, j] + X[2, i] * P4[2, j] + X[3, i] * P4[3, j]
-            v = P[i, j] - acc
+            v = P[i, j] - (k0 * P4[0, j] + k1 * P4[1, j] + k2 * P4[2, j] + k3 * P4[3, j])
             P[i, j] = v
             P[j, i] = v
 
@@ -165,18 +176,10 @@ def xysr_update(mean, cov, row, x1, y1, x2, y2, work):
     (allocate it once per frame: the update then allocates nothing)."""
     w = x2 - x1
     h = y2 - y1
-    P = cov[row]
-    S = work[0:16].reshape((4, 4))
-    for i in range(4):
-        for j in range(4):
-            S[i, j] = P[i, j]
-        S[i, i] += XYSR_R[i]
-    y = work[16:20]
-    y[0] = x1 + w / 2.0 - mean[row, 0]
-    y[1] = y1 + h / 2.0 - mean[row, 1]
-    y[2] = w * h - mean[row, 2]
-    y[3] = w / h - mean[row, 3]
-    _gain_update(mean, cov, row, S, y, 7, work[20:52].reshape((4, 8)), work[52:84].reshape((4, 8)))
+    _gain_update(mean, cov, row, XYSR_R[0], XYSR_R[1], XYSR_R[2], XYSR_R[3],
+                 x1 + w / 2.0 - mean[row, 0], y1 + h / 2.0 - mean[row, 1],
+                 w * h - mean[row, 2], w / h - mean[row, 3],
+                 7, work[0:32].reshape((4, 8)), work[32:64].reshape((4, 8)))
 
 
 # ----------------------------------------------------------------------------- DeepSORT (x, y, a, h)
@@ -260,21 +263,11 @@ def xyah_update(mean, cov, row, x1, y1, x2, y2, work):
     w = x2 - x1
     h = y2 - y1
     sp = STD_WEIGHT_POSITION * mean[row, 3]
-    P = cov[row]
-    S = work[0:16].reshape((4, 4))
-    for i in range(4):
-        for j in range(4):
-            S[i, j] = P[i, j]
-    S[0, 0] += sp * sp
-    S[1, 1] += sp * sp
-    S[2, 2] += 1e-1 * 1e-1
-    S[3, 3] += sp * sp
-    y = work[16:20]
-    y[0] = x1 + w / 2.0 - mean[row, 0]
-    y[1] = y1 + h / 2.0 - mean[row, 1]
-    y[2] = w / h - mean[row, 2]
-    y[3] = h - mean[row, 3]
-    _gain_update(mean, cov, row, S, y, 8, work[20:52].reshape((4, 8)), work[52:84].reshape((4, 8)))
+    r = sp * sp
+    _gain_update(mean, cov, row, r, r, 1e-1 * 1e-1, r,
+                 x1 + w / 2.0 - mean[row, 0], y1 + h / 2.0 - mean[row, 1],
+                 w / h - mean[row, 2], h - mean[row, 3],
+                 8, work[0:32].reshape((4, 8)), work[32:64].reshape((4, 8)))
 
 
 @njit
