@@ -41,8 +41,8 @@ import numpy as np
 from .._numba import njit
 from ..assignment import max_weight_matching
 from ..detections import Detections, split_rows
-from ..geometry import overlap_edges
-from ..kalman import KALMAN_WORK_SIZE, XYAH_DIM, xyah_initiate, xyah_predict_row, xyah_update
+from ..geometry import _iou, overlap_edges
+from ..kalman import XYAH_DIM, xyah_initiate, xyah_predict_row
 from ..tracks import (CLASS, CONFIRMED, DELETED, DET, ID, LOST, N, N_FLOAT_BASE, N_INT_BASE, NEXT_ID,
                       SCORE, STATE, TENTATIVE, TSU, TrackTable, mark_hit, mark_predicted, start_track)
 from .base import Tracker, check_number, register_tracker
@@ -51,7 +51,7 @@ __all__ = ["ByteTrack"]
 
 # Tracker-specific columns of the track table.
 REMOVED = N_INT_BASE        # 0: never removed; 1: timed out this frame; 2: in the removed list
-START = N_FLOAT_BASE        # clock (frames) at which the track was started
+TRACKED_TIME = N_FLOAT_BASE  # time since the track was started (frames)
 
 # Fixed constants of the original algorithm.
 LOW_SCORE = 0.1             # low detections are those with LOW_SCORE < score < track_thresh
@@ -61,6 +61,8 @@ DUPLICATE_THRESH = 0.15     # tracked/lost pairs with 1 - IoU below this are dup
 TIME_EPS = 1e-6             # time comparisons tolerate float round-off of timestamps (frames)
 
 _P_TRACK, _P_MATCH, _P_MAX_LOST, _P_DET, _P_FUSE, _P_PER_CLASS = range(6)
+_N_PARAMS = 8               # parameters at the head of the float work array
+EDGE_BUFFER = 1024          # IoU pairs held without allocating (problems up to 1024 pairs)
 
 
 @njit
@@ -74,85 +76,206 @@ def _tlbr(mean, t):
 
 
 @njit
-def _match(n_rows, n_cols, er, ec, ew):
-    """Maximum-weight matching over the positive edges; ``col_for_row`` (n_rows,), -1 unmatched.
+def _kalman_update(mean, cov, row, x1, y1, x2, y2, kt):
+    """Kalman update of (x, y, a, h) row ``row`` with a box: same math as
+    :func:`mottrack.kalman.xyah_update` (K = P H^T S^-1, P <- P - K S K^T), with the
+    4x4 Cholesky solve unrolled into scalars (several times faster per update).
 
-    When no row and no column has two edges the edges are the matching already."""
-    col_for_row = np.full(n_rows, -1, np.int64)
+    ``kt``: (8, 8) scratch (K^T, then a copy of P[:4, :])."""
+    P = cov[row]
+    w = x2 - x1
+    h = y2 - y1
+    sp = 0.05 * mean[row, 3]
+    r = sp * sp
+    # S = P[:4, :4] + R, Cholesky S = L L^T
+    l00 = np.sqrt(P[0, 0] + r)
+    i00 = 1.0 / l00
+    l10 = P[1, 0] * i00
+    l20 = P[2, 0] * i00
+    l30 = P[3, 0] * i00
+    l11 = np.sqrt(P[1, 1] + r - l10 * l10)
+    i11 = 1.0 / l11
+    l21 = (P[2, 1] - l20 * l10) * i11
+    l31 = (P[3, 1] - l30 * l10) * i11
+    l22 = np.sqrt(P[2, 2] + 1e-2 - l20 * l20 - l21 * l21)
+    i22 = 1.0 / l22
+    l32 = (P[3, 2] - l30 * l20 - l31 * l21) * i22
+    l33 = np.sqrt(P[3, 3] + r - l30 * l30 - l31 * l31 - l32 * l32)
+    i33 = 1.0 / l33
+    y0 = x1 + w / 2.0 - mean[row, 0]
+    y1_ = y1 + h / 2.0 - mean[row, 1]
+    y2_ = w / h - mean[row, 2]
+    y3 = h - mean[row, 3]
+    # K^T[:, c] = S^-1 P[:4, c]; mean += K y
+    for c in range(8):
+        a0 = P[0, c] * i00
+        a1 = (P[1, c] - l10 * a0) * i11
+        a2 = (P[2, c] - l20 * a0 - l21 * a1) * i22
+        a3 = (P[3, c] - l30 * a0 - l31 * a1 - l32 * a2) * i33
+        a3 = a3 * i33
+        a2 = (a2 - l32 * a3) * i22
+        a1 = (a1 - l21 * a2 - l31 * a3) * i11
+        a0 = (a0 - l10 * a1 - l20 * a2 - l30 * a3) * i00
+        kt[0, c] = a0
+        kt[1, c] = a1
+        kt[2, c] = a2
+        kt[3, c] = a3
+        mean[row, c] += a0 * y0 + a1 * y1_ + a2 * y2_ + a3 * y3
+    # P <- P - K P[:4, :] (= P - K S K^T), symmetric.
+    for k in range(4):
+        for j in range(8):
+            kt[4 + k, j] = P[k, j]
+    for i in range(8):
+        for j in range(i, 8):
+            v = P[i, j] - (kt[0, i] * kt[4, j] + kt[1, i] * kt[5, j] + kt[2, i] * kt[6, j] + kt[3, i] * kt[7, j])
+            P[i, j] = v
+            P[j, i] = v
+
+
+@njit
+def _edges(a, b, er, ec, ev):
+    """Pairs of boxes with IoU > 0, sorted by row then column: into the buffers ``er, ec,
+    ev`` when ``len(a) * len(b)`` fits them (no allocation), else :func:`overlap_edges`."""
+    n = a.shape[0]
+    m = b.shape[0]
+    if n * m > er.shape[0]:
+        return overlap_edges(a, b)
+    e = 0
+    for i in range(n):
+        ax1 = a[i, 0]
+        ay1 = a[i, 1]
+        ax2 = a[i, 2]
+        ay2 = a[i, 3]
+        for j in range(m):
+            v = _iou(ax1, ay1, ax2, ay2, b[j, 0], b[j, 1], b[j, 2], b[j, 3])
+            if v > 0.0:
+                er[e] = i
+                ec[e] = j
+                ev[e] = v
+                e += 1
+    return er[:e], ec[:e], ev[:e]
+
+
+@njit
+def _match(n_rows, n_cols, er, ec, ew, col_for_row, row_for_col):
+    """Maximum-weight matching over the positive edges into ``col_for_row`` (n_rows,)
+    (-1 unmatched); ``row_for_col`` (n_cols,) is scratch.  When no row and no column
+    has two edges the edges are the matching already."""
+    col_for_row[:] = -1
     k = er.shape[0]
     if k == 0:
-        return col_for_row
-    used = np.zeros(n_cols, np.bool_)
+        return
+    row_for_col[:] = -1
     simple = True
     for e in range(k):
-        if col_for_row[er[e]] >= 0 or used[ec[e]]:
+        if col_for_row[er[e]] >= 0 or row_for_col[ec[e]] >= 0:
             simple = False
             break
         col_for_row[er[e]] = ec[e]
-        used[ec[e]] = True
+        row_for_col[ec[e]] = er[e]
     if simple:
-        return col_for_row
+        return
     col_for_row[:] = -1
     mr, mc = max_weight_matching(n_rows, n_cols, er, ec, ew)
     for i in range(mr.shape[0]):
         col_for_row[mr[i]] = mc[i]
-    return col_for_row
 
 
 @njit
-def _associate(tboxes, trow, dboxes, dsel, scores, classes, track_classes, limit, fuse, per_class):
-    """Match tracks (boxes ``tboxes``, table rows ``trow``) to detections ``dsel``.
+def _associate(tboxes, trow, dboxes, dsel, scores, classes, track_classes, limit, fuse, per_class,
+               sel, col_for_row, row_for_col, er, ec, ev):
+    """Match tracks (boxes ``tboxes``, table rows ``trow``) to the detections ``dsel``.
 
-    Cost 1 - IoU, or 1 - IoU * score with ``fuse``; pairs cost < ``limit`` only, the
-    assignment of least total cost (lap.lapjv with extend_cost and cost_limit).
-    Returns the position in ``dsel`` matched to each track, -1 if none."""
+    Cost 1 - IoU, or 1 - IoU * score with ``fuse`` (computed as the original does);
+    only pairs with cost < ``limit``; the assignment of least total cost, as
+    ``lap.lapjv(cost, extend_cost=True, cost_limit=limit)``.  Writes the position in
+    ``dsel`` matched to each track into ``col_for_row`` (-1 if none).  ``sel`` (>= (len(dsel), 4)),
+    ``row_for_col``, ``er``, ``ec``, ``ev`` are scratch."""
     nd = dsel.shape[0]
-    sel = np.empty((nd, 4))
     for j in range(nd):
         for k in range(4):
             sel[j, k] = dboxes[dsel[j], k]
-    er, ec, iou = overlap_edges(tboxes, sel)
+    er, ec, ev = _edges(tboxes, sel[:nd], er, ec, ev)
     k = 0
     for e in range(er.shape[0]):
         d = dsel[ec[e]]
         if per_class and track_classes[trow[er[e]]] != classes[d]:
             continue
-        c = 1.0 - iou[e]
+        c = 1.0 - ev[e]
         if fuse:
             c = 1.0 - (1.0 - c) * scores[d]
         if c < limit:
             er[k] = er[e]
             ec[k] = ec[e]
-            iou[k] = limit - c
+            ev[k] = limit - c
             k += 1
-    return _match(tboxes.shape[0], nd, er[:k], ec[:k], iou[:k])
+    _match(tboxes.shape[0], nd, er[:k], ec[:k], ev[:k], col_for_row, row_for_col)
 
 
 @njit
-def _boxes_of(mean, rows):
-    out = np.empty((rows.shape[0], 4))
+def _boxes_into(mean, rows, out):
     for i in range(rows.shape[0]):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = _tlbr(mean, rows[i])
-    return out
+    return out[:rows.shape[0]]
 
 
 @njit
-def _bytetrack_step(mean, cov, ints, floats, counters, clock, boxes, scores, classes, dt, frame_count, params):
+def _bytetrack_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, frame_count, fw, iw):
     """One ByteTrack frame over the track table; returns the (M, 8) output rows.
 
     Table layout on entry and exit: rows 0..nt-1 are the tracked pool (confirmed and
-    unconfirmed, in list order), rows nt..n-1 the lost pool (state LOST)."""
-    track_thresh = params[_P_TRACK]
-    match_thresh = params[_P_MATCH]
-    max_time_lost = params[_P_MAX_LOST]
-    det_thresh = params[_P_DET]
-    fuse = params[_P_FUSE] != 0.0
-    per_class = params[_P_PER_CLASS] != 0.0
+    unconfirmed, in list order), rows nt..n-1 the lost pool (state LOST).  ``fw``
+    holds the parameters then float scratch, ``iw`` int scratch (sizes: see
+    :meth:`ByteTrack._work_sizes`); the table has room for 2 (n + N) rows."""
+    track_thresh = fw[_P_TRACK]
+    match_thresh = fw[_P_MATCH]
+    max_time_lost = fw[_P_MAX_LOST]
+    det_thresh = fw[_P_DET]
+    fuse = fw[_P_FUSE] != 0.0
+    per_class = fw[_P_PER_CLASS] != 0.0
     n0 = counters[N]
     next_id = counters[NEXT_ID]
-    clock[0] += dt
-    now = clock[0]
-    work = np.empty(KALMAN_WORK_SIZE)
+    nd = boxes.shape[0]
+    cap = n0 + nd
+    # Scratch, carved from fw / iw.
+    f = _N_PARAMS
+    kt = fw[f:f + 64].reshape((8, 8))
+    f += 64
+    dbox = fw[f:f + 4 * nd].reshape((nd, 4))
+    f += 4 * nd
+    sel = fw[f:f + 4 * nd].reshape((nd, 4))
+    f += 4 * nd
+    pbox = fw[f:f + 4 * n0].reshape((n0, 4))
+    f += 4 * n0
+    bx2 = fw[f:f + 4 * cap].reshape((cap, 4))
+    f += 4 * cap
+    ev = fw[f:f + EDGE_BUFFER]
+    i = 0
+    hi = iw[i:i + nd]
+    i += nd
+    lo = iw[i:i + nd]
+    i += nd
+    pool = iw[i:i + n0]
+    i += n0
+    m1 = iw[i:i + n0]
+    i += n0
+    m2_all = iw[i:i + n0]
+    i += n0
+    rest_all = iw[i:i + n0]
+    i += n0
+    dscr = iw[i:i + nd]
+    i += nd
+    left = iw[i:i + nd]
+    i += nd
+    hi_used = iw[i:i + nd]
+    i += nd
+    order = iw[i:i + cap]
+    i += cap
+    keep = iw[i:i + cap]
+    i += cap
+    er = iw[i:i + EDGE_BUFFER]
+    i += EDGE_BUFFER
+    ec = iw[i:i + EDGE_BUFFER]
 
     nt = 0
     while nt < n0 and ints[nt, STATE] != LOST:
@@ -160,10 +283,6 @@ def _bytetrack_step(mean, cov, ints, floats, counters, clock, boxes, scores, cla
     mark_predicted(ints, floats, n0, dt)
 
     # Detection boxes as the original sees them (x1 + (x2 - x1)); high and low scores.
-    nd = boxes.shape[0]
-    dbox = np.empty((nd, 4))
-    hi = np.empty(nd, np.int64)
-    lo = np.empty(nd, np.int64)
     nh = 0
     nl = 0
     for d in range(nd):
@@ -188,9 +307,9 @@ def _bytetrack_step(mean, cov, ints, floats, counters, clock, boxes, scores, cla
     lo = lo[:nl]
 
     # Predict the pool: confirmed tracked tracks, then lost ones (height velocity zeroed).
-    pool = np.empty(n0, np.int64)
     npool = 0
     for t in range(n0):
+        floats[t, TRACKED_TIME] += dt
         st = ints[t, STATE]
         if st == CONFIRMED or st == LOST:
             if st == LOST:
@@ -199,79 +318,72 @@ def _bytetrack_step(mean, cov, ints, floats, counters, clock, boxes, scores, cla
             pool[npool] = t
             npool += 1
     pool = pool[:npool]
-    pbox = _boxes_of(mean, pool)
+    m1 = m1[:npool]
+    pbox = _boxes_into(mean, pool, pbox)
     track_classes = ints[:, CLASS]
 
     # First association: high detections against the whole pool.
-    hi_used = np.zeros(nh, np.bool_)
-    m1 = _associate(pbox, pool, dbox, hi, scores, classes, track_classes, match_thresh, fuse, per_class)
+    hi_used[:nh] = 0
+    _associate(pbox, pool, dbox, hi, scores, classes, track_classes, match_thresh, fuse, per_class,
+               sel, m1, dscr, er, ec, ev)
     n_rest = 0
     for p in range(npool):
         j = m1[p]
         t = pool[p]
         if j >= 0:
             d = hi[j]
-            hi_used[j] = True
-            xyah_update(mean, cov, t, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3], work)
+            hi_used[j] = 1
+            _kalman_update(mean, cov, t, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3], kt)
             mark_hit(ints, floats, t, d, classes[d], scores[d])
             ints[t, STATE] = CONFIRMED  # a lost track is re-found
         elif t < nt:
+            # left for the second association (pool order), box as predicted
+            rest_all[n_rest] = t
+            for k in range(4):
+                bx2[n_rest, k] = pbox[p, k]
             n_rest += 1
 
     # Second association: low detections against the tracked tracks left over.
     if n_rest > 0:
-        rest = np.empty(n_rest, np.int64)
-        rbox = np.empty((n_rest, 4))
-        i = 0
-        for p in range(npool):
-            if m1[p] < 0 and pool[p] < nt:
-                rest[i] = pool[p]
-                for k in range(4):
-                    rbox[i, k] = pbox[p, k]
-                i += 1
-        m2 = _associate(rbox, rest, dbox, lo, scores, classes, track_classes, SECOND_THRESH, False, per_class)
+        rest = rest_all[:n_rest]
+        m2 = m2_all[:n_rest]
+        _associate(bx2[:n_rest], rest, dbox, lo, scores, classes, track_classes, SECOND_THRESH, False,
+                   per_class, sel, m2, dscr, er, ec, ev)
         for i in range(n_rest):
             t = rest[i]
             j = m2[i]
             if j >= 0:
                 d = lo[j]
-                xyah_update(mean, cov, t, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3], work)
+                _kalman_update(mean, cov, t, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3], kt)
                 mark_hit(ints, floats, t, d, classes[d], scores[d])
             else:
                 ints[t, STATE] = LOST
 
     # Unconfirmed tracks (not predicted) against the remaining high detections.
-    n_left = nh
+    n_left = 0
     for j in range(nh):
-        if hi_used[j]:
-            n_left -= 1
-    left = np.empty(n_left, np.int64)
-    i = 0
-    for j in range(nh):
-        if not hi_used[j]:
-            left[i] = hi[j]
-            i += 1
-    left_used = np.zeros(n_left, np.bool_)
+        if hi_used[j] == 0:
+            left[n_left] = hi[j]
+            n_left += 1
+    left = left[:n_left]
+    hi_used[:n_left] = 0  # now: left[j] used
     n_unc = 0
     for t in range(nt):
         if ints[t, STATE] == TENTATIVE:
+            rest_all[n_unc] = t
             n_unc += 1
     if n_unc > 0:
-        unc = np.empty(n_unc, np.int64)
-        i = 0
-        for t in range(nt):
-            if ints[t, STATE] == TENTATIVE:
-                unc[i] = t
-                i += 1
-        m3 = _associate(_boxes_of(mean, unc), unc, dbox, left, scores, classes, track_classes,
-                        UNCONFIRMED_THRESH, fuse, per_class)
+        unc = rest_all[:n_unc]
+        m3 = m2_all[:n_unc]
+        _associate(_boxes_into(mean, unc, bx2), unc, dbox, left, scores, classes, track_classes,
+                   UNCONFIRMED_THRESH, fuse, per_class, sel, m3, dscr, er, ec, ev)
         for i in range(n_unc):
             t = unc[i]
             j = m3[i]
             if j >= 0:
                 d = left[j]
-                left_used[j] = True
-                xyah_update(mean, cov, t, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3], work)
+                hi_used[j] = 1
+                _kalman_update(mean, cov, t, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3], kt)
                 mark_hit(ints, floats, t, d, classes[d], scores[d])
                 ints[t, STATE] = CONFIRMED
             else:
@@ -282,10 +394,9 @@ def _bytetrack_step(mean, cov, ints, floats, counters, clock, boxes, scores, cla
     new_state = CONFIRMED if frame_count == 1 else TENTATIVE
     for j in range(n_left):
         d = left[j]
-        if not left_used[j] and scores[d] >= det_thresh:
+        if hi_used[j] == 0 and scores[d] >= det_thresh:
             xyah_initiate(mean, cov, n, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3])
             start_track(ints, floats, n, next_id, 1, new_state, classes[d], d, scores[d])
-            floats[n, START] = now
             next_id += 1
             n += 1
 
@@ -297,7 +408,6 @@ def _bytetrack_step(mean, cov, ints, floats, counters, clock, boxes, scores, cla
     # The new pools, in the original's list order.  Tracked: surviving tracked tracks,
     # new tracks, re-found tracks.  Lost: the previous lost pool, then newly lost tracks;
     # tracks already in the removed list leave it.
-    order = np.empty(n, np.int64)
     m_t = 0
     for t in range(nt):
         st = ints[t, STATE]
@@ -325,65 +435,85 @@ def _bytetrack_step(mean, cov, ints, floats, counters, clock, boxes, scores, cla
             ints[t, REMOVED] = 2
 
     # Duplicates between the pools: the track followed for the shorter time goes.
-    keep = np.ones(m, np.bool_)
+    keep[:m] = 1
     if m_t > 0 and m > m_t:
-        tbox = _boxes_of(mean, order[:m_t])
-        lbox = _boxes_of(mean, order[m_t:m])
-        er, ec, iou = overlap_edges(tbox, lbox)
-        for e in range(er.shape[0]):
-            if 1.0 - iou[e] < DUPLICATE_THRESH:
-                p = order[er[e]]
-                q = order[m_t + ec[e]]
+        tbox = _boxes_into(mean, order[:m_t], bx2)
+        lbox = _boxes_into(mean, order[m_t:m], bx2[m_t:])
+        de_r, de_c, de_v = _edges(tbox, lbox, er, ec, ev)
+        for e in range(de_r.shape[0]):
+            if 1.0 - de_v[e] < DUPLICATE_THRESH:
+                p = order[de_r[e]]
+                q = order[m_t + de_c[e]]
                 if per_class and ints[p, CLASS] != ints[q, CLASS]:
                     continue
-                time_p = now - floats[p, TSU] - floats[p, START]
-                time_q = now - floats[q, TSU] - floats[q, START]
+                time_p = floats[p, TRACKED_TIME] - floats[p, TSU]
+                time_q = floats[q, TRACKED_TIME] - floats[q, TSU]
                 if time_p > time_q + TIME_EPS:
-                    keep[m_t + ec[e]] = False
+                    keep[m_t + de_c[e]] = 0
                 else:
-                    keep[er[e]] = False
+                    keep[de_r[e]] = 0
 
-    # Report confirmed tracked tracks; store the pools in order.
+    # Report confirmed tracked tracks.
     out = np.empty((m_t, 8))
     n_out = 0
     for i in range(m_t):
         t = order[i]
-        if keep[i] and ints[t, STATE] == CONFIRMED:
+        if keep[i] != 0 and ints[t, STATE] == CONFIRMED:
             out[n_out, 0], out[n_out, 1], out[n_out, 2], out[n_out, 3] = _tlbr(mean, t)
             out[n_out, 4] = ints[t, ID]
             out[n_out, 5] = floats[t, SCORE]
             out[n_out, 6] = ints[t, CLASS]
             out[n_out, 7] = ints[t, DET]
             n_out += 1
-    first = 0
+
+    # Store the pools in order: rows that move go through the free rows after n.
     k = 0
     for i in range(m):
-        if keep[i]:
+        if keep[i] != 0:
             order[k] = order[i]
             k += 1
     m = k
+    first = 0
     while first < m and order[first] == first:
         first += 1
-    if first < m:
-        sel = order[first:m]
-        mean[first:m] = mean[sel]
-        cov[first:m] = cov[sel]
-        ints[first:m] = ints[sel]
-        floats[first:m] = floats[sel]
+    monotonic = True
+    for i in range(first + 1, m):
+        if order[i] < order[i - 1]:
+            monotonic = False
+            break
+    if monotonic:
+        for i in range(first, m):
+            _copy_row(mean, cov, ints, floats, order[i], i)
+    else:
+        for i in range(first, m):
+            _copy_row(mean, cov, ints, floats, order[i], n + i - first)
+        for i in range(first, m):
+            _copy_row(mean, cov, ints, floats, n + i - first, i)
     counters[N] = m
     counters[NEXT_ID] = next_id
     return out[:n_out]
 
 
 @njit
-def _bytetrack_step_rows(mean, cov, ints, floats, counters, clock, rows, dt, frame_count, params, err):
+def _copy_row(mean, cov, ints, floats, src, dst):
+    for a in range(mean.shape[1]):
+        mean[dst, a] = mean[src, a]
+        for b in range(mean.shape[1]):
+            cov[dst, a, b] = cov[src, a, b]
+    for a in range(ints.shape[1]):
+        ints[dst, a] = ints[src, a]
+    for a in range(floats.shape[1]):
+        floats[dst, a] = floats[src, a]
+
+
+@njit
+def _bytetrack_step_rows(mean, cov, ints, floats, counters, rows, dt, frame_count, fw, iw, err):
     """:func:`_bytetrack_step` on an (N, 5|6) array, validated first (error code into ``err``)."""
     boxes, scores, classes, code, r, c = split_rows(rows, False)
     err[0] = code
     if code != 0:
         return np.empty((0, 8))
-    return _bytetrack_step(mean, cov, ints, floats, counters, clock, boxes, scores, classes, dt,
-                           frame_count, params)
+    return _bytetrack_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, frame_count, fw, iw)
 
 
 @register_tracker("bytetrack")
@@ -427,7 +557,7 @@ class ByteTrack(Tracker):
     track durations count time, in frames at ``frame_rate``.
     """
 
-    _state_attrs = ("tracks", "_clock")
+    _state_attrs = ("tracks",)
 
     def __init__(self, track_thresh: float = 0.5, match_thresh: float = 0.8, track_buffer: float = 30,
                  frame_rate: float = 30, *, fuse_score: bool = True, per_class: bool = False) -> None:
@@ -442,26 +572,46 @@ class ByteTrack(Tracker):
         self.det_thresh = self.track_thresh + 0.1
         #: Frames a lost track is kept (the original's ``max_time_lost``).
         self.max_time_lost = int(self.frame_rate / 30.0 * self.track_buffer)
-        self.tracks = TrackTable(XYAH_DIM, extra_int=("removed",), extra_float=("start_time",))
-        self._clock = np.zeros(1)
-        self._params = np.array([self.track_thresh, self.match_thresh, float(self.max_time_lost),
-                                 self.det_thresh, float(self.fuse_score), float(self.per_class)])
+        self.tracks = TrackTable(XYAH_DIM, extra_int=("removed",), extra_float=("tracked_time",))
+        # Parameters, then float scratch; int scratch.  Not state: rebuilt on demand.
+        self._fw = np.zeros(0)
+        self._iw = np.zeros(0, np.int64)
+        self._work_for = -1
+        self._make_work(64)
+
+    def _make_work(self, cap: int) -> None:
+        """Scratch for frames where (tracks + detections) <= cap."""
+        cap = max(cap, 2 * self._work_for, 64)
+        fw = np.zeros(_N_PARAMS + 64 + 12 * cap + EDGE_BUFFER)
+        fw[:6] = (self.track_thresh, self.match_thresh, float(self.max_time_lost), self.det_thresh,
+                  float(self.fuse_score), float(self.per_class))
+        self._fw = fw
+        self._iw = np.zeros(11 * cap + 2 * EDGE_BUFFER, np.int64)
+        self._work_for = cap
+
+    def _prepare(self, n_det: int) -> None:
+        tr = self.tracks
+        need = int(tr.counters[0]) + n_det
+        if 2 * need > tr.mean.shape[0]:
+            tr.reserve(2 * need - int(tr.counters[0]))
+        if need > self._work_for:
+            self._make_work(need)
 
     def _step(self, dets: Detections, dt: float) -> np.ndarray:
         tr = self.tracks
-        tr.reserve(dets.boxes.shape[0])
-        return _bytetrack_step(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, self._clock,
-                               dets.boxes, dets.scores, dets.class_ids, dt, self.frame_count, self._params)
+        self._prepare(dets.boxes.shape[0])
+        return _bytetrack_step(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, dets.boxes,
+                               dets.scores, dets.class_ids, dt, self.frame_count, self._fw, self._iw)
 
     _rows_fast_path = True
 
     def _step_rows(self, rows: np.ndarray, dt: float, err: np.ndarray) -> np.ndarray:
         tr = self.tracks
-        if tr.counters[0] + rows.shape[0] > tr.mean.shape[0]:
-            tr.reserve(rows.shape[0])
-        return _bytetrack_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, self._clock,
-                                    rows, dt, self.frame_count, self._params, err)
+        need = tr.counters[0] + rows.shape[0]
+        if need > self._work_for or 2 * need > tr.mean.shape[0]:
+            self._prepare(rows.shape[0])
+        return _bytetrack_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, rows, dt,
+                                    self.frame_count, self._fw, self._iw, err)
 
     def _reset(self) -> None:
         self.tracks.reset()
-        self._clock[0] = 0.0
