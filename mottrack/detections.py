@@ -13,6 +13,8 @@ _EMPTY_BOXES = np.empty((0, 4), dtype=np.float64)
 
 # Error codes of the validation kernels (0 = fine).
 _OK, _NONFINITE, _X_ORDER, _Y_ORDER, _BAD_CLASS, _TOO_LARGE = 0, 1, 2, 3, 4, 5
+#: Not an error: all values are valid but some box has zero width or height.
+DEGENERATE = 6
 
 #: Largest accepted box coordinate magnitude (pixels or any unit).  Far beyond any image,
 #: and small enough that areas, squared areas and Kalman covariances stay finite.
@@ -52,8 +54,11 @@ def split_rows(arr, xywh):
     """Split an (N, 4|5|6) float64 array into boxes, scores, class ids, validating every value.
 
     Returns ``(boxes, scores, class_ids, code, row, col)``; ``code`` is 0 when the
-    rows are valid.  With ``xywh`` the first four columns are x, y, w, h.
+    rows are valid, ``DEGENERATE`` when they are valid but some box has zero width or
+    height (trackers then take their slower path that ignores those rows), else the
+    error found at (row, col).  With ``xywh`` the first four columns are x, y, w, h.
     """
+    degenerate = False
     n, k = arr.shape
     boxes = np.empty((n, 4), dtype=np.float64)
     scores = np.ones(n, dtype=np.float64)
@@ -82,6 +87,8 @@ def split_rows(arr, xywh):
             return boxes, scores, class_ids, _TOO_LARGE, i, 0 if abs(x1) > MAX_COORDINATE else 2
         if abs(y1) > MAX_COORDINATE or abs(y2) > MAX_COORDINATE:
             return boxes, scores, class_ids, _TOO_LARGE, i, 1 if abs(y1) > MAX_COORDINATE else 3
+        if not (x2 > x1 and y2 > y1):
+            degenerate = True
         boxes[i, 0] = x1
         boxes[i, 1] = y1
         boxes[i, 2] = x2
@@ -93,11 +100,11 @@ def split_rows(arr, xywh):
             if c != np.floor(c) or c < -1.0 or c > 9.0e15:
                 return boxes, scores, class_ids, _BAD_CLASS, i, 5
             class_ids[i] = np.int64(c)
-    return boxes, scores, class_ids, _OK, -1, -1
+    return boxes, scores, class_ids, DEGENERATE if degenerate else _OK, -1, -1
 
 
 def _raise_for(code: int, row: int, col: int, values: np.ndarray, field: str, xywh: bool = False) -> None:
-    if code == _OK:
+    if code == _OK or code == DEGENERATE:
         return
     value = values[row, col] if values.ndim == 2 else values[row]
     if code == _NONFINITE:

@@ -25,9 +25,11 @@ from typing import Any, Callable, Dict, List, Optional, Type
 
 import numpy as np
 
-from ..detections import Detections, as_detections, count_degenerate
+from ..detections import DEGENERATE, Detections, as_detections, count_degenerate
 
 __all__ = ["Tracker", "create_tracker", "register_tracker", "available_trackers", "OUTPUT_COLUMNS"]
+
+_F64 = np.dtype(np.float64)
 
 OUTPUT_COLUMNS = ("x1", "y1", "x2", "y2", "track_id", "score", "class_id", "det_index")
 
@@ -164,17 +166,20 @@ class Tracker:
         frame_count, last = self.frame_count, self._last_timestamp
         dt = 1.0 if timestamp is None and last is None else self._time_step(timestamp)
         self.frame_count = frame_count + 1
-        if (type(detections) is np.ndarray and detections.dtype == np.float64 and detections.ndim == 2
-                and self._rows_fast_path and detections.shape[1] in (5, 6)
-                and detections.flags.c_contiguous and count_degenerate(detections) == 0):
+        if (self._rows_fast_path and type(detections) is np.ndarray and detections.dtype is _F64
+                and detections.ndim == 2 and 5 <= detections.shape[1] <= 6
+                and detections.flags.c_contiguous):
             # Fast path: validation, conversion and the whole step in one compiled call.
             err = self._err
             out = self._step_rows(detections, dt, err)
-            if err[0] == 0:
+            code = err[0]
+            if code == 0:
                 return out
-            self.frame_count, self._last_timestamp = frame_count, last
-            Detections.from_array(detections)  # raises the detailed error
-            raise AssertionError("unreachable")  # pragma: no cover
+            if code != DEGENERATE:  # invalid input: nothing changed, raise the detailed error
+                self.frame_count, self._last_timestamp = frame_count, last
+                Detections.from_array(detections)
+                raise AssertionError("unreachable")  # pragma: no cover
+            # valid, but with zero-area boxes: the general path below ignores those rows
         try:
             dets = detections if type(detections) is Detections else as_detections(detections)
         except Exception:
