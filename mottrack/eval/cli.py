@@ -397,13 +397,12 @@ def _cmd_score(argv) -> int:
     rd = Path(args.results_dir)
     seqs = load_dataset(args.gt_root, split=args.split, seqs=_split_csv(args.seqs),
                         frames=args.frames, benchmark=args.benchmark, with_dets=False)
-    results = {}
     for s in seqs:
         f = rd / f"{s.name}.txt"
         if not f.is_file():
             raise CliError(f"results file not found: {f} (every sequence with gt needs one; "
                            "use --seqs to score a subset)")
-        results[s.name] = read_results(f)
+    results = {s.name: read_results(rd / f"{s.name}.txt") for s in seqs}
     name = args.name or rd.name
     from .api import TrackerScores
     if args.backend == "motmetrics" or args.no_progress:

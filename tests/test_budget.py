@@ -1,0 +1,108 @@
+"""ARTPEC budget: PASS/FAIL logic, profile files, largest count."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from mottrack.eval import budget
+from mottrack.eval.budget import Profile, budget_ms, budget_report, largest_count, load_profiles
+
+
+def test_budget_ms():
+    assert budget_ms(30, 0.25) == pytest.approx(8.3333333)
+    assert budget_ms(10, 1.0) == 100
+    with pytest.raises(ValueError):
+        budget_ms(30, 0)
+    with pytest.raises(ValueError):
+        budget_ms(0, 0.5)
+
+
+def _lat(ms):
+    return np.asarray(np.array(ms) * 1e6, np.int64)
+
+
+def test_pass_fail_uses_p99_times_factor():
+    # 100 frames: 98 at 0.5 ms, 2 at 2 ms -> p99 ~ 2 ms (np.percentile interpolation)
+    lat = _lat([0.5] * 98 + [2.0] * 2)
+    p99 = budget.latency_stats(lat)["p99"]
+    assert p99 == pytest.approx(2.0)
+    profs = [Profile("slow", 5.0), Profile("fast", 3.0), Profile("edge", 8.3333333 / p99)]
+    rows = budget_report({"t": [lat]}, {"t": [np.full(100, 7)]}, profs, fps=30, cpu_share=0.25)
+    v = {r.profile: r for r in rows}
+    assert not v["slow"].passed and v["slow"].target_p99 == pytest.approx(10.0)
+    assert v["fast"].passed and v["fast"].target_p99 == pytest.approx(6.0)
+    assert v["edge"].passed  # equal to the budget fits
+    assert v["fast"].objects_mean == 7 and v["fast"].objects_max == 7
+    assert v["slow"].host["max"] == pytest.approx(2.0)
+    d = v["slow"].to_dict()
+    assert d["verdict"] == "FAIL"
+
+
+def test_cpu_scale_adds_profile_and_format():
+    lat = _lat([1.0] * 50)
+    rows = budget_report({"sort": [lat]}, {"sort": [np.ones(50)]}, [Profile("a", 2.0)],
+                         cpu_scale=20.0)
+    assert [r.profile for r in rows] == ["a", "--cpu-scale 20"]
+    assert rows[0].passed and not rows[1].passed
+    text = budget.format_budget(rows)
+    assert "PASS" in text and "FAIL" in text and "8.33" in text
+
+
+def test_largest_count():
+    counts = [10, 20, 40, 80]
+    host = [0.1, 0.2, 0.4, 0.8]
+    # factor 10 -> 1, 2, 4, 8 ms; budget 5 -> between 40 (4 ms) and 80 (8 ms): 40 + 1/4*40 = 50
+    assert largest_count(counts, host, 10, 5.0) == (50.0, "")
+    assert largest_count(counts, host, 1, 5.0) == (80.0, ">=")
+    assert largest_count(counts, host, 100, 5.0) == (10.0, "<")
+    assert largest_count(counts, host, 10, 4.0) == (40.0, "")
+
+
+def test_packaged_profiles_have_sources():
+    profs = load_profiles()
+    names = [p.name for p in profs]
+    assert names[:2] == ["ARTPEC-7", "ARTPEC-8"]
+    assert sum("ARTPEC-9" in n for n in names) == 2
+    assert {p.cores for p in profs if "ARTPEC-9" in p.name} == {6, 8}
+    for p in profs:
+        assert p.factor > 1 and p.source and p.factor_range[0] <= p.factor <= p.factor_range[1]
+    a7, a8 = profs[0], profs[1]
+    assert a7.factor > a8.factor  # slower clock
+
+
+def test_profile_files(tmp_path):
+    f = tmp_path / "p.json"
+    f.write_text(json.dumps({"profiles": [{"name": "cam", "factor": 4.5, "cores": 2}]}))
+    (p,) = load_profiles(f)
+    assert p.name == "cam" and p.factor == 4.5 and p.cores == 2
+    f.write_text(json.dumps({"name": "single", "factor": 3}))
+    assert load_profiles(f)[0].factor == 3
+    # a calibration record: factor = target ms / host ms
+    f.write_text(json.dumps({"name": "measured cam", "reference_ms": 500.0}))
+    (p,) = load_profiles(f, host_reference_ms=50.0)
+    assert p.factor == pytest.approx(10.0) and p.measured
+    f.write_text("{not json")
+    with pytest.raises(ValueError, match=r"p\.json:1"):
+        load_profiles(f)
+    f.write_text(json.dumps({"name": "x"}))
+    with pytest.raises(ValueError, match="factor"):
+        load_profiles(f)
+    f.write_text(json.dumps({"name": "x", "factor": -1}))
+    with pytest.raises(ValueError, match="> 0"):
+        load_profiles(f)
+
+
+def test_calibrate_writes_a_loadable_profile(tmp_path):
+    f = tmp_path / "cam.json"
+    rec = budget.calibrate(f, name="test cam")
+    assert rec["reference_ms"] > 0
+    (p,) = load_profiles(f, host_reference_ms=rec["reference_ms"])
+    assert p.factor == pytest.approx(1.0, rel=1e-3)
+
+
+def test_scaling_curve_is_monotone_enough():
+    sc = budget.scaling_curve("sort", counts=(10, 200), frames=30)
+    assert sc["objects"][1] > 5 * sc["objects"][0]
+    assert sc["p50_ms"][1] > sc["p50_ms"][0]

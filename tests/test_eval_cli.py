@@ -1,0 +1,277 @@
+"""``python -m mottrack.eval``: exit codes, outputs, errors, ``score``, the no-argument default."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import shared_path
+from mottrack.eval.cli import main
+from mottrack.eval.metrics import evaluate_dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+KEYS = {"MOTA": float, "MOTP": float, "IDF1": float, "IDP": float, "IDR": float, "HOTA": float,
+        "DetA": float, "AssA": float, "LocA": float, "FP": int, "FN": int, "IDSW": int,
+        "MT": int, "PT": int, "ML": int, "Frag": int}
+
+
+def _write_seq(root: Path, name: str, n_frames: int = 30, seed: int = 0, classes: bool = True):
+    rng = np.random.default_rng(seed)
+    d = root / "train" / name
+    (d / "gt").mkdir(parents=True)
+    (d / "det").mkdir()
+    (d / "seqinfo.ini").write_text(f"[Sequence]\nname={name}\nimDir=img1\nframeRate=30\n"
+                                   f"seqLength={n_frames}\nimWidth=640\nimHeight=480\nimExt=.jpg\n")
+    gt, det = [], []
+    for oid, (x0, y0, vx) in enumerate([(50, 100, 3), (300, 120, -2), (400, 200, 1)], 1):
+        for f in range(1, n_frames + 1):
+            x = x0 + vx * f
+            gt.append(f"{f},{oid},{x},{y0},40,90,1,1,1" if classes else f"{f},{oid},{x},{y0},40,90,1,-1,-1,-1")
+            if rng.random() > 0.1:
+                det.append(f"{f},-1,{x + rng.normal(0, 1):.2f},{y0 + rng.normal(0, 1):.2f},40,90,"
+                           f"{rng.uniform(0.6, 1):.3f}")
+    (d / "gt" / "gt.txt").write_text("\n".join(gt) + "\n")
+    (d / "det" / "det.txt").write_text("\n".join(det) + "\n")
+    return d
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    root = tmp_path / "MOT17"
+    _write_seq(root, "SEQ-A", 30, 0)
+    _write_seq(root, "SEQ-B", 24, 1)
+    return root
+
+
+def _run(capsys, *argv):
+    rc = main([str(a) for a in argv])
+    cap = capsys.readouterr()
+    return rc, cap.out, cap.err
+
+
+def _same(a, b):
+    for k, t in KEYS.items():
+        if t is int:
+            assert a[k] == b[k], k
+        else:
+            assert a[k] == pytest.approx(b[k], abs=0.05), k
+
+
+def _check_block(block):
+    for k, t in KEYS.items():
+        assert k in block, k
+        assert isinstance(block[k], t) or (t is float and block[k] is None), (k, block[k])
+    assert 0 <= block["IDF1"] <= 100
+
+
+def test_tiny_dataset_json_csv_out(tiny, tmp_path, capsys):
+    j, c, o = tmp_path / "m.json", tmp_path / "m.csv", tmp_path / "res"
+    rc, out, err = _run(capsys, tiny, "--trackers", "sort", "--json", j, "--csv", c, "--out", o,
+                        "--no-budget", "--no-progress")
+    assert rc == 0, err
+    assert "sort: minimum detection score 0.5" in out
+    assert "COMBINED" in out and "MOTA" in out
+    doc = json.loads(j.read_text())
+    assert set(doc["sequences"]) == {"SEQ-A", "SEQ-B"}
+    for b in [*doc["sequences"].values(), doc["combined"]]:
+        _check_block(b)
+    assert doc["combined"]["MOTA"] > 50
+    assert (o / "SEQ-A.txt").is_file() and (o / "SEQ-B.txt").is_file()
+    lines = c.read_text().splitlines()
+    assert lines[0].startswith("tracker,sequence,MOTA") and len(lines) == 4
+    # score subcommand on the written results equals the metrics API
+    j2 = tmp_path / "s.json"
+    rc, out, err = _run(capsys, "score", tiny, o, "--json", j2, "--no-progress")
+    assert rc == 0, err
+    got = json.loads(j2.read_text())
+    ref = evaluate_dataset(tiny, o, "MOT17")
+    for name, m in ref.items():
+        block = got["combined"] if name == "COMBINED" else got["sequences"][name]
+        for k, v in m.summary().items():
+            assert block[k] == pytest.approx(v, abs=1e-9), (name, k)
+    # and it equals what the tracking run reported (files hold boxes to 2 decimals)
+    _same(got["combined"], doc["combined"])
+
+
+def test_several_trackers_nest_json(tiny, tmp_path, capsys):
+    from mottrack.eval.api import available
+    names = [t for t in available() if t != "deepsort"]
+    if len(names) < 2:
+        pytest.skip("needs two trackers")
+    j = tmp_path / "m.json"
+    rc, out, err = _run(capsys, tiny, "--trackers", ",".join(names), "--json", j,
+                        "--param", "sort.max_age=2", "--min-score", "none",
+                        "--no-budget", "--no-progress", "--out", tmp_path / "o")
+    assert rc == 0, err
+    doc = json.loads(j.read_text())
+    assert set(names) <= set(doc)
+    for t in names:
+        _check_block(doc[t]["combined"])
+        assert doc[t]["min_score"] is None
+        assert (tmp_path / "o" / t / "SEQ-A.txt").is_file()
+    assert doc["sort"]["params"] == {"max_age": 2}
+
+
+def test_budget_section(tiny, capsys, tmp_path):
+    j = tmp_path / "b.json"
+    rc, out, err = _run(capsys, tiny, "--trackers", "sort", "--no-progress", "--no-scaling",
+                        "--fps", "10", "--cpu-share", "50%", "--cpu-scale", "3", "--json", j)
+    assert rc == 0, err
+    assert "10 fps x 50% of one core = 50.00 ms" in out
+    assert "ARTPEC-7" in out and "ARTPEC-9 (8 cores)" in out and "--cpu-scale 3" in out
+    assert "PASS" in out
+    doc = json.loads(j.read_text())
+    assert {r["profile"] for r in doc["budget"]} >= {"ARTPEC-8", "--cpu-scale 3"}
+
+
+def _one_line_error(rc, err, *needles):
+    assert rc == 1
+    assert "Traceback" not in err
+    lines = [x for x in err.splitlines() if x.strip() and "error" in x]
+    assert len(lines) == 1, err
+    for n in needles:
+        assert n in lines[0], (n, lines[0])
+
+
+def test_errors_name_file_and_line(tiny, tmp_path, capsys):
+    det = tiny / "train" / "SEQ-A" / "det" / "det.txt"
+    rows = det.read_text().splitlines()
+    rows[2] = "3,-1,abc,1,2,3,0.9"
+    det.write_text("\n".join(rows) + "\n")
+    rc, out, err = _run(capsys, tiny, "--trackers", "sort", "--no-budget", "--no-progress")
+    _one_line_error(rc, err, f"{det}:3")
+    rc, out, err = _run(capsys, tmp_path / "nope", "--no-progress")
+    _one_line_error(rc, err, "nope")
+    rc, out, err = _run(capsys, "score", tiny, tmp_path / "missing")
+    _one_line_error(rc, err, "missing")
+
+
+def test_score_errors(tiny, tmp_path, capsys):
+    res = tmp_path / "r"
+    res.mkdir()
+    (res / "SEQ-A.txt").write_text("1,1,10,10,5,5,1,-1,-1,-1\n1,1,20,20,5,5,1,-1,-1,-1\n")
+    rc, out, err = _run(capsys, "score", tiny, res, "--seqs", "SEQ-A")
+    _one_line_error(rc, err, f"{res / 'SEQ-A.txt'}:2", "duplicate")
+    rc, out, err = _run(capsys, "score", tiny, res)
+    _one_line_error(rc, err, "SEQ-B.txt")
+
+
+def test_usage_errors(tiny, capsys):
+    rc, out, err = _run(capsys, tiny, "--trackers", "nosuch", "--no-progress")
+    _one_line_error(rc, err, "nosuch")
+    rc, out, err = _run(capsys, tiny, "--param", "track_thresh=0.6", "--no-progress")
+    _one_line_error(rc, err, "TRACKER.NAME=VALUE")
+    rc, out, err = _run(capsys, tiny, "--trackers", "sort", "--param", "sort.bogus=1",
+                        "--no-progress", "--no-budget")
+    _one_line_error(rc, err, "bogus")
+    rc, out, err = _run(capsys, tiny, "--seqs", "SEQ-Z", "--no-progress")
+    _one_line_error(rc, err, "SEQ-Z")
+    rc, out, err = _run(capsys, tiny, "--frames", "third")
+    assert rc == 2
+
+
+def test_deepsort_needs_embeddings(tiny, capsys):
+    from mottrack.eval.api import available
+    if "deepsort" not in available():
+        pytest.skip("deepsort not available")
+    rc, out, err = _run(capsys, tiny, "--trackers", "deepsort", "--no-progress")
+    _one_line_error(rc, err, "embeddings")
+
+
+def test_help_documents_everything(capsys):
+    rc, out, err = _run(capsys, "--help")
+    assert rc == 0
+    for opt in ("--trackers", "--param", "--seqs", "--det-file", "--frames", "--embeddings",
+                "--min-score", "--out", "--json", "--csv", "--benchmark", "--backend", "--fps",
+                "--cpu-share", "--cpu-scale", "--profile", "score", "calibrate", "sort 0.5",
+                "deepsort 0.3", "bytetrack none", "exit status"):
+        assert opt in out, opt
+    assert _run(capsys, "score", "--help")[0] == 0
+    assert _run(capsys, "calibrate", "--help")[0] == 0
+
+
+def test_no_arguments_default(capsys):
+    """The embedded default: motmetrics' TUD gt + synthetic crowd, simulated detections."""
+    rc, out, err = _run(capsys)
+    assert rc == 0, err
+    assert "SIMULATED" in out and "motmetrics" in out
+    for s in ("TUD-Campus", "TUD-Stadtmitte", "SYNTH-Crowd", "ARTPEC-8", "largest count"):
+        assert s in out
+    assert "sort" in out
+
+
+def test_module_entry_point(tmp_path):
+    """``python -m mottrack.eval`` as a process: exit code and one-line error."""
+    p = subprocess.run([sys.executable, "-m", "mottrack.eval", str(tmp_path / "absent")],
+                       cwd=ROOT, capture_output=True, text=True, timeout=120,
+                       env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+    assert p.returncode == 1
+    assert "Traceback" not in p.stderr and "absent" in p.stderr
+
+
+# --------------------------------------------------------------------------- shared data
+
+
+def test_score_lif_t_official_numbers(tmp_path, capsys):
+    root = shared_path("data", "MOT17")
+    j = tmp_path / "l.json"
+    rc, out, err = _run(capsys, "score", root, root / "trackers" / "Lif_T", "--json", j,
+                        "--no-progress")
+    assert rc == 0, err
+    c = json.loads(j.read_text())["combined"]
+    assert (c["FP"], c["FN"], c["MT"], c["PT"], c["ML"], c["Frag"], c["IDSW"]) == \
+        (2655, 107803, 679, 595, 364, 1153, 791)
+
+
+def test_score_devkit_mot15_both_backends(tmp_path, capsys):
+    root = shared_path("data", "MOT15")
+    res = root / "trackers" / "devkit_res_MOT15"
+    j = tmp_path / "d.json"
+    rc, out, err = _run(capsys, "score", root, res, "--json", j, "--no-progress")
+    assert rc == 0, err
+    doc = json.loads(j.read_text())
+    assert doc["sequences"]["TUD-Campus"]["FP"] == 13 and doc["combined"]["IDSW"] == 222
+    rc, out, err = _run(capsys, "score", root, res, "--json", j, "--backend", "motmetrics",
+                        "--seqs", "TUD-Campus")
+    assert rc == 0, err
+    assert "motmetrics" in out
+    c = json.loads(j.read_text())["sequences"]["TUD-Campus"]
+    assert round(c["MOTA"], 1) == 52.6 and round(c["IDF1"], 1) == 55.8
+
+
+def test_half_val_yolox_and_det_dir(tmp_path, capsys):
+    root = shared_path("data", "MOT17")
+    j = tmp_path / "h.json"
+    rc, out, err = _run(capsys, root, "--seqs", "MOT17-05-FRCNN", "--trackers", "sort",
+                        "--det-file", root / "dets" / "yolox_x_ablation", "--frames",
+                        "second-half", "--json", j, "--no-budget", "--no-progress",
+                        "--out", tmp_path / "o")
+    assert rc == 0, err
+    doc = json.loads(j.read_text())
+    assert doc["sequences"]["MOT17-05-FRCNN"]["frames"] == 837 - (837 // 2 + 2) + 1
+    assert doc["combined"]["MOTA"] > 50
+    # the written results keep the original frame numbers, and score --frames second-half
+    # reproduces the numbers
+    rc, out, err = _run(capsys, "score", root, tmp_path / "o", "--seqs", "MOT17-05-FRCNN",
+                        "--frames", "second-half", "--json", tmp_path / "s.json", "--no-progress")
+    assert rc == 0, err
+    s = json.loads((tmp_path / "s.json").read_text())["combined"]
+    _same(s, doc["combined"])
+
+
+def test_deepsort_on_embedding_files(tmp_path, capsys):
+    root = shared_path("data", "MOT17")
+    from mottrack.eval.api import available
+    if "deepsort" not in available():
+        pytest.skip("deepsort not available")
+    j = tmp_path / "d.json"
+    rc, out, err = _run(capsys, root, "--seqs", "MOT17-09-FRCNN", "--trackers", "deepsort",
+                        "--embeddings", root / "embeddings" / "deepsort", "--json", j,
+                        "--no-budget", "--no-progress")
+    assert rc == 0, err
+    assert "deepsort: minimum detection score 0.3" in out
+    assert json.loads(j.read_text())["combined"]["IDF1"] > 30
