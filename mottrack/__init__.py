@@ -9,12 +9,12 @@ from .detections import Detections, as_detections
 from .geometry import iou_matrix
 from .kalman import KalmanBoxFilter, KalmanXYAHFilter
 from .tracks import TrackTable
-from .trackers import (OUTPUT_COLUMNS, SORT, Tracker, available_trackers, create_tracker,
-                       tracker_parameters)
+from .trackers import (OUTPUT_COLUMNS, SORT, ByteTrack, DeepSORT, Tracker, available_trackers,
+                       create_tracker, tracker_parameters)
 
 __all__ = [
     "Detections", "as_detections", "iou_matrix", "assign", "KalmanBoxFilter", "KalmanXYAHFilter",
-    "TrackTable", "Tracker", "SORT", "create_tracker", "available_trackers", "tracker_parameters",
+    "TrackTable", "Tracker", "SORT", "ByteTrack", "DeepSORT", "create_tracker", "available_trackers", "tracker_parameters",
     "OUTPUT_COLUMNS",
 ]
 __version__ = "0.1.0"
