@@ -57,7 +57,8 @@ import numpy as np
 from .._numba import njit
 from ..assignment import max_weight_matching
 from ..detections import Detections
-from ..kalman import KALMAN_WORK_SIZE, XYAH_DIM, _chol4, xyah_box, xyah_initiate, xyah_predict_row, xyah_project, xyah_update
+from ..kalman import (KALMAN_WORK_SIZE, STD_WEIGHT_POSITION, XYAH_DIM, _chol4, xyah_box, xyah_initiate,
+                      xyah_predict_row, xyah_update)
 from ..tracks import (CLASS, CONFIRMED, DET, HITS, ID, N, NEXT_ID, SCORE, STATE, TENTATIVE, TSU,
                       TrackTable, compact, mark_hit, mark_predicted, start_track)
 from ._gallery import gallery_append, gallery_max_dot, grow_gallery, normalize_rows
@@ -91,6 +92,39 @@ def _iou_tlwh(ax, ay, aw, ah, bx, by, bw, bh):
 
 
 @njit
+def _project_into(mean, cov, t, m, S):
+    """``xyah_project`` without allocating: measurement-space mean and innovation covariance."""
+    sp = STD_WEIGHT_POSITION * mean[t, 3]
+    for i in range(4):
+        m[i] = mean[t, i]
+        for j in range(4):
+            S[i, j] = cov[t, i, j]
+    S[0, 0] += sp * sp
+    S[1, 1] += sp * sp
+    S[2, 2] += 1e-1 * 1e-1
+    S[3, 3] += sp * sp
+
+
+@njit
+def _solve(n_rows, n_cols, er, ec, ew, ne):
+    """Maximum-weight matching of the edges; edges that already form a matching (the
+    common case: every track has at most one candidate and vice versa) are returned as
+    they are, which is the optimum since all weights are positive."""
+    if ne <= 64:
+        conflict = False
+        for a in range(ne):
+            for b in range(a):
+                if er[a] == er[b] or ec[a] == ec[b]:
+                    conflict = True
+                    break
+            if conflict:
+                break
+        if not conflict:
+            return er[:ne], ec[:ne]
+    return max_weight_matching(n_rows, n_cols, er[:ne], ec[:ne], ew[:ne])
+
+
+@njit
 def _push_edge(er, ec, ew, ne, r, c, w):
     if ne == er.shape[0]:
         cap = 2 * ne + 16
@@ -116,9 +150,11 @@ def _cascade_level(mean, cov, ints, level_rows, meas, order, sorted_x, classes, 
     limit = max_cos + 1e-5
     L = np.empty((4, 4))
     y = np.empty(4)
+    m = np.empty(4)
+    S = np.empty((4, 4))
     for r in range(level_rows.shape[0]):
         t = level_rows[r]
-        m, S = xyah_project(mean, cov, t)
+        _project_into(mean, cov, t, m, S)
         _chol4(S, L)
         # d^2 = z' S^-1 z >= z_x^2 / S_xx: only detections with centre x in this window can pass.
         half = np.sqrt(CHI2INV95_4DOF * S[0, 0]) * (1.0 + 1e-7) + 1e-9
@@ -144,7 +180,7 @@ def _cascade_level(mean, cov, ints, level_rows, meas, order, sorted_x, classes, 
             if cost <= max_cos:
                 er, ec, ew, ne = _push_edge(er, ec, ew, ne, r, j, limit - cost)
     if ne > 0:
-        mr, mc = max_weight_matching(level_rows.shape[0], n_det, er[:ne], ec[:ne], ew[:ne])
+        mr, mc = _solve(level_rows.shape[0], n_det, er, ec, ew, ne)
         for k in range(mr.shape[0]):
             t = level_rows[mr[k]]
             det_track[mc[k]] = t
@@ -154,7 +190,7 @@ def _cascade_level(mean, cov, ints, level_rows, meas, order, sorted_x, classes, 
 
 @njit
 def _deepsort_step(mean, cov, ints, floats, counters, gallery, gcount, ghead, free,
-                   boxes, scores, classes, emb, dt, params, err):
+                   boxes, scores, classes, emb, dt, params, err, pending):
     """One DeepSORT frame over the track table; returns the (M, 8) output rows."""
     max_cos = params[_P_MAX_COS]
     max_iou = params[_P_MAX_IOU]
@@ -171,7 +207,7 @@ def _deepsort_step(mean, cov, ints, floats, counters, gallery, gcount, ghead, fr
     if bad >= 0:
         err[0] = 1
         err[1] = bad
-        return np.empty((0, 8)), np.empty(0, np.int64), feats
+        return np.empty((0, 8))
 
     # 1. predict
     for t in range(n):
@@ -253,7 +289,7 @@ def _deepsort_step(mean, cov, ints, floats, counters, gallery, gcount, ghead, fr
                 if cost <= max_iou:
                     er, ec, ew, ne = _push_edge(er, ec, ew, ne, r, j, limit - cost)
         if ne > 0:
-            mr, mc = max_weight_matching(nr, n_det, er[:ne], ec[:ne], ew[:ne])
+            mr, mc = _solve(nr, n_det, er, ec, ew, ne)
             for k in range(mr.shape[0]):
                 t = rows[mr[k]]
                 det_track[mc[k]] = t
@@ -286,9 +322,10 @@ def _deepsort_step(mean, cov, ints, floats, counters, gallery, gcount, ghead, fr
     if n_new > n_free:
         err[0] = 2  # the caller grows the galleries, then calls _start_and_report
         err[1] = n_new
-        return np.empty((0, 8)), det_track, feats
+        pending[:n_det] = det_track
+        return np.empty((0, 8))
     return _start_and_report(mean, cov, ints, floats, counters, gallery, gcount, ghead, free,
-                             boxes, scores, classes, feats, det_track, dt), det_track, feats
+                             boxes, scores, classes, feats, det_track, dt)
 
 
 @njit
@@ -380,6 +417,7 @@ class DeepSORT(Tracker):
         self._params = np.array([self.max_cosine_distance, self.max_iou_distance, float(self.max_age),
                                  float(self.n_init), float(self.per_class)])
         self._err = np.zeros(2, np.int64)
+        self._pending = np.empty(64, np.int64)  # scratch: matches when galleries must grow
         self._reset()
 
     def update(self, detections, timestamp=None) -> np.ndarray:
@@ -429,10 +467,13 @@ class DeepSORT(Tracker):
         tr = self.tracks
         tr.reserve(dets.boxes.shape[0])
         err = self._err
-        out, det_track, feats = _deepsort_step(
+        n_det = dets.boxes.shape[0]
+        if self._pending.shape[0] < n_det:
+            self._pending = np.empty(2 * n_det, np.int64)
+        out = _deepsort_step(
             tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, self.gallery, self.gallery_count,
             self.gallery_head, self.free_slots, dets.boxes, dets.scores, dets.class_ids, emb, dt,
-            self._params, err)
+            self._params, err, self._pending)
         if err[0] != 0:
             code, value = int(err[0]), int(err[1])
             err[0] = 0
@@ -444,7 +485,9 @@ class DeepSORT(Tracker):
             (self.gallery, self.gallery_count, self.gallery_head,
              self.free_slots) = grow_gallery(self.gallery, self.gallery_count, self.gallery_head,
                                              self.free_slots, n, max(n + value, cap + cap // 4 + 8))
+            feats = np.empty(emb.shape, np.float32)
+            normalize_rows(emb, feats)
             out = _start_and_report(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, self.gallery,
                                     self.gallery_count, self.gallery_head, self.free_slots, dets.boxes,
-                                    dets.scores, dets.class_ids, feats, det_track, dt)
+                                    dets.scores, dets.class_ids, feats, self._pending[:n_det], dt)
         return out
