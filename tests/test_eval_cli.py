@@ -275,3 +275,27 @@ def test_deepsort_on_embedding_files(tmp_path, capsys):
     assert rc == 0, err
     assert "deepsort: minimum detection score 0.3" in out
     assert json.loads(j.read_text())["combined"]["IDF1"] > 30
+
+
+def test_imports_stay_light():
+    code = ("import sys, mottrack, mottrack.eval\nfrom mottrack.eval import evaluate, EvalResult\n"
+            "print(sorted(m for m in ('matplotlib', 'tqdm', 'pandas', 'motmetrics') if m in sys.modules))")
+    p = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                       timeout=120, env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "[]"
+
+
+def test_calibrate_command(tmp_path, capsys):
+    f = tmp_path / "cam.json"
+    rc, out, err = _run(capsys, "calibrate", "--write-profile", f, "--host-ms", "10")
+    assert rc == 0, err
+    assert "reference workload" in out and "ms total" in out and "slowdown factor" in out
+    assert "HOST time" in out or "direct measurement" in out
+    rec = json.loads(f.read_text())
+    assert rec["reference_ms"] > 0
+    # the written profile is accepted by the main command
+    rc, out, err = _run(capsys, "--profile", f, "--trackers", "sort", "--no-scaling",
+                        "--no-progress", "-q")
+    assert rc == 0, err
+    assert "measured" not in err
