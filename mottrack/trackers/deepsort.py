@@ -143,15 +143,15 @@ def _push_edge(er, ec, ew, ne, r, c, w):
 
 @njit
 def _cascade_level(mean, cov, ints, level_rows, meas, order, sorted_x, classes, feats,
-                   gallery, gcount, det_track, trk_det, max_cos, per_class, er, ec, ew):
+                   gallery, gcount, det_track, trk_det, max_cos, per_class, er, ec, ew, scratch):
     """Gated nearest-neighbour cosine matching of one cascade level; returns the edge buffers."""
     n_det = meas.shape[0]
     ne = 0
     limit = max_cos + 1e-5
-    L = np.empty((4, 4))
-    y = np.empty(4)
-    m = np.empty(4)
-    S = np.empty((4, 4))
+    L = scratch[0:16].reshape((4, 4))
+    S = scratch[16:32].reshape((4, 4))
+    m = scratch[32:36]
+    y = scratch[36:40]
     for r in range(level_rows.shape[0]):
         t = level_rows[r]
         _project_into(mean, cov, t, m, S)
@@ -252,7 +252,8 @@ def _deepsort_step(mean, cov, ints, floats, counters, gallery, gcount, ghead, fr
         for k in range(start, stop):
             level_rows[k - start] = cand[k] % (n + 1)
         er, ec, ew = _cascade_level(mean, cov, ints, level_rows, meas, order, sorted_x, classes, feats,
-                                    gallery, gcount, det_track, trk_det, max_cos, per_class, er, ec, ew)
+                                    gallery, gcount, det_track, trk_det, max_cos, per_class, er, ec, ew,
+                                    work)
         n_left = 0
         for j in range(n_det):
             if det_track[j] < 0:
