@@ -201,6 +201,14 @@ def test_bad_input_rejected_and_state_kept():
     t.update(Detections(np.array([BOX]), np.array([0.9]), embeddings=np.ones((1, 4))))
 
 
+def test_zero_height_detections_are_ignored():
+    t = ds.DeepSORT()
+    flat = (300.0, 300.0, 340.0, 300.0)
+    outs = run(t, [dets(BOX + (unit(0),), flat + (unit(0),))] * 4)
+    assert ids(outs[-1]) == [1] and outs[-1][0, 7] == 0
+    assert t.tracks.n == 1
+
+
 def test_embeddings_are_normalised_by_the_tracker():
     a, b = ds.DeepSORT(), ds.DeepSORT()
     rng = np.random.default_rng(1)

@@ -88,7 +88,8 @@ def _iou_tlwh(ax, ay, aw, ah, bx, by, bw, bh):
     if iy < 0.0:
         iy = 0.0
     inter = ix * iy
-    return inter / (aw * ah + bw * bh - inter)
+    union = aw * ah + bw * bh - inter
+    return inter / union if union > 0.0 else 0.0
 
 
 @njit
@@ -163,7 +164,7 @@ def _cascade_level(mean, cov, ints, level_rows, meas, order, sorted_x, classes, 
         slot = ints[t, SLOT]
         for q in range(lo, hi):
             j = order[q]
-            if det_track[j] >= 0:
+            if det_track[j] != -1:
                 continue
             if per_class and classes[j] != ints[t, CLASS]:
                 continue
@@ -174,7 +175,7 @@ def _cascade_level(mean, cov, ints, level_rows, meas, order, sorted_x, classes, 
                     acc -= L[i, k] * y[k]
                 y[i] = acc / L[i, i]
                 d2 += y[i] * y[i]
-            if d2 > CHI2INV95_4DOF:
+            if not d2 <= CHI2INV95_4DOF:
                 continue
             cost = np.float64(np.float32(1.0) - gallery_max_dot(gallery, gcount, slot, feats, j))
             if cost <= max_cos:
@@ -221,12 +222,19 @@ def _deepsort_step(mean, cov, ints, floats, counters, gallery, gcount, ghead, fr
         h = boxes[j, 3] - boxes[j, 1]
         meas[j, 0] = boxes[j, 0] + w / 2.0
         meas[j, 1] = boxes[j, 1] + h / 2.0
-        meas[j, 2] = w / h
+        meas[j, 2] = w / h if h > 0.0 else 0.0
         meas[j, 3] = h
     order = np.argsort(meas[:, 0])
     sorted_x = meas[order, 0]
 
+    # track row matched to each detection; -1 free, -2 a box of zero height (no
+    # (x, y, a, h) measurement: such detections neither match nor start tracks)
     det_track = np.full(n_det, -1, np.int64)
+    n_left = n_det
+    for j in range(n_det):
+        if not meas[j, 3] > 0.0:
+            det_track[j] = -2
+            n_left -= 1
     trk_det = np.full(n, -1, np.int64)
 
     # 2. matching cascade over confirmed tracks, most recently seen first
@@ -242,7 +250,6 @@ def _deepsort_step(mean, cov, ints, floats, counters, gallery, gcount, ghead, fr
     ec = np.empty(64, np.int64)
     ew = np.empty(64)
     start = 0
-    n_left = n_det
     while start < n_conf and n_left > 0:
         lv = cand[start] // (n + 1)
         stop = start
@@ -256,7 +263,7 @@ def _deepsort_step(mean, cov, ints, floats, counters, gallery, gcount, ghead, fr
                                     work)
         n_left = 0
         for j in range(n_det):
-            if det_track[j] < 0:
+            if det_track[j] == -1:
                 n_left += 1
         start = stop
 
@@ -281,7 +288,7 @@ def _deepsort_step(mean, cov, ints, floats, counters, gallery, gcount, ghead, fr
             tx = mean[t, 0] - tw / 2.0
             ty = mean[t, 1] - th / 2.0
             for j in range(n_det):
-                if det_track[j] >= 0:
+                if det_track[j] != -1:
                     continue
                 if per_class and classes[j] != ints[t, CLASS]:
                     continue
@@ -318,7 +325,7 @@ def _deepsort_step(mean, cov, ints, floats, counters, gallery, gcount, ghead, fr
     counters[N] = n
     n_new = 0
     for j in range(n_det):
-        if det_track[j] < 0:
+        if det_track[j] == -1:
             n_new += 1
     if n_new > n_free:
         err[0] = 2  # the caller grows the galleries, then calls _start_and_report
@@ -337,7 +344,7 @@ def _start_and_report(mean, cov, ints, floats, counters, gallery, gcount, ghead,
     next_id = counters[NEXT_ID]
     n_free = gallery.shape[0] - n
     for j in range(boxes.shape[0]):
-        if det_track[j] < 0:
+        if det_track[j] == -1:
             xyah_initiate(mean, cov, n, boxes[j, 0], boxes[j, 1], boxes[j, 2], boxes[j, 3])
             start_track(ints, floats, n, next_id, 1, TENTATIVE, classes[j], j, scores[j])
             n_free -= 1
