@@ -113,7 +113,11 @@ def main(argv=None) -> int:
         "implementation (CLEAR, Identity, HOTA; MOTChallenge preprocessing). Trackers run with "
         "default parameters and their default minimum detection score "
         f"({', '.join(f'{k} {v}' for k, v in DEFAULT_MIN_SCORE.items())}; None = all). "
-        "FPS = frames per second of `update()` alone on this machine (one core, no detector).",
+        "FPS = frames per second of `update()` alone on this machine (one core, no detector). "
+        "Note on DPM: its public detection scores are not probabilities (they range from -0.5 to "
+        "about 3), so the default thresholds keep a different share of them (SORT's 0.5 keeps "
+        "about a third); the DPM rows show the defaults as a user would get them, not tuned "
+        "values.",
         "",
         f"Machine: {info['cpu']} ({info['machine']}, {info['cores']} cores), "
         f"Python {info['python']}, NumPy {info['numpy']}, Numba {info['numba']}; "

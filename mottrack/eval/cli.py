@@ -279,6 +279,8 @@ def _describe(seqs, args, names, min_scores, out) -> None:
         print("No DATA_ROOT given: evaluating the embedded default.", file=out)
         print(f"  ground truth: TUD-Campus, TUD-Stadtmitte from the installed motmetrics package "
               f"({motmetrics_data_dir()}), and SYNTH-Crowd, a synthetic crowded scene", file=out)
+        print("  (the very first run compiles the trackers with Numba, about a minute; the "
+              "compiled code is cached and later runs take seconds)", file=out)
     else:
         print(f"Dataset: {args.data_root}", file=out)
     n_frames = sum(s.num_eval_frames for s in seqs)
