@@ -87,3 +87,18 @@ def test_timestamps_at_the_frame_rate_equal_no_timestamps():
         c = clock.update(frames(f), timestamp=t0 + f / 30)
         np.testing.assert_array_equal(a[:, 4:], c[:, 4:])
         np.testing.assert_allclose(a[:, :4], c[:, :4], rtol=0, atol=1e-3)
+
+
+def test_state_round_trip_continues_identically(tmp_path):
+    from mottrack.state import load_state, save_state
+    arr = load_npy("MOT17-09-FRCNN")
+    frames = frames_of(arr)
+    n = int(arr[:, 0].max())
+    a = ds.DeepSORT()
+    for f in range(1, n // 2):
+        a.update(frames(f))
+    save_state(a.state_dict(), tmp_path / "ds.npz")
+    b = ds.DeepSORT.from_state(load_state(tmp_path / "ds.npz"))
+    assert b.gallery is not a.gallery and b.embedding_dim == 128
+    for f in range(n // 2, n + 1):
+        np.testing.assert_array_equal(a.update(frames(f)), b.update(frames(f)))
