@@ -218,8 +218,10 @@ class Tracker:
         dt = (t - last) * self.frame_rate
         # Steady clocks give whole frames up to rounding; snap those so that timestamps
         # exactly 1 / frame_rate apart reproduce the frame-based filters bit for bit.
+        # The tolerance covers epoch clocks: at t ~ 1.7e9 s a float64 second count has a
+        # resolution of 2.4e-7 s, i.e. up to ~1e-5 frames of rounding at 30 fps.
         whole = round(dt)
-        return float(whole) if whole >= 1 and abs(dt - whole) < 1e-6 else dt
+        return float(whole) if whole >= 1 and abs(dt - whole) < 1e-4 else dt
 
     def reset(self) -> None:
         """Forget all tracks and restart ids at 1 and the clock."""
