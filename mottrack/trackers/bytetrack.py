@@ -42,7 +42,7 @@ from .._numba import njit
 from ..assignment import max_weight_matching
 from ..detections import Detections, split_rows
 from ..geometry import _iou, overlap_edges
-from ..kalman import XYAH_DIM, xyah_initiate, xyah_predict_row
+from ..kalman import STD_WEIGHT_POSITION, STD_WEIGHT_VELOCITY, XYAH_DIM, xyah_initiate
 from ..tracks import (CLASS, CONFIRMED, DELETED, DET, ID, LOST, N, N_FLOAT_BASE, N_INT_BASE, NEXT_ID,
                       SCORE, STATE, TENTATIVE, TSU, TrackTable, mark_hit, mark_predicted, start_track)
 from .base import Tracker, check_number, register_tracker
@@ -75,61 +75,60 @@ def _tlbr(mean, t):
     return x1, y1, x1 + w, y1 + h
 
 
+# The (x, y, a, h) filter of DeepSORT/ByteTrack started by ``xyah_initiate`` has a
+# diagonal initial covariance, a transition that only couples each component with its
+# own velocity, and diagonal process and measurement noise; so its covariance stays
+# four independent 2x2 blocks (k, k + 4) forever, exactly (the other entries stay
+# exact zeros).  These two kernels compute ``xyah_predict_row`` / ``xyah_update`` on
+# those blocks only: the same numbers, about ten times fewer operations.
 @njit
-def _kalman_update(mean, cov, row, x1, y1, x2, y2, kt):
-    """Kalman update of (x, y, a, h) row ``row`` with a box: same math as
-    :func:`mottrack.kalman.xyah_update` (K = P H^T S^-1, P <- P - K S K^T), with the
-    4x4 Cholesky solve unrolled into scalars (several times faster per update).
+def _kalman_predict(mean, cov, t, dt):
+    """:func:`mottrack.kalman.xyah_predict_row` for block-structured covariances."""
+    P = cov[t]
+    h = mean[t, 3]
+    sp = STD_WEIGHT_POSITION * h
+    sv = STD_WEIGHT_VELOCITY * h
+    qp = sp * sp * dt
+    qv = sv * sv * dt
+    for k in range(4):
+        v = k + 4
+        mean[t, k] += dt * mean[t, v]
+        a = P[k, k]
+        b = P[k, v]
+        c = P[v, v]
+        bc = b + dt * c
+        P[k, k] = a + dt * b + dt * bc + (qp if k != 2 else 1e-2 * 1e-2 * dt)
+        P[k, v] = bc
+        P[v, k] = bc
+        P[v, v] = c + (qv if k != 2 else 1e-5 * 1e-5 * dt)
 
-    ``kt``: (8, 8) scratch (K^T, then a copy of P[:4, :])."""
-    P = cov[row]
+
+@njit
+def _kalman_update(mean, cov, t, x1, y1, x2, y2):
+    """:func:`mottrack.kalman.xyah_update` (P <- P - K S K^T) for block-structured covariances."""
+    P = cov[t]
     w = x2 - x1
     h = y2 - y1
-    sp = 0.05 * mean[row, 3]
+    sp = STD_WEIGHT_POSITION * mean[t, 3]
     r = sp * sp
-    # S = P[:4, :4] + R, Cholesky S = L L^T
-    l00 = np.sqrt(P[0, 0] + r)
-    i00 = 1.0 / l00
-    l10 = P[1, 0] * i00
-    l20 = P[2, 0] * i00
-    l30 = P[3, 0] * i00
-    l11 = np.sqrt(P[1, 1] + r - l10 * l10)
-    i11 = 1.0 / l11
-    l21 = (P[2, 1] - l20 * l10) * i11
-    l31 = (P[3, 1] - l30 * l10) * i11
-    l22 = np.sqrt(P[2, 2] + 1e-2 - l20 * l20 - l21 * l21)
-    i22 = 1.0 / l22
-    l32 = (P[3, 2] - l30 * l20 - l31 * l21) * i22
-    l33 = np.sqrt(P[3, 3] + r - l30 * l30 - l31 * l31 - l32 * l32)
-    i33 = 1.0 / l33
-    y0 = x1 + w / 2.0 - mean[row, 0]
-    y1_ = y1 + h / 2.0 - mean[row, 1]
-    y2_ = w / h - mean[row, 2]
-    y3 = h - mean[row, 3]
-    # K^T[:, c] = S^-1 P[:4, c]; mean += K y
-    for c in range(8):
-        a0 = P[0, c] * i00
-        a1 = (P[1, c] - l10 * a0) * i11
-        a2 = (P[2, c] - l20 * a0 - l21 * a1) * i22
-        a3 = (P[3, c] - l30 * a0 - l31 * a1 - l32 * a2) * i33
-        a3 = a3 * i33
-        a2 = (a2 - l32 * a3) * i22
-        a1 = (a1 - l21 * a2 - l31 * a3) * i11
-        a0 = (a0 - l10 * a1 - l20 * a2 - l30 * a3) * i00
-        kt[0, c] = a0
-        kt[1, c] = a1
-        kt[2, c] = a2
-        kt[3, c] = a3
-        mean[row, c] += a0 * y0 + a1 * y1_ + a2 * y2_ + a3 * y3
-    # P <- P - K P[:4, :] (= P - K S K^T), symmetric.
+    z0 = x1 + w / 2.0
+    z1 = y1 + h / 2.0
+    z2 = w / h
+    z3 = h
     for k in range(4):
-        for j in range(8):
-            kt[4 + k, j] = P[k, j]
-    for i in range(8):
-        for j in range(i, 8):
-            v = P[i, j] - (kt[0, i] * kt[4, j] + kt[1, i] * kt[5, j] + kt[2, i] * kt[6, j] + kt[3, i] * kt[7, j])
-            P[i, j] = v
-            P[j, i] = v
+        v = k + 4
+        z = z0 if k == 0 else (z1 if k == 1 else (z2 if k == 2 else z3))
+        s = P[k, k] + (r if k != 2 else 1e-1 * 1e-1)
+        g0 = P[k, k] / s
+        g1 = P[v, k] / s
+        y = z - mean[t, k]
+        mean[t, k] += g0 * y
+        mean[t, v] += g1 * y
+        P[k, k] -= g0 * s * g0
+        off = P[k, v] - g0 * s * g1
+        P[k, v] = off
+        P[v, k] = off
+        P[v, v] -= g1 * s * g1
 
 
 @njit
@@ -157,40 +156,63 @@ def _edges(a, b, er, ec, ev):
 
 
 @njit
-def _match(n_rows, n_cols, er, ec, ew, col_for_row, row_for_col):
-    """Maximum-weight matching over the positive edges into ``col_for_row`` (n_rows,)
-    (-1 unmatched); ``row_for_col`` (n_cols,) is scratch.  When no row and no column
-    has two edges the edges are the matching already."""
+def _match(n_rows, n_cols, er, ec, ew, col_for_row, scratch):
+    """Maximum-weight matching over the positive edges ``(er, ec, ew)`` into ``col_for_row``
+    (n_rows,), -1 for unmatched rows.  ``scratch``: >= 2 (n_rows + n_cols) ints.
+
+    Most frames need no solver: when every edge has an end of degree one, each
+    connected component is a single edge or a star, whose best matching is its
+    heaviest edge (first of equal ones).  Otherwise :func:`max_weight_matching`."""
     col_for_row[:] = -1
     k = er.shape[0]
     if k == 0:
         return
-    row_for_col[:] = -1
-    simple = True
+    deg_r = scratch[:n_rows]
+    deg_c = scratch[n_rows:n_rows + n_cols]
+    best_r = scratch[n_rows + n_cols:2 * n_rows + n_cols]
+    best_c = scratch[2 * n_rows + n_cols:2 * (n_rows + n_cols)]
+    deg_r[:] = 0
+    deg_c[:] = 0
     for e in range(k):
-        if col_for_row[er[e]] >= 0 or row_for_col[ec[e]] >= 0:
-            simple = False
-            break
-        col_for_row[er[e]] = ec[e]
-        row_for_col[ec[e]] = er[e]
-    if simple:
-        return
-    col_for_row[:] = -1
-    mr, mc = max_weight_matching(n_rows, n_cols, er, ec, ew)
-    for i in range(mr.shape[0]):
-        col_for_row[mr[i]] = mc[i]
+        deg_r[er[e]] += 1
+        deg_c[ec[e]] += 1
+    for e in range(k):
+        if deg_r[er[e]] > 1 and deg_c[ec[e]] > 1:
+            mr, mc = max_weight_matching(n_rows, n_cols, er, ec, ew)
+            for i in range(mr.shape[0]):
+                col_for_row[mr[i]] = mc[i]
+            return
+    best_r[:] = -1
+    best_c[:] = -1
+    for e in range(k):
+        r = er[e]
+        c = ec[e]
+        if deg_r[r] > 1:
+            if best_r[r] < 0 or ew[e] > ew[best_r[r]]:
+                best_r[r] = e
+        elif deg_c[c] > 1:
+            if best_c[c] < 0 or ew[e] > ew[best_c[c]]:
+                best_c[c] = e
+        else:
+            col_for_row[r] = c
+    for r in range(n_rows):
+        if best_r[r] >= 0:
+            col_for_row[r] = ec[best_r[r]]
+    for c in range(n_cols):
+        if best_c[c] >= 0:
+            col_for_row[er[best_c[c]]] = c
 
 
 @njit
 def _associate(tboxes, trow, dboxes, dsel, scores, classes, track_classes, limit, fuse, per_class,
-               sel, col_for_row, row_for_col, er, ec, ev):
+               sel, col_for_row, mscr, er, ec, ev):
     """Match tracks (boxes ``tboxes``, table rows ``trow``) to the detections ``dsel``.
 
     Cost 1 - IoU, or 1 - IoU * score with ``fuse`` (computed as the original does);
     only pairs with cost < ``limit``; the assignment of least total cost, as
     ``lap.lapjv(cost, extend_cost=True, cost_limit=limit)``.  Writes the position in
     ``dsel`` matched to each track into ``col_for_row`` (-1 if none).  ``sel`` (>= (len(dsel), 4)),
-    ``row_for_col``, ``er``, ``ec``, ``ev`` are scratch."""
+    ``mscr``, ``er``, ``ec``, ``ev`` are scratch."""
     nd = dsel.shape[0]
     for j in range(nd):
         for k in range(4):
@@ -209,7 +231,7 @@ def _associate(tboxes, trow, dboxes, dsel, scores, classes, track_classes, limit
             ec[k] = ec[e]
             ev[k] = limit - c
             k += 1
-    _match(tboxes.shape[0], nd, er[:k], ec[:k], ev[:k], col_for_row, row_for_col)
+    _match(tboxes.shape[0], nd, er[:k], ec[:k], ev[:k], col_for_row, mscr)
 
 
 @njit
@@ -239,8 +261,6 @@ def _bytetrack_step(mean, cov, ints, floats, counters, boxes, scores, classes, d
     cap = n0 + nd
     # Scratch, carved from fw / iw.
     f = _N_PARAMS
-    kt = fw[f:f + 64].reshape((8, 8))
-    f += 64
     dbox = fw[f:f + 4 * nd].reshape((nd, 4))
     f += 4 * nd
     sel = fw[f:f + 4 * nd].reshape((nd, 4))
@@ -263,8 +283,8 @@ def _bytetrack_step(mean, cov, ints, floats, counters, boxes, scores, classes, d
     i += n0
     rest_all = iw[i:i + n0]
     i += n0
-    dscr = iw[i:i + nd]
-    i += nd
+    mscr = iw[i:i + 2 * cap]
+    i += 2 * cap
     left = iw[i:i + nd]
     i += nd
     hi_used = iw[i:i + nd]
@@ -314,7 +334,7 @@ def _bytetrack_step(mean, cov, ints, floats, counters, boxes, scores, classes, d
         if st == CONFIRMED or st == LOST:
             if st == LOST:
                 mean[t, 7] = 0.0
-            xyah_predict_row(mean, cov, t, dt)
+            _kalman_predict(mean, cov, t, dt)
             pool[npool] = t
             npool += 1
     pool = pool[:npool]
@@ -325,7 +345,7 @@ def _bytetrack_step(mean, cov, ints, floats, counters, boxes, scores, classes, d
     # First association: high detections against the whole pool.
     hi_used[:nh] = 0
     _associate(pbox, pool, dbox, hi, scores, classes, track_classes, match_thresh, fuse, per_class,
-               sel, m1, dscr, er, ec, ev)
+               sel, m1, mscr, er, ec, ev)
     n_rest = 0
     for p in range(npool):
         j = m1[p]
@@ -333,7 +353,7 @@ def _bytetrack_step(mean, cov, ints, floats, counters, boxes, scores, classes, d
         if j >= 0:
             d = hi[j]
             hi_used[j] = 1
-            _kalman_update(mean, cov, t, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3], kt)
+            _kalman_update(mean, cov, t, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3])
             mark_hit(ints, floats, t, d, classes[d], scores[d])
             ints[t, STATE] = CONFIRMED  # a lost track is re-found
         elif t < nt:
@@ -348,13 +368,13 @@ def _bytetrack_step(mean, cov, ints, floats, counters, boxes, scores, classes, d
         rest = rest_all[:n_rest]
         m2 = m2_all[:n_rest]
         _associate(bx2[:n_rest], rest, dbox, lo, scores, classes, track_classes, SECOND_THRESH, False,
-                   per_class, sel, m2, dscr, er, ec, ev)
+                   per_class, sel, m2, mscr, er, ec, ev)
         for i in range(n_rest):
             t = rest[i]
             j = m2[i]
             if j >= 0:
                 d = lo[j]
-                _kalman_update(mean, cov, t, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3], kt)
+                _kalman_update(mean, cov, t, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3])
                 mark_hit(ints, floats, t, d, classes[d], scores[d])
             else:
                 ints[t, STATE] = LOST
@@ -376,14 +396,14 @@ def _bytetrack_step(mean, cov, ints, floats, counters, boxes, scores, classes, d
         unc = rest_all[:n_unc]
         m3 = m2_all[:n_unc]
         _associate(_boxes_into(mean, unc, bx2), unc, dbox, left, scores, classes, track_classes,
-                   UNCONFIRMED_THRESH, fuse, per_class, sel, m3, dscr, er, ec, ev)
+                   UNCONFIRMED_THRESH, fuse, per_class, sel, m3, mscr, er, ec, ev)
         for i in range(n_unc):
             t = unc[i]
             j = m3[i]
             if j >= 0:
                 d = left[j]
                 hi_used[j] = 1
-                _kalman_update(mean, cov, t, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3], kt)
+                _kalman_update(mean, cov, t, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3])
                 mark_hit(ints, floats, t, d, classes[d], scores[d])
                 ints[t, STATE] = CONFIRMED
             else:
