@@ -299,3 +299,23 @@ def test_calibrate_command(tmp_path, capsys):
                         "--no-progress", "-q")
     assert rc == 0, err
     assert "measured" not in err
+
+
+@pytest.mark.parametrize("row,needle", [("3,-1,10,10,-4,20,0.9", "negative box width"),
+                                        ("99,-1,10,10,4,20,0.9", "frame outside"),
+                                        ("3,-1,10,10,4,20,nan", "column 7")])
+def test_bad_detection_rows_name_line(tiny, capsys, row, needle):
+    det = tiny / "train" / "SEQ-B" / "det" / "det.txt"
+    rows = det.read_text().splitlines()
+    rows[4] = row
+    det.write_text("\n".join(rows) + "\n")
+    rc, out, err = _run(capsys, tiny, "--trackers", "sort", "--no-budget", "--no-progress")
+    _one_line_error(rc, err, f"{det}:5", needle)
+
+
+def test_score_frame_beyond_seqlength(tiny, tmp_path, capsys):
+    res = tmp_path / "r"
+    res.mkdir()
+    (res / "SEQ-A.txt").write_text("1,1,10,10,5,5,1,-1,-1,-1\n31,1,20,20,5,5,1,-1,-1,-1\n")
+    rc, out, err = _run(capsys, "score", tiny, res, "--seqs", "SEQ-A")
+    _one_line_error(rc, err, f"{res / 'SEQ-A.txt'}:2", "outside 1..30")

@@ -391,7 +391,7 @@ def _cmd_score(argv) -> int:
     out = sys.stdout
     from .api import EvalResult, score_sequences
     from .datasets import load_dataset
-    from ..io.mot import read_results
+    from ..io.mot import MotFormatError, read_results
     t0 = time.perf_counter()
     for p, what in ((args.gt_root, "GT_ROOT"), (args.results_dir, "RESULTS_DIR")):
         if not Path(p).is_dir():
@@ -405,6 +405,14 @@ def _cmd_score(argv) -> int:
             raise CliError(f"results file not found: {f} (every sequence with gt needs one; "
                            "use --seqs to score a subset)")
     results = {s.name: read_results(rd / f"{s.name}.txt") for s in seqs}
+    import numpy as np
+    for s in seqs:
+        r = results[s.name]
+        out_of = (r.frames < 1) | (r.frames > s.num_frames)
+        if out_of.any():
+            k = int(np.flatnonzero(out_of)[0])
+            raise MotFormatError(f"frame {r.frames[k]} outside 1..{s.num_frames} "
+                                 f"(seqLength of {s.name})", r.path, int(r.lines[k]) or None)
     name = args.name or rd.name
     from .api import TrackerScores
     if args.backend == "motmetrics" or args.no_progress:

@@ -134,6 +134,41 @@ def _det_file_for(seq_name: str, det_file: str | os.PathLike | None, seq_dir: Pa
     raise FileNotFoundError(f"detection file not found: {seq_dir / 'det' / p.name}")
 
 
+def _fail(table: MotTable, rows: np.ndarray, msg: str) -> None:
+    r = int(np.flatnonzero(rows)[0])
+    line = int(table.lines[r]) if table.lines[r] else None
+    raise MotFormatError(msg.format(row=r), table.path, line)
+
+
+def check_detections(dets: MotTable, num_frames: int | None = None) -> None:
+    """Reject detection rows a tracker would refuse, naming the file and line.
+
+    Non-finite box or score, negative width or height, coordinates beyond
+    ``mottrack.detections.MAX_COORDINATE``, or a frame outside ``1 .. num_frames``.
+    """
+    from ..detections import MAX_COORDINATE
+    if not len(dets):
+        return
+    b = dets.boxes
+    bad = ~np.isfinite(b).all(axis=1) | ~np.isfinite(dets.scores)
+    if bad.any():
+        _fail(dets, bad, "non-finite box or score")
+    for col, what in ((2, "width"), (3, "height")):
+        neg = b[:, col] < 0
+        if neg.any():
+            _fail(dets, neg, f"negative box {what}")
+    big = (np.abs(b[:, :2]) > MAX_COORDINATE).any(axis=1) | \
+        (np.abs(b[:, :2] + b[:, 2:]) > MAX_COORDINATE).any(axis=1)
+    if big.any():
+        _fail(dets, big, f"box coordinate beyond {MAX_COORDINATE:g} pixels")
+    out = dets.frames < 1
+    if num_frames is not None:
+        out |= dets.frames > num_frames
+    if out.any():
+        _fail(dets, out, f"frame outside 1..{num_frames if num_frames is not None else ''}"
+              + (" (seqLength)" if num_frames is not None else ""))
+
+
 def read_embeddings(path: str | os.PathLike) -> tuple[MotTable, np.ndarray]:
     """Read a DeepSORT ``.npy`` file: rows ``frame, -1, x, y, w, h, score, e_1 .. e_D``.
 
@@ -228,9 +263,7 @@ def load_dataset(root: str | os.PathLike, *, split: str | None = None,
             fps, size = 30.0, None
         first = n // 2 + 2 if frames == "second-half" else 1
         bench = benchmark or guess_benchmark(root, gt)
-        if len(dets) and dets.frames[0] < 1:
-            raise MotFormatError(f"frame {dets.frames[0]} < 1", dets.path,
-                                 int(dets.lines[0]) or None)
+        check_detections(dets, n)
         out.append(EvalSequence(s.name, gt, dets, n, first, fps, bench.upper(), emb, size,
                                 False, os.fspath(dets.path or s.path)))
     return out
