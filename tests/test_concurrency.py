@@ -1,0 +1,119 @@
+"""Trackers are independent objects: threads, interleaving, no module-level mutable state."""
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import mottrack
+
+from test_state import STREAMS, stream
+
+PACKAGE = Path(mottrack.__file__).resolve().parent
+
+
+def _run(name, params, frames):
+    t = mottrack.create_tracker(name, **params)
+    return [t.update(f) for f in frames]
+
+
+def _same(a, b):
+    assert len(a) == len(b)
+    for x, y in zip(a, b):
+        assert x.tobytes() == y.tobytes()
+
+
+PAIRS = [("sort/TUD-Campus", "sort/ETH-Sunnyday"),
+         ("bytetrack/TUD-Stadtmitte", "bytetrack/MOT17-04-yolox"),
+         ("deepsort/MOT17-09", "sort/ETH-Sunnyday"),
+         ("bytetrack/TUD-Stadtmitte", "deepsort/MOT17-09")]
+
+
+@pytest.mark.parametrize("a,b", PAIRS)
+def test_two_threads_two_streams_match_running_alone(a, b):
+    sa, sb = stream(a), stream(b)
+    alone = [_run(*sa), _run(*sb)]
+    results = [None, None]
+    barrier = threading.Barrier(2)
+
+    def work(i, s):
+        barrier.wait()
+        results[i] = _run(*s)
+
+    threads = [threading.Thread(target=work, args=(i, s)) for i, s in enumerate((sa, sb))]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    _same(results[0], alone[0])
+    _same(results[1], alone[1])
+
+
+@pytest.mark.parametrize("key", list(STREAMS))
+def test_interleaved_instances_do_not_affect_each_other(key):
+    """Frame-by-frame interleaving of two trackers of the same class (ids restart at 1 per
+    instance: no class-level id counter)."""
+    name, params, frames = stream(key)
+    alone = _run(name, params, frames)
+    t1, t2 = mottrack.create_tracker(name, **params), mottrack.create_tracker(name, **params)
+    t3 = mottrack.create_tracker(name, **params)
+    o1, o2 = [], []
+    for f in frames:
+        o1.append(t1.update(f))
+        t3.update(f)  # a third busy instance
+        o2.append(t2.update(f))
+    _same(o1, alone)
+    _same(o2, alone)
+    ids = np.concatenate([o[:, 4] for o in alone if len(o)])
+    assert ids.min() == 1  # every instance starts at 1
+
+
+def test_reset_and_restore_do_not_touch_other_instances():
+    name, params, frames = stream("sort/TUD-Campus")
+    alone = _run(name, params, frames)
+    t = mottrack.create_tracker(name, **params)
+    other = mottrack.create_tracker(name, **params)
+    out = []
+    for i, f in enumerate(frames):
+        out.append(t.update(f))
+        other.update(f)
+        if i % 10 == 0:
+            other.reset()
+            other.load_state_dict(t.state_dict())
+    _same(out, alone)
+
+
+def test_no_module_level_mutable_state():
+    """Module globals hold constants only: no lists/dicts/sets/arrays that code mutates,
+    except the tracker registry (written only by the class decorators at import)."""
+    allowed = {("trackers/base.py", "_REGISTRY")}
+    offenders = []
+    pat = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*(?::[^=]*)?=\s*(\[|\{|set\(|dict\(|list\(|np\.(zeros|empty|ones|full)\()")
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE).as_posix()
+        for line in path.read_text().splitlines():
+            m = pat.match(line)
+            if m and (rel, m.group(1)) not in allowed and not m.group(1).isupper() and not m.group(1).startswith("__"):
+                offenders.append(f"{rel}: {line.strip()}")
+    # Upper-case names are constants by convention; check the arrays among them are read-only
+    # in use by making sure no code assigns into them.
+    for path in sorted(PACKAGE.rglob("*.py")):
+        text = path.read_text()
+        for name in re.findall(r"^([A-Z][A-Z0-9_]*)\s*=\s*np\.", text, re.M):
+            if re.search(rf"\b{name}\[[^\]]*\]\s*[+\-*/]?=(?!=)", text):
+                offenders.append(f"{path.relative_to(PACKAGE)}: module array {name} is assigned into")
+    assert not offenders, "module-level mutable state:\n" + "\n".join(offenders)
+
+
+def test_class_attributes_are_not_mutated_by_updates():
+    for name in mottrack.available_trackers():
+        cls = type(mottrack.create_tracker(name))
+        before = {k: repr(v) for k, v in vars(cls).items() if not callable(v)}
+        key = next(k for k in STREAMS if k.startswith(name))
+        n, p, frames = stream(key)
+        _run(n, p, frames[:20])
+        after = {k: repr(v) for k, v in vars(cls).items() if not callable(v)}
+        assert before == after
