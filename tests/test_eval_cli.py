@@ -104,7 +104,7 @@ def test_several_trackers_nest_json(tiny, tmp_path, capsys):
         pytest.skip("needs two trackers")
     j = tmp_path / "m.json"
     rc, out, err = _run(capsys, tiny, "--trackers", ",".join(names), "--json", j,
-                        "--param", "sort.max_age=2", "--min-score", "none",
+                        "--param", "sort.max_age=2", "--min-score", "sort=none",
                         "--no-budget", "--no-progress", "--out", tmp_path / "o")
     assert rc == 0, err
     doc = json.loads(j.read_text())

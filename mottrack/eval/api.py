@@ -33,7 +33,7 @@ from ..io.mot import MotTable, write_results
 from .datasets import EvalSequence, default_sequences, load_dataset
 from .metrics import SequenceMetrics, combine_sequences, evaluate_sequence
 
-__all__ = ["evaluate", "run_tracker", "score_sequences", "EvalResult", "TrackerRun",
+__all__ = ["evaluate", "run_tracker", "resolve_min_score", "score_sequences", "EvalResult", "TrackerRun",
            "DEFAULT_MIN_SCORE", "TABLE_COLUMNS", "JSON_KEYS", "available", "BACKENDS"]
 
 #: Default minimum detection score per tracker (None = all detections).
@@ -58,6 +58,19 @@ def available() -> list[str]:
             pass
     names = trk.available_trackers()
     return [n for n in _ALL_TRACKERS if n in names] + [n for n in names if n not in _ALL_TRACKERS]
+
+
+def resolve_min_score(min_score, name: str) -> float | None:
+    """The minimum score for tracker ``name``: ``'default'``, a number/None for all
+    trackers, or a ``{tracker: score}`` dict (trackers not in it get their default)."""
+    if isinstance(min_score, Mapping):
+        return min_score.get(name, DEFAULT_MIN_SCORE.get(name)) if name in min_score \
+            else DEFAULT_MIN_SCORE.get(name)
+    if isinstance(min_score, str):
+        if min_score != "default":
+            raise ValueError(f"min_score must be a number, None, 'default' or a dict; got {min_score!r}")
+        return DEFAULT_MIN_SCORE.get(name)
+    return None if min_score is None else float(min_score)
 
 
 def _needs_embeddings(name: str) -> bool:
@@ -144,8 +157,7 @@ def run_tracker(name: str, seq: EvalSequence, params: Mapping[str, Any] | None =
     from ..trackers import create_tracker
     available()  # imports ByteTrack / DeepSORT when they exist
     params = dict(params or {})
-    if min_score == "default":
-        min_score = DEFAULT_MIN_SCORE.get(name)
+    min_score = resolve_min_score(min_score, name)
     use_emb = _needs_embeddings(name)
     if use_emb and seq.embeddings is None:
         raise ValueError(f"{name} needs appearance embeddings but sequence {seq.name} has none "
@@ -433,9 +445,10 @@ def evaluate(data: str | os.PathLike | Sequence[EvalSequence] | None = None, *,
         is skipped on data without embeddings when not asked for explicitly.
     params : dict, optional
         ``{tracker: {param: value}}`` constructor parameters.
-    min_score : float, None or 'default'
+    min_score : float, None, 'default' or dict
         Minimum detection score for every tracker; ``'default'`` uses
-        :data:`DEFAULT_MIN_SCORE` per tracker, None keeps all detections.
+        :data:`DEFAULT_MIN_SCORE` per tracker, None keeps all detections, a dict
+        ``{tracker: score}`` sets some trackers (the others keep their default).
     seqs, split, det_file, frames, embeddings, benchmark
         Dataset selection, see :func:`~mottrack.eval.datasets.load_dataset`.
     backend : {'trackeval-exact', 'motmetrics'}
@@ -479,7 +492,7 @@ def evaluate(data: str | os.PathLike | Sequence[EvalSequence] | None = None, *,
     out = {}
     try:
         for n in names:
-            ms = DEFAULT_MIN_SCORE.get(n) if min_score == "default" else min_score
+            ms = resolve_min_score(min_score, n)
             runs = {}
             for s in seq_list:
                 if bar is not None:

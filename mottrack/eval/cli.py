@@ -20,7 +20,8 @@ the official MOTChallenge metrics (CLEAR: MOTA, MOTP, FP, FN, IDSW, MT/PT/ML, Fr
 Identity: IDF1, IDP, IDR; HOTA: DetA, AssA, LocA), computed exactly as TrackEval
 does; then estimate whether each tracker fits the CPU budget of Axis ARTPEC cameras.
 
-With no arguments, evaluates an embedded default in well under a minute: the
+With no arguments, evaluates an embedded default in seconds (the very first run
+also compiles the trackers with Numba, about a minute): the
 TUD-Campus and TUD-Stadtmitte ground truth shipped inside the installed motmetrics
 package plus a synthetic crowded scene, with SIMULATED detections (seeded detector
 simulator: misses, box jitter, false positives, low-score tail, identity embeddings).
@@ -112,13 +113,25 @@ def parse_params(items: Sequence[str] | None) -> dict:
     return out
 
 
-def _min_score(v: str):
+def _one_score(v: str):
     if v.strip().lower() in ("none", "all", "off"):
         return None
     try:
         return float(v)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number or 'none', got {v!r}") from None
+
+
+def _min_score(v: str):
+    if "=" not in v:
+        return _one_score(v)
+    out = {}
+    for part in v.split(","):
+        if "=" not in part:
+            raise argparse.ArgumentTypeError(f"expected TRACKER=SCORE pairs, got {part!r}")
+        k, x = part.split("=", 1)
+        out[k.strip().lower()] = _one_score(x)
+    return out
 
 
 def _fraction(v: str) -> float:
@@ -189,8 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="tracker constructor parameter, repeatable, e.g. "
                         "--param bytetrack.track_thresh=0.6 --param sort.max_age=3")
     g.add_argument("--min-score", type=_min_score, default=_DEFAULT, metavar="S",
-                   help="minimum detection score for every tracker, or 'none' (default: per "
-                        "tracker, see below)")
+                   help="minimum detection score for every tracker, or 'none', or per "
+                        "tracker: sort=0.6,bytetrack=none (default: per tracker, see below)")
     _add_data_args(p)
     g = p.add_argument_group("detections")
     g.add_argument("--det-file", metavar="NAME|DIR",
@@ -344,8 +357,12 @@ def _cmd_eval(argv) -> int:
         if missing:
             raise CliError(f"deepsort needs appearance embeddings; none for {', '.join(missing)} "
                            "(pass --embeddings DIR with <SEQ>.npy files, or --seqs)")
-    min_scores = {n: (api.DEFAULT_MIN_SCORE.get(n) if args.min_score == "default"
-                      else args.min_score) for n in names}
+    min_scores = {n: api.resolve_min_score(args.min_score, n) for n in names}
+    if isinstance(args.min_score, dict):
+        extra = sorted(set(args.min_score) - set(names))
+        if extra:
+            raise CliError(f"--min-score for {', '.join(extra)}, which is not among the "
+                           f"trackers run ({', '.join(names)})")
     if not args.quiet:
         _describe(seqs, args, names, min_scores, out)
         print(file=out)
@@ -477,6 +494,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("interrupted")
         return 130
+    except BrokenPipeError:  # output piped into `head` etc.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except OSError:
+            pass
+        return 141
     except (CliError, MotFormatError, FileNotFoundError, NotADirectoryError,
             PermissionError, ValueError, TypeError, RuntimeError, OSError) as exc:
         msg = str(exc)
