@@ -238,12 +238,9 @@ def xyah_predict_row(mean, cov, t, dt):
 
 
 @njit
-def xyah_project(mean, cov, row):
-    """Measurement-space mean (4,) and covariance (4, 4) of a row (innovation covariance)."""
-    h = mean[row, 3]
-    sp = STD_WEIGHT_POSITION * h
-    m = np.empty(4)
-    S = np.empty((4, 4))
+def xyah_project_into(mean, cov, row, m, S):
+    """Write a row's measurement-space mean into m (4,) and innovation covariance into S (4, 4)."""
+    sp = STD_WEIGHT_POSITION * mean[row, 3]
     for i in range(4):
         m[i] = mean[row, i]
         for j in range(4):
@@ -252,6 +249,14 @@ def xyah_project(mean, cov, row):
     S[1, 1] += sp * sp
     S[2, 2] += 1e-1 * 1e-1
     S[3, 3] += sp * sp
+
+
+@njit
+def xyah_project(mean, cov, row):
+    """Measurement-space mean (4,) and covariance (4, 4) of a row (innovation covariance)."""
+    m = np.empty(4)
+    S = np.empty((4, 4))
+    xyah_project_into(mean, cov, row, m, S)
     return m, S
 
 

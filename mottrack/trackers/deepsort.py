@@ -57,7 +57,7 @@ import numpy as np
 from .._numba import njit
 from ..assignment import max_weight_matching
 from ..detections import Detections
-from ..kalman import (KALMAN_WORK_SIZE, STD_WEIGHT_POSITION, XYAH_DIM, _chol4, xyah_box, xyah_initiate,
+from ..kalman import (KALMAN_WORK_SIZE, XYAH_DIM, _chol4, xyah_box, xyah_initiate, xyah_project_into,
                       xyah_predict_row, xyah_update)
 from ..tracks import (CLASS, CONFIRMED, DET, HITS, ID, N, NEXT_ID, SCORE, STATE, TENTATIVE, TSU,
                       TrackTable, compact, mark_hit, mark_predicted, start_track)
@@ -90,20 +90,6 @@ def _iou_tlwh(ax, ay, aw, ah, bx, by, bw, bh):
     inter = ix * iy
     union = aw * ah + bw * bh - inter
     return inter / union if union > 0.0 else 0.0
-
-
-@njit
-def _project_into(mean, cov, t, m, S):
-    """``xyah_project`` without allocating: measurement-space mean and innovation covariance."""
-    sp = STD_WEIGHT_POSITION * mean[t, 3]
-    for i in range(4):
-        m[i] = mean[t, i]
-        for j in range(4):
-            S[i, j] = cov[t, i, j]
-    S[0, 0] += sp * sp
-    S[1, 1] += sp * sp
-    S[2, 2] += 1e-1 * 1e-1
-    S[3, 3] += sp * sp
 
 
 @njit
@@ -155,7 +141,7 @@ def _cascade_level(mean, cov, ints, level_rows, meas, order, sorted_x, classes, 
     y = scratch[36:40]
     for r in range(level_rows.shape[0]):
         t = level_rows[r]
-        _project_into(mean, cov, t, m, S)
+        xyah_project_into(mean, cov, t, m, S)
         _chol4(S, L)
         # d^2 = z' S^-1 z >= z_x^2 / S_xx: only detections with centre x in this window can pass.
         half = np.sqrt(CHI2INV95_4DOF * S[0, 0]) * (1.0 + 1e-7) + 1e-9
