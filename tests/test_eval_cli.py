@@ -319,3 +319,35 @@ def test_score_frame_beyond_seqlength(tiny, tmp_path, capsys):
     (res / "SEQ-A.txt").write_text("1,1,10,10,5,5,1,-1,-1,-1\n31,1,20,20,5,5,1,-1,-1,-1\n")
     rc, out, err = _run(capsys, "score", tiny, res, "--seqs", "SEQ-A")
     _one_line_error(rc, err, f"{res / 'SEQ-A.txt'}:2", "outside 1..30")
+
+
+def _same_rows(a, b):
+    assert len(a) == len(b)
+    np.testing.assert_allclose(np.sort(a.boxes, axis=0), np.sort(b.boxes, axis=0), atol=0.011)
+    np.testing.assert_array_equal(np.bincount(a.frames), np.bincount(b.frames))
+
+
+@pytest.mark.parametrize("tracker,args,ref", [
+    ("sort", ["../shared/data/MOT15", "--seqs", "TUD-Campus"], "sort/MOT15/TUD-Campus.txt"),
+    ("bytetrack", ["../shared/data/MOT17", "--seqs", "MOT17-05-FRCNN", "--det-file",
+                   "../shared/data/MOT17/dets/yolox_x_ablation", "--param",
+                   "bytetrack.track_thresh=0.6,bytetrack.match_thresh=0.9"],
+     "bytetrack/MOT17_yolox_thresh0.6_match0.9/MOT17-05.txt"),
+    ("deepsort", ["../shared/data/MOT17", "--seqs", "MOT17-09-FRCNN", "--embeddings",
+                  "../shared/data/MOT17/embeddings/deepsort"],
+     "deepsort/MOT17_cos0.2_budget100/MOT17-09-FRCNN.txt"),
+])
+def test_written_results_equal_reference_implementations(tmp_path, capsys, tracker, args, ref):
+    """End to end: the runner feeds the trackers as the reference apps did (file order,
+    default min scores, DeepSORT in score order) and --out writes the same boxes."""
+    from mottrack.eval.api import available
+    from mottrack.io.mot import read_results
+    if tracker not in available():
+        pytest.skip(f"{tracker} not available")
+    shared_path("reference")
+    args = [str(ROOT / a) if a.startswith("../") else a for a in args]
+    rc, out, err = _run(capsys, *args, "--trackers", tracker, "--out", tmp_path,
+                        "--no-budget", "--no-progress", "-q")
+    assert rc == 0, err
+    (res,) = tmp_path.glob("*.txt")
+    _same_rows(read_results(res), read_results(shared_path("reference", *ref.split("/"))))

@@ -17,6 +17,11 @@ score, applied before ``update()`` and printed by the CLI:
   0.1 .. ``track_thresh`` low band recovered in the second association) and needs the tail.
 
 ``min_score`` overrides the default for every tracker (``None`` = keep all detections).
+
+Detections reach ``update()`` in file order, except for DeepSORT, which gets each frame's
+detections in descending score order as deep_sort_app feeds them.  Trackers run with their
+default ``frame_rate`` (30) and no timestamps, as the reference implementations were run on
+MOTChallenge; pass ``--param tracker.frame_rate=...`` to change that.
 """
 from __future__ import annotations
 
@@ -110,8 +115,12 @@ class TrackerRun:
 _WARM: set = set()
 
 
-def _frame_inputs(seq: EvalSequence, min_score: float | None):
-    """Per-frame (rows (n,5) float64 x1y1x2y2score, embeddings or None) for the tracked frames."""
+def _frame_inputs(seq: EvalSequence, min_score: float | None, by_score: bool = False):
+    """Per-frame (rows (n,5) float64 x1y1x2y2score, embeddings or None) for the tracked frames.
+
+    Rows keep file order, or with ``by_score`` descending score order (stable) -- the order
+    deep_sort_app hands detections to DeepSORT (its NMS with overlap 1.0 sorts them).
+    """
     d = seq.dets
     keep = np.ones(len(d), bool) if min_score is None else d.scores >= min_score
     b = d.boxes
@@ -120,7 +129,9 @@ def _frame_inputs(seq: EvalSequence, min_score: float | None):
     out = []
     for f in seq.frames:
         a, z = int(off[f - 1]), int(off[f])
-        k = keep[a:z]
+        k = np.flatnonzero(keep[a:z])
+        if by_score and k.size > 1:
+            k = k[np.argsort(-d.scores[a:z][k], kind="stable")]
         r = np.ascontiguousarray(rows[a:z][k])
         e = None if seq.embeddings is None else np.ascontiguousarray(seq.embeddings[a:z][k])
         out.append((f, r, e))
@@ -162,7 +173,7 @@ def run_tracker(name: str, seq: EvalSequence, params: Mapping[str, Any] | None =
     if use_emb and seq.embeddings is None:
         raise ValueError(f"{name} needs appearance embeddings but sequence {seq.name} has none "
                          f"(pass --embeddings DIR with {seq.name}.npy)")
-    inputs = _frame_inputs(seq, min_score)
+    inputs = _frame_inputs(seq, min_score, by_score=use_emb)
     if warmup and name not in _WARM:
         w = create_tracker(name, **params)
         for _, r, e in inputs[:8]:
