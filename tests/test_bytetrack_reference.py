@@ -1,6 +1,6 @@
 """ByteTrack reproduces the original implementation (ifzhang/ByteTrack, BYTETracker) on
 all 26 shared reference outputs: same boxes to 0.001 px, same track scores, same tracks
-up to a one-to-one renaming of ids."""
+(in fact the same ids, in the same row order)."""
 from __future__ import annotations
 
 import numpy as np
@@ -48,6 +48,10 @@ def test_bytetrack_matches_reference(ref_dir, seq, track_thresh, match_thresh):
     ours = run_on_frames(tracker, frames_of(det), int(det[:, 0].max()))
     # reference: boxes printed with 3 decimals, track score (column 7) with 4
     compare_tracks(ours, ref, box_tol=0.001, score_tol=0.00005 + 1e-9)
+    # stronger: the very same ids (new ids spent as the original spends them) and the
+    # rows of each frame in the original's order (its tracked list)
+    np.testing.assert_array_equal(ours[:, :2], ref[:, :2])
+    np.testing.assert_allclose(ours[:, 2:6], ref[:, 2:6], rtol=0, atol=0.001)
 
 
 def test_reference_set_is_complete():
