@@ -123,8 +123,9 @@ def main(argv=None) -> int:
         f"Python {info['python']}, NumPy {info['numpy']}, Numba {info['numba']}; "
         f"{info['platform']}. Trackers available: {', '.join(avail)}.",
         "",
-        f"Total time of the full evaluation: **{total:.1f} s** (including Numba compilation "
-        "when the cache is cold).",
+        f"Total time of the full evaluation: **{total:.1f} s** (tracking all frames with every "
+        "tracker and scoring; with the Numba cache warm -- a first run after installing or "
+        "editing the package adds the one-time compilation, about a minute here).",
         "",
         "## Summary (COMBINED)",
         "",
