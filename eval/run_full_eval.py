@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from mottrack.eval.api import DEFAULT_MIN_SCORE, available, evaluate  # noqa: E402
-from mottrack.eval.budget import budget_report, format_budget, machine_info  # noqa: E402
+from mottrack.eval.budget import (budget_report, format_budget, machine_info,  # noqa: E402
+                                  scaling_curve)
 
 
 def _datasets(shared: Path):
@@ -104,7 +105,8 @@ def main(argv=None) -> int:
             all_lat.setdefault(t, []).extend(r.latency_ns for r in res.trackers[t].runs.values())
             all_obj.setdefault(t, []).extend(r.num_dets for r in res.trackers[t].runs.values())
     total = time.perf_counter() - t_all
-    rows = budget_report(all_lat, all_obj)
+    scaling = {t: scaling_curve(t) for t in all_lat}
+    rows = budget_report(all_lat, all_obj, scaling=scaling)
     lines = [
         "# mottrack full evaluation",
         "",
@@ -138,7 +140,17 @@ def main(argv=None) -> int:
     lines.append("")
     lines.extend(sections)
     lines += ["## CPU budget over all frames above (ARTPEC estimates)", "", "```",
-              format_budget(rows), "```", ""]
+              format_budget(rows), "```", "",
+              "Scaling run behind 'largest count' (synthetic scenes, simulated detections; "
+              "host milliseconds per `update()`, median / p99):", "",
+              "| tracker | " + " | ".join(f"scene {c}" for c in
+                                           next(iter(scaling.values()))["counts"]) + " |",
+              "|---|" + "---:|" * len(next(iter(scaling.values()))["counts"])]
+    for t, sc in scaling.items():
+        lines.append(f"| {t} | " + " | ".join(
+            f"{o:.0f} obj: {a:.3f} / {b:.3f}" for o, a, b in
+            zip(sc["objects"], sc["p50_ms"], sc["p99_ms"])) + " |")
+    lines.append("")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(lines))
     print(f"wrote {args.out} ({total:.1f} s)", file=sys.stderr)
