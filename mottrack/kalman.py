@@ -15,8 +15,13 @@ Predict takes a time step ``dt`` in frames: ``dt = 1`` reproduces the classic
 filters exactly; other values (from real timestamps) scale the transition
 (``x += dt * x'``) and the process noise (``Q * dt``).
 
-The row kernels (``*_initiate``, ``*_predict``, ``*_update``) are compiled with
-numba and are what the trackers call inside their per-frame kernels.  The
+Both filters start from a diagonal covariance, couple each component only with its
+own velocity, and have diagonal process and measurement noise; so the covariance
+stays a set of independent 2x2 blocks (component k, velocity k + 4; SORT's aspect
+ratio r alone) with exact zeros elsewhere.  The row kernels (``*_initiate``,
+``*_predict``, ``*_update``) compute on those blocks only (the same numbers as the
+full matrix products, a tenth of the work); they are compiled with numba and are
+what the trackers call inside their per-frame kernels.  The
 ``*_numpy`` functions are vectorised numpy twins of the same math; tests compare
 both, and both against filterpy.
 """
@@ -27,10 +32,7 @@ import numpy as np
 from ._numba import njit
 
 __all__ = ["KalmanBoxFilter", "KalmanXYAHFilter",
-           "KALMAN_WORK_SIZE", "xysr_predict_numpy", "xysr_update_numpy", "xyah_predict_numpy", "xyah_update_numpy"]
-
-KALMAN_WORK_SIZE = 64
-"""Scratch values the ``*_update`` kernels need (see their ``work`` argument)."""
+           "xysr_predict_numpy", "xysr_update_numpy", "xyah_predict_numpy", "xyah_update_numpy"]
 
 # ----------------------------------------------------------------------------- SORT (u, v, s, r)
 XYSR_DIM = 7
@@ -74,19 +76,17 @@ def xysr_initiate(mean, cov, row, x1, y1, x2, y2):
 
 
 @njit
-def _cv_predict_cov(P, d, nvel, dt):
-    """In place: P <- F P F^T for F = I + dt * (coupling of component k to k + d - nvel... )."""
-    off = d - nvel
-    for k in range(nvel):
-        p = k
-        v = k + off
-        for c in range(d):
-            P[p, c] += dt * P[v, c]
-    for k in range(nvel):
-        p = k
-        v = k + off
-        for r in range(d):
-            P[r, p] += dt * P[r, v]
+def _block_predict(mean, P, t, k, v, dt, qk, qv):
+    """Predict the 2-state block (k: position, v: its velocity) of row t by dt frames."""
+    mean[t, k] += dt * mean[t, v]
+    a = P[k, k]
+    b = P[k, v]
+    c = P[v, v]
+    bc = b + dt * c
+    P[k, k] = a + dt * b + dt * bc + qk
+    P[k, v] = bc
+    P[v, k] = bc
+    P[v, v] = c + qv
 
 
 @njit
@@ -95,13 +95,10 @@ def xysr_predict(mean, cov, n, dt):
     for t in range(n):
         if mean[t, 6] * dt + mean[t, 2] <= 0.0:
             mean[t, 6] = 0.0
-        mean[t, 0] += dt * mean[t, 4]
-        mean[t, 1] += dt * mean[t, 5]
-        mean[t, 2] += dt * mean[t, 6]
         P = cov[t]
-        _cv_predict_cov(P, 7, 3, dt)
-        for i in range(7):
-            P[i, i] += XYSR_Q[i] * dt
+        for k in range(3):
+            _block_predict(mean, P, t, k, k + 4, dt, XYSR_Q[k] * dt, XYSR_Q[k + 4] * dt)
+        P[3, 3] += XYSR_Q[3] * dt
 
 
 @njit
@@ -116,70 +113,39 @@ def xysr_box(mean, row):
 
 
 @njit
-def _gain_update(mean, cov, row, r0, r1, r2, r3, y0, y1, y2, y3, d, X, P4):
-    """Kalman correction of ``row`` for H = [I_4 0] and R = diag(r0..r3).
-
-    ``y`` is the innovation.  With S = P[:4, :4] + R and K = P[:, :4] S^-1:
-    mean += K y and P -= K P[:4, :] (symmetrised).  S is factored as L L^T in scalars;
-    X and P4 are (4, 8) scratch, so nothing is allocated.
-    """
-    P = cov[row]
-    l00 = np.sqrt(P[0, 0] + r0)
-    l10 = P[1, 0] / l00
-    l20 = P[2, 0] / l00
-    l30 = P[3, 0] / l00
-    l11 = np.sqrt(P[1, 1] + r1 - l10 * l10)
-    l21 = (P[2, 1] - l20 * l10) / l11
-    l31 = (P[3, 1] - l30 * l10) / l11
-    l22 = np.sqrt(P[2, 2] + r2 - l20 * l20 - l21 * l21)
-    l32 = (P[3, 2] - l30 * l20 - l31 * l21) / l22
-    l33 = np.sqrt(P[3, 3] + r3 - l30 * l30 - l31 * l31 - l32 * l32)
-    # X = S^-1 P[:4, :] column by column (K^T = X), by forward then back substitution.
-    for c in range(d):
-        b0 = P[0, c]
-        b1 = P[1, c]
-        b2 = P[2, c]
-        b3 = P[3, c]
-        P4[0, c] = b0
-        P4[1, c] = b1
-        P4[2, c] = b2
-        P4[3, c] = b3
-        z0 = b0 / l00
-        z1 = (b1 - l10 * z0) / l11
-        z2 = (b2 - l20 * z0 - l21 * z1) / l22
-        z3 = (b3 - l30 * z0 - l31 * z1 - l32 * z2) / l33
-        x3 = z3 / l33
-        x2 = (z2 - l32 * x3) / l22
-        x1 = (z1 - l21 * x2 - l31 * x3) / l11
-        x0 = (z0 - l10 * x1 - l20 * x2 - l30 * x3) / l00
-        X[0, c] = x0
-        X[1, c] = x1
-        X[2, c] = x2
-        X[3, c] = x3
-        mean[row, c] += x0 * y0 + x1 * y1 + x2 * y2 + x3 * y3
-    for i in range(d):
-        k0 = X[0, i]
-        k1 = X[1, i]
-        k2 = X[2, i]
-        k3 = X[3, i]
-        for j in range(i, d):
-            v = P[i, j] - (k0 * P4[0, j] + k1 * P4[1, j] + k2 * P4[2, j] + k3 * P4[3, j])
-            P[i, j] = v
-            P[j, i] = v
+def _block_update_joseph(mean, P, t, k, v, r, y):
+    """Correct block (k, v) of row t with innovation y of component k, noise r (Joseph form)."""
+    a = P[k, k]
+    b = P[k, v]
+    c = P[v, v]
+    s = a + r
+    g0 = a / s
+    g1 = b / s
+    mean[t, k] += g0 * y
+    mean[t, v] += g1 * y
+    m = 1.0 - g0
+    P[k, k] = m * m * a + g0 * g0 * r
+    off = m * (b - g1 * a) + g0 * g1 * r
+    P[k, v] = off
+    P[v, k] = off
+    P[v, v] = g1 * g1 * a - 2.0 * g1 * b + c + g1 * g1 * r
 
 
 @njit
-def xysr_update(mean, cov, row, x1, y1, x2, y2, work):
-    """Kalman update of ``row`` with a box (x1, y1, x2, y2).
-
-    ``work`` is scratch space, a float64 array of at least ``KALMAN_WORK_SIZE`` values
-    (allocate it once per frame: the update then allocates nothing)."""
+def xysr_update(mean, cov, row, x1, y1, x2, y2):
+    """Kalman update of ``row`` with a box (x1, y1, x2, y2), Joseph form as filterpy."""
     w = x2 - x1
     h = y2 - y1
-    _gain_update(mean, cov, row, XYSR_R[0], XYSR_R[1], XYSR_R[2], XYSR_R[3],
-                 x1 + w / 2.0 - mean[row, 0], y1 + h / 2.0 - mean[row, 1],
-                 w * h - mean[row, 2], w / h - mean[row, 3],
-                 7, work[0:32].reshape((4, 8)), work[32:64].reshape((4, 8)))
+    P = cov[row]
+    _block_update_joseph(mean, P, row, 0, 4, XYSR_R[0], x1 + w / 2.0 - mean[row, 0])
+    _block_update_joseph(mean, P, row, 1, 5, XYSR_R[1], y1 + h / 2.0 - mean[row, 1])
+    _block_update_joseph(mean, P, row, 2, 6, XYSR_R[2], w * h - mean[row, 2])
+    # r has no velocity: a scalar filter
+    p = P[3, 3]
+    s = p + XYSR_R[3]
+    g = p / s
+    mean[row, 3] += g * (w / h - mean[row, 3])
+    P[3, 3] = (1.0 - g) * (1.0 - g) * p + g * g * XYSR_R[3]
 
 
 # ----------------------------------------------------------------------------- DeepSORT (x, y, a, h)
@@ -220,21 +186,16 @@ def xyah_initiate(mean, cov, row, x1, y1, x2, y2):
 @njit
 def xyah_predict_row(mean, cov, t, dt):
     """Predict one row by ``dt`` frames (noise from the row's height before the step)."""
+    P = cov[t]
     h = mean[t, 3]
     sp = STD_WEIGHT_POSITION * h
     sv = STD_WEIGHT_VELOCITY * h
-    for k in range(4):
-        mean[t, k] += dt * mean[t, k + 4]
-    P = cov[t]
-    _cv_predict_cov(P, 8, 4, dt)
-    P[0, 0] += sp * sp * dt
-    P[1, 1] += sp * sp * dt
-    P[2, 2] += 1e-2 * 1e-2 * dt
-    P[3, 3] += sp * sp * dt
-    P[4, 4] += sv * sv * dt
-    P[5, 5] += sv * sv * dt
-    P[6, 6] += 1e-5 * 1e-5 * dt
-    P[7, 7] += sv * sv * dt
+    qp = sp * sp * dt
+    qv = sv * sv * dt
+    _block_predict(mean, P, t, 0, 4, dt, qp, qv)
+    _block_predict(mean, P, t, 1, 5, dt, qp, qv)
+    _block_predict(mean, P, t, 2, 6, dt, 1e-2 * 1e-2 * dt, 1e-5 * 1e-5 * dt)
+    _block_predict(mean, P, t, 3, 7, dt, qp, qv)
 
 
 @njit
@@ -261,18 +222,36 @@ def xyah_project(mean, cov, row):
 
 
 @njit
-def xyah_update(mean, cov, row, x1, y1, x2, y2, work):
-    """Kalman update of ``row`` with a box; P <- P - K S K^T as in DeepSORT.
+def _block_update(mean, P, t, k, v, r, y):
+    """Correct block (k, v) of row t: P <- P - K S K^T as DeepSORT computes it."""
+    s = P[k, k] + r
+    g0 = P[k, k] / s
+    g1 = P[v, k] / s
+    mean[t, k] += g0 * y
+    mean[t, v] += g1 * y
+    P[k, k] -= g0 * s * g0
+    off = P[k, v] - g0 * s * g1
+    P[k, v] = off
+    P[v, k] = off
+    P[v, v] -= g1 * s * g1
 
-    ``work``: scratch, float64 of at least ``KALMAN_WORK_SIZE`` values."""
+
+@njit
+def xyah_update(mean, cov, row, x1, y1, x2, y2):
+    """Kalman update of ``row`` with a box (x1, y1, x2, y2)."""
     w = x2 - x1
     h = y2 - y1
+    P = cov[row]
     sp = STD_WEIGHT_POSITION * mean[row, 3]
     r = sp * sp
-    _gain_update(mean, cov, row, r, r, 1e-1 * 1e-1, r,
-                 x1 + w / 2.0 - mean[row, 0], y1 + h / 2.0 - mean[row, 1],
-                 w / h - mean[row, 2], h - mean[row, 3],
-                 8, work[0:32].reshape((4, 8)), work[32:64].reshape((4, 8)))
+    y0 = x1 + w / 2.0 - mean[row, 0]
+    y1_ = y1 + h / 2.0 - mean[row, 1]
+    y2_ = w / h - mean[row, 2]
+    y3 = h - mean[row, 3]
+    _block_update(mean, P, row, 0, 4, r, y0)
+    _block_update(mean, P, row, 1, 5, r, y1_)
+    _block_update(mean, P, row, 2, 6, 1e-1 * 1e-1, y2_)
+    _block_update(mean, P, row, 3, 7, r, y3)
 
 
 @njit
@@ -384,9 +363,8 @@ def _xysr_initiate_many(mean, cov, rows, boxes):
 
 @njit
 def _xysr_update_many(mean, cov, rows, boxes):
-    work = np.empty(KALMAN_WORK_SIZE)
     for k in range(rows.shape[0]):
-        xysr_update(mean, cov, rows[k], boxes[k, 0], boxes[k, 1], boxes[k, 2], boxes[k, 3], work)
+        xysr_update(mean, cov, rows[k], boxes[k, 0], boxes[k, 1], boxes[k, 2], boxes[k, 3])
 
 
 @njit
@@ -411,9 +389,8 @@ def _xyah_predict_all(mean, cov, n, dt):
 
 @njit
 def _xyah_update_many(mean, cov, rows, boxes):
-    work = np.empty(KALMAN_WORK_SIZE)
     for k in range(rows.shape[0]):
-        xyah_update(mean, cov, rows[k], boxes[k, 0], boxes[k, 1], boxes[k, 2], boxes[k, 3], work)
+        xyah_update(mean, cov, rows[k], boxes[k, 0], boxes[k, 1], boxes[k, 2], boxes[k, 3])
 
 
 @njit

@@ -312,29 +312,6 @@ def test_lost_age_counts_time_not_calls():
     assert ids(out) == [1]
 
 
-# -- kernels -------------------------------------------------------------------------------------
-def test_block_kalman_kernels_equal_the_full_filter():
-    rng = np.random.default_rng(1)
-    n = 40
-    mean = np.zeros((n, 8))
-    cov = np.zeros((n, 8, 8))
-    for t in range(n):
-        x, y = rng.uniform(0, 500, 2)
-        w, h = rng.uniform(10, 100, 2)
-        xyah_initiate(mean, cov, t, x, y, x + w, y + h)
-    m2, c2 = mean.copy(), cov.copy()
-    for _ in range(30):
-        dt = float(rng.choice([1.0, 0.5, 2.5]))
-        m2, c2 = xyah_predict_numpy(m2, c2, dt)
-        for t in range(n):
-            bt._kalman_predict(mean, cov, t, dt)
-        boxes = np.c_[mean[:, 0] - 10, mean[:, 1] - 20, mean[:, 0] + 12 + rng.normal(0, 2, n), mean[:, 1] + 25]
-        m2, c2 = xyah_update_numpy(m2, c2, boxes)
-        for t in range(n):
-            bt._kalman_update(mean, cov, t, *boxes[t])
-    np.testing.assert_allclose(mean, m2, rtol=1e-12, atol=1e-9)
-    np.testing.assert_allclose(cov, c2, rtol=1e-10, atol=1e-12)
-
 
 def test_match_equals_max_weight_matching():
     rng = np.random.default_rng(2)

@@ -42,7 +42,7 @@ from .._numba import njit
 from ..assignment import max_weight_matching
 from ..detections import Detections, split_rows
 from ..geometry import _iou, overlap_edges
-from ..kalman import STD_WEIGHT_POSITION, STD_WEIGHT_VELOCITY, XYAH_DIM, xyah_initiate
+from ..kalman import XYAH_DIM, xyah_initiate, xyah_predict_row, xyah_update
 from ..tracks import (CLASS, CONFIRMED, DELETED, DET, ID, LOST, N, N_FLOAT_BASE, N_INT_BASE, NEXT_ID,
                       SCORE, STATE, TENTATIVE, TSU, TrackTable, mark_hit, mark_predicted, start_track)
 from .base import Tracker, check_number, register_tracker
@@ -73,62 +73,6 @@ def _tlbr(mean, t):
     x1 = mean[t, 0] - w / 2.0
     y1 = mean[t, 1] - h / 2.0
     return x1, y1, x1 + w, y1 + h
-
-
-# The (x, y, a, h) filter of DeepSORT/ByteTrack started by ``xyah_initiate`` has a
-# diagonal initial covariance, a transition that only couples each component with its
-# own velocity, and diagonal process and measurement noise; so its covariance stays
-# four independent 2x2 blocks (k, k + 4) forever, exactly (the other entries stay
-# exact zeros).  These two kernels compute ``xyah_predict_row`` / ``xyah_update`` on
-# those blocks only: the same numbers, about ten times fewer operations.
-@njit
-def _kalman_predict(mean, cov, t, dt):
-    """:func:`mottrack.kalman.xyah_predict_row` for block-structured covariances."""
-    P = cov[t]
-    h = mean[t, 3]
-    sp = STD_WEIGHT_POSITION * h
-    sv = STD_WEIGHT_VELOCITY * h
-    qp = sp * sp * dt
-    qv = sv * sv * dt
-    for k in range(4):
-        v = k + 4
-        mean[t, k] += dt * mean[t, v]
-        a = P[k, k]
-        b = P[k, v]
-        c = P[v, v]
-        bc = b + dt * c
-        P[k, k] = a + dt * b + dt * bc + (qp if k != 2 else 1e-2 * 1e-2 * dt)
-        P[k, v] = bc
-        P[v, k] = bc
-        P[v, v] = c + (qv if k != 2 else 1e-5 * 1e-5 * dt)
-
-
-@njit
-def _kalman_update(mean, cov, t, x1, y1, x2, y2):
-    """:func:`mottrack.kalman.xyah_update` (P <- P - K S K^T) for block-structured covariances."""
-    P = cov[t]
-    w = x2 - x1
-    h = y2 - y1
-    sp = STD_WEIGHT_POSITION * mean[t, 3]
-    r = sp * sp
-    z0 = x1 + w / 2.0
-    z1 = y1 + h / 2.0
-    z2 = w / h
-    z3 = h
-    for k in range(4):
-        v = k + 4
-        z = z0 if k == 0 else (z1 if k == 1 else (z2 if k == 2 else z3))
-        s = P[k, k] + (r if k != 2 else 1e-1 * 1e-1)
-        g0 = P[k, k] / s
-        g1 = P[v, k] / s
-        y = z - mean[t, k]
-        mean[t, k] += g0 * y
-        mean[t, v] += g1 * y
-        P[k, k] -= g0 * s * g0
-        off = P[k, v] - g0 * s * g1
-        P[k, v] = off
-        P[v, k] = off
-        P[v, v] -= g1 * s * g1
 
 
 @njit
@@ -334,7 +278,7 @@ def _bytetrack_step(mean, cov, ints, floats, counters, boxes, scores, classes, d
         if st == CONFIRMED or st == LOST:
             if st == LOST:
                 mean[t, 7] = 0.0
-            _kalman_predict(mean, cov, t, dt)
+            xyah_predict_row(mean, cov, t, dt)
             pool[npool] = t
             npool += 1
     pool = pool[:npool]
@@ -353,7 +297,7 @@ def _bytetrack_step(mean, cov, ints, floats, counters, boxes, scores, classes, d
         if j >= 0:
             d = hi[j]
             hi_used[j] = 1
-            _kalman_update(mean, cov, t, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3])
+            xyah_update(mean, cov, t, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3])
             mark_hit(ints, floats, t, d, classes[d], scores[d])
             ints[t, STATE] = CONFIRMED  # a lost track is re-found
         elif t < nt:
@@ -374,7 +318,7 @@ def _bytetrack_step(mean, cov, ints, floats, counters, boxes, scores, classes, d
             j = m2[i]
             if j >= 0:
                 d = lo[j]
-                _kalman_update(mean, cov, t, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3])
+                xyah_update(mean, cov, t, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3])
                 mark_hit(ints, floats, t, d, classes[d], scores[d])
             else:
                 ints[t, STATE] = LOST
@@ -403,7 +347,7 @@ def _bytetrack_step(mean, cov, ints, floats, counters, boxes, scores, classes, d
             if j >= 0:
                 d = left[j]
                 hi_used[j] = 1
-                _kalman_update(mean, cov, t, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3])
+                xyah_update(mean, cov, t, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3])
                 mark_hit(ints, floats, t, d, classes[d], scores[d])
                 ints[t, STATE] = CONFIRMED
             else:

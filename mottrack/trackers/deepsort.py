@@ -57,7 +57,7 @@ import numpy as np
 from .._numba import njit
 from ..assignment import max_weight_matching
 from ..detections import Detections
-from ..kalman import (KALMAN_WORK_SIZE, XYAH_DIM, _chol4, xyah_box, xyah_initiate, xyah_project_into,
+from ..kalman import (XYAH_DIM, _chol4, xyah_box, xyah_initiate, xyah_project_into,
                       xyah_predict_row, xyah_update)
 from ..tracks import (CLASS, CONFIRMED, DET, HITS, ID, N, NEXT_ID, SCORE, STATE, TENTATIVE, TSU,
                       TrackTable, compact, mark_hit, mark_predicted, start_track)
@@ -187,7 +187,6 @@ def _deepsort_step(mean, cov, ints, floats, counters, gallery, gcount, ghead, fr
     n = counters[N]
     next_id = counters[NEXT_ID]
     n_det = boxes.shape[0]
-    work = np.empty(KALMAN_WORK_SIZE)
 
     feats = np.empty(emb.shape, np.float32)
     bad = normalize_rows(emb, feats)
@@ -235,6 +234,7 @@ def _deepsort_step(mean, cov, ints, floats, counters, gallery, gcount, ghead, fr
     er = np.empty(64, np.int64)
     ec = np.empty(64, np.int64)
     ew = np.empty(64)
+    work = np.empty(40)  # gating scratch of _cascade_level
     start = 0
     while start < n_conf and n_left > 0:
         lv = cand[start] // (n + 1)
@@ -296,7 +296,7 @@ def _deepsort_step(mean, cov, ints, floats, counters, gallery, gcount, ghead, fr
     for t in range(n):
         d = trk_det[t]
         if d >= 0:
-            xyah_update(mean, cov, t, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3], work)
+            xyah_update(mean, cov, t, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3])
             mark_hit(ints, floats, t, d, classes[d], scores[d])
             gallery_append(gallery, gcount, ghead, ints[t, SLOT], feats, d)
             if ints[t, STATE] == TENTATIVE and ints[t, HITS] >= n_init:

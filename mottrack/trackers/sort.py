@@ -26,7 +26,7 @@ from ..assignment import max_weight_matching
 from ..detections import Detections
 from ..geometry import overlap_edges
 from ..detections import split_rows
-from ..kalman import KALMAN_WORK_SIZE, XYSR_DIM, xysr_box, xysr_initiate, xysr_predict, xysr_update
+from ..kalman import XYSR_DIM, xysr_box, xysr_initiate, xysr_predict, xysr_update
 from ..tracks import (CLASS, CONFIRMED, DET, ID, N, NEXT_ID, SCORE, STATE, STREAK, TENTATIVE, TSU,
                       TrackTable, compact, mark_hit, mark_predicted, start_track)
 from .base import Tracker, check_number, register_tracker
@@ -87,7 +87,6 @@ def _sort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, fr
     per_class = params[3] != 0.0
     n = counters[N]
     next_id = counters[NEXT_ID]
-    work = np.empty(KALMAN_WORK_SIZE)
     # 1. predict
     xysr_predict(mean, cov, n, dt)
     mark_predicted(ints, floats, n, dt)
@@ -109,7 +108,7 @@ def _sort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, fr
     for d in range(boxes.shape[0]):
         t = track_for_det[d]
         if t >= 0:
-            xysr_update(mean, cov, t, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3], work)
+            xysr_update(mean, cov, t, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3])
             mark_hit(ints, floats, t, d, classes[d], scores[d])
     for d in range(boxes.shape[0]):
         if track_for_det[d] < 0:
