@@ -11,6 +11,12 @@ The trackers' per-frame problems are small (a handful of tracks) and sparse (a b
 overlaps few others), where the Python wrappers of those solvers dominate the cost.
 They therefore use :func:`max_weight_matching`, a compiled shortest-augmenting-path
 solver that splits the problem into connected components first.
+
+:func:`linear_sum_assignment` is the compiled dense solver: SciPy's algorithm (Crouse's
+shortest augmenting path, columns scanned in reverse order, ties resolved in favour of
+unassigned columns, wide-matrix transposition), so it returns the very same assignment
+as ``scipy.optimize.linear_sum_assignment`` even when several are optimal.  The
+evaluator relies on that to agree with TrackEval to the last count.
 """
 from __future__ import annotations
 
@@ -21,7 +27,7 @@ import numpy as np
 
 from ._numba import njit
 
-__all__ = ["assign", "max_weight_matching", "solve_dense"]
+__all__ = ["assign", "max_weight_matching", "match_edges", "linear_sum_assignment"]
 
 try:  # pragma: no cover - exercised when lap is installed (it is a dependency)
     import lap as _lap
@@ -94,11 +100,11 @@ def assign(cost, max_cost: float = math.inf, *, backend: str = "auto"
         keep = c[rows, cols] < max_cost
         return _split(n, m, rows[keep], cols[keep])
     if backend == "scipy":
-        from scipy.optimize import linear_sum_assignment
+        from scipy.optimize import linear_sum_assignment as scipy_lsa
         if math.isinf(max_cost):
             if np.isinf(c).any():
                 raise ValueError("cost: inf entries need a finite max_cost")
-            rows, cols = linear_sum_assignment(c)
+            rows, cols = scipy_lsa(c)
             return _split(n, m, rows.astype(np.int64), cols.astype(np.int64))
         # The same extended problem lap solves: dummy rows/columns at max_cost / 2.
         big = max_cost * 2.0 + 1.0 + float(np.abs(np.where(np.isfinite(c), c, 0)).sum())
@@ -107,7 +113,7 @@ def assign(cost, max_cost: float = math.inf, *, backend: str = "auto"
         ext[np.arange(n), m + np.arange(n)] = max_cost / 2.0
         ext[n + np.arange(m), np.arange(m)] = max_cost / 2.0
         ext[n:, m:] = 0.0
-        rows, cols = linear_sum_assignment(ext)
+        rows, cols = scipy_lsa(ext)
         keep = (rows < n) & (cols < m)
         rows, cols = rows[keep], cols[keep]
         keep = c[rows, cols] < max_cost
@@ -116,14 +122,8 @@ def assign(cost, max_cost: float = math.inf, *, backend: str = "auto"
         if math.isinf(max_cost):
             if np.isinf(c).any():
                 raise ValueError("cost: inf entries need a finite max_cost")
-            # Maximise sum(offset - c) with a positive offset: every pair is then worth taking.
-            # Large enough that a matching with one more pair always wins.
-            with np.errstate(over="ignore", invalid="ignore"):
-                offset = float(c.max()) + 1.0 + min(n, m) * float(c.max() - c.min())
-            if not math.isfinite(offset):
-                raise ValueError("cost: values span too large a range for the compiled backend "
-                                 "with max_cost=inf; give a finite max_cost")
-            w = offset - c
+            rows, cols = linear_sum_assignment(np.ascontiguousarray(c))
+            return _split(n, m, rows, cols)
         else:
             w = np.where(c < max_cost, max_cost - c, 0.0)
         rr, cc = np.nonzero(w > 0)
@@ -134,63 +134,63 @@ def assign(cost, max_cost: float = math.inf, *, backend: str = "auto"
 
 
 @njit
-def solve_dense(cost):
-    """Minimum-cost assignment of a dense (R, C) matrix, R <= C, all rows assigned.
-
-    Shortest augmenting paths with potentials (Jonker-Volgenant / Crouse), the
-    algorithm of scipy's ``linear_sum_assignment``.  Returns ``col_for_row`` (R,).
-    """
+def _solve_wide(cost):
+    """Solve a cost matrix with ``nr <= nc``; returns ``col4row`` (nr,), int64."""
     nr, nc = cost.shape
     u = np.zeros(nr)
     v = np.zeros(nc)
-    shortest = np.empty(nc)
+    spc = np.empty(nc)  # shortest path cost to each column
     path = np.full(nc, -1, np.int64)
     col4row = np.full(nr, -1, np.int64)
     row4col = np.full(nc, -1, np.int64)
-    sr = np.zeros(nr, np.bool_)
-    sc = np.zeros(nc, np.bool_)
-    remaining = np.empty(nc, np.int64)
+    in_sr = np.zeros(nr, np.bool_)
+    in_sc = np.zeros(nc, np.bool_)
+    todo = np.empty(nc, np.int64)
     for cur in range(nr):
+        # --- shortest augmenting path from row `cur`
+        for k in range(nc):
+            todo[k] = nc - 1 - k
+            spc[k] = np.inf
+            in_sc[k] = False
+        for k in range(nr):
+            in_sr[k] = False
+        n_todo = nc
         min_val = 0.0
-        num_rem = nc
-        for it in range(nc):
-            remaining[it] = nc - it - 1
-        sr[:] = False
-        sc[:] = False
-        shortest[:] = np.inf
-        sink = -1
         i = cur
+        sink = -1
         while sink == -1:
-            index = -1
+            best = -1
             lowest = np.inf
-            sr[i] = True
-            for it in range(num_rem):
-                j = remaining[it]
+            in_sr[i] = True
+            for k in range(n_todo):
+                j = todo[k]
                 r = min_val + cost[i, j] - u[i] - v[j]
-                if r < shortest[j]:
+                if r < spc[j]:
                     path[j] = i
-                    shortest[j] = r
-                if shortest[j] < lowest or (shortest[j] == lowest and row4col[j] == -1):
-                    lowest = shortest[j]
-                    index = it
+                    spc[j] = r
+                if spc[j] < lowest or (spc[j] == lowest and row4col[j] == -1):
+                    lowest = spc[j]
+                    best = k
             min_val = lowest
-            if index == -1:  # infeasible (only with inf costs); callers never pass them
-                return col4row
-            j = remaining[index]
+            if min_val == np.inf:
+                return col4row, False
+            j = todo[best]
             if row4col[j] == -1:
                 sink = j
             else:
                 i = row4col[j]
-            sc[j] = True
-            num_rem -= 1
-            remaining[index] = remaining[num_rem]
+            in_sc[j] = True
+            n_todo -= 1
+            todo[best] = todo[n_todo]
+        # --- dual update
         u[cur] += min_val
-        for i in range(nr):
-            if sr[i] and i != cur:
-                u[i] += min_val - shortest[col4row[i]]
-        for j in range(nc):
-            if sc[j]:
-                v[j] -= min_val - shortest[j]
+        for r_ in range(nr):
+            if in_sr[r_] and r_ != cur:
+                u[r_] += min_val - spc[col4row[r_]]
+        for c_ in range(nc):
+            if in_sc[c_]:
+                v[c_] -= min_val - spc[c_]
+        # --- augment along the path
         j = sink
         while True:
             i = path[j]
@@ -200,7 +200,44 @@ def solve_dense(cost):
             j = tmp
             if i == cur:
                 break
-    return col4row
+    return col4row, True
+
+
+@njit
+def linear_sum_assignment(cost):
+    """Minimum-cost assignment of a dense cost matrix, identical to SciPy's.
+
+    Parameters
+    ----------
+    cost : ndarray, shape (n_rows, n_cols), float64
+        Cost of assigning row ``i`` to column ``j``; no NaN or ``-inf``.
+
+    Returns
+    -------
+    rows, cols : ndarray, shape (min(n_rows, n_cols),), int64
+        Matched pairs, sorted by row, exactly as
+        ``scipy.optimize.linear_sum_assignment(cost)`` returns them (same pairs when
+        several assignments are optimal).
+
+    Raises
+    ------
+    ValueError
+        If the matrix is infeasible (all costs ``+inf`` along some row).
+    """
+    nr, nc = cost.shape
+    if nr == 0 or nc == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    if nc < nr:
+        col4row, ok = _solve_wide(np.ascontiguousarray(cost.T))
+        if not ok:
+            raise ValueError("cost matrix is infeasible")
+        # col4row maps original columns -> original rows; report sorted by row
+        order = np.argsort(col4row)
+        return col4row[order].astype(np.int64), order.astype(np.int64)
+    col4row, ok = _solve_wide(np.ascontiguousarray(cost))
+    if not ok:
+        raise ValueError("cost matrix is infeasible")
+    return np.arange(nr).astype(np.int64), col4row
 
 
 @njit
@@ -230,7 +267,7 @@ def max_weight_matching(n_rows, n_cols, edge_rows, edge_cols, edge_weights):
     Notes
     -----
     The graph is split into connected components (union-find); each component is
-    solved densely with :func:`solve_dense`.  Cost O(sum over components of r^2 c).
+    solved densely by shortest augmenting paths (:func:`_solve_wide`).  Cost O(sum over components of r^2 c).
     """
     E = edge_rows.shape[0]
     col4row = np.full(n_rows, -1, np.int64)
@@ -293,7 +330,7 @@ def max_weight_matching(n_rows, n_cols, edge_rows, edge_cols, edge_weights):
                 for t in range(start, stop):
                     e = order[t]
                     w[local[n_rows + edge_cols[e]], local[edge_rows[e]]] = -edge_weights[e]
-                assigned = solve_dense(w)
+                assigned = _solve_wide(w)[0]
                 for jl in range(c):
                     il = assigned[jl]
                     if il >= 0 and w[jl, il] < 0.0:
@@ -303,7 +340,7 @@ def max_weight_matching(n_rows, n_cols, edge_rows, edge_cols, edge_weights):
                 for t in range(start, stop):
                     e = order[t]
                     w[local[edge_rows[e]], local[n_rows + edge_cols[e]]] = -edge_weights[e]
-                assigned = solve_dense(w)
+                assigned = _solve_wide(w)[0]
                 for il in range(r):
                     jl = assigned[il]
                     if jl >= 0 and w[il, jl] < 0.0:
@@ -322,3 +359,51 @@ def max_weight_matching(n_rows, n_cols, edge_rows, edge_cols, edge_weights):
             cols[k] = col4row[i]
             k += 1
     return rows, cols
+
+
+@njit
+def match_edges(n_rows, n_cols, er, ec, ew, col_for_row, scratch):
+    """:func:`max_weight_matching` into ``col_for_row`` (n_rows,), -1 for unmatched rows,
+    allocating nothing in the common case.  ``scratch``: >= 2 (n_rows + n_cols) int64.
+
+    Most frames need no solver: when every edge has an end of degree one, each
+    connected component is a single edge or a star, whose best matching is its
+    heaviest edge (first of equal ones).  Otherwise :func:`max_weight_matching`."""
+    col_for_row[:] = -1
+    k = er.shape[0]
+    if k == 0:
+        return
+    deg_r = scratch[:n_rows]
+    deg_c = scratch[n_rows:n_rows + n_cols]
+    best_r = scratch[n_rows + n_cols:2 * n_rows + n_cols]
+    best_c = scratch[2 * n_rows + n_cols:2 * (n_rows + n_cols)]
+    deg_r[:] = 0
+    deg_c[:] = 0
+    for e in range(k):
+        deg_r[er[e]] += 1
+        deg_c[ec[e]] += 1
+    for e in range(k):
+        if deg_r[er[e]] > 1 and deg_c[ec[e]] > 1:
+            mr, mc = max_weight_matching(n_rows, n_cols, er, ec, ew)
+            for i in range(mr.shape[0]):
+                col_for_row[mr[i]] = mc[i]
+            return
+    best_r[:] = -1
+    best_c[:] = -1
+    for e in range(k):
+        r = er[e]
+        c = ec[e]
+        if deg_r[r] > 1:
+            if best_r[r] < 0 or ew[e] > ew[best_r[r]]:
+                best_r[r] = e
+        elif deg_c[c] > 1:
+            if best_c[c] < 0 or ew[e] > ew[best_c[c]]:
+                best_c[c] = e
+        else:
+            col_for_row[r] = c
+    for r in range(n_rows):
+        if best_r[r] >= 0:
+            col_for_row[r] = ec[best_r[r]]
+    for c in range(n_cols):
+        if best_c[c] >= 0:
+            col_for_row[er[best_c[c]]] = c

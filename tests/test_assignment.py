@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linear_sum_assignment
 
-from mottrack.assignment import assign, max_weight_matching
+from mottrack.assignment import assign, linear_sum_assignment as compiled_lsa, match_edges, max_weight_matching
 
 BACKENDS = ["lap", "scipy", "compiled"]
 
@@ -101,3 +101,39 @@ def test_max_weight_matching_splits_components_exactly():
     assert w[rows, cols].sum() == pytest.approx(w[r, c].sum(), abs=1e-12)
     assert len(set(rows)) == len(rows) and len(set(cols)) == len(cols)
     assert (w[rows, cols] > 0).all()
+
+
+def test_match_edges_equals_max_weight_matching():
+    """The allocation-free matcher (star shortcut) reaches the same optimum."""
+    rng = np.random.default_rng(2)
+    for _ in range(300):
+        nr, nc = rng.integers(1, 8, 2)
+        dense = rng.random((nr, nc)) < rng.uniform(0.05, 0.5)
+        er, ec = np.nonzero(dense)
+        er, ec = er.astype(np.int64), ec.astype(np.int64)
+        ew = rng.uniform(0.01, 1.0, er.size)
+        col_for_row = np.empty(nr, np.int64)
+        match_edges(nr, nc, er, ec, ew, col_for_row, np.empty(2 * (nr + nc), np.int64))
+        mr, mc = max_weight_matching(nr, nc, er, ec, ew)
+        w = {(r, c): x for r, c, x in zip(er, ec, ew)}
+        ours = sum(w[(r, c)] for r, c in enumerate(col_for_row) if c >= 0)
+        assert ours == pytest.approx(sum(w[(r, c)] for r, c in zip(mr, mc)), abs=1e-12)
+        used = col_for_row[col_for_row >= 0]
+        assert len(set(used.tolist())) == used.size
+
+
+@pytest.mark.parametrize("shape", [(4, 4), (3, 6), (6, 3), (1, 5), (0, 3)])
+def test_compiled_lsa_returns_scipys_assignment_even_with_ties(shape):
+    rng = np.random.default_rng(sum(shape))
+    for _ in range(200):
+        cost = rng.integers(0, 3, shape).astype(float)  # many exact ties
+        r1, c1 = linear_sum_assignment(cost)
+        r2, c2 = compiled_lsa(cost)
+        assert np.array_equal(r1, r2) and np.array_equal(c1, c2)
+
+
+def test_extreme_cost_range_is_solved_exactly():
+    cost = np.array([[1e308, -1e308], [0.0, 1.0]])
+    for backend in BACKENDS:
+        matches, _, _ = assign(cost, backend=backend)
+        assert matches.tolist() == [[0, 1], [1, 0]]

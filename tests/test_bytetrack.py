@@ -313,24 +313,6 @@ def test_lost_age_counts_time_not_calls():
 
 
 
-def test_match_equals_max_weight_matching():
-    rng = np.random.default_rng(2)
-    for _ in range(300):
-        nr, nc = rng.integers(1, 8, 2)
-        dense = rng.random((nr, nc)) < rng.uniform(0.05, 0.5)
-        er, ec = np.nonzero(dense)
-        er, ec = er.astype(np.int64), ec.astype(np.int64)
-        ew = rng.uniform(0.01, 1.0, er.size)
-        col_for_row = np.empty(nr, np.int64)
-        bt._match(nr, nc, er, ec, ew, col_for_row, np.empty(2 * (nr + nc), np.int64))
-        mr, mc = max_weight_matching(nr, nc, er, ec, ew)
-        w = {(r, c): x for r, c, x in zip(er, ec, ew)}
-        ours = sum(w[(r, c)] for r, c in enumerate(col_for_row) if c >= 0)
-        assert ours == pytest.approx(sum(w[(r, c)] for r, c in zip(mr, mc)), abs=1e-12)
-        used = col_for_row[col_for_row >= 0]
-        assert len(set(used.tolist())) == used.size
-
-
 def test_many_objects_and_growth():
     t = ByteTrack()
     rng = np.random.default_rng(0)

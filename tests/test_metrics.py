@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from scipy.optimize import linear_sum_assignment
 
 from mottrack.eval.metrics import (combine_sequences, evaluate_dataset, evaluate_sequence)
-from mottrack.eval.metrics._lsap import lsa
+from mottrack.assignment import linear_sum_assignment as lsa
 from mottrack.io.mot import MotTable, discover_sequences, read_gt, read_results
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"

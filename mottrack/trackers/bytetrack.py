@@ -39,7 +39,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._numba import njit
-from ..assignment import max_weight_matching
+from ..assignment import match_edges
 from ..detections import Detections, split_rows
 from ..geometry import _iou, overlap_edges
 from ..kalman import XYAH_DIM, xyah_initiate, xyah_predict_row, xyah_update
@@ -100,54 +100,6 @@ def _edges(a, b, er, ec, ev):
 
 
 @njit
-def _match(n_rows, n_cols, er, ec, ew, col_for_row, scratch):
-    """Maximum-weight matching over the positive edges ``(er, ec, ew)`` into ``col_for_row``
-    (n_rows,), -1 for unmatched rows.  ``scratch``: >= 2 (n_rows + n_cols) ints.
-
-    Most frames need no solver: when every edge has an end of degree one, each
-    connected component is a single edge or a star, whose best matching is its
-    heaviest edge (first of equal ones).  Otherwise :func:`max_weight_matching`."""
-    col_for_row[:] = -1
-    k = er.shape[0]
-    if k == 0:
-        return
-    deg_r = scratch[:n_rows]
-    deg_c = scratch[n_rows:n_rows + n_cols]
-    best_r = scratch[n_rows + n_cols:2 * n_rows + n_cols]
-    best_c = scratch[2 * n_rows + n_cols:2 * (n_rows + n_cols)]
-    deg_r[:] = 0
-    deg_c[:] = 0
-    for e in range(k):
-        deg_r[er[e]] += 1
-        deg_c[ec[e]] += 1
-    for e in range(k):
-        if deg_r[er[e]] > 1 and deg_c[ec[e]] > 1:
-            mr, mc = max_weight_matching(n_rows, n_cols, er, ec, ew)
-            for i in range(mr.shape[0]):
-                col_for_row[mr[i]] = mc[i]
-            return
-    best_r[:] = -1
-    best_c[:] = -1
-    for e in range(k):
-        r = er[e]
-        c = ec[e]
-        if deg_r[r] > 1:
-            if best_r[r] < 0 or ew[e] > ew[best_r[r]]:
-                best_r[r] = e
-        elif deg_c[c] > 1:
-            if best_c[c] < 0 or ew[e] > ew[best_c[c]]:
-                best_c[c] = e
-        else:
-            col_for_row[r] = c
-    for r in range(n_rows):
-        if best_r[r] >= 0:
-            col_for_row[r] = ec[best_r[r]]
-    for c in range(n_cols):
-        if best_c[c] >= 0:
-            col_for_row[er[best_c[c]]] = c
-
-
-@njit
 def _associate(tboxes, trow, dboxes, dsel, scores, classes, track_classes, limit, fuse, per_class,
                sel, col_for_row, mscr, er, ec, ev):
     """Match tracks (boxes ``tboxes``, table rows ``trow``) to the detections ``dsel``.
@@ -175,7 +127,7 @@ def _associate(tboxes, trow, dboxes, dsel, scores, classes, track_classes, limit
             ec[k] = ec[e]
             ev[k] = limit - c
             k += 1
-    _match(tboxes.shape[0], nd, er[:k], ec[:k], ev[:k], col_for_row, mscr)
+    match_edges(tboxes.shape[0], nd, er[:k], ec[:k], ev[:k], col_for_row, mscr)
 
 
 @njit

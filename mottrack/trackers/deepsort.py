@@ -55,7 +55,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._numba import njit
-from ..assignment import max_weight_matching
+from ..assignment import match_edges
 from ..detections import Detections
 from ..kalman import (XYAH_DIM, _chol4, xyah_box, xyah_initiate, xyah_project_into,
                       xyah_predict_row, xyah_update)
@@ -94,21 +94,17 @@ def _iou_tlwh(ax, ay, aw, ah, bx, by, bw, bh):
 
 @njit
 def _solve(n_rows, n_cols, er, ec, ew, ne):
-    """Maximum-weight matching of the edges; edges that already form a matching (the
-    common case: every track has at most one candidate and vice versa) are returned as
-    they are, which is the optimum since all weights are positive."""
-    if ne <= 64:
-        conflict = False
-        for a in range(ne):
-            for b in range(a):
-                if er[a] == er[b] or ec[a] == ec[b]:
-                    conflict = True
-                    break
-            if conflict:
-                break
-        if not conflict:
-            return er[:ne], ec[:ne]
-    return max_weight_matching(n_rows, n_cols, er[:ne], ec[:ne], ew[:ne])
+    """Maximum-weight matching of the first ``ne`` edges; returns the matched (rows, cols)."""
+    col_for_row = np.empty(n_rows, np.int64)
+    match_edges(n_rows, n_cols, er[:ne], ec[:ne], ew[:ne], col_for_row,
+                np.empty(2 * (n_rows + n_cols), np.int64))
+    k = 0
+    for r in range(n_rows):
+        if col_for_row[r] >= 0:
+            er[k] = r
+            ec[k] = col_for_row[r]
+            k += 1
+    return er[:k], ec[:k]
 
 
 @njit

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..._numba import njit
 from ._common import EPS
-from ._lsap import lsa
+from ...assignment import linear_sum_assignment as lsa
 from .preprocess import PreparedSequence
 
 __all__ = ["ClearMetrics", "clear_metrics"]

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..._numba import njit
 from ._common import EPS, np_sum
-from ._lsap import lsa
+from ...assignment import linear_sum_assignment as lsa
 from .preprocess import PreparedSequence
 
 __all__ = ["HotaMetrics", "hota_metrics", "ALPHAS"]

@@ -24,7 +24,7 @@ import numpy as np
 from ..._numba import njit
 from ...io.mot import MotTable
 from ._common import EPS, box_iou_xywh
-from ._lsap import lsa
+from ...assignment import linear_sum_assignment as lsa
 
 __all__ = ["PreparedSequence", "preprocess_sequence", "BENCHMARKS"]
 
