@@ -10,7 +10,7 @@ import numpy as np
 
 from ._numba import njit
 
-__all__ = ["iou_matrix", "iou_matrix_numpy", "overlap_edges", "xywh_to_xyxy", "xyxy_to_xywh"]
+__all__ = ["iou_matrix", "iou_matrix_numpy", "overlap_edges", "overlap_edges_into", "xywh_to_xyxy", "xyxy_to_xywh"]
 
 
 @njit
@@ -96,8 +96,9 @@ def iou_matrix_numpy(a, b) -> np.ndarray:
 def overlap_edges(a, b):
     """Sparse IoU: all pairs (i, j) of boxes that overlap with IoU > 0.
 
-    Sweeps ``b`` sorted by x1, so only boxes whose x-ranges can intersect are
-    compared: O((N + M) log M + pairs) for scenes of small boxes instead of O(N M).
+    Small problems are scanned densely; larger ones sweep ``b`` sorted by x1, so only
+    boxes whose x-ranges can intersect are compared: O((N + M) log M + pairs) for scenes
+    of small boxes instead of O(N M).
 
     Returns
     -------
@@ -107,28 +108,50 @@ def overlap_edges(a, b):
     """
     n = a.shape[0]
     m = b.shape[0]
+    if n * m <= 1024:
+        return _dense_edges_into(a, b, np.empty(n * m, np.int64), np.empty(n * m, np.int64),
+                                 np.empty(n * m))
+    return _sweep_edges(a, b)
+
+
+@njit
+def overlap_edges_into(a, b, er, ec, ev):
+    """:func:`overlap_edges` into the buffers ``er, ec, ev`` when ``len(a) * len(b)``
+    fits them (no allocation); larger problems are swept into new arrays."""
+    if a.shape[0] * b.shape[0] > er.shape[0]:
+        return _sweep_edges(a, b)
+    return _dense_edges_into(a, b, er, ec, ev)
+
+
+@njit
+def _dense_edges_into(a, b, er, ec, ev):
+    n = a.shape[0]
+    m = b.shape[0]
+    e = 0
+    for i in range(n):
+        ax1 = a[i, 0]
+        ay1 = a[i, 1]
+        ax2 = a[i, 2]
+        ay2 = a[i, 3]
+        for j in range(m):
+            v = _iou(ax1, ay1, ax2, ay2, b[j, 0], b[j, 1], b[j, 2], b[j, 3])
+            if v > 0.0:
+                er[e] = i
+                ec[e] = j
+                ev[e] = v
+                e += 1
+    return er[:e], ec[:e], ev[:e]
+
+
+@njit
+def _sweep_edges(a, b):
+    n = a.shape[0]
+    m = b.shape[0]
     cap = 4 * (n + m) + 16
     rows = np.empty(cap, np.int64)
     cols = np.empty(cap, np.int64)
     vals = np.empty(cap, np.float64)
     e = 0
-    if n == 0 or m == 0:
-        return rows[:0], cols[:0], vals[:0]
-    if n * m <= 1024:
-        for i in range(n):
-            for j in range(m):
-                v = _iou(a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[j, 0], b[j, 1], b[j, 2], b[j, 3])
-                if v > 0.0:
-                    if e == cap:
-                        cap *= 2
-                        rows = _grow_i(rows, cap)
-                        cols = _grow_i(cols, cap)
-                        vals = _grow_f(vals, cap)
-                    rows[e] = i
-                    cols[e] = j
-                    vals[e] = v
-                    e += 1
-        return rows[:e], cols[:e], vals[:e]
     order = np.argsort(b[:, 0], kind="mergesort")
     bx1 = b[order, 0]
     max_w = 0.0
@@ -192,3 +215,4 @@ def xyxy_to_xywh(boxes) -> np.ndarray:
     out = np.array(boxes, dtype=np.float64, copy=True).reshape(-1, 4)
     out[:, 2:] -= out[:, :2]
     return out
+

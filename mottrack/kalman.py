@@ -256,11 +256,15 @@ def xyah_update(mean, cov, row, x1, y1, x2, y2):
 
 @njit
 def xyah_box(mean, row):
-    """Box (x1, y1, x2, y2) of an (x, y, a, h) state row."""
+    """Box (x1, y1, x2, y2) of an (x, y, a, h) state row.
+
+    Computed as DeepSORT and ByteTrack do (top-left first, then x2 = x1 + w), so that
+    boxes agree with theirs to the last bit."""
     h = mean[row, 3]
     w = mean[row, 2] * h
-    return (mean[row, 0] - w / 2.0, mean[row, 1] - h / 2.0,
-            mean[row, 0] + w / 2.0, mean[row, 1] + h / 2.0)
+    x1 = mean[row, 0] - w / 2.0
+    y1 = mean[row, 1] - h / 2.0
+    return x1, y1, x1 + w, y1 + h
 
 
 @njit

@@ -41,8 +41,8 @@ import numpy as np
 from .._numba import njit
 from ..assignment import match_edges
 from ..detections import Detections, split_rows
-from ..geometry import _iou, overlap_edges
-from ..kalman import XYAH_DIM, xyah_initiate, xyah_predict_row, xyah_update
+from ..geometry import overlap_edges_into
+from ..kalman import XYAH_DIM, xyah_box, xyah_initiate, xyah_predict_row, xyah_update
 from ..tracks import (CLASS, CONFIRMED, DELETED, DET, ID, LOST, N, N_FLOAT_BASE, N_INT_BASE, NEXT_ID,
                       SCORE, STATE, TENTATIVE, TSU, TrackTable, mark_hit, mark_predicted, start_track)
 from .base import Tracker, check_number, register_tracker
@@ -66,40 +66,6 @@ EDGE_BUFFER = 1024          # IoU pairs held without allocating (problems up to 
 
 
 @njit
-def _tlbr(mean, t):
-    """Box x1, y1, x2, y2 of state row ``t``, with the original's arithmetic (tlwh first)."""
-    h = mean[t, 3]
-    w = mean[t, 2] * h
-    x1 = mean[t, 0] - w / 2.0
-    y1 = mean[t, 1] - h / 2.0
-    return x1, y1, x1 + w, y1 + h
-
-
-@njit
-def _edges(a, b, er, ec, ev):
-    """Pairs of boxes with IoU > 0, sorted by row then column: into the buffers ``er, ec,
-    ev`` when ``len(a) * len(b)`` fits them (no allocation), else :func:`overlap_edges`."""
-    n = a.shape[0]
-    m = b.shape[0]
-    if n * m > er.shape[0]:
-        return overlap_edges(a, b)
-    e = 0
-    for i in range(n):
-        ax1 = a[i, 0]
-        ay1 = a[i, 1]
-        ax2 = a[i, 2]
-        ay2 = a[i, 3]
-        for j in range(m):
-            v = _iou(ax1, ay1, ax2, ay2, b[j, 0], b[j, 1], b[j, 2], b[j, 3])
-            if v > 0.0:
-                er[e] = i
-                ec[e] = j
-                ev[e] = v
-                e += 1
-    return er[:e], ec[:e], ev[:e]
-
-
-@njit
 def _associate(tboxes, trow, dboxes, dsel, scores, classes, track_classes, limit, fuse, per_class,
                sel, col_for_row, mscr, er, ec, ev):
     """Match tracks (boxes ``tboxes``, table rows ``trow``) to the detections ``dsel``.
@@ -113,7 +79,7 @@ def _associate(tboxes, trow, dboxes, dsel, scores, classes, track_classes, limit
     for j in range(nd):
         for k in range(4):
             sel[j, k] = dboxes[dsel[j], k]
-    er, ec, ev = _edges(tboxes, sel[:nd], er, ec, ev)
+    er, ec, ev = overlap_edges_into(tboxes, sel[:nd], er, ec, ev)
     k = 0
     for e in range(er.shape[0]):
         d = dsel[ec[e]]
@@ -133,7 +99,7 @@ def _associate(tboxes, trow, dboxes, dsel, scores, classes, track_classes, limit
 @njit
 def _boxes_into(mean, rows, out):
     for i in range(rows.shape[0]):
-        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = _tlbr(mean, rows[i])
+        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = xyah_box(mean, rows[i])
     return out[:rows.shape[0]]
 
 
@@ -355,7 +321,7 @@ def _bytetrack_step(mean, cov, ints, floats, counters, boxes, scores, classes, d
     if m_t > 0 and m > m_t:
         tbox = _boxes_into(mean, order[:m_t], bx2)
         lbox = _boxes_into(mean, order[m_t:m], bx2[m_t:])
-        de_r, de_c, de_v = _edges(tbox, lbox, er, ec, ev)
+        de_r, de_c, de_v = overlap_edges_into(tbox, lbox, er, ec, ev)
         for e in range(de_r.shape[0]):
             if 1.0 - de_v[e] < DUPLICATE_THRESH:
                 p = order[de_r[e]]
@@ -375,7 +341,7 @@ def _bytetrack_step(mean, cov, ints, floats, counters, boxes, scores, classes, d
     for i in range(m_t):
         t = order[i]
         if keep[i] != 0 and ints[t, STATE] == CONFIRMED:
-            out[n_out, 0], out[n_out, 1], out[n_out, 2], out[n_out, 3] = _tlbr(mean, t)
+            out[n_out, 0], out[n_out, 1], out[n_out, 2], out[n_out, 3] = xyah_box(mean, t)
             out[n_out, 4] = ints[t, ID]
             out[n_out, 5] = floats[t, SCORE]
             out[n_out, 6] = ints[t, CLASS]
