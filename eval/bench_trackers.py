@@ -273,7 +273,7 @@ def main(argv=None):
                 try:
                     ns = time_sequences(make, seqs, repeats=1 if args.quick else 2)
                 except Exception as e:  # a peer that cannot take this input
-                    emit(f"| {label} | {dname} | - | - | failed: {type(e).__name__} | | |")
+                    emit(f"| {label} | {dname} | - | - | failed: {type(e).__name__}: {str(e)[:60]} | | |")
                     continue
                 med, p99, fps = summary(ns)
                 emit(f"| {label} | {dname} | {len(ns)} | {nobj:.1f} | {med:.1f} | {p99:.1f} | {fps:,.0f} |")
