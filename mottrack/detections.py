@@ -314,15 +314,26 @@ def _validate_embeddings(embeddings: Any, n: int, quantization) -> np.ndarray:
         return np.ascontiguousarray((e.astype(np.float32) - np.float32(zero_point)) * np.float32(scale))
     if e.dtype.kind != "f":
         raise TypeError(f"embeddings: expected a float or int8/uint8 array, got dtype {e.dtype}")
-    if e.size and e.dtype.itemsize > 4 and not (np.abs(e) <= np.finfo(np.float32).max).all():
-        row = int(np.nonzero(~(np.abs(e) <= np.finfo(np.float32).max).all(axis=1))[0][0])
+    if e.dtype != np.float32 and e.dtype != np.float64:
+        e = e.astype(np.float64)
+    row = _first_bad_embedding_row(e if e.flags.c_contiguous else np.ascontiguousarray(e))
+    if row >= 0:
         raise ValueError(f"embeddings: row {row} has non-finite values or values beyond float32 "
                          f"range; expected finite numbers (got {e[row][~(np.abs(e[row]) <= 3.4e38)][:3]})")
-    e = np.ascontiguousarray(e, dtype=np.float32)
-    if e.size and not np.isfinite(e).all():
-        row = int(np.nonzero(~np.isfinite(e).all(axis=1))[0][0])
-        raise ValueError(f"embeddings: row {row} has non-finite values; expected finite numbers")
-    return e
+    return np.ascontiguousarray(e, dtype=np.float32)
+
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+@njit
+def _first_bad_embedding_row(e):
+    """First row of a float (N, D) array with a value that is not finite in float32, else -1."""
+    for i in range(e.shape[0]):
+        for j in range(e.shape[1]):
+            if not abs(e[i, j]) <= _FLOAT32_MAX:
+                return i
+    return -1
 
 
 def as_detections(value: Any) -> Detections:
