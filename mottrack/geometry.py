@@ -152,7 +152,7 @@ def _sweep_edges(a, b):
     cols = np.empty(cap, np.int64)
     vals = np.empty(cap, np.float64)
     e = 0
-    order = np.argsort(b[:, 0], kind="mergesort")
+    order = np.argsort(b[:, 0])
     bx1 = b[order, 0]
     max_w = 0.0
     for j in range(m):
@@ -174,9 +174,16 @@ def _sweep_edges(a, b):
                 k += 1
         if k == 0:
             continue
-        sel = np.sort(found[:k])
+        # insertion sort of the few candidates: columns in increasing order
+        for t in range(1, k):
+            x = found[t]
+            u = t - 1
+            while u >= 0 and found[u] > x:
+                found[u + 1] = found[u]
+                u -= 1
+            found[u + 1] = x
         for t in range(k):
-            j = sel[t]
+            j = found[t]
             if e == cap:
                 cap *= 2
                 rows = _grow_i(rows, cap)
