@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 
-import mottrack.trackers.bytetrack  # noqa: F401  (registers "bytetrack")
 from mottrack.trackers.base import create_tracker
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -230,7 +230,7 @@ def main(argv=None):
     ap.add_argument("--trackers", default="sort,bytetrack,deepsort")
     args = ap.parse_args(argv)
     kinds = [k for k in args.trackers.split(",") if k in mottrack.available_trackers()]
-    lines = [f"# Tracker benchmark", "",
+    lines = ["# Tracker benchmark", "",
              f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
              f"Python {platform.python_version()}, numpy {np.__version__}, "
              f"numba {mottrack._numba.numba.__version__}. Times in microseconds per `update()` "

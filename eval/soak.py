@@ -137,8 +137,8 @@ def main(argv=None) -> int:
     max_id = 0
     n_out = 0
     ids_ok = True
-    header = (f"| frames | RSS MB | p50 us | p90 us | p99 us | p99.9 us | max us | live tracks | "
-              f"max track id | dets/frame |")
+    header = ("| frames | RSS MB | p50 us | p90 us | p99 us | p99.9 us | max us | live tracks | "
+              "max track id | dets/frame |")
     print(f"soak: {args.tracker}, {args.frames} frames, ~{args.objects} objects, "
           f"mean lifetime {args.lifetime:g} frames, seed {args.seed}")
     print(header)

@@ -81,7 +81,6 @@ def assign(cost, max_cost: float = math.inf, *, backend: str = "auto"
     if math.isnan(max_cost):
         raise ValueError("max_cost: expected a number or inf; got nan")
     n, m = c.shape
-    empty = np.empty(0, np.int64)
     if n == 0 or m == 0:
         return np.empty((0, 2), np.int64), np.arange(n, dtype=np.int64), np.arange(m, dtype=np.int64)
     if backend == "auto":

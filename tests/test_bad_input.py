@@ -328,8 +328,6 @@ def test_huge_time_gap_and_large_coordinates_stay_finite(name):
 
 
 def test_deepsort_embedding_errors():
-    if "deepsort" not in TRACKERS:
-        pytest.skip("DeepSORT not available")
     t = _fresh("deepsort")
     with pytest.raises(ValueError, match="embeddings"):
         t.update(GOOD)  # no embeddings

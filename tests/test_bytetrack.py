@@ -4,10 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import mottrack.trackers.bytetrack as bt
-from mottrack.assignment import max_weight_matching
 from mottrack.detections import Detections
-from mottrack.kalman import xyah_initiate, xyah_predict_numpy, xyah_update_numpy
 from mottrack.trackers.base import create_tracker
 from mottrack.trackers.bytetrack import ByteTrack
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import mottrack.trackers.bytetrack  # noqa: F401  (registers "bytetrack")
 from mottrack.trackers.base import create_tracker
-from conftest import SHARED, shared_path
+from conftest import shared_path
 from reference import compare_tracks, load_csv, run_on_frames
 
 MOT15 = ["ADL-Rundle-6", "ADL-Rundle-8", "ETH-Bahnhof", "ETH-Pedcross2", "ETH-Sunnyday",

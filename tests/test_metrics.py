@@ -16,7 +16,7 @@ from scipy.optimize import linear_sum_assignment
 
 from mottrack.eval.metrics import (combine_sequences, evaluate_dataset, evaluate_sequence)
 from mottrack.assignment import linear_sum_assignment as lsa
-from mottrack.io.mot import MotTable, discover_sequences, read_gt, read_results
+from mottrack.io.mot import MotTable, discover_sequences
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 DATA = SHARED / "data"

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import mottrack
-from conftest import SHARED, shared_path
+from conftest import shared_path
 from reference import compare_tracks, load_csv, run_on_frames
 
 MOT15 = ["ADL-Rundle-6", "ADL-Rundle-8", "ETH-Bahnhof", "ETH-Pedcross2", "ETH-Sunnyday",

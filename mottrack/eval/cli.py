@@ -475,8 +475,8 @@ def _cmd_calibrate(argv) -> int:
     if args.write_profile:
         print(f"wrote {args.write_profile}; on the host: {PROG} ... --profile {args.write_profile}")
     else:
-        print(f"next: on the host, pass --cpu-scale <camera ms / host ms>, or write a profile "
-              f"with --write-profile FILE and pass --profile FILE")
+        print("next: on the host, pass --cpu-scale <camera ms / host ms>, or write a profile "
+              "with --write-profile FILE and pass --profile FILE")
     return 0
 
 

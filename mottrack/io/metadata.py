@@ -56,7 +56,6 @@ Each ``TrackEnded`` event is reported in the frame at which the track was ended.
 """
 from __future__ import annotations
 
-import io
 import json
 import math
 import os

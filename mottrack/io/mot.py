@@ -203,9 +203,7 @@ def _scan(buf, width, pow10):
             # separator: blanks, at most one comma, blanks
             while pos < n and (buf[pos] == 32 or buf[pos] == 9 or buf[pos] == 13):
                 pos += 1
-            comma = False
             if pos < n and buf[pos] == 44:
-                comma = True
                 pos += 1
                 while pos < n and (buf[pos] == 32 or buf[pos] == 9 or buf[pos] == 13):
                     pos += 1

@@ -181,7 +181,6 @@ def _deepsort_step(mean, cov, ints, floats, counters, gallery, gcount, ghead, fr
     n_init = params[_P_N_INIT]
     per_class = params[_P_PER_CLASS] != 0.0
     n = counters[N]
-    next_id = counters[NEXT_ID]
     n_det = boxes.shape[0]
 
     feats = np.empty(emb.shape, np.float32)
