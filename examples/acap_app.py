@@ -184,11 +184,10 @@ class YoloFixtureReplay:
 
 # ----------------------------------------------------------------------------- the app
 def live_track_ids(tracker: Any) -> Optional[Set[int]]:
-    """Ids of the tracker's live tracks, if it exposes its track table."""
-    table = getattr(tracker, "tracks", None)
-    if table is None or not hasattr(table, "column"):
+    """Ids of every track the tracker still holds (None for a tracker without ``track_ids``)."""
+    if not hasattr(tracker, "track_ids"):
         return None
-    return set(table.column("id").tolist())
+    return set(tracker.track_ids().tolist())
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:

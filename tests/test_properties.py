@@ -158,3 +158,19 @@ def test_only_empty_frames(name):
         out = t.update(None, timestamp=k * 0.5)
         assert out.shape == (0, 8)
     assert len(t.tracks) == 0
+
+
+@pytest.mark.parametrize("name", ["sort", "bytetrack", "deepsort"])
+def test_track_ids_cover_the_output_and_empty_after_everything_ended(name):
+    rng = np.random.default_rng(7)
+    tracker = mottrack.create_tracker(name)
+    for f in range(20):
+        xy = np.array([[10.0 + 3 * f, 20.0], [300.0, 40.0 + 2 * f]])
+        boxes = np.hstack([xy, xy + [40.0, 90.0]])
+        emb = np.tile(np.eye(2, 16, dtype=np.float32), (1, 1)) + rng.normal(0, 0.01, (2, 16)).astype(np.float32)
+        out = tracker.update(mottrack.Detections(boxes, [0.9, 0.9], embeddings=emb))
+        assert set(out[:, 4].astype(int)) <= set(tracker.track_ids().tolist())
+    assert len(tracker.track_ids()) >= 2
+    for _ in range(200):
+        tracker.update(mottrack.Detections.empty(16))
+    assert len(tracker.track_ids()) == 0

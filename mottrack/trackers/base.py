@@ -223,6 +223,12 @@ class Tracker:
         whole = round(dt)
         return float(whole) if whole >= 1 and abs(dt - whole) < 1e-4 else dt
 
+    def track_ids(self) -> np.ndarray:
+        """Ids (int64, creation order) of every track the tracker holds, in any state
+        (tentative, confirmed, lost).  Ids are never reused, so an id that leaves this set
+        has ended for good: what a "track ended" event (scene metadata) reports."""
+        return self.tracks.column("id").copy()
+
     def reset(self) -> None:
         """Forget all tracks and restart ids at 1 and the clock."""
         self.frame_count = 0
