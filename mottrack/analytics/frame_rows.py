@@ -1,0 +1,102 @@
+"""Compiled check and reduction of one frame of tracker output to anchor points.
+
+One pass over the (M, K) float64 rows: boxes and ids must be finite, ids and classes
+whole numbers; rows with a negative id or an unwanted class are dropped; the anchor
+point is ``(x1 + fx * (x2 - x1), y1 + fy * (y2 - y1))``; kept rows are sorted by id and
+an id may appear only once.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._numba import njit
+
+__all__ = ["frame_rows", "ROWS_OK", "ROWS_NONFINITE", "ROWS_BAD_ID", "ROWS_BAD_CLASS", "ROWS_DUP_ID"]
+
+ROWS_OK = 0
+ROWS_NONFINITE = 1
+ROWS_BAD_ID = 2
+ROWS_BAD_CLASS = 3
+ROWS_DUP_ID = 4
+
+_MAX_ID = 2.0 ** 53
+
+
+@njit
+def frame_rows(a, fx, fy, classes, filter_classes):
+    """Anchor points, ids, classes and id order of the rows a counter uses.
+
+    Parameters
+    ----------
+    a : ndarray, shape (m, k), float64, k >= 5
+        Tracker output rows (class in column 6 when k > 6, else -1).
+    fx, fy : float
+        Anchor position as fractions of the box width and height.
+    classes : ndarray, shape (c,), int64
+        Wanted class ids (sorted), used when ``filter_classes``.
+    filter_classes : bool
+
+    Returns
+    -------
+    status : int
+        ``ROWS_OK`` or the first problem found (``ROWS_*``).
+    bad : int
+        The row (or, for ``ROWS_DUP_ID``, the id) the problem is about.
+    px, py : ndarray, shape (n,), float64
+        Anchor points of the kept rows.
+    ids, cls : ndarray, shape (n,), int64
+    order : ndarray, shape (n,), int64
+        Kept rows sorted by id.
+    kept : ndarray, shape (n,), int64
+        Index in ``a`` of each kept row.
+    """
+    m = a.shape[0]
+    k = a.shape[1]
+    px = np.empty(m)
+    py = np.empty(m)
+    ids = np.empty(m, np.int64)
+    cls = np.empty(m, np.int64)
+    kept = np.empty(m, np.int64)
+    n = 0
+    for i in range(m):
+        x1 = a[i, 0]
+        y1 = a[i, 1]
+        x2 = a[i, 2]
+        y2 = a[i, 3]
+        t = a[i, 4]
+        if not (np.isfinite(x1) and np.isfinite(y1) and np.isfinite(x2) and np.isfinite(y2)
+                and np.isfinite(t)):
+            return ROWS_NONFINITE, i, px[:0], py[:0], ids[:0], cls[:0], kept[:0], kept[:0]
+        if t != np.floor(t) or abs(t) > _MAX_ID:
+            return ROWS_BAD_ID, i, px[:0], py[:0], ids[:0], cls[:0], kept[:0], kept[:0]
+        c = -1
+        if k > 6:
+            cf = a[i, 6]
+            if not np.isfinite(cf) or cf != np.floor(cf) or abs(cf) > _MAX_ID:
+                return ROWS_BAD_CLASS, i, px[:0], py[:0], ids[:0], cls[:0], kept[:0], kept[:0]
+            c = np.int64(cf)
+        if t < 0.0:
+            continue
+        if filter_classes:
+            j = np.searchsorted(classes, c)
+            if j >= classes.shape[0] or classes[j] != c:
+                continue
+        px[n] = x1 + fx * (x2 - x1)
+        py[n] = y1 + fy * (y2 - y1)
+        ids[n] = np.int64(t)
+        cls[n] = c
+        kept[n] = i
+        n += 1
+    ids = ids[:n]
+    ascending = True
+    for q in range(1, n):
+        if ids[q] <= ids[q - 1]:
+            ascending = False
+            break
+    if ascending:  # the usual case: trackers report tracks in creation order
+        return ROWS_OK, -1, px[:n], py[:n], ids, cls[:n], np.arange(n), kept[:n]
+    order = np.argsort(ids, kind="mergesort")
+    for q in range(1, n):
+        if ids[order[q]] == ids[order[q - 1]]:
+            return ROWS_DUP_ID, ids[order[q]], px[:0], py[:0], ids[:0], cls[:0], kept[:0], kept[:0]
+    return ROWS_OK, -1, px[:n], py[:n], ids, cls[:n], order, kept[:n]
