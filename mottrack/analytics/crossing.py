@@ -7,12 +7,15 @@ positive on the left of ``d`` in image coordinates with y down, i.e. where
 ``t = dot(p - start, d) / |d|**2`` (0 at ``start``, 1 at ``end``).
 
 Per track the state is the confirmed side (-1, +1, or 0 while unknown), the last
-observation's ``s`` and ``t`` and ``cross_t``, the ``t`` at which the path between two
-consecutive observations last met the infinite line (linear interpolation; NaN before
-the first such meeting).  A side is confirmed only by an observation more than
-``margin`` pixels from the line.  A crossing is counted when a track with a confirmed
-side is confirmed on the other side and its last meeting with the line lies on the
-closed segment (``0 <= cross_t <= 1``).
+observation's ``s`` and ``t``, and ``hit``: whether the anchor's path met the segment
+since the last observation that confirmed a side.  The path between two consecutive
+observations is straight; where ``s`` changes sign it meets the infinite line at the
+linearly interpolated ``t`` (computed from the negative-side observation towards the
+other, so the same pair gives the same ``t`` in either time order), and it meets the
+segment when ``0 <= t <= 1`` (end caps included).  A side is confirmed only by an
+observation more than ``margin`` pixels from the line.  A crossing is counted when a
+track with a confirmed side is confirmed on the other side and ``hit`` is set; every
+confirming observation clears ``hit``.
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ import numpy as np
 
 from .._numba import njit
 
-__all__ = ["line_side_band", "line_step"]
+__all__ = ["line_side_band", "meeting_point", "line_step"]
 
 
 @njit
@@ -34,7 +37,14 @@ def line_side_band(s, margin):
 
 
 @njit
-def line_step(px, py, new_ids, old_slot, row, side, prev_s, prev_t, cross_t, last,
+def meeting_point(s_neg, t_neg, s_pos, t_pos):
+    """``t`` where the straight path from an observation with ``s_neg < 0`` to one with
+    ``s_pos >= 0`` meets the line (``s = 0``)."""
+    return t_neg + (t_pos - t_neg) * (s_neg / (s_neg - s_pos))
+
+
+@njit
+def line_step(px, py, new_ids, old_slot, row, side, prev_s, prev_t, hit, last,
               sx, sy, dx, dy, margin, frame):
     """Advance the state of one line by one frame.
 
@@ -47,9 +57,10 @@ def line_step(px, py, new_ids, old_slot, row, side, prev_s, prev_t, cross_t, las
         :func:`~mottrack.analytics._join.join_tracks`).
     side : ndarray, shape (n,), int8
         Confirmed side of each remembered track (-1, 0 unknown, +1).
-    prev_s, prev_t, cross_t : ndarray, shape (n,), float64
-        Last signed distance (pixels), last position along the segment, and position of
-        the last meeting with the line (NaN: none yet).
+    prev_s, prev_t : ndarray, shape (n,), float64
+        Last signed distance (pixels) and last position along the segment.
+    hit : ndarray, shape (n,), int8
+        1 when the path met the segment since the last confirming observation.
     last : ndarray, shape (n,), int64
         Update index at which each track was last seen.
     sx, sy, dx, dy : float
@@ -61,7 +72,7 @@ def line_step(px, py, new_ids, old_slot, row, side, prev_s, prev_t, cross_t, las
 
     Returns
     -------
-    side, prev_s, prev_t, cross_t, last : ndarray, shape (k,)
+    side, prev_s, prev_t, hit, last : ndarray, shape (k,)
         The new state, aligned with ``new_ids``.
     ev_row : ndarray, shape (e,), int64
         Row of this frame of every crossing counted, in increasing track-id order.
@@ -74,7 +85,7 @@ def line_step(px, py, new_ids, old_slot, row, side, prev_s, prev_t, cross_t, las
     n_side = np.empty(k, np.int8)
     n_s = np.empty(k)
     n_t = np.empty(k)
-    n_c = np.empty(k)
+    n_h = np.empty(k, np.int8)
     n_last = np.empty(k, np.int64)
     ev_row = np.empty(k, np.int64)
     ev_dir = np.empty(k, np.int8)
@@ -86,7 +97,7 @@ def line_step(px, py, new_ids, old_slot, row, side, prev_s, prev_t, cross_t, las
             n_side[q] = side[o]
             n_s[q] = prev_s[o]
             n_t[q] = prev_t[o]
-            n_c[q] = cross_t[o]
+            n_h[q] = hit[o]
             n_last[q] = last[o]
             continue
         ux = px[r] - sx
@@ -96,23 +107,28 @@ def line_step(px, py, new_ids, old_slot, row, side, prev_s, prev_t, cross_t, las
         b = line_side_band(s, margin)
         if o < 0:
             n_side[q] = b
-            n_c[q] = np.nan
+            n_h[q] = 0
         else:
             sd = side[o]
+            h = hit[o]
             ps = prev_s[o]
-            pt = prev_t[o]
-            ct = cross_t[o]
             if (ps < 0.0) != (s < 0.0):
-                ct = pt + (t - pt) * (ps / (ps - s))
+                if ps < 0.0:
+                    ct = meeting_point(ps, prev_t[o], s, t)
+                else:
+                    ct = meeting_point(s, t, ps, prev_t[o])
+                if ct >= 0.0 and ct <= 1.0:
+                    h = 1
             if b != 0:
-                if sd != 0 and b != sd and ct >= 0.0 and ct <= 1.0:
+                if sd != 0 and b != sd and h == 1:
                     ev_row[e] = r
                     ev_dir[e] = b
                     e += 1
                 sd = b
+                h = 0
             n_side[q] = sd
-            n_c[q] = ct
+            n_h[q] = h
         n_s[q] = s
         n_t[q] = t
         n_last[q] = frame
-    return n_side, n_s, n_t, n_c, n_last, ev_row[:e], ev_dir[:e]
+    return n_side, n_s, n_t, n_h, n_last, ev_row[:e], ev_dir[:e]

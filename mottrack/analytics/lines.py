@@ -15,10 +15,10 @@ Rules (see :mod:`mottrack.analytics.crossing` for the compiled step):
 * Born on the line: a track first seen within ``min_distance`` of the line has no side
   until it leaves that band; leaving it counts nothing.  It counts only after it has
   been confirmed on one side and then on the other.
-* End caps: only crossings through the segment count.  The point where the anchor's
-  path (straight between consecutive observations) last met the infinite line must lie
-  on the closed segment from ``start`` to ``end``; a track walking round an end of the
-  segment changes side without counting.  The band of ``min_distance`` extends along
+* End caps: only crossings through the segment count.  The anchor's path (straight
+  between consecutive observations) must have met the closed segment from ``start`` to
+  ``end`` (end points included) since the track was last confirmed on a side; a track
+  walking round an end of the segment changes side without counting.  The band of ``min_distance`` extends along
   the whole infinite line, so a track must also be confirmed away from the line beyond
   the caps before it can count again.
 """
@@ -72,7 +72,7 @@ class LineCounter(TrackCounter):
 
     _FORMAT = "mottrack.line_counter_state"
     _FIELDS = (("side", np.int8), ("prev_s", np.float64), ("prev_t", np.float64),
-               ("cross_t", np.float64))
+               ("hit", np.int8))
 
     def __init__(self, start: Any, end: Any, *, anchor: str = "bottom_center",
                  min_distance: float = 10.0, classes: Optional[Iterable[int]] = None,
@@ -125,11 +125,11 @@ class LineCounter(TrackCounter):
         new_ids, old_slot, row = self._join(ids, order)
         st = self._state
         sx, sy = self.start
-        side, ps, pt, ct, last, ev_row, ev_dir = line_step(
-            px, py, new_ids, old_slot, row, st["side"], st["prev_s"], st["prev_t"], st["cross_t"],
+        side, ps, pt, hit, last, ev_row, ev_dir = line_step(
+            px, py, new_ids, old_slot, row, st["side"], st["prev_s"], st["prev_t"], st["hit"],
             self._last, sx, sy, self.end[0] - sx, self.end[1] - sy, self.min_distance, self.frame)
         frame = self.frame
-        self._commit(new_ids, last, {"side": side, "prev_s": ps, "prev_t": pt, "cross_t": ct}, now)
+        self._commit(new_ids, last, {"side": side, "prev_s": ps, "prev_t": pt, "hit": hit}, now)
         events = []
         t_out = None if timestamp is None else now
         for r, d in zip(ev_row.tolist(), ev_dir.tolist()):
@@ -145,6 +145,6 @@ class LineCounter(TrackCounter):
         for f in ("prev_s", "prev_t"):
             if not np.isfinite(fields[f]).all():
                 raise ValueError(f"state[{f!r}]: expected finite values")
-        ct = fields["cross_t"]
-        if np.isinf(ct).any():
-            raise ValueError("state['cross_t']: expected finite values or NaN")
+        hit = fields["hit"]
+        if hit.size and not np.isin(hit, (0, 1)).all():
+            raise ValueError("state['hit']: expected values 0 or 1")

@@ -103,8 +103,6 @@ def validate_polygon(polygon: Any, name: str = "polygon") -> np.ndarray:
         i, j = sorted((int(order[k]), int(order[k + 1])))
         raise ValueError(f"{name}: self-touching: vertices {i} and {j} are the same point "
                          f"({p[i, 0]:g}, {p[i, 1]:g})")
-    if abs(polygon_area(p)) <= 1e-12 * max(1.0, float(np.abs(p).max()) ** 2):
-        raise ValueError(f"{name}: degenerate: the polygon has zero area")
     # An edge doubling back along the previous one (a spike of zero width).
     e_in = p - np.roll(p, 1, axis=0)
     e_out = nxt - p
@@ -113,7 +111,8 @@ def validate_polygon(polygon: Any, name: str = "polygon") -> np.ndarray:
     spike = (cr == 0) & (dt < 0)
     if spike.any():
         i = int(np.flatnonzero(spike)[0])
-        raise ValueError(f"{name}: self-touching: the edges at vertex {i} double back on each other")
+        raise ValueError(f"{name}: degenerate (self-touching): the edges at vertex {i} double back "
+                         "on each other")
     # Non-adjacent edges must not meet at all.
     for i in range(v - 2):
         js = np.arange(i + 2, v if i > 0 else v - 1)
@@ -124,4 +123,6 @@ def validate_polygon(polygon: Any, name: str = "polygon") -> np.ndarray:
             j = int(js[np.flatnonzero(hit)[0]])
             raise ValueError(f"{name}: self-intersecting or self-touching: edge {i} "
                              f"(vertices {i}-{(i + 1) % v}) meets edge {j} (vertices {j}-{(j + 1) % v})")
+    if abs(polygon_area(p)) <= 1e-12 * max(1.0, float(np.abs(p).max()) ** 2):
+        raise ValueError(f"{name}: degenerate: the polygon has zero area")
     return np.ascontiguousarray(p)
