@@ -31,6 +31,8 @@ Other commands:
         score existing result files (RESULTS_DIR/<SEQ>.txt) of any tracker
   %(prog)s calibrate [--write-profile FILE]
         time the fixed reference workload (run it on a camera; see --profile)
+  %(prog)s count [DATA_ROOT] [--geometry FILE|DIR] ...
+        counting accuracy of line crossings and zones (see 'count --help')
 Run '%(prog)s score --help' / '%(prog)s calibrate --help' for their options.
 """
 
@@ -480,11 +482,16 @@ def _cmd_calibrate(argv) -> int:
     return 0
 
 
+def _cmd_count(argv) -> int:
+    from .count import main as count_main
+    return count_main(argv)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code (0 ok, 1 bad input, 2 bad command line)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     from ..io.mot import MotFormatError
-    cmd = {"score": _cmd_score, "calibrate": _cmd_calibrate}.get(argv[0] if argv else "")
+    cmd = {"score": _cmd_score, "calibrate": _cmd_calibrate, "count": _cmd_count}.get(argv[0] if argv else "")
     try:
         if cmd is not None:
             return cmd(argv[1:])

@@ -26,11 +26,13 @@ from ._common import EPS
 from ...assignment import linear_sum_assignment as lsa
 from .preprocess import PreparedSequence
 
-__all__ = ["ClearMetrics", "clear_metrics"]
+__all__ = ["ClearMetrics", "clear_metrics", "clear_matches"]
 
 
 @njit
-def _clear_kernel(num_frames, gt_off, gt_ids, tr_off, tr_ids, sim, sim_off, num_gt_ids, threshold):
+def _clear_kernel(num_frames, gt_off, gt_ids, tr_off, tr_ids, sim, sim_off, num_gt_ids, threshold,
+                  match_out):
+    # match_out: empty, or (n_gt_dets,) int64 receiving the matched tracker row per gt row
     tp = 0
     fn = 0
     fp = 0
@@ -81,6 +83,8 @@ def _clear_kernel(num_frames, gt_off, gt_ids, tr_off, tr_ids, sim, sim_off, num_
                 if prev_any[g] != -1 and prev_any[g] != tid:
                     idsw += 1
                 gt_matched[g] += 1
+                if match_out.shape[0] > 0:
+                    match_out[ga + r] = ta + c
                 prev_any[g] = tid
                 prev_step[g] = tid
                 frame_sum += sim[so + r * nt + c]
@@ -212,6 +216,23 @@ def clear_metrics(seq: PreparedSequence, threshold: float = 0.5) -> ClearMetrics
         return ClearMetrics(fp=seq.num_tracker_dets)
     tp, fn, fp, idsw, mt, pt, frag, motp_sum = _clear_kernel(
         seq.num_frames, seq.gt_off, seq.gt_ids, seq.tr_off, seq.tr_ids, seq.sim, seq.sim_off,
-        seq.num_gt_ids, float(threshold))
+        seq.num_gt_ids, float(threshold), np.zeros(0, np.int64))
     return ClearMetrics(int(tp), int(fn), int(fp), int(idsw), int(mt), int(pt),
                         int(seq.num_gt_ids - mt - pt), int(frag), float(motp_sum), seq.num_frames)
+
+
+def clear_matches(seq: PreparedSequence, threshold: float = 0.5) -> np.ndarray:
+    """The CLEAR matching itself: for every gt row of ``seq``, the tracker row it is matched to.
+
+    Returns
+    -------
+    ndarray, shape (seq.num_gt_dets,), int64
+        Index into the tracker rows of ``seq`` (``seq.tr_ids``) of the match of each gt
+        row, -1 where the gt box is unmatched (a miss).
+    """
+    out = np.full(seq.num_gt_dets, -1, np.int64)
+    if seq.num_tracker_dets == 0 or seq.num_gt_dets == 0:
+        return out
+    _clear_kernel(seq.num_frames, seq.gt_off, seq.gt_ids, seq.tr_off, seq.tr_ids, seq.sim,
+                  seq.sim_off, seq.num_gt_ids, float(threshold), out)
+    return out

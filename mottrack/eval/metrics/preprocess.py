@@ -55,6 +55,8 @@ class PreparedSequence:
         Distinct ids after preprocessing.
     name : str
         Sequence name (for messages).
+    gt_rows, tr_rows : ndarray of int64 or None
+        Index in the input tables of each kept gt / tracker row.
     """
 
     num_frames: int
@@ -67,6 +69,8 @@ class PreparedSequence:
     num_gt_ids: int
     num_tracker_ids: int
     name: str = ""
+    gt_rows: np.ndarray | None = None
+    tr_rows: np.ndarray | None = None
 
     @property
     def num_gt_dets(self) -> int:
@@ -196,4 +200,4 @@ def preprocess_sequence(gt: MotTable, results: MotTable, benchmark: str = "MOT17
     gt_new_off = np.concatenate(([0], np.cumsum(g_keep, dtype=np.int64)))[g_off]
     tr_new_off = np.concatenate(([0], np.cumsum(t_keep, dtype=np.int64)))[t_off]
     return PreparedSequence(num_frames, gt_new_off, gt_ids, tr_new_off, tr_ids, sim, sim_off,
-                            n_gt, n_tr, name)
+                            n_gt, n_tr, name, np.flatnonzero(g_keep), np.flatnonzero(t_keep))
