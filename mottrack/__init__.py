@@ -18,4 +18,6 @@ __all__ = [
     "TrackTable", "Tracker", "SORT", "ByteTrack", "DeepSORT", "create_tracker", "available_trackers", "tracker_parameters",
     "registered_trackers", "tracker_class", "camera_warp", "OUTPUT_COLUMNS", "OUTPUT_BOXES",
 ]
+from .analytics import LineCounter, ZoneMonitor  # noqa: E402
+__all__ += ["LineCounter", "ZoneMonitor"]
 __version__ = "0.1.0"

@@ -586,14 +586,8 @@ def run_count(args) -> Dict[str, Any]:
 
 def _needs_embeddings(name: str) -> bool:
     """Whether tracker ``name`` cannot run without appearance embeddings."""
-    try:
-        from ..registry import tracker_class  # type: ignore[import-not-found]
-        cls = tracker_class(name)
-    except ImportError:  # before the registry module existed
-        from ..trackers import base
-        cls = getattr(base, "_REGISTRY", {}).get(name)
-    emb = getattr(cls, "embeddings", None)
-    return emb == "required" if emb is not None else name == "deepsort"
+    from ..registry import tracker_class
+    return getattr(tracker_class(name), "embeddings", "none") == "required"
 
 
 def _geometry_doc(g: CountGeometry) -> Dict[str, Any]:
