@@ -95,7 +95,7 @@ def frame_rows(a, fx, fy, classes, filter_classes):
             break
     if ascending:  # the usual case: trackers report tracks in creation order
         return ROWS_OK, -1, px[:n], py[:n], ids, cls[:n], np.arange(n), kept[:n]
-    order = np.argsort(ids, kind="mergesort")
+    order = np.argsort(ids)  # ids are checked distinct below, so the order is unique
     for q in range(1, n):
         if ids[order[q]] == ids[order[q - 1]]:
             return ROWS_DUP_ID, ids[order[q]], px[:0], py[:0], ids[:0], cls[:0], kept[:0], kept[:0]

@@ -115,6 +115,11 @@ def zone_step(px, py, new_ids, old_slot, row, place, since, last, poly, margin, 
     ev_kind = np.empty(k, np.int8)
     ev_dwell = np.empty(k)
     e = 0
+    # Points farther than margin outside the bounding box are outside, past the band.
+    x_lo = poly[:, 0].min() - margin
+    x_hi = poly[:, 0].max() + margin
+    y_lo = poly[:, 1].min() - margin
+    y_hi = poly[:, 1].max() + margin
     for q in range(k):
         o = old_slot[q]
         r = row[q]
@@ -123,10 +128,16 @@ def zone_step(px, py, new_ids, old_slot, row, place, since, last, poly, margin, 
             n_since[q] = since[o]
             n_last[q] = last[o]
             continue
-        g_in, dist = point_in_polygon(px[r], py[r], poly)
-        b = 0
-        if dist > margin:
-            b = 1 if g_in else -1
+        x = px[r]
+        y = py[r]
+        if x < x_lo or x > x_hi or y < y_lo or y > y_hi:
+            g_in = False
+            b = -1
+        else:
+            g_in, dist = point_in_polygon(x, y, poly)
+            b = 0
+            if dist > margin:
+                b = 1 if g_in else -1
         pl = 0
         sn = np.nan
         if o >= 0:
