@@ -9,7 +9,8 @@ supervision LineZones + Z PolygonZones (one ``sv.Detections`` built per frame, c
 supervision's time).  Best of 3 runs; ratios come from one run of this script.
 
 ``accuracy``: every available tracker on MOT17 half-val (YOLOX-X dets of the ByteTrack
-ablation, frames N//2+2..N) and MOT15 (train, the SORT paper's dets), counted with the
+ablation, frames N//2+2..N) and MOT15 (train, the SORT paper's dets), plus MOT17-05/09 FRCNN with DeepSORT's embeddings (so
+that DeepSORT runs too), counted with the
 default lines and zone of ``python -m mottrack.eval count`` by mottrack's counter, by
 ablated versions of it (no hysteresis, no memory of lost tracks, neither = naive) and by
 supervision's LineZone / PolygonZone fed the same tracks.  Each counter's gt count is
@@ -203,6 +204,10 @@ def _datasets(names):
             det_file=SHARED / "data" / "MOT17" / "dets" / "yolox_x_ablation")
     if "mot15" in names:
         out["MOT15 train"] = load_dataset(SHARED / "data" / "MOT15")
+    if "mot17emb" in names:
+        out["MOT17-05/09 FRCNN with DeepSORT embeddings (all frames)"] = load_dataset(
+            SHARED / "data" / "MOT17", seqs=["MOT17-05-FRCNN", "MOT17-09-FRCNN"],
+            embeddings=SHARED / "data" / "MOT17" / "embeddings" / "deepsort")
     return out
 
 
@@ -270,7 +275,7 @@ def main(argv=None):
     s = sub.add_parser("speed")
     s.add_argument("--frames", type=int, default=200)
     a = sub.add_parser("accuracy")
-    a.add_argument("--datasets", default="mot17,mot15")
+    a.add_argument("--datasets", default="mot17,mot15,mot17emb")
     a.add_argument("--trackers", default=None)
     a.add_argument("--tolerance", type=int, default=10)
     args = p.parse_args(argv)

@@ -24,8 +24,7 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 import numpy as np
 
 from ._join import join_tracks
-from .frame_rows import (ROWS_BAD_CLASS, ROWS_BAD_ID, ROWS_DUP_ID, ROWS_NONFINITE, ROWS_OK,
-                         frame_rows)
+from .frame_rows import ROWS_BAD_CLASS, ROWS_BAD_ID, ROWS_NONFINITE, ROWS_OK, ROWS_UNSORTED, frame_rows
 
 __all__ = ["ANCHORS", "TrackCounter"]
 
@@ -42,7 +41,6 @@ _ROW_ERRORS = {
     ROWS_NONFINITE: "tracks: row {}: box coordinates and track id must be finite",
     ROWS_BAD_ID: "tracks: row {}: track_id (column 4) must be a whole number",
     ROWS_BAD_CLASS: "tracks: row {}: class_id (column 6) must be a whole number",
-    ROWS_DUP_ID: "tracks: track id {} appears more than once in one frame",
 }
 
 
@@ -163,7 +161,14 @@ class TrackCounter:
         cl = self._class_arr if self._class_arr is not None else _NO_CLASSES
         status, bad, px, py, ids, cls, order, kept = frame_rows(
             a, self._fx, self._fy, cl, self._class_arr is not None)
-        if status != ROWS_OK:
+        if status == ROWS_UNSORTED:
+            order = np.argsort(ids, kind="stable")
+            s = ids[order]
+            dup = s[1:] == s[:-1]
+            if dup.any():
+                raise ValueError(f"tracks: track id {int(s[1:][dup][0])} appears more than once "
+                                 "in one frame")
+        elif status != ROWS_OK:
             raise ValueError(_ROW_ERRORS[status].format(bad))
         now = self._clock(timestamp)
         return px, py, ids, cls, order, now, (None if kept.shape[0] == a.shape[0] else kept)

@@ -52,8 +52,8 @@ class LineCounter(TrackCounter):
         Count only rows of these class ids (None: every class).
     forget_after : int
         A track absent for more than this many updates is forgotten (>= 0).  The
-        default 300 is far above the deletion age of every mottrack tracker (30 frames
-        at most by default), so no live track is forgotten.
+        default 150 is at least five times the default deletion age of every mottrack
+        tracker (at most 30 frames), so no live track is forgotten.
     frame_rate : float
         Frames per second, for the clock of updates without timestamps.
     name : str
@@ -76,7 +76,7 @@ class LineCounter(TrackCounter):
 
     def __init__(self, start: Any, end: Any, *, anchor: str = "bottom_center",
                  min_distance: float = 10.0, classes: Optional[Iterable[int]] = None,
-                 forget_after: int = 300, frame_rate: float = 30.0, name: str = "line") -> None:
+                 forget_after: int = 150, frame_rate: float = 30.0, name: str = "line") -> None:
         self.start = check_point("start", start)
         self.end = check_point("end", end)
         if self.start == self.end:

@@ -67,7 +67,7 @@ class ZoneMonitor(TrackCounter):
     _FIELDS = (("place", np.int8), ("since", np.float64))
 
     def __init__(self, polygon: Any, *, anchor: str = "bottom_center", min_distance: float = 10.0,
-                 classes: Optional[Iterable[int]] = None, forget_after: int = 300,
+                 classes: Optional[Iterable[int]] = None, forget_after: int = 150,
                  frame_rate: float = 30.0, name: str = "zone") -> None:
         self.polygon = validate_polygon(polygon, "polygon")
         self.polygon.setflags(write=False)
@@ -143,8 +143,14 @@ class ZoneMonitor(TrackCounter):
         else:
             self.inside = np.zeros(n_rows, bool)
             self.inside[kept] = occ
-        occ_cls, n = np.unique(cls[occ], return_counts=True)
-        self.occupancy = {int(c): int(k) for c, k in zip(occ_cls.tolist(), n.tolist())}
+        c_in = cls[occ]
+        if c_in.size == 0:
+            self.occupancy = {}
+        elif (c_in == c_in[0]).all():
+            self.occupancy = {int(c_in[0]): int(c_in.size)}
+        else:
+            occ_cls, n = np.unique(c_in, return_counts=True)
+            self.occupancy = {int(c): int(k) for c, k in zip(occ_cls.tolist(), n.tolist())}
 
     def _check_fields(self, fields: Dict[str, np.ndarray]) -> None:
         place = fields["place"]
