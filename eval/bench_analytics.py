@@ -4,7 +4,8 @@
     python eval/bench_analytics.py accuracy [--datasets mot17,mot15] [--trackers sort,bytetrack]
 
 ``speed``: a synthetic scene of N tracks (1920x1080, random walks with births and deaths)
-fed per frame to L mottrack LineCounters + Z ZoneMonitors, and the same tracks to L
+fed per frame to one mottrack CounterSet of L LineCounters + Z ZoneMonitors (default
+``forget_after``), and the same tracks to L
 supervision LineZones + Z PolygonZones (one ``sv.Detections`` built per frame, counted in
 supervision's time).  Best of 3 runs; ratios come from one run of this script.
 
@@ -146,7 +147,7 @@ def _time_best(fn, frames, repeats=3):
 
 
 def speed(args):
-    from mottrack.analytics import LineCounter, ZoneMonitor
+    from mottrack.analytics import CounterSet, LineCounter, ZoneMonitor
     rows_out = []
     cases = [(50, 1, 0), (50, 0, 1), (300, 1, 0), (300, 0, 1), (300, 8, 0), (300, 0, 8),
              (300, 8, 8), (1000, 8, 8)]
@@ -155,13 +156,11 @@ def speed(args):
         lines, zones = _geometry(nl, nz)
 
         def mt():
-            cs = [LineCounter(a, b, min_distance=10) for a, b in lines] + \
-                 [ZoneMonitor(z, min_distance=10) for z in zones]
-
-            def step(f):
-                for c in cs:
-                    c.update(f)
-            return step
+            cs = CounterSet([LineCounter(a, b, min_distance=10, name=f"l{i}")
+                             for i, (a, b) in enumerate(lines)]
+                            + [ZoneMonitor(z, min_distance=10, name=f"z{i}")
+                               for i, z in enumerate(zones)])
+            return cs.update
 
         def svc(anchors):
             def make():

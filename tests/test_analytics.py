@@ -496,3 +496,36 @@ def test_good_polygons_are_accepted():
     assert validate_polygon([(0, 0), (5, 0), (10, 0), (10, 10), (0, 10)]).shape == (5, 2)
     with pytest.raises(TypeError):
         validate_polygon([("a", "b")] * 3)
+
+
+# --------------------------------------------------------------------------- groups
+
+def test_counter_set_equals_separate_counters():
+    from mottrack.analytics import CounterSet
+    frames = _crossing_scene(n_frames=80, n_tracks=20, seed=5)
+
+    def make():
+        return [LineCounter(*H, min_distance=4, name="a"),
+                LineCounter((100, 0), (100, 200), min_distance=2, anchor="center", name="b"),
+                LineCounter(*H, min_distance=4, classes=[1], name="c"),
+                ZoneMonitor([(20, 50), (180, 50), (180, 150), (20, 150)], min_distance=3, name="z")]
+    alone = make()
+    ev_alone = []
+    for k, f in enumerate(frames):
+        for c in alone:
+            ev_alone += c.update(frame(*f), 0.5 * k)
+    group = CounterSet(make())
+    ev_group = []
+    for k, f in enumerate(frames):
+        ev_group += group.update(frame(*f), 0.5 * k)
+    assert sorted(ev_group, key=repr) == sorted(ev_alone, key=repr) and len(ev_alone) > 5
+    assert group.counts == {c.name: c.counts for c in alone}
+    assert group["z"].occupancy == alone[3].occupancy
+    # a rejected timestamp changes no counter
+    with pytest.raises(ValueError, match="timestamp"):
+        group.update(frame(row(50, 80, 1)), 0.0)
+    assert [c.frame for c in group] == [80] * 4
+    with pytest.raises(ValueError, match="distinct"):
+        CounterSet([LineCounter(*H), LineCounter(*H)])
+    with pytest.raises(TypeError, match=r"counters\[0\]"):
+        CounterSet([object()])

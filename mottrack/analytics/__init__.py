@@ -9,14 +9,16 @@
 >>> door.counts, queue.occupancy                   # doctest: +SKIP
 
 Both take the (M, 8) output of any mottrack tracker.  The per-track geometry runs in
-compiled kernels (one pass over the frame's tracks per line or zone); events are
+compiled kernels (one pass over the frame's tracks per line or zone; a
+:class:`CounterSet` checks each frame once for many lines and zones); events are
 :class:`LineEvent` / :class:`ZoneEvent` with ``to_dict()`` / ``to_json()``.
 """
 from .events import LineEvent, ZoneEvent, events_message
+from .group import CounterSet
 from .lines import LineCounter
 from .polygon import validate_polygon
 from .zones import ZoneMonitor
 from ._counter import ANCHORS
 
-__all__ = ["LineCounter", "ZoneMonitor", "LineEvent", "ZoneEvent", "events_message",
+__all__ = ["LineCounter", "ZoneMonitor", "CounterSet", "LineEvent", "ZoneEvent", "events_message",
            "validate_polygon", "ANCHORS"]

@@ -19,14 +19,14 @@ Timestamps must not decrease.
 from __future__ import annotations
 
 import math
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Tuple
 
 import numpy as np
 
 from ._join import join_tracks
 from .frame_rows import ROWS_BAD_CLASS, ROWS_BAD_ID, ROWS_NONFINITE, ROWS_OK, ROWS_UNSORTED, frame_rows
 
-__all__ = ["ANCHORS", "TrackCounter"]
+__all__ = ["ANCHORS", "TrackCounter", "FramePoints", "frame_points"]
 
 #: Anchor name -> (fraction of width, fraction of height) from the box's top-left corner.
 ANCHORS: Dict[str, Tuple[float, float]] = {
@@ -73,6 +73,56 @@ def check_point(name: str, value: Any) -> Tuple[float, float]:
     if not np.isfinite(a).all():
         raise ValueError(f"{name}: coordinates must be finite; got {value!r}")
     return float(a[0]), float(a[1])
+
+
+class FramePoints(NamedTuple):
+    """One frame reduced to what a counter needs (the rows it uses)."""
+
+    px: np.ndarray      # (n,) anchor x, pixels
+    py: np.ndarray      # (n,) anchor y, pixels
+    ids: np.ndarray     # (n,) int64 track ids
+    cls: np.ndarray     # (n,) int64 class ids
+    order: np.ndarray   # (n,) rows sorted by id
+    kept: Optional[np.ndarray]  # index of each used row in the frame, None when all are used
+    n_rows: int         # rows in the frame
+
+
+def frame_points(tracks: Any, fx: float, fy: float, class_arr: Optional[np.ndarray]) -> FramePoints:
+    """Validate one frame of tracker output and reduce it to anchor points (see module docs).
+
+    Raises
+    ------
+    TypeError, ValueError
+        Not a numeric (M, >= 5) array, a non-finite box or id, a fractional id or class, or
+        an id twice in the frame.
+    """
+    a = tracks
+    if not isinstance(a, np.ndarray):
+        try:
+            a = np.asarray(a)
+        except Exception:
+            raise ValueError("tracks: expected an (M, 8) array of tracker output") from None
+    if a.dtype == object or a.dtype.kind not in "iuf":
+        raise TypeError(f"tracks: expected a numeric (M, 8) array; got dtype {a.dtype}")
+    if a.ndim == 1 and a.shape[0] == 0:
+        a = a.reshape(0, 8)
+    if a.ndim != 2 or a.shape[1] < 5:
+        raise ValueError(f"tracks: expected an (M, 8) array (x1, y1, x2, y2, track_id, score, "
+                         f"class_id, det_index); got shape {a.shape}")
+    a = np.ascontiguousarray(a, np.float64)
+    cl = class_arr if class_arr is not None else _NO_CLASSES
+    status, bad, px, py, ids, cls, order, kept = frame_rows(a, fx, fy, cl, class_arr is not None)
+    if status == ROWS_UNSORTED:
+        order = np.argsort(ids, kind="stable")
+        s = ids[order]
+        dup = s[1:] == s[:-1]
+        if dup.any():
+            raise ValueError(f"tracks: track id {int(s[1:][dup][0])} appears more than once "
+                             "in one frame")
+    elif status != ROWS_OK:
+        raise ValueError(_ROW_ERRORS[status].format(bad))
+    return FramePoints(px, py, ids, cls, order, None if kept.shape[0] == a.shape[0] else kept,
+                       int(a.shape[0]))
 
 
 class TrackCounter:
@@ -140,38 +190,21 @@ class TrackCounter:
         self._counts.setdefault(class_id, [0, 0])[which] += 1
 
     # ------------------------------------------------------------------ input
-    def _prepare(self, tracks: Any, timestamp: Optional[float]):
-        """Validate one frame; return (px, py, ids, cls, order, now, kept) for the kept rows.
+    @property
+    def _points_key(self) -> Tuple[Any, ...]:
+        """Counters with equal keys reduce a frame to the same points."""
+        return (self._fx, self._fy, self.classes)
 
-        ``kept`` is None when every row is kept, else the indices of the kept rows."""
-        a = tracks
-        if not isinstance(a, np.ndarray):
-            try:
-                a = np.asarray(a)
-            except Exception:
-                raise ValueError("tracks: expected an (M, 8) array of tracker output") from None
-        if a.dtype == object or a.dtype.kind not in "iuf":
-            raise TypeError(f"tracks: expected a numeric (M, 8) array; got dtype {a.dtype}")
-        if a.ndim == 1 and a.shape[0] == 0:
-            a = a.reshape(0, 8)
-        if a.ndim != 2 or a.shape[1] < 5:
-            raise ValueError(f"tracks: expected an (M, 8) array (x1, y1, x2, y2, track_id, score, "
-                             f"class_id, det_index); got shape {a.shape}")
-        a = np.ascontiguousarray(a, np.float64)
-        cl = self._class_arr if self._class_arr is not None else _NO_CLASSES
-        status, bad, px, py, ids, cls, order, kept = frame_rows(
-            a, self._fx, self._fy, cl, self._class_arr is not None)
-        if status == ROWS_UNSORTED:
-            order = np.argsort(ids, kind="stable")
-            s = ids[order]
-            dup = s[1:] == s[:-1]
-            if dup.any():
-                raise ValueError(f"tracks: track id {int(s[1:][dup][0])} appears more than once "
-                                 "in one frame")
-        elif status != ROWS_OK:
-            raise ValueError(_ROW_ERRORS[status].format(bad))
+    def _points(self, tracks: Any) -> "FramePoints":
+        return frame_points(tracks, self._fx, self._fy, self._class_arr)
+
+    def _update(self, tracks: Any, timestamp: Optional[float]) -> list:
+        pts = self._points(tracks)
         now = self._clock(timestamp)
-        return px, py, ids, cls, order, now, (None if kept.shape[0] == a.shape[0] else kept)
+        return self._apply(pts, now, timestamp)
+
+    def _apply(self, pts: "FramePoints", now: float, timestamp: Optional[float]) -> list:  # pragma: no cover
+        raise NotImplementedError
 
     def _clock(self, timestamp: Optional[float]) -> float:
         if timestamp is None:

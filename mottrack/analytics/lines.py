@@ -121,8 +121,11 @@ class LineCounter(TrackCounter):
         list of LineEvent
             In increasing track-id order.
         """
-        px, py, ids, cls, order, now, _ = self._prepare(tracks, timestamp)
-        new_ids, old_slot, row = self._join(ids, order)
+        return self._update(tracks, timestamp)
+
+    def _apply(self, pts, now: float, timestamp: Optional[float]) -> List[LineEvent]:
+        px, py, ids, cls = pts.px, pts.py, pts.ids, pts.cls
+        new_ids, old_slot, row = self._join(ids, pts.order)
         st = self._state
         sx, sy = self.start
         side, ps, pt, hit, last, ev_row, ev_dir = line_step(

@@ -118,15 +118,18 @@ class ZoneMonitor(TrackCounter):
         list of ZoneEvent
             In increasing track-id order.
         """
-        px, py, ids, cls, order, now, kept = self._prepare(tracks, timestamp)
-        new_ids, old_slot, row = self._join(ids, order)
+        return self._update(tracks, timestamp)
+
+    def _apply(self, pts, now: float, timestamp: Optional[float]) -> List[ZoneEvent]:
+        px, py, ids, cls = pts.px, pts.py, pts.ids, pts.cls
+        new_ids, old_slot, row = self._join(ids, pts.order)
         st = self._state
         place, since, last, occ, ev_row, ev_kind, ev_dwell = zone_step(
             px, py, new_ids, old_slot, row, st["place"], st["since"], self._last, self.polygon,
             self.min_distance, now, self.frame)
         frame = self.frame
         self._commit(new_ids, last, {"place": place, "since": since}, now)
-        self._set_occupancy(occ, cls, kept, n_rows=len(tracks))
+        self._set_occupancy(occ, cls, pts.kept, pts.n_rows)
         events = []
         t_out = None if timestamp is None else now
         for r, k, dw in zip(ev_row.tolist(), ev_kind.tolist(), ev_dwell.tolist()):
