@@ -198,7 +198,27 @@ class TrackCounter:
     def _points(self, tracks: Any) -> "FramePoints":
         return frame_points(tracks, self._fx, self._fy, self._class_arr)
 
-    def _update(self, tracks: Any, timestamp: Optional[float]) -> list:
+    def update(self, tracks: Any, timestamp: Optional[float] = None) -> list:
+        """Feed one frame of tracker output; return the events counted in it.
+
+        Parameters
+        ----------
+        tracks : ndarray, shape (M, 8), float64
+            ``x1, y1, x2, y2, track_id, score, class_id, det_index`` (pixels), as returned
+            by a tracker's ``update``.  Call once per frame, also when M is 0.
+        timestamp : float, optional
+            Time of the frame, seconds (non-decreasing).
+
+        Returns
+        -------
+        list of LineEvent (line counters) or ZoneEvent (zone monitors)
+            In increasing track-id order.
+
+        Raises
+        ------
+        TypeError, ValueError
+            Bad rows or timestamp (see the module docs); the counter is then unchanged.
+        """
         pts = self._points(tracks)
         now = self._clock(timestamp)
         return self._apply(pts, now, timestamp)

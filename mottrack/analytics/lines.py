@@ -61,6 +61,7 @@ class LineCounter(TrackCounter):
 
     Examples
     --------
+    >>> import numpy as np
     >>> lc = LineCounter((0, 100), (200, 100), min_distance=5)
     >>> lc.update(np.array([[10., 40., 30., 90., 1, 0.9, 0, 0]]))
     []
@@ -104,24 +105,6 @@ class LineCounter(TrackCounter):
     def out_count(self) -> int:
         """Crossings ``out`` over all classes."""
         return self.totals[1]
-
-    def update(self, tracks: Any, timestamp: Optional[float] = None) -> List[LineEvent]:
-        """Feed one frame of tracker output; return the crossings counted in it.
-
-        Parameters
-        ----------
-        tracks : ndarray, shape (M, 8), float64
-            ``x1, y1, x2, y2, track_id, score, class_id, det_index`` (pixels), as returned
-            by a tracker's ``update``.  Call once per frame, also when M is 0.
-        timestamp : float, optional
-            Time of the frame, seconds (non-decreasing).
-
-        Returns
-        -------
-        list of LineEvent
-            In increasing track-id order.
-        """
-        return self._update(tracks, timestamp)
 
     def _apply(self, pts, now: float, timestamp: Optional[float]) -> List[LineEvent]:
         px, py, ids, cls = pts.px, pts.py, pts.ids, pts.cls

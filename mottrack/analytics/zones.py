@@ -102,24 +102,6 @@ class ZoneMonitor(TrackCounter):
         now = 0.0 if self._now is None else self._now
         return {int(self._ids[i]): float(now - since[i]) for i in live.tolist()}
 
-    def update(self, tracks: Any, timestamp: Optional[float] = None) -> List[ZoneEvent]:
-        """Feed one frame of tracker output; return the enter / exit events in it.
-
-        Parameters
-        ----------
-        tracks : ndarray, shape (M, 8), float64
-            ``x1, y1, x2, y2, track_id, score, class_id, det_index`` (pixels).  Call once
-            per frame, also when M is 0.
-        timestamp : float, optional
-            Time of the frame, seconds (non-decreasing).
-
-        Returns
-        -------
-        list of ZoneEvent
-            In increasing track-id order.
-        """
-        return self._update(tracks, timestamp)
-
     def _apply(self, pts, now: float, timestamp: Optional[float]) -> List[ZoneEvent]:
         px, py, ids, cls = pts.px, pts.py, pts.ids, pts.cls
         new_ids, old_slot, row = self._join(ids, pts.order)
