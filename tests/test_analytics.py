@@ -238,6 +238,7 @@ def test_timestamps_and_frame_clock():
     (np.zeros((2, 3)), "shape"),
     (np.array([[0, 0, 1, 1, np.nan, 1, 0, 0]], float), "finite"),
     (np.array([[0, 0, np.inf, 1, 1, 1, 0, 0]], float), "finite"),
+    (np.array([[0, 0, 1e300, 1, 1, 1, 0, 0]], float), "within"),
     (np.array([[0, 0, 1, 1, 1.5, 1, 0, 0]], float), "track_id"),
     (np.array([[0, 0, 1, 1, 1, 1, 0.5, 0]], float), "class_id"),
     (np.array([[0, 0, 1, 1, 4, 1, 0, 0], [0, 0, 1, 1, 4, 1, 0, 0]], float), "more than once"),
@@ -259,6 +260,7 @@ def test_bad_frames_are_rejected_and_change_nothing(bad, match):
 @pytest.mark.parametrize("kw, match", [
     (dict(start=(0, 0), end=(0, 0)), "differ"),
     (dict(start=(0, np.nan), end=(1, 1)), "finite"),
+    (dict(start=(0, 1e300), end=(1, 1)), "within"),
     (dict(start=(0, 0, 0), end=(1, 1)), "start"),
     (dict(start=(0, 0), end=(1, 1), min_distance=-1), "min_distance"),
     (dict(start=(0, 0), end=(1, 1), forget_after=2.5), "forget_after"),
@@ -480,6 +482,7 @@ def test_bad_zone_state_is_rejected(key, value, match):
     ([(0, 0), (10, 0), (20, 0), (15, 0), (10, 10)], "double back|self-"),
     ([(0, 0), (1, 1)], "at least 3"),
     ([(0, 0), (1, np.nan), (0, 1)], "finite"),
+    ([(0, 0), (1e300, 0), (0, 1)], "within"),
     (np.zeros((3, 3)), "shape"),
 ])
 def test_bad_polygons_are_rejected(poly, match):

@@ -23,6 +23,7 @@ from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Tuple
 
 import numpy as np
 
+from ..detections import MAX_COORDINATE
 from ._join import join_tracks
 from .frame_rows import ROWS_BAD_CLASS, ROWS_BAD_ID, ROWS_NONFINITE, ROWS_OK, ROWS_UNSORTED, frame_rows
 
@@ -38,7 +39,8 @@ ANCHORS: Dict[str, Tuple[float, float]] = {
 _STATE_VERSION = 1
 _NO_CLASSES = np.zeros(0, np.int64)
 _ROW_ERRORS = {
-    ROWS_NONFINITE: "tracks: row {}: box coordinates and track id must be finite",
+    ROWS_NONFINITE: "tracks: row {}: box coordinates must be finite and within +-1e15 pixels, "
+                    "and the track id finite",
     ROWS_BAD_ID: "tracks: row {}: track_id (column 4) must be a whole number",
     ROWS_BAD_CLASS: "tracks: row {}: class_id (column 6) must be a whole number",
 }
@@ -70,8 +72,9 @@ def check_point(name: str, value: Any) -> Tuple[float, float]:
     if a.shape != (2,):
         raise ValueError(f"{name}: expected a point (x, y); got shape {a.shape}")
     a = a.astype(np.float64)
-    if not np.isfinite(a).all():
-        raise ValueError(f"{name}: coordinates must be finite; got {value!r}")
+    if not (np.abs(a) <= MAX_COORDINATE).all():
+        raise ValueError(f"{name}: coordinates must be finite and within +-{MAX_COORDINATE:g} "
+                         f"pixels; got {value!r}")
     return float(a[0]), float(a[1])
 
 
@@ -111,7 +114,8 @@ def frame_points(tracks: Any, fx: float, fy: float, class_arr: Optional[np.ndarr
                          f"class_id, det_index); got shape {a.shape}")
     a = np.ascontiguousarray(a, np.float64)
     cl = class_arr if class_arr is not None else _NO_CLASSES
-    status, bad, px, py, ids, cls, order, kept = frame_rows(a, fx, fy, cl, class_arr is not None)
+    status, bad, px, py, ids, cls, order, kept = frame_rows(a, fx, fy, cl, class_arr is not None,
+                                                            MAX_COORDINATE)
     if status == ROWS_UNSORTED:
         order = np.argsort(ids, kind="stable")
         s = ids[order]

@@ -1,6 +1,7 @@
 """Compiled check and reduction of one frame of tracker output to anchor points.
 
-One pass over the (M, K) float64 rows: boxes and ids must be finite, ids and classes
+One pass over the (M, K) float64 rows: box coordinates must be within ``max_coord``
+pixels of 0 (so finite), ids finite, ids and classes
 whole numbers; rows with a negative id or an unwanted class are dropped; the anchor
 point is ``(x1 + fx * (x2 - x1), y1 + fy * (y2 - y1))``.  When the kept ids are strictly
 increasing (trackers list tracks in creation order) their order is returned; otherwise
@@ -26,7 +27,7 @@ _MAX_ID = 2.0 ** 53
 
 
 @njit
-def frame_rows(a, fx, fy, classes, filter_classes):
+def frame_rows(a, fx, fy, classes, filter_classes, max_coord):
     """Anchor points, ids, classes and id order of the rows a counter uses.
 
     Parameters
@@ -38,6 +39,8 @@ def frame_rows(a, fx, fy, classes, filter_classes):
     classes : ndarray, shape (c,), int64
         Wanted class ids (sorted), used when ``filter_classes``.
     filter_classes : bool
+    max_coord : float
+        Largest allowed absolute box coordinate (NaN fails the test too).
 
     Returns
     -------
@@ -68,8 +71,8 @@ def frame_rows(a, fx, fy, classes, filter_classes):
         x2 = a[i, 2]
         y2 = a[i, 3]
         t = a[i, 4]
-        if not (np.isfinite(x1) and np.isfinite(y1) and np.isfinite(x2) and np.isfinite(y2)
-                and np.isfinite(t)):
+        if not (abs(x1) <= max_coord and abs(y1) <= max_coord and abs(x2) <= max_coord
+                and abs(y2) <= max_coord and np.isfinite(t)):
             return ROWS_NONFINITE, i, px[:0], py[:0], ids[:0], cls[:0], kept[:0], kept[:0]
         if t != np.floor(t) or abs(t) > _MAX_ID:
             return ROWS_BAD_ID, i, px[:0], py[:0], ids[:0], cls[:0], kept[:0], kept[:0]

@@ -28,7 +28,7 @@ from typing import Any, Dict, Iterable, List, Optional
 
 import numpy as np
 
-from ._counter import TrackCounter, _number, check_point
+from ._counter import FramePoints, TrackCounter, _number, check_point
 from .crossing import line_step
 from .events import LineEvent
 
@@ -106,7 +106,7 @@ class LineCounter(TrackCounter):
         """Crossings ``out`` over all classes."""
         return self.totals[1]
 
-    def _apply(self, pts, now: float, timestamp: Optional[float]) -> List[LineEvent]:
+    def _apply(self, pts: FramePoints, now: float, timestamp: Optional[float]) -> List[LineEvent]:
         px, py, ids, cls = pts.px, pts.py, pts.ids, pts.cls
         new_ids, old_slot, row = self._join(ids, pts.order)
         st = self._state

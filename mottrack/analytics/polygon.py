@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from ..detections import MAX_COORDINATE
+
 __all__ = ["validate_polygon", "polygon_area"]
 
 MAX_VERTICES = 10_000
@@ -81,8 +83,8 @@ def validate_polygon(polygon: Any, name: str = "polygon") -> np.ndarray:
     if raw.ndim != 2 or raw.shape[1] != 2:
         raise ValueError(f"{name}: expected an array of shape (v, 2) of x, y vertices; got shape {raw.shape}")
     p = np.array(raw, dtype=np.float64)
-    if not np.isfinite(p).all():
-        raise ValueError(f"{name}: vertices must be finite numbers")
+    if not (np.abs(p) <= MAX_COORDINATE).all():
+        raise ValueError(f"{name}: vertices must be finite and within +-{MAX_COORDINATE:g} pixels")
     if p.shape[0] > 1 and (p[0] == p[-1]).all():
         p = p[:-1]
     v = p.shape[0]

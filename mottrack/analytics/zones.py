@@ -24,7 +24,7 @@ from typing import Any, Dict, Iterable, List, Optional
 
 import numpy as np
 
-from ._counter import TrackCounter, _number
+from ._counter import FramePoints, TrackCounter, _number
 from .events import ZoneEvent
 from .inside import zone_step
 from .polygon import validate_polygon
@@ -102,7 +102,7 @@ class ZoneMonitor(TrackCounter):
         now = 0.0 if self._now is None else self._now
         return {int(self._ids[i]): float(now - since[i]) for i in live.tolist()}
 
-    def _apply(self, pts, now: float, timestamp: Optional[float]) -> List[ZoneEvent]:
+    def _apply(self, pts: FramePoints, now: float, timestamp: Optional[float]) -> List[ZoneEvent]:
         px, py, ids, cls = pts.px, pts.py, pts.ids, pts.cls
         new_ids, old_slot, row = self._join(ids, pts.order)
         st = self._state

@@ -235,8 +235,9 @@ def count_events(table, num_frames: int, counters: Sequence[Any]):
             for e in c.update(rows):
                 d = getattr(e, "direction", None) or e.kind
                 events[k].append((f + 1, int(e.track_id), 1 if d in ("in", "enter") else -1))
-            if occ[k] is not None:
-                occ[k][f] = c.total_occupancy
+            o = occ[k]
+            if o is not None:
+                o[f] = c.total_occupancy
     return events, occ
 
 
