@@ -195,3 +195,15 @@ def test_cli_dispatch_from_the_eval_command(capsys, shared):
     code = eval_main(["count", str(shared / "data" / "MOT15"), "--seqs", "TUD-Campus", "--results",
                       str(shared / "reference" / "sort" / "MOT15"), "-q"])
     assert code == 0 and "all zones" in capsys.readouterr().out
+
+
+def test_cli_runs_on_the_embedded_default(capsys, tmp_path):
+    out = tmp_path / "d.json"
+    assert main(["--trackers", "sort", "--json", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "default" in text and "line:horizontal" in text and "zone:centre" in text
+    doc = json.loads(out.read_text())
+    assert set(doc["geometry"]) == {"TUD-Campus", "TUD-Stadtmitte", "SYNTH-Crowd"}
+    assert doc["geometry"]["SYNTH-Crowd"]["lines"][0]["end"] == [1920.0, 540.0]
+    comb = doc["trackers"]["sort"]["combined"]
+    assert comb["all lines"]["gt_in"] + comb["all lines"]["gt_out"] > 0
