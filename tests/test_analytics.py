@@ -69,6 +69,8 @@ def test_lost_while_crossing_counts_once():
     lc = LineCounter(*H, min_distance=5)
     ev = run(lc, path(7, pts))
     assert [(e.track_id, e.direction, e.frame) for e in ev] == [(7, "in", 6)]
+    # met the line 8/23 of the way from frame 1 (y=92) to frame 6 (y=115)
+    assert ev[0].crossing_frame == pytest.approx(1 + 5 * 8 / 23)
 
 
 def test_lost_in_the_band_and_refound_on_the_same_side_counts_nothing():
@@ -322,7 +324,7 @@ def test_state_save_restore_continues_exactly():
     ("last", np.array([0, 1, 99]), "last"),
     ("side", np.array([0, 2, 1], np.int8), "side"),
     ("prev_s", np.array([0.0, np.inf, 1.0]), "prev_s"),
-    ("hit", np.array([0, 3, 0], np.int8), "hit"),
+    ("hit_at", np.array([0.0, np.inf, 0.0]), "hit_at"),
     ("counts", np.array([[1, -1]]), "counts"),
     ("count_classes", np.array([0, 1]), "counts"),
 ])
@@ -358,7 +360,7 @@ def test_line_event_json():
     d = json.loads(ev.to_json(id_prefix="cam", class_names=["person"]))
     assert d == {"type": "LineCrossing", "name": "door", "object_track_id": "cam-4",
                  "direction": "in", "frame": 1, "timestamp": "2024-05-01T12:00:00.040000Z",
-                 "class": {"id": 0, "type": "person"}}
+                 "crossing_frame": 0.5, "class": {"id": 0, "type": "person"}}
     msg = events_message([ev], timestamp=1714564800.04)
     assert msg["analytics_events"][0]["object_track_id"] == "4"
     assert msg["timestamp"] == "2024-05-01T12:00:00.040000Z" and msg["channel_id"] == 1

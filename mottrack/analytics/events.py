@@ -5,7 +5,8 @@ messages of :mod:`mottrack.io.metadata` (``type``, ``object_track_id``, ISO UTC
 ``timestamp`` when the frame had one, ``class``)::
 
     {"type": "LineCrossing", "name": "door", "object_track_id": "7", "direction": "in",
-     "frame": 120, "timestamp": "2024-05-01T12:00:04.000000Z", "class": {"id": 0, "type": "person"}}
+     "frame": 120, "timestamp": "2024-05-01T12:00:04.000000Z", "crossing_frame": 119.4,
+     "class": {"id": 0, "type": "person"}}
     {"type": "ZoneExit", "name": "queue", "object_track_id": "7", "frame": 300,
      "dwell_seconds": 6.0, "class": {"id": 0}}
 
@@ -64,6 +65,10 @@ class LineEvent:
         That update's timestamp (seconds), None when it had none.
     class_id : int
         Class of the track's row in that update (-1: none).
+    crossing_frame : float or None
+        When the anchor met the segment: update index, linearly interpolated between the
+        two observations around the meeting (earlier than ``frame`` when the crossing was
+        confirmed later, e.g. for a track lost while crossing).
     """
 
     name: str
@@ -72,12 +77,15 @@ class LineEvent:
     frame: int
     time: Optional[float]
     class_id: int
+    crossing_frame: Optional[float] = None
 
     def to_dict(self, *, id_prefix: Optional[str] = None, class_names: ClassNames = None) -> Dict[str, Any]:
         """JSON-ready dict (see the module docs)."""
         return {"type": "LineCrossing", "name": self.name,
                 "object_track_id": _track_id(self.track_id, id_prefix),
                 "direction": self.direction, "frame": self.frame, **_timestamp(self.time),
+                **({} if self.crossing_frame is None
+                   else {"crossing_frame": round(float(self.crossing_frame), 3)}),
                 "class": _class_block(self.class_id, class_names)}
 
     def to_json(self, **kw: Any) -> str:

@@ -11,7 +11,8 @@ Rules (see :mod:`mottrack.analytics.crossing` for the compiled step):
   counts once, when the track is confirmed on the other side.
 * Lost while crossing: the state of a track survives ``forget_after`` updates without
   it, so a track lost on one side and re-found on the other under the same id counts
-  once (the crossing point is interpolated between the two observations).
+  once (the crossing point is interpolated between the two observations; the event's
+  ``crossing_frame`` says when, its ``frame`` when the crossing was confirmed).
 * Born on the line: a track first seen within ``min_distance`` of the line has no side
   until it leaves that band; leaving it counts nothing.  It counts only after it has
   been confirmed on one side and then on the other.
@@ -73,7 +74,7 @@ class LineCounter(TrackCounter):
 
     _FORMAT = "mottrack.line_counter_state"
     _FIELDS = (("side", np.int8), ("prev_s", np.float64), ("prev_t", np.float64),
-               ("hit", np.int8))
+               ("hit_at", np.float64))
 
     def __init__(self, start: Any, end: Any, *, anchor: str = "bottom_center",
                  min_distance: float = 10.0, classes: Optional[Iterable[int]] = None,
@@ -111,17 +112,18 @@ class LineCounter(TrackCounter):
         new_ids, old_slot, row = self._join(ids, pts.order)
         st = self._state
         sx, sy = self.start
-        side, ps, pt, hit, last, ev_row, ev_dir = line_step(
-            px, py, new_ids, old_slot, row, st["side"], st["prev_s"], st["prev_t"], st["hit"],
+        side, ps, pt, hit_at, last, ev_row, ev_dir, ev_at = line_step(
+            px, py, new_ids, old_slot, row, st["side"], st["prev_s"], st["prev_t"], st["hit_at"],
             self._last, sx, sy, self.end[0] - sx, self.end[1] - sy, self.min_distance, self.frame)
         frame = self.frame
-        self._commit(new_ids, last, {"side": side, "prev_s": ps, "prev_t": pt, "hit": hit}, now)
+        self._commit(new_ids, last, {"side": side, "prev_s": ps, "prev_t": pt, "hit_at": hit_at}, now)
         events = []
         t_out = None if timestamp is None else now
-        for r, d in zip(ev_row.tolist(), ev_dir.tolist()):
+        for r, d, at in zip(ev_row.tolist(), ev_dir.tolist(), ev_at.tolist()):
             c = int(cls[r])
             self._count(c, 0 if d > 0 else 1)
-            events.append(LineEvent(self.name, int(ids[r]), "in" if d > 0 else "out", frame, t_out, c))
+            events.append(LineEvent(self.name, int(ids[r]), "in" if d > 0 else "out", frame, t_out,
+                                    c, at))
         return events
 
     def _check_fields(self, fields: Dict[str, np.ndarray]) -> None:
@@ -131,6 +133,5 @@ class LineCounter(TrackCounter):
         for f in ("prev_s", "prev_t"):
             if not np.isfinite(fields[f]).all():
                 raise ValueError(f"state[{f!r}]: expected finite values")
-        hit = fields["hit"]
-        if hit.size and not np.isin(hit, (0, 1)).all():
-            raise ValueError("state['hit']: expected values 0 or 1")
+        if np.isinf(fields["hit_at"]).any():
+            raise ValueError("state['hit_at']: expected finite values or NaN")

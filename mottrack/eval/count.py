@@ -9,7 +9,8 @@ error by construction of the metric, not of the data.  Per sequence, line and zo
   enters and exits) of the ground truth and of the tracker;
 * ``err_in``, ``err_out``: signed errors (tracker - gt); ``abs_err`` = ``|err_in| + |err_out|``;
 * ``tp``: tracker events matched one-to-one to gt events of the same direction at most
-  ``tolerance`` frames apart, where the tracker's track was matched to that gt object by
+  ``tolerance`` frames apart (a line crossing's frame is when the anchor met the line,
+  interpolated across frames a track was lost in; a zone event's the frame confirming it), where the tracker's track was matched to that gt object by
   the evaluator's CLEAR matching (:func:`~mottrack.eval.metrics.clear.clear_matches`) in
   at least one frame from ``tolerance`` frames before the earlier event to ``tolerance``
   frames after the later one; ``precision`` = tp / tracker events, ``recall`` = tp / gt
@@ -224,7 +225,9 @@ def count_events(table, num_frames: int, counters: Sequence[Any]):
     Returns
     -------
     events : list (per counter) of list of (frame, track_id, direction)
-        ``direction`` +1 for in / enter, -1 for out / exit; frames 1-based.
+        ``direction`` +1 for in / enter, -1 for out / exit; frames 1-based: for line
+        crossings the frame nearest to when the anchor met the line (``crossing_frame``),
+        else the frame that confirmed the event.
     occupancy : list (per counter) of ndarray (num_frames,) or None
         Zone occupancy per frame (None for lines).
     """
@@ -234,7 +237,9 @@ def count_events(table, num_frames: int, counters: Sequence[Any]):
         for k, c in enumerate(counters):
             for e in c.update(rows):
                 d = getattr(e, "direction", None) or e.kind
-                events[k].append((f + 1, int(e.track_id), 1 if d in ("in", "enter") else -1))
+                cf = getattr(e, "crossing_frame", None)
+                at = f + 1 if cf is None else int(math.floor(cf + 0.5)) + 1
+                events[k].append((at, int(e.track_id), 1 if d in ("in", "enter") else -1))
             o = occ[k]
             if o is not None:
                 o[f] = c.total_occupancy
