@@ -143,7 +143,8 @@ def _trace(seed):
     for k, f in enumerate(_random_scene(seed)):
         for c in lines + zones:
             out.append([(e.track_id, e.frame, getattr(e, "direction", None) or e.kind, e.class_id,
-                         getattr(e, "dwell", None)) for e in c.update(f, 0.1 * k)])
+                         getattr(e, "dwell", None), getattr(e, "crossing_frame", None))
+                        for e in c.update(f, 0.1 * k)])
         for z in zones:
             out.append((z.inside.tolist(), sorted(z.occupancy.items())))
     states = [c.state_dict() for c in lines + zones]
