@@ -18,6 +18,6 @@ __all__ = [
     "TrackTable", "Tracker", "SORT", "ByteTrack", "DeepSORT", "create_tracker", "available_trackers", "tracker_parameters",
     "registered_trackers", "tracker_class", "camera_warp", "OUTPUT_COLUMNS", "OUTPUT_BOXES",
 ]
-from .analytics import LineCounter, ZoneMonitor  # noqa: E402
-__all__ += ["LineCounter", "ZoneMonitor"]
+from .analytics import CounterSet, LineCounter, ZoneMonitor  # noqa: E402
+__all__ += ["LineCounter", "ZoneMonitor", "CounterSet"]
 __version__ = "0.1.0"
