@@ -187,6 +187,8 @@ def test_cli_errors(tmp_path, capsys, shared):
     assert code == 1 and "g.json: zones[0]" in err and "self-" in err
     assert main(["--results", str(tmp_path)]) == 1
     assert main(["--tolerance", "x"]) == 2
+    assert main(["--tolerance", "-1", "--trackers", "sort"]) == 1
+    assert "tolerance" in capsys.readouterr().err
     assert main(["/nonexistent/data"]) == 1
 
 

@@ -399,6 +399,8 @@ def count_sequence(seq, results, geometry: CountGeometry | str | None = None, *,
         One per line, then per zone.
     """
     from .metrics.preprocess import preprocess_sequence
+    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, np.integer)) or tolerance < 0:
+        raise ValueError(f"tolerance: expected a whole number of frames >= 0; got {tolerance!r}")
     if seq.gt is None:
         raise ValueError(f"{seq.name}: counting accuracy needs ground truth")
     geo = geometry_for(seq, geometry)
@@ -536,6 +538,8 @@ def run_count(args) -> Dict[str, Any]:
     from . import api
     from .datasets import default_sequences, load_dataset
     from ..io.mot import read_results
+    if args.tolerance < 0:
+        raise ValueError(f"--tolerance: expected frames >= 0; got {args.tolerance}")
     if args.data_root is None:
         for opt in ("seqs", "det_file", "embeddings", "split", "results"):
             if getattr(args, opt):
