@@ -534,3 +534,24 @@ def test_counter_set_equals_separate_counters():
         CounterSet([LineCounter(*H), LineCounter(*H)])
     with pytest.raises(TypeError, match=r"counters\[0\]"):
         CounterSet([object()])
+
+
+def test_real_tracker_lost_while_crossing_counts_once():
+    """ByteTrack keeps a track through a 6-frame detection gap right on the line; the
+    counter sees the track vanish on one side and return on the other under its id."""
+    from mottrack import create_tracker
+    trk = create_tracker("bytetrack")
+    lc = LineCounter((0, 300), (640, 300), min_distance=8)
+    naive = LineCounter((0, 300), (640, 300), min_distance=8, forget_after=0)
+    events, naive_events, seen = [], [], set()
+    for f in range(40):
+        y = 200 + 5 * f                      # bottom edge moves down 5 px per frame
+        dets = np.zeros((0, 5)) if 18 <= f < 24 else np.array([[300, y - 120, 340, y, 0.9]])
+        out = trk.update(dets)
+        seen |= set(out[:, 4].astype(int).tolist())
+        events += lc.update(out)
+        naive_events += naive.update(out)
+    assert len(seen) == 1                     # one id all along
+    assert [e.direction for e in events] == ["in"] and lc.counts == {-1: (1, 0)}
+    assert events[0].crossing_frame < 24 <= events[0].frame
+    assert naive_events == []                # forgetting at once misses the crossing
