@@ -11,7 +11,7 @@ import mottrack.analytics.crossing as crossing_mod
 import mottrack.analytics.inside as inside_mod
 import mottrack.analytics.lines as lines_mod
 import mottrack.analytics.zones as zones_mod
-from mottrack.analytics import LineCounter, ZoneMonitor
+from mottrack.analytics import LineCounter, ZoneMonitor, validate_polygon
 
 # Integer coordinates keep every difference exact, so translations change no rounding.
 coord = st.integers(-300, 300)
@@ -180,3 +180,49 @@ def test_compiled_kernels_equal_their_pure_python_twins(seed, monkeypatch):
     assert py_out == compiled_out
     for a, b in zip(compiled_states, py_states):
         _same_state(a, b)
+
+
+@st.composite
+def star_polygons(draw):
+    """Simple (often concave) polygons: vertices at increasing angles, random radii."""
+    n = draw(st.integers(3, 12))
+    ang = np.sort(np.array(draw(st.lists(st.integers(0, 3599), min_size=n, max_size=n, unique=True))))
+    rad = np.array(draw(st.lists(st.integers(20, 200), min_size=n, max_size=n)), float)
+    t = ang * (2 * np.pi / 3600)
+    return np.column_stack([rad * np.cos(t), rad * np.sin(t)]).round(3)
+
+
+@settings(max_examples=150, deadline=None)
+@given(star_polygons(), st.lists(st.tuples(st.floats(-250, 250), st.floats(-250, 250)),
+                                 min_size=1, max_size=30))
+def test_point_in_polygon_agrees_with_matplotlib(poly, pts):
+    from matplotlib.path import Path
+    try:
+        validate_polygon(poly)
+    except ValueError:
+        return  # rounding made a degenerate star (e.g. collinear vertices): not this test's case
+    pts = np.array(pts)
+    ref = Path(poly).contains_points(pts)
+    for (x, y), want in zip(pts, ref):
+        got, dist = inside_mod.point_in_polygon(x, y, poly)
+        if dist > 1e-6:  # points on the edge may go either way
+            assert got == want
+        # the distance is a lower bound of the distance to every vertex, and attained on an edge
+        assert dist <= np.hypot(poly[:, 0] - x, poly[:, 1] - y).min() + 1e-9
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(4, 10), st.data())
+def test_convex_points_only_in_cyclic_order_make_a_simple_polygon(n, data):
+    t = np.arange(n) * 2 * np.pi / n
+    pts = np.column_stack([100 * np.cos(t), 100 * np.sin(t)])
+    perm = data.draw(st.permutations(list(range(n))))
+    # cyclic order (either direction, any start) is the only simple one
+    k = perm.index(0)
+    rot = perm[k:] + perm[:k]
+    cyclic = rot == list(range(n)) or rot == [0] + list(range(n - 1, 0, -1))
+    if cyclic:
+        assert validate_polygon(pts[perm]).shape == (n, 2)
+    else:
+        with pytest.raises(ValueError, match="self-"):
+            validate_polygon(pts[perm])
