@@ -3,7 +3,8 @@
     python eval/bench_analytics.py speed [--frames 200]
     python eval/bench_analytics.py accuracy [--datasets mot17,mot15] [--trackers sort,bytetrack]
 
-``speed``: a synthetic scene of N tracks (1920x1080, random walks with births and deaths)
+``speed``: a synthetic scene of N tracks (1920x1080, random walks with births and deaths,
+rows by increasing id as mottrack's trackers output them)
 fed per frame to one mottrack CounterSet of L LineCounters + Z ZoneMonitors (default
 ``forget_after``), and the same tracks to L
 supervision LineZones + Z PolygonZones (one ``sv.Detections`` built per frame, counted in
@@ -118,7 +119,7 @@ def _scene(n_tracks, n_frames, seed=0, w=1920, h=1080):
         rows = np.column_stack([pos[:, 0] - bw / 2, pos[:, 1] - bh, pos[:, 0] + bw / 2, pos[:, 1],
                                 ids, np.full(n_tracks, 0.9), np.zeros(n_tracks),
                                 np.arange(n_tracks)]).astype(np.float64)
-        frames.append(rows)
+        frames.append(rows[np.argsort(rows[:, 4])])  # by increasing id, as trackers list tracks
     return frames
 
 
