@@ -315,6 +315,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                    help="detector score threshold (default 0.5 SSD, 0.25 YOLOv5)")
     p.add_argument("--classes", default=None, help="comma-separated class names to keep, e.g. person")
     p.add_argument("--output", default="-", help="JSON Lines metadata file, '-' for stdout, '' for none")
+    p.add_argument("--id-prefix", default=None, help="prefix of object track ids (default: random)")
     p.add_argument("--object-tracks", default="", help="JSON Lines file of consolidated object tracks")
     p.add_argument("--max-path", type=int, default=64, help="largest path length of an object track")
     p.add_argument("--realtime", type=float, default=0.0,
@@ -405,7 +406,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     tracker = mottrack.create_tracker(args.tracker, max_age=args.max_age, min_hits=args.min_hits,
                                       frame_rate=frame_rate)
     serializer = SceneMetadataSerializer(
-        source.frame_size, class_names=source.class_names,
+        source.frame_size, class_names=source.class_names, id_prefix=args.id_prefix,
         # Fallback when the tracker does not expose its track table: a track unseen
         # for longer than max_age nominal frames (+1 of slack) has been deleted.
         end_after_seconds=None if live_track_ids(tracker) is not None else (args.max_age + 1) / frame_rate)
