@@ -130,8 +130,8 @@ class Subscriber:
         self.client.loop_stop()
 
 
-@pytest.fixture
-def broker(tmp_path):
+def running_broker(tmp_path):
+    """Body of the ``broker`` fixture of the MQTT test modules: a started Broker, stopped after."""
     if MOSQUITTO is None:
         pytest.skip("mosquitto (Debian package 'mosquitto') is not installed; CI installs it")
     b = Broker(tmp_path / "broker").start()

@@ -125,10 +125,15 @@ def test_cli_rejects_bad_arguments(app):
 
 
 # ----------------------------------------------------------------------------- object tracks and MQTT
-from mqtt_broker import Broker, Subscriber, broker, free_port, needs_mosquitto, wait_until  # noqa: E402,F401
+from mqtt_broker import Broker, Subscriber, free_port, needs_mosquitto, running_broker, wait_until  # noqa: E402
 from test_metadata import expected_path_indices  # noqa: E402
 
 from mottrack.io.metadata import load_schema  # noqa: E402
+
+
+@pytest.fixture
+def broker(tmp_path):
+    yield from running_broker(tmp_path)
 
 
 def validators():

@@ -12,9 +12,14 @@ pytest.importorskip("paho.mqtt", reason="paho-mqtt (the [mqtt] extra) is not ins
 
 from mottrack.io.mqtt import MqttConnectError, MqttPublisher  # noqa: E402
 
-from mqtt_broker import Broker, Subscriber, broker, free_port, needs_mosquitto, wait_until  # noqa: E402,F401
+from mqtt_broker import Broker, Subscriber, free_port, needs_mosquitto, running_broker, wait_until  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def broker(tmp_path):
+    yield from running_broker(tmp_path)
 
 
 def frame(i, channel=1):

@@ -576,7 +576,7 @@ class ObjectTrackBuilder:
         if live.tail is not None and (not path or path[-1][0] != live.tail[0]):
             path.append(live.tail)
         classes = []
-        for ctype, (n, total, scored) in sorted(live.classes.items(), key=lambda kv: (-kv[1][0], kv[0])):
+        for ctype, (_n, total, scored) in sorted(live.classes.items(), key=lambda kv: (-kv[1][0], kv[0])):
             c: Dict[str, Any] = {"type": ctype}
             if scored:
                 c["score"] = round(total / scored, self.precision)

@@ -13,7 +13,8 @@ Threads and queues
 ------------------
 ``publish_frame`` / ``publish_object_track`` only append the message (a dict, not yet
 serialised; do not mutate it afterwards) to a bounded queue and return: they never wait
-for the network.  A sender thread serialises and hands messages to paho, whose own
+for the network.  (The sender's JSON encoding still takes the GIL for tens of
+microseconds per frame; eval/bench_mqtt.py measures what that costs the tracking loop.)  A sender thread serialises and hands messages to paho, whose own
 network thread (``loop_start``) writes them, reads acknowledgements and reconnects with
 exponential backoff (``reconnect_min`` .. ``reconnect_max`` seconds).
 
@@ -50,7 +51,7 @@ import socket
 import ssl
 import threading
 import time
-from typing import Any, Deque, Dict, Mapping, Optional, Tuple
+from typing import Any, Deque, Dict, Mapping, Optional
 
 try:
     import paho.mqtt.client as _paho
@@ -121,6 +122,9 @@ class MqttPublisher:
         Object tracks handed to paho and not yet acknowledged.
     reconnect_min, reconnect_max : float, default 0.5 and 30
         Reconnect backoff in seconds: doubles from min after each failure, capped at max.
+    poll_interval : float, default 0.02
+        Seconds between the sender's looks at the frame queue (frames wait at most this
+        long; object tracks wake the sender at once).
 
     Raises
     ------
@@ -136,7 +140,7 @@ class MqttPublisher:
                  ca_certs: Optional[str] = None, certfile: Optional[str] = None,
                  keyfile: Optional[str] = None, tls_insecure: bool = False, keepalive: int = 30,
                  frame_queue: int = 100, object_track_queue: int = 10000, max_inflight: int = 20,
-                 reconnect_min: float = 0.5, reconnect_max: float = 30.0) -> None:
+                 reconnect_min: float = 0.5, reconnect_max: float = 30.0, poll_interval: float = 0.02) -> None:
         if not isinstance(host, str) or not host:
             raise ValueError(f"host: expected a non-empty host name or address; got {host!r}")
         if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
@@ -160,6 +164,7 @@ class MqttPublisher:
         self.max_inflight = _positive("max_inflight", max_inflight, integer=True)
         self.reconnect_min = _positive("reconnect_min", reconnect_min)
         self.reconnect_max = max(_positive("reconnect_max", reconnect_max), self.reconnect_min)
+        self.poll_interval = _positive("poll_interval", poll_interval)
         self.client_id = client_id or f"mottrack-{secrets.token_hex(4)}"
         self.status_topic = f"{prefix}/status"
 
@@ -196,9 +201,9 @@ class MqttPublisher:
         self._started = False
         self._sender: Optional[threading.Thread] = None
         # counters (each written by one thread)
-        self.frames_queued = 0
-        self.frames_sent = 0
-        self.frames_dropped = 0
+        self.frames_queued = 0     # written by the caller's thread only
+        self.frames_sent = 0       # written by the sender thread only
+        self._frame_in_hand = False
         self.object_tracks_queued = 0
         self.object_tracks_queued_offline = 0
         self.object_tracks_acked = 0
@@ -208,6 +213,12 @@ class MqttPublisher:
         self.reconnects = 0
 
     # ------------------------------------------------------------------ public API
+    @property
+    def frames_dropped(self) -> int:
+        """Frames queued and never handed to paho: evicted from the full queue, refused by a
+        just-lost connection, or still queued at :meth:`close` (exact when idle or closed)."""
+        return max(0, self.frames_queued - self.frames_sent - len(self._frames) - int(self._frame_in_hand))
+
     @property
     def connected(self) -> bool:
         """True while a broker connection is established (CONNACK received)."""
@@ -246,15 +257,16 @@ class MqttPublisher:
         return self
 
     def publish_frame(self, message: Mapping[str, Any]) -> None:
-        """Queue a frame message (QoS 0); drops the oldest queued frame when full."""
+        """Queue a frame message (QoS 0); the oldest queued frame is dropped when full.
+
+        Lock-free and wake-free: a deque append (atomic under the GIL); the sender picks
+        it up within ``poll_interval`` (waking a sleeping thread per frame costs the
+        caller a futex syscall and a context switch).
+        """
         if self._closing:
             raise RuntimeError("publish_frame: the publisher is closed")
-        with self._lock:
-            if len(self._frames) == self._frames.maxlen:
-                self.frames_dropped += 1
-            self._frames.append(message)
+        self._frames.append(message)  # a full deque evicts its oldest: counted in frames_dropped
         self.frames_queued += 1
-        self._wake.set()
 
     def publish_object_track(self, message: Mapping[str, Any]) -> None:
         """Queue an object-track message (QoS 1); never dropped without being counted."""
@@ -270,7 +282,8 @@ class MqttPublisher:
         self.object_tracks_queued += 1
         if not self._connected.is_set():
             self.object_tracks_queued_offline += 1
-        self._wake.set()
+        if not self._wake.is_set():
+            self._wake.set()
 
     def stats(self) -> Dict[str, Any]:
         """Counters: frames queued/sent/dropped, object tracks queued/acked/dropped/unsent, ..."""
@@ -292,7 +305,8 @@ class MqttPublisher:
         deadline = time.monotonic() + float(timeout)
         while True:
             with self._lock:
-                idle = not self._frames and not self._tracks and not self._unacked and self._in_hand is None
+                idle = (not self._frames and not self._frame_in_hand and not self._tracks and not self._unacked
+                        and self._in_hand is None)
             if idle:
                 return True
             if time.monotonic() >= deadline:
@@ -318,8 +332,7 @@ class MqttPublisher:
                 pass
         self._shutdown()
         with self._lock:
-            self.frames_dropped += len(self._frames)
-            self._frames.clear()
+            self._frames.clear()  # never sent: now counted in frames_dropped
             self.object_tracks_unsent += len(self._tracks) + len(self._unacked)
         if self.object_tracks_unsent:
             log.error("mqtt: %d object tracks not delivered to %s:%d", self.object_tracks_unsent,
@@ -351,8 +364,8 @@ class MqttPublisher:
             self._sender.join(timeout=5.0)
         try:
             self._client.disconnect()
-        except Exception:  # noqa: BLE001 - disconnecting a never-connected client
-            pass
+        except (OSError, ValueError, RuntimeError) as exc:  # disconnecting a never-connected client
+            log.debug("mqtt: disconnect: %s", exc)
         self._client.loop_stop()
 
     def _on_connect(self, client: Any, userdata: Any, flags: Any, reason_code: Any, properties: Any) -> None:
@@ -384,13 +397,16 @@ class MqttPublisher:
                         self.host, self.port, reason_code, self.reconnect_min, self.reconnect_max)
 
     def _on_publish(self, client: Any, userdata: Any, mid: int, reason_code: Any, properties: Any) -> None:
-        self._acked.append(mid)  # processed by the sender thread (no lock taken in paho's thread)
-        self._wake.set()
+        # Processed by the sender thread (no lock taken in paho's thread).  An ack can beat
+        # the sender's bookkeeping of its mid, so every mid is queued; only an object
+        # track's wakes the sender early.
+        self._acked.append(mid)
+        if mid in self._unacked:
+            self._wake.set()
 
     def _send_loop(self) -> None:
-        client = self._client
         while not self._closing:
-            self._wake.wait(0.1)
+            self._wake.wait(self.poll_interval)
             self._wake.clear()
             while self._acked:
                 mid = self._acked.popleft()
@@ -414,18 +430,19 @@ class MqttPublisher:
                 last = self._last_frame
                 if last is not None and not last.is_published():
                     break
-                with self._lock:
-                    if not self._frames:
-                        break
-                    msg = self._in_hand = self._frames.popleft()
+                self._frame_in_hand = True  # before the pop, so flush() never sees an empty gap
+                try:
+                    msg = self._frames.popleft()
+                except IndexError:
+                    self._frame_in_hand = False
+                    break
                 info = self._publish(self.frame_topic, msg, 0)
-                with self._lock:
-                    self._in_hand = None
-                    if info is None or info.rc != _paho.MQTT_ERR_SUCCESS:
-                        self.frames_dropped += 1
-                        break
-                self._last_frame = info
-                self.frames_sent += 1
+                if info is not None and info.rc == _paho.MQTT_ERR_SUCCESS:
+                    self.frames_sent += 1
+                    self._last_frame = info
+                self._frame_in_hand = False
+                if info is None or info.rc != _paho.MQTT_ERR_SUCCESS:
+                    break
 
     def _publish(self, template: str, msg: Mapping[str, Any], qos: int) -> Optional[Any]:
         """Serialise and hand one message to paho; None (and a log line) if it cannot be encoded."""
