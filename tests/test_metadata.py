@@ -312,3 +312,19 @@ def test_builder_bad_input():
     with pytest.raises(ValueError, match="timestamp"):
         b.update({"timestamp": "yesterday", "detections": []})
     assert b.live_count == 0
+
+
+def test_docs_examples_validate_against_the_schemas():
+    doc = Path(__file__).resolve().parents[1] / "docs" / "metadata.md"
+    blocks = [json.loads(b.split("```")[0]) for b in doc.read_text().split("```json\n")[1:]]
+    kinds = ["frame_v1" if "detections" in b else "object_track_v1" for b in blocks]
+    assert sorted(kinds) == ["frame_v1", "object_track_v1"]
+    for b, kind in zip(blocks, kinds):
+        validator(kind).validate(b)
+    # The object-track example is what the builder makes of the documented walk.
+    ser = SceneMetadataSerializer((1920, 1080), id_prefix="3f2a9c1e")
+    builder = ObjectTrackBuilder((1920, 1080), max_path=4)
+    for k in range(6):
+        builder.update(ser.frame(tracks([400 + 30 * k, 300, 520 + 30 * k, 640, 7, 0.87 - 0.01 * k, 0, 0]),
+                                 T0 + 0.04 * k), T0 + 0.04 * k)
+    assert builder.close() == [blocks[kinds.index("object_track_v1")]]
