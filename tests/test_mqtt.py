@@ -230,3 +230,21 @@ def test_tls(tmp_path):
             MqttPublisher("127.0.0.1", b.port, tls=True).start(wait=2)
     finally:
         b.stop()
+
+
+@needs_mosquitto
+def test_bad_messages_are_rejected_or_counted_never_fatal(broker, caplog):
+    pub = MqttPublisher("127.0.0.1", broker.port, topic_prefix="bad").start(wait=10)
+    with pytest.raises(TypeError, match="message"):
+        pub.publish_frame([1, 2])
+    with pytest.raises(TypeError, match="message"):
+        pub.publish_object_track("p-1")
+    with caplog.at_level(logging.ERROR, logger="mottrack.mqtt"):
+        pub.publish_frame({"channel_id": 1, "x": float("nan")})   # not JSON
+        pub.publish_object_track({"id": "p-1", "channel_id": "a/#"})  # makes an invalid topic
+        pub.publish_object_track(track(2))
+        pub.publish_frame(frame(1))
+        stats = pub.close()
+    assert stats["frames_sent"] == 1 and stats["frames_dropped"] == 1
+    assert stats["object_tracks_acked"] == 1 and stats["object_tracks_unsent"] == 1
+    assert "cannot encode" in caplog.text and "not sent to" in caplog.text

@@ -13,7 +13,8 @@ Threads and queues
 ------------------
 ``publish_frame`` / ``publish_object_track`` only append the message (a dict, not yet
 serialised; do not mutate it afterwards) to a bounded queue and return: they never wait
-for the network.  (The sender's JSON encoding still takes the GIL for tens of
+for the network.  The sender looks at the frame queue every ``poll_interval`` (50 ms);
+an object track wakes it at once.  (The sender's JSON encoding still takes the GIL for tens of
 microseconds per frame; eval/bench_mqtt.py measures what that costs the tracking loop.)  A sender thread serialises and hands messages to paho, whose own
 network thread (``loop_start``) writes them, reads acknowledgements and reconnects with
 exponential backoff (``reconnect_min`` .. ``reconnect_max`` seconds).
@@ -122,7 +123,7 @@ class MqttPublisher:
         Object tracks handed to paho and not yet acknowledged.
     reconnect_min, reconnect_max : float, default 0.5 and 30
         Reconnect backoff in seconds: doubles from min after each failure, capped at max.
-    poll_interval : float, default 0.02
+    poll_interval : float, default 0.05
         Seconds between the sender's looks at the frame queue (frames wait at most this
         long; object tracks wake the sender at once).
 
@@ -140,7 +141,7 @@ class MqttPublisher:
                  ca_certs: Optional[str] = None, certfile: Optional[str] = None,
                  keyfile: Optional[str] = None, tls_insecure: bool = False, keepalive: int = 30,
                  frame_queue: int = 100, object_track_queue: int = 10000, max_inflight: int = 20,
-                 reconnect_min: float = 0.5, reconnect_max: float = 30.0, poll_interval: float = 0.02) -> None:
+                 reconnect_min: float = 0.5, reconnect_max: float = 30.0, poll_interval: float = 0.05) -> None:
         if not isinstance(host, str) or not host:
             raise ValueError(f"host: expected a non-empty host name or address; got {host!r}")
         if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
@@ -263,6 +264,8 @@ class MqttPublisher:
         it up within ``poll_interval`` (waking a sleeping thread per frame costs the
         caller a futex syscall and a context switch).
         """
+        if type(message) is not dict and not isinstance(message, Mapping):
+            raise TypeError(f"message: expected a frame message dict; got {type(message).__name__}")
         if self._closing:
             raise RuntimeError("publish_frame: the publisher is closed")
         self._frames.append(message)  # a full deque evicts its oldest: counted in frames_dropped
@@ -270,6 +273,8 @@ class MqttPublisher:
 
     def publish_object_track(self, message: Mapping[str, Any]) -> None:
         """Queue an object-track message (QoS 1); never dropped without being counted."""
+        if not isinstance(message, Mapping):
+            raise TypeError(f"message: expected an object-track message dict; got {type(message).__name__}")
         if self._closing:
             raise RuntimeError("publish_object_track: the publisher is closed")
         with self._lock:
@@ -405,44 +410,60 @@ class MqttPublisher:
             self._wake.set()
 
     def _send_loop(self) -> None:
+        failures = 0
         while not self._closing:
             self._wake.wait(self.poll_interval)
             self._wake.clear()
-            while self._acked:
-                mid = self._acked.popleft()
-                if self._unacked.pop(mid, None) is not None:
-                    self.object_tracks_acked += 1
-            # Object tracks first: at most max_inflight unacknowledged in paho's hands.
-            while len(self._unacked) < self.max_inflight:
+            try:
+                self._send_pending()
+                failures = 0
+            except Exception as exc:  # noqa: BLE001 - the sender must outlive any one bad message
+                failures += 1
+                if failures == 1:
+                    log.error("mqtt: sender error (%s: %s); continuing", type(exc).__name__, exc)
+                self._frame_in_hand = False  # that frame counts as dropped
                 with self._lock:
-                    if not self._tracks:
-                        break
-                    msg = self._in_hand = self._tracks.popleft()
-                info = self._publish(self.object_track_topic, msg, 1)  # queued by paho even offline
-                with self._lock:
-                    if info is None:
+                    if self._in_hand is not None:  # that object track counts as unsent
                         self.object_tracks_unsent += 1
-                    else:
-                        self._unacked[info.mid] = msg
-                    self._in_hand = None
-            # Frames: only while connected and once paho has written the previous one.
-            while self._connected.is_set():
-                last = self._last_frame
-                if last is not None and not last.is_published():
+                        self._in_hand = None
+
+    def _send_pending(self) -> None:
+        """Hand acknowledgements, object tracks, then frames over (sender thread)."""
+        while self._acked:
+            mid = self._acked.popleft()
+            if self._unacked.pop(mid, None) is not None:
+                self.object_tracks_acked += 1
+        # Object tracks first: at most max_inflight unacknowledged in paho's hands.
+        while len(self._unacked) < self.max_inflight:
+            with self._lock:
+                if not self._tracks:
                     break
-                self._frame_in_hand = True  # before the pop, so flush() never sees an empty gap
-                try:
-                    msg = self._frames.popleft()
-                except IndexError:
-                    self._frame_in_hand = False
-                    break
-                info = self._publish(self.frame_topic, msg, 0)
-                if info is not None and info.rc == _paho.MQTT_ERR_SUCCESS:
-                    self.frames_sent += 1
-                    self._last_frame = info
+                msg = self._in_hand = self._tracks.popleft()
+            info = self._publish(self.object_track_topic, msg, 1)  # queued by paho even offline
+            with self._lock:
+                if info is None:
+                    self.object_tracks_unsent += 1
+                else:
+                    self._unacked[info.mid] = msg
+                self._in_hand = None
+        # Frames: only while connected and once paho has written the previous one.
+        while self._connected.is_set():
+            last = self._last_frame
+            if last is not None and not last.is_published():
+                break
+            self._frame_in_hand = True  # before the pop, so flush() never sees an empty gap
+            try:
+                msg = self._frames.popleft()
+            except IndexError:
                 self._frame_in_hand = False
-                if info is None or info.rc != _paho.MQTT_ERR_SUCCESS:
-                    break
+                break
+            info = self._publish(self.frame_topic, msg, 0)
+            if info is not None and info.rc == _paho.MQTT_ERR_SUCCESS:
+                self.frames_sent += 1
+                self._last_frame = info
+            self._frame_in_hand = False
+            if info is None or info.rc != _paho.MQTT_ERR_SUCCESS:
+                break
 
     def _publish(self, template: str, msg: Mapping[str, Any], qos: int) -> Optional[Any]:
         """Serialise and hand one message to paho; None (and a log line) if it cannot be encoded."""
@@ -452,4 +473,8 @@ class MqttPublisher:
         except (TypeError, ValueError, AttributeError) as exc:
             log.error("mqtt: message not sent, cannot encode it as JSON: %s", exc)
             return None
-        return self._client.publish(topic, payload, qos=qos)
+        try:
+            return self._client.publish(topic, payload, qos=qos)
+        except ValueError as exc:  # e.g. a channel_id that makes an invalid topic
+            log.error("mqtt: message not sent to %r: %s", topic, exc)
+            return None
