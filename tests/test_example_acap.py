@@ -370,3 +370,34 @@ def test_camera_source_without_runtime_is_a_clear_error(app, capsys):
     with pytest.raises(SystemExit):
         app.parse_args(["--source", "camera"])
     assert "tf_proto_utils" in capsys.readouterr().err
+
+
+@needs_mot
+@needs_mosquitto
+def test_mqtt_stalled_broker_never_stalls_tracking(app, broker, tmp_path):
+    """A broker that stops answering (SIGSTOP) but keeps the connection open: the app still
+    tracks every frame, closes after its flush timeout and reports the object tracks the broker
+    never acknowledged."""
+    import signal
+    common = ["--seq", "ADL-Rundle-6", "--fps", "30", "--drop-rate", "0", "--id-prefix", "cam"]
+    app.main(common + ["--quiet", "--output", str(tmp_path / "ref.jsonl")])
+    sub = Subscriber(broker.port, "T/#")
+    try:
+        proc = run_app(common + ["--realtime", "4", "--mqtt-host", "127.0.0.1", "--mqtt-port", str(broker.port),
+                                 "--mqtt-topic-prefix", "T", "--mqtt-flush-timeout", "2",
+                                 "--output", str(tmp_path / "f.jsonl")], cwd=tmp_path)
+        assert wait_until(lambda: len(sub.on("/frame")) >= 30, 60)
+        broker.proc.send_signal(signal.SIGSTOP)
+        try:
+            out, err = proc.communicate(timeout=120)
+        finally:
+            broker.proc.send_signal(signal.SIGCONT)
+    finally:
+        sub.close()
+    assert proc.returncode == 0, err
+    assert (tmp_path / "f.jsonl").read_text() == (tmp_path / "ref.jsonl").read_text()
+    m = summary_of(out)["mqtt"]
+    assert m["object_tracks_queued"] == summary_of(out)["object_tracks"] > 0
+    assert m["object_tracks_acked"] < m["object_tracks_queued"]
+    assert m["object_tracks_acked"] + m["object_tracks_unsent"] + m["object_tracks_dropped"] == m["object_tracks_queued"]
+    assert f"{m['object_tracks_unsent']} object tracks not delivered" in out
