@@ -622,7 +622,7 @@ class JsonLinesWriter:
     def __init__(self, target: Union[str, "os.PathLike[str]", IO[str]], *, flush: bool = True,
                  append: bool = False) -> None:
         if hasattr(target, "write"):
-            self._fh = target
+            self._fh: IO[str] = target  # type: ignore[assignment]
             self._owned = False
         else:
             self._fh = open(os.fspath(target), "a" if append else "w", encoding="utf-8")
