@@ -401,3 +401,13 @@ def test_mqtt_stalled_broker_never_stalls_tracking(app, broker, tmp_path):
     assert m["object_tracks_acked"] < m["object_tracks_queued"]
     assert m["object_tracks_acked"] + m["object_tracks_unsent"] + m["object_tracks_dropped"] == m["object_tracks_queued"]
     assert f"{m['object_tracks_unsent']} object tracks not delivered" in out
+
+
+def test_cli_rejects_bad_mqtt_arguments(app, capsys):
+    for bad in (["--mqtt-port", "0"], ["--max-path", "1"], ["--realtime", "-1"], ["--camera-size", "300"]):
+        with pytest.raises(SystemExit):
+            app.parse_args(bad)
+    with pytest.raises(SystemExit) as exc:
+        app.start_publisher(app.parse_args(["--mqtt-host", "127.0.0.1", "--mqtt-queue", "0"]), sys.stdout)
+    assert exc.value.code == 2
+    assert capsys.readouterr().err.strip() == "error: mqtt: frame_queue: expected an int >= 1; got 0"
