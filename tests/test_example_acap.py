@@ -407,6 +407,7 @@ def test_cli_rejects_bad_mqtt_arguments(app, capsys):
     for bad in (["--mqtt-port", "0"], ["--max-path", "1"], ["--realtime", "-1"], ["--camera-size", "300"]):
         with pytest.raises(SystemExit):
             app.parse_args(bad)
+    capsys.readouterr()
     with pytest.raises(SystemExit) as exc:
         app.start_publisher(app.parse_args(["--mqtt-host", "127.0.0.1", "--mqtt-queue", "0"]), sys.stdout)
     assert exc.value.code == 2
