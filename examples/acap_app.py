@@ -280,6 +280,7 @@ def start_publisher(args: argparse.Namespace, info: Any) -> Any:
     try:
         publisher = MqttPublisher(
             args.mqtt_host, args.mqtt_port, topic_prefix=args.mqtt_topic_prefix, client_id=args.mqtt_client_id,
+            frame_topic=args.mqtt_frame_topic, object_track_topic=args.mqtt_object_track_topic,
             username=args.mqtt_username, password=args.mqtt_password, tls=args.mqtt_tls,
             ca_certs=args.mqtt_ca_certs, certfile=args.mqtt_certfile, keyfile=args.mqtt_keyfile,
             frame_queue=args.mqtt_queue, reconnect_max=args.mqtt_reconnect_max)
@@ -328,6 +329,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     m.add_argument("--mqtt-host", default=None, help="broker host; publishing is off without it")
     m.add_argument("--mqtt-port", type=int, default=None, help="broker port (default 1883, 8883 with --mqtt-tls)")
     m.add_argument("--mqtt-topic-prefix", default="mottrack", help="topics: PREFIX/CHANNEL/frame, .../object_track")
+    m.add_argument("--mqtt-frame-topic", default="{prefix}/{channel}/frame", help="frame topic template")
+    m.add_argument("--mqtt-object-track-topic", default="{prefix}/{channel}/object_track",
+                   help="object-track topic template")
     m.add_argument("--mqtt-client-id", default=None)
     m.add_argument("--mqtt-username", default=None)
     m.add_argument("--mqtt-password", default=None, help="default: the MQTT_PASSWORD environment variable")

@@ -191,6 +191,7 @@ def test_mqtt_every_message_arrives_and_validates(broker, tmp_path):
     try:
         proc = run_app(["--seq", "TUD-Campus", "--max-path", "5", "--id-prefix", "cam",
                         "--mqtt-host", "127.0.0.1", "--mqtt-port", str(broker.port), "--mqtt-topic-prefix", "T",
+                        "--mqtt-object-track-topic", "{prefix}/tracks/{channel}/object_track",
                         "--output", str(tmp_path / "f.jsonl"), "--object-tracks", str(tmp_path / "o.jsonl")],
                        cwd=tmp_path)
         out, err = proc.communicate(timeout=120)
@@ -202,7 +203,7 @@ def test_mqtt_every_message_arrives_and_validates(broker, tmp_path):
         sub.close()
     frames, tracks = sub.payloads("/frame"), sub.payloads("/object_track")
     assert {m.topic for m in sub.on("/frame")} == {"T/1/frame"}
-    assert {m.topic for m in sub.on("/object_track")} == {"T/1/object_track"}
+    assert {m.topic for m in sub.on("/object_track")} == {"T/tracks/1/object_track"}
     # Exactly what the app wrote to its files, in order, and nothing else.
     assert frames == read_jsonl(tmp_path / "f.jsonl")
     assert tracks == read_jsonl(tmp_path / "o.jsonl")
