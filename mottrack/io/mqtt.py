@@ -375,9 +375,13 @@ class MqttPublisher:
 
     def _on_connect(self, client: Any, userdata: Any, flags: Any, reason_code: Any, properties: Any) -> None:
         if reason_code.is_failure:
-            self._refused = f"refused by the broker: {reason_code}"
-            log.error("mqtt: %s:%d refused the connection: %s", self.host, self.port, reason_code)
+            refused = f"refused by the broker: {reason_code}"
+            if refused != self._refused:  # one line per reason, not one per retry
+                log.error("mqtt: %s:%d refused the connection: %s; retrying with backoff",
+                          self.host, self.port, reason_code)
+            self._refused = refused
             return
+        self._refused = None
         client.publish(self.status_topic, self._status("online"), qos=1, retain=True)
         if self._ever_connected:
             self.reconnects += 1
