@@ -13,7 +13,7 @@ compiled kernels (one pass over the frame's tracks per line or zone; a
 :class:`CounterSet` checks each frame once for many lines and zones); events are
 :class:`LineEvent` / :class:`ZoneEvent` with ``to_dict()`` / ``to_json()``.
 """
-from .events import LineEvent, ZoneEvent, events_message
+from .events import LineEvent, ZoneEvent, events_message, publish_events
 from .group import CounterSet
 from .lines import LineCounter
 from .polygon import validate_polygon
@@ -21,4 +21,4 @@ from .zones import ZoneMonitor
 from ._counter import ANCHORS
 
 __all__ = ["LineCounter", "ZoneMonitor", "CounterSet", "LineEvent", "ZoneEvent", "events_message",
-           "validate_polygon", "ANCHORS"]
+           "publish_events", "validate_polygon", "ANCHORS"]

@@ -12,6 +12,15 @@ messages of :mod:`mottrack.io.metadata` (``type``, ``object_track_id``, ISO UTC
 
 ``object_track_id`` is ``"<id_prefix>-<track id>"`` with a prefix (use the serializer's
 ``id_prefix`` so that both streams name tracks alike), else the decimal track id.
+
+Over MQTT (extra ``[mqtt]``): :func:`publish_events` queues a frame's events as one
+message on the QoS 1 queue of a :class:`~mottrack.io.mqtt.MqttPublisher` (never dropped
+silently).  Give counting events their own publisher so that they get their own topic
+and status::
+
+    counting = MqttPublisher(host, topic_prefix="site1/cam3/counting",
+                             object_track_topic="{prefix}/{channel}/events").start()
+    publish_events(counting, events, timestamp=t, id_prefix=serializer.id_prefix)
 """
 from __future__ import annotations
 
@@ -20,7 +29,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
-__all__ = ["LineEvent", "ZoneEvent", "events_message"]
+__all__ = ["LineEvent", "ZoneEvent", "events_message", "publish_events"]
 
 ClassNames = Optional[Union[Sequence[Optional[str]], Mapping[int, str]]]
 
@@ -146,3 +155,31 @@ def events_message(events: Iterable[Union[LineEvent, ZoneEvent]], *, timestamp: 
     """
     evs: List[Dict[str, Any]] = [e.to_dict(id_prefix=id_prefix, class_names=class_names) for e in events]
     return {"channel_id": int(channel_id), **_timestamp(timestamp), "analytics_events": evs}
+
+
+
+def publish_events(publisher: Any, events: Iterable[Union[LineEvent, ZoneEvent]], *,
+                   timestamp: Optional[float] = None, channel_id: int = 1,
+                   id_prefix: Optional[str] = None, class_names: ClassNames = None) -> bool:
+    """Queue one :func:`events_message` on ``publisher``'s QoS 1 queue (nothing when no events).
+
+    Parameters
+    ----------
+    publisher : MqttPublisher
+        Any object with ``publish_object_track(message)``; the message goes to its
+        object-track topic (see the module docs for a publisher dedicated to events).
+    events : iterable of LineEvent or ZoneEvent
+    timestamp, channel_id, id_prefix, class_names
+        As for :func:`events_message`.
+
+    Returns
+    -------
+    bool
+        True when a message was queued.
+    """
+    evs = list(events)
+    if not evs:
+        return False
+    publisher.publish_object_track(events_message(evs, timestamp=timestamp, channel_id=channel_id,
+                                                  id_prefix=id_prefix, class_names=class_names))
+    return True
