@@ -2,8 +2,9 @@
 
 For a segment from ``start`` to ``end`` (direction ``d = end - start``) and an anchor point
 ``p`` the kernel uses the signed distance ``s = cross(d, p - start) / |d|`` (pixels;
-positive on the left of ``d`` in image coordinates with y down, i.e. where
-``cross(end - start, p - start) > 0``) and the position along the segment
+positive where ``cross(end - start, p - start) > 0``: in image coordinates, y down, that
+is the right-hand side looking along ``d``, e.g. below a segment drawn left to right) and
+the position along the segment
 ``t = dot(p - start, d) / |d|**2`` (0 at ``start``, 1 at ``end``).
 
 Per track the state is the confirmed side (-1, +1, or 0 while unknown), the last
