@@ -296,10 +296,10 @@ class Detections:
         (``arr.shape = ...`` / ``arr.dtype = ...`` work even on read-only arrays)."""
         b, s, c, e = self._boxes, self._scores, self._class_ids, self._embeddings
         n = b.shape[0]
-        return (b.dtype is _F64 and b.ndim == 2 and b.shape[1] == 4 and b.flags.c_contiguous
-                and s.dtype is _F64 and s.shape == (n,) and s.flags.c_contiguous
-                and c.dtype is _I64 and c.shape == (n,) and c.flags.c_contiguous
-                and (e is None or (e.dtype is _F32 and e.ndim == 2 and e.shape[0] == n
+        return (b.dtype == _F64 and b.ndim == 2 and b.shape[1] == 4 and b.flags.c_contiguous
+                and s.dtype == _F64 and s.shape == (n,) and s.flags.c_contiguous
+                and c.dtype == _I64 and c.shape == (n,) and c.flags.c_contiguous
+                and (e is None or (e.dtype == _F32 and e.ndim == 2 and e.shape[0] == n
                                    and e.shape[1] >= 1 and e.flags.c_contiguous)))
 
     # ------------------------------------------------------------------ constructors

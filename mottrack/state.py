@@ -34,7 +34,18 @@ arrays are ``{"__ndarray__": dtype, "shape": [...], "data": base64}`` (exact byt
 :func:`load_state` reads either back.
 
 Errors: a state of another format version, of another tracker type, or with missing,
-mis-typed or mis-shaped entries raises ``ValueError`` naming the entry.
+mis-typed or mis-shaped entries raises ``ValueError`` naming the entry.  So does a state
+whose *values* the compiled kernels could not run: after the attributes are restored on
+the new object, :meth:`Tracker._check_restored` range-checks every integer that indexes,
+counts or sizes something and every float that must be finite or a valid covariance
+(:func:`check_track_table` for the track tables, each tracker for its own attributes).
+A rejected state never reaches a tracker: :func:`load_state_dict` swaps the attributes
+in only after the checks passed.
+
+Limits: files are read with their size bounded by ``max_bytes`` (default
+:data:`MAX_STATE_BYTES`, 1 GiB): every ``.npz`` member's declared size (zip header) and
+array header are checked before it is decompressed, and a JSON document may nest at most
+:data:`MAX_JSON_DEPTH` levels.
 """
 from __future__ import annotations
 
@@ -47,10 +58,21 @@ from typing import Any, Dict, Optional, Type, Union
 import numpy as np
 
 from .registry import tracker_class, tracker_parameters
-from .tracks import N, NEXT_ID, TrackTable
+from .tracks import (AGE, CLASS, DELETED, DET, HITS, ID, N, NEXT_ID, STATE, STREAK, TSU,
+                     TrackTable)
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "state_dict", "load_state_dict", "from_state",
-           "save_state", "load_state", "state_to_json", "state_from_json"]
+           "save_state", "load_state", "state_to_json", "state_from_json", "check_track_table",
+           "MAX_STATE_BYTES", "MAX_JSON_DEPTH"]
+
+#: Default largest state file (and sum of decompressed ``.npz`` members) that
+#: :func:`load_state` reads, in bytes.  A DeepSORT state with 1000 live tracks and
+#: 100 x 128-d galleries is about 52 MB.
+MAX_STATE_BYTES = 1 << 30
+#: Deepest nesting of a JSON state (a real one nests 4 levels).
+MAX_JSON_DEPTH = 32
+#: Largest integer counter in a restored state (ids, hits, ages): far from int64 overflow.
+_MAX_COUNT = 2 ** 62
 
 FORMAT = "mottrack.tracker_state"
 FORMAT_VERSION = 1
@@ -173,6 +195,71 @@ def _restore_table(table: TrackTable, saved: Any, where: str) -> None:
     table.counters[:] = counters
 
 
+def check_track_table(table: TrackTable, where: str = "tracks") -> None:
+    """Raise ``ValueError`` unless ``table``'s live rows are ones the shared kernels can run.
+
+    Checks: the live count within the capacity and the arrays' shapes; ids positive,
+    unique and below the next id (itself below 2**62); hit, streak and age counters in
+    [0, 2**62); the state code a known one; class id >= -1; det index >= -1; time since
+    update >= 0 and every float finite; covariances symmetric with a positive diagonal
+    and positive definite (Cholesky); for the (u, v, s, r) filter (dim 7) a positive area
+    ``s`` and aspect ratio ``r``.
+    """
+    n = table.n
+    cap = table.mean.shape[0]
+    dim = table.dim
+    if not 0 <= n <= cap:
+        raise ValueError(f"state: {where}.counters track count {n} is outside [0, {cap}]")
+    if (table.covariance.shape != (cap, dim, dim) or table.ints.shape != (cap, len(table.int_columns))
+            or table.floats.shape != (cap, len(table.float_columns)) or table.mean.shape != (cap, dim)):
+        raise ValueError(f"state: {where} arrays have inconsistent shapes")
+    nid = table.next_id
+    if not 1 <= nid < _MAX_COUNT:
+        raise ValueError(f"state: {where}.counters next id {nid} is outside [1, 2**62)")
+    if n == 0:
+        return
+    ints = table.ints[:n]
+    floats = table.floats[:n]
+    ids = ints[:, ID]
+    if ids.min() < 1:
+        raise ValueError(f"state: {where}.ints column 'id' holds {int(ids.min())}; ids are >= 1")
+    if ids.max() >= nid:
+        raise ValueError(f"state: {where}.counters next id {nid} is not above the largest live id "
+                         f"{int(ids.max())}")
+    if np.unique(ids).shape[0] != n:
+        raise ValueError(f"state: {where}.ints column 'id' holds duplicate ids")
+    for col in (HITS, STREAK, AGE):
+        c = ints[:, col]
+        if c.min() < 0 or c.max() >= _MAX_COUNT:
+            raise ValueError(f"state: {where}.ints column {table.int_columns[col]!r} holds "
+                             f"{int(c.min() if c.min() < 0 else c.max())}; expected [0, 2**62)")
+    st = ints[:, STATE]
+    if st.min() < 0 or st.max() > DELETED:
+        bad = int(st.min() if st.min() < 0 else st.max())
+        raise ValueError(f"state: {where}.ints column 'state' holds {bad}; expected 0..{DELETED}")
+    for col in (CLASS, DET):
+        c = ints[:, col]
+        if c.min() < -1 or c.max() >= _MAX_COUNT:
+            raise ValueError(f"state: {where}.ints column {table.int_columns[col]!r} holds "
+                             f"{int(c.min() if c.min() < -1 else c.max())}; expected -1 or more")
+    if not (np.isfinite(floats).all() and np.isfinite(table.mean[:n]).all()
+            and np.isfinite(table.covariance[:n]).all()):
+        raise ValueError(f"state: {where} holds non-finite values")
+    if floats[:, TSU].min() < 0:
+        raise ValueError(f"state: {where}.floats column 'time_since_update' is negative")
+    if dim == 7 and not ((table.mean[:n, 2] > 0).all() and (table.mean[:n, 3] > 0).all()):
+        raise ValueError(f"state: {where}.mean holds a box of non-positive area s or aspect r")
+    cov = table.covariance[:n]
+    if not np.array_equal(cov, cov.transpose(0, 2, 1)):
+        raise ValueError(f"state: {where}.covariance is not symmetric")
+    if not (np.diagonal(cov, axis1=1, axis2=2) > 0).all():
+        raise ValueError(f"state: {where}.covariance has a non-positive variance")
+    try:
+        np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError:
+        raise ValueError(f"state: {where}.covariance is not positive definite") from None
+
+
 def _restore_value(current: Any, saved: Any, where: str) -> Any:
     """A validated, owned copy of ``saved`` shaped like the freshly constructed ``current``."""
     if isinstance(current, np.ndarray):
@@ -185,7 +272,10 @@ def _restore_value(current: Any, saved: Any, where: str) -> Any:
                              f"got {saved.shape}")
         if saved.dtype.kind not in "biuf" or not np.can_cast(saved.dtype, current.dtype, "same_kind"):
             raise ValueError(f"state: {where} must have dtype {current.dtype}; got {saved.dtype}")
-        return np.array(saved, dtype=current.dtype, copy=True, order="C")
+        arr = np.array(saved, dtype=current.dtype, copy=True, order="C")
+        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+            raise ValueError(f"state: {where} contains non-finite values")
+        return arr
     if isinstance(current, np.generic):
         if not isinstance(saved, np.ndarray) or saved.shape != ():
             raise ValueError(f"state: {where} must be a 0-d array; got {type(saved).__name__}")
@@ -206,6 +296,10 @@ def _restore_value(current: Any, saved: Any, where: str) -> Any:
             saved = saved.item()
         if not isinstance(saved, (int, float)) or (isinstance(current, int) and not isinstance(saved, int)):
             raise ValueError(f"state: {where} must be {type(current).__name__}; got {saved!r}")
+        if isinstance(current, int) and not -_MAX_COUNT <= saved <= _MAX_COUNT:
+            raise ValueError(f"state: {where} is {saved!r}; expected a whole number within +-2**62")
+        if isinstance(current, float) and not np.isfinite(saved):
+            raise ValueError(f"state: {where} is {saved!r}; expected a finite number")
         return type(current)(saved)
     if isinstance(current, str):
         if not isinstance(saved, str):
@@ -276,8 +370,9 @@ def from_state(state: Dict[str, Any], cls: Optional[Type[Any]] = None) -> Any:
     frame_count = _get(state, "frame_count", "")
     if isinstance(frame_count, np.ndarray) and frame_count.shape == ():
         frame_count = frame_count.item()
-    if isinstance(frame_count, bool) or not isinstance(frame_count, (int, np.integer)) or frame_count < 0:
-        raise ValueError(f"state: frame_count must be a whole number >= 0; got {frame_count!r}")
+    if (isinstance(frame_count, bool) or not isinstance(frame_count, (int, np.integer))
+            or not 0 <= frame_count < _MAX_COUNT):
+        raise ValueError(f"state: frame_count must be a whole number in [0, 2**62); got {frame_count!r}")
     last = _get(state, "last_timestamp", "")
     if isinstance(last, np.ndarray) and last.shape == ():
         last = last.item()
@@ -311,8 +406,10 @@ def load_state_dict(tracker: Any, state: Dict[str, Any]) -> None:
     if type(restored) is not type(tracker):
         raise ValueError(f"state: saved by {type(restored).__name__}; cannot load into "
                          f"{type(tracker).__name__}")
+    keep = {k: tracker.__dict__[k] for k in ("_lock", "_owner") if k in tracker.__dict__}
     tracker.__dict__.clear()
     tracker.__dict__.update(restored.__dict__)
+    tracker.__dict__.update(keep)
 
 
 # --------------------------------------------------------------------------- files
