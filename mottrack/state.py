@@ -53,6 +53,7 @@ import base64
 import io
 import json
 import os
+import zipfile
 from typing import Any, Dict, Optional, Type, Union
 
 import numpy as np
@@ -430,6 +431,8 @@ def _unflatten(arrays: Dict[str, Any], meta: Dict[str, Any]) -> Dict[str, Any]:
     for key in sorted(list(meta) + list(arrays), key=lambda s: s.count(_SEP)):
         value = arrays[key] if key in arrays else meta[key]
         parts = key.split(_SEP)
+        if len(parts) > MAX_JSON_DEPTH:
+            raise ValueError(f"state file: entry {key[:60]!r}... nests deeper than {MAX_JSON_DEPTH} levels")
         node = out
         for p in parts[:-1]:
             node = node.setdefault(p, {})
@@ -460,7 +463,9 @@ def _encode_json(v: Any) -> Any:
     return v
 
 
-def _decode_json(v: Any) -> Any:
+def _decode_json(v: Any, depth: int = 0) -> Any:
+    if depth > MAX_JSON_DEPTH:
+        raise ValueError(f"state JSON: nested deeper than {MAX_JSON_DEPTH} levels")
     if isinstance(v, dict):
         if "__ndarray__" in v:
             try:
@@ -468,11 +473,26 @@ def _decode_json(v: Any) -> Any:
                 if dt.kind not in "biuf":
                     raise ValueError(f"unsupported dtype {dt}")
                 raw = base64.b64decode(v["data"], validate=True)
-                return np.frombuffer(raw, dtype=dt).reshape(v["shape"]).astype(dt.newbyteorder("="))
+                shape = v["shape"]
+                if not (isinstance(shape, list) and len(shape) <= 8
+                        and all(isinstance(k, int) and not isinstance(k, bool) and 0 <= k for k in shape)):
+                    raise ValueError(f"shape must be a list of at most 8 sizes >= 0; got {str(shape)[:60]}")
+                return np.frombuffer(raw, dtype=dt).reshape(shape).astype(dt.newbyteorder("="))
             except (KeyError, TypeError, ValueError) as exc:
                 raise ValueError(f"state JSON: invalid array entry: {exc}") from None
-        return {k: _decode_json(x) for k, x in v.items()}
+        return {k: _decode_json(x, depth + 1) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_decode_json(x, depth + 1) for x in v]
     return v
+
+
+def _json_loads(text: Union[str, bytes], what: str) -> Any:
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError(f"{what}: nested too deeply (at most {MAX_JSON_DEPTH} levels)") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{what}: not valid JSON: {exc}") from None
 
 
 def state_to_json(state_or_tracker: Any) -> str:
@@ -481,11 +501,14 @@ def state_to_json(state_or_tracker: Any) -> str:
 
 
 def state_from_json(text: Union[str, bytes]) -> Dict[str, Any]:
-    """Parse :func:`state_to_json` output back into a state dict."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"state JSON: not valid JSON: {exc}") from None
+    """Parse :func:`state_to_json` output back into a state dict.
+
+    Raises ``ValueError`` for invalid JSON, a document that is not a JSON object,
+    nesting deeper than :data:`MAX_JSON_DEPTH`, or a malformed array entry."""
+    data = _json_loads(text, "state JSON")
+    if not isinstance(data, dict):
+        raise ValueError(f"state JSON: expected an object (a saved tracker state); got a "
+                         f"{type(data).__name__}")
     state = _decode_json(data)
     _check_header(state)
     return state
@@ -519,23 +542,103 @@ def save_state(state_or_tracker: Any, path: PathOrFile, *, format: Optional[str]
     np.savez(path, **{_NPZ_META: np.array(json.dumps(meta, allow_nan=False))}, **arrays)
 
 
-def load_state(path: PathOrFile) -> Dict[str, Any]:
-    """Read a state written by :func:`save_state` (npz or JSON, detected from the content)."""
+def _read_bounded(path: PathOrFile, max_bytes: int) -> bytes:
     if isinstance(path, (str, os.PathLike)):
         with open(path, "rb") as fh:
-            data = fh.read()
+            data = fh.read(max_bytes + 1)
     else:
-        data = path.read()
+        data = path.read(max_bytes + 1)
+    if not isinstance(data, bytes):
+        raise TypeError(f"path: expected a binary file object; read {type(data).__name__}")
+    if len(data) > max_bytes:
+        raise ValueError(f"state file: larger than max_bytes = {max_bytes} bytes")
+    return data
+
+
+def _npz_arrays(data: bytes, max_bytes: int) -> Dict[str, np.ndarray]:
+    """The arrays of an ``.npz`` held in ``data``, reading at most ``max_bytes`` decompressed
+    bytes: each member's declared size (zip header) and its ``.npy`` header (dtype, shape)
+    are checked before anything is allocated."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
+        raise ValueError(f"state file: not a readable .npz: {exc}") from None
+    budget = max_bytes
+    arrays: Dict[str, np.ndarray] = {}
+    with zf:
+        for info in infos:
+            name = info.filename
+            if not name.endswith(".npy"):
+                raise ValueError(f"state file: unexpected member {name[:60]!r} in the .npz")
+            size = info.file_size
+            if size > budget:
+                raise ValueError(f"state file: member {name[:60]!r} declares {size} bytes; the "
+                                 f"state may hold at most max_bytes = {max_bytes} bytes")
+            budget -= size
+            try:
+                with zf.open(info) as fh:
+                    raw = fh.read(size + 1)
+            except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError,
+                    RuntimeError) as exc:
+                raise ValueError(f"state file: member {name[:60]!r} is corrupt: {exc}") from None
+            if len(raw) != size:
+                raise ValueError(f"state file: member {name[:60]!r} holds {len(raw)} bytes, "
+                                 f"its header says {size}")
+            arrays[name[:-4]] = _npy_array(raw, name)
+    return arrays
+
+
+def _npy_array(raw: bytes, name: str) -> np.ndarray:
+    """Parse one ``.npy`` member; the data must be exactly what its header declares."""
+    fh = io.BytesIO(raw)
+    try:
+        version = np.lib.format.read_magic(fh)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh, max_header_size=10000)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh, max_header_size=10000)
+        else:
+            raise ValueError(f"unsupported .npy version {version}")
+    except (ValueError, SyntaxError, TypeError, KeyError, EOFError, OverflowError) as exc:
+        raise ValueError(f"state file: member {name[:60]!r} has an invalid .npy header: {exc}") from None
+    if dtype.hasobject or dtype.kind not in "biufU":
+        raise ValueError(f"state file: member {name[:60]!r} has unsupported dtype {dtype}")
+    count = 1
+    for k in shape:
+        count *= int(k)
+    offset = fh.tell()
+    if count * dtype.itemsize != len(raw) - offset:
+        raise ValueError(f"state file: member {name[:60]!r} declares shape {shape} of {dtype} "
+                         f"({count * dtype.itemsize} bytes) but holds {len(raw) - offset}")
+    arr = np.frombuffer(raw, dtype=dtype, count=count, offset=offset)
+    return arr.reshape(shape, order="F" if fortran else "C")
+
+
+def load_state(path: PathOrFile, *, max_bytes: int = MAX_STATE_BYTES) -> Dict[str, Any]:
+    """Read a state written by :func:`save_state` (npz or JSON, detected from the content).
+
+    Reads at most ``max_bytes`` (default :data:`MAX_STATE_BYTES`) from the file and, for
+    an ``.npz``, at most ``max_bytes`` decompressed; larger, corrupt or foreign files
+    raise ``ValueError`` before anything large is allocated."""
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
+        raise ValueError(f"max_bytes: expected a whole number of bytes >= 1; got {max_bytes!r}")
+    data = _read_bounded(path, max_bytes)
     if data[:2] != b"PK":
         return state_from_json(data)
-    try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-    except Exception as exc:  # zipfile / format errors of a corrupt file
-        raise ValueError(f"state file: not a readable .npz: {exc}") from None
+    arrays = _npz_arrays(data, max_bytes)
     if _NPZ_META not in arrays:
         raise ValueError("state file: missing the metadata entry; not written by save_state")
-    meta = json.loads(str(arrays.pop(_NPZ_META)))
+    meta_arr = arrays.pop(_NPZ_META)
+    if meta_arr.dtype.kind != "U" or meta_arr.shape != ():
+        raise ValueError("state file: the metadata entry is not a JSON string")
+    meta = _json_loads(str(meta_arr), "state file metadata")
+    if not isinstance(meta, dict):
+        raise ValueError("state file: the metadata entry is not a JSON object")
+    for k, v in arrays.items():
+        if v.dtype.kind not in "biuf":
+            raise ValueError(f"state file: entry {k[:60]!r} has unsupported dtype {v.dtype}")
+    _decode_json(meta)  # depth check
     state = _unflatten(arrays, meta)
     _check_header(state)
     return state

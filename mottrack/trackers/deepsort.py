@@ -427,6 +427,33 @@ class DeepSORT(Tracker):
         self.embedding_dim = 0
         self._alloc_gallery(0, 0)
 
+    def _check_restored(self) -> None:
+        """Base checks, then the galleries: shapes agree with the budget and embedding
+        dimension, every live track owns a distinct slot in range, the free list holds
+        exactly the other slots, fill counts and ring positions within the budget."""
+        super()._check_restored()
+        g, cnt, head, free = self.gallery, self.gallery_count, self.gallery_head, self.free_slots
+        cap, n, dim = g.shape[0], self.tracks.n, self.embedding_dim
+        if not 0 <= dim <= 1 << 20:
+            raise ValueError(f"state: attrs.embedding_dim is {dim}; expected 0 .. 2**20")
+        if g.shape[1:] != (self.nn_budget, dim):
+            raise ValueError(f"state: attrs.gallery has shape {g.shape}; expected (slots, nn_budget "
+                             f"{self.nn_budget}, embedding_dim {dim})")
+        for arr, what in ((cnt, "gallery_count"), (head, "gallery_head"), (free, "free_slots")):
+            if arr.shape != (cap,):
+                raise ValueError(f"state: attrs.{what} has shape {arr.shape}; expected ({cap},) "
+                                 "(one entry per gallery slot)")
+        if n > cap or (dim == 0 and n > 0):
+            raise ValueError(f"state: {n} live tracks but {cap} gallery slots of dimension {dim}")
+        if cap and (cnt.min() < 0 or cnt.max() > self.nn_budget or head.min() < 0
+                    or head.max() >= self.nn_budget):
+            raise ValueError("state: attrs.gallery_count / gallery_head outside [0, nn_budget]")
+        slots = np.concatenate([self.tracks.ints[:n, SLOT], free[:cap - n]])
+        if slots.shape[0] and (slots.min() < 0 or slots.max() >= cap
+                               or np.unique(slots).shape[0] != cap):
+            raise ValueError(f"state: attrs.tracks gallery_slot column and attrs.free_slots must "
+                             f"together hold each slot 0..{cap - 1} once")
+
     def _alloc_gallery(self, capacity: int, dim: int) -> None:
         self.gallery = np.zeros((capacity, self.nn_budget, dim), np.float32)
         self.gallery_count = np.zeros(capacity, np.int64)
