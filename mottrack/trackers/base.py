@@ -30,12 +30,16 @@ from ..detections import DEGENERATE, Detections, as_detections, count_degenerate
 from ..registry import available_trackers, create_tracker, register_tracker, tracker_parameters
 
 __all__ = ["Tracker", "create_tracker", "register_tracker", "available_trackers", "OUTPUT_COLUMNS",
-           "OUTPUT_BOXES", "MAX_TIME_STEP"]
+           "OUTPUT_BOXES", "MAX_TIME_STEP", "MAX_DETECTIONS"]
 
-#: Largest time step between two ``update`` calls, in nominal frames (about a year at
-#: 30 fps).  A longer gap is rejected (``ValueError``, tracker unchanged): call
-#: ``reset()`` after such an outage.  Keeps every ``dt``-scaled Kalman term finite.
-MAX_TIME_STEP = 1e9
+#: Largest time step between two ``update`` calls, in nominal frames (a million years
+#: at 30 fps).  A longer one (e.g. a clock jump of 1e308 s) is rejected (``ValueError``,
+#: tracker and clock unchanged).  Keeps every ``dt``-scaled Kalman term (up to dt^4)
+#: finite for coordinates up to ``MAX_COORDINATE``.
+MAX_TIME_STEP = 1e15
+
+#: Default ``Tracker.max_detections``: most detections per ``update``.
+MAX_DETECTIONS = 5000
 
 _INT64_MIN, _INT64_MAX = -(2 ** 63), 2 ** 63 - 1
 _get_ident = threading.get_ident
@@ -178,6 +182,12 @@ class Tracker:
     #: Trackers that implement ``_step_rows`` take plain float64 arrays in one compiled call.
     _rows_fast_path = False
 
+    #: Most detections one ``update`` accepts (``ValueError`` beyond, tracker unchanged).
+    #: Scattered scenes cost O((T + N) log N) per frame; N mutually overlapping boxes make
+    #: the association itself dense: O(N^2) memory and up to O(N^3) time (SORT: 2000 such
+    #: boxes take ~1-3 s a frame).  Set it on an instance to accept more.
+    max_detections: int = MAX_DETECTIONS
+
     # -- the per-frame API ---------------------------------------------------------------
     def update(self, detections: Any, timestamp: Optional[float] = None,
                camera_motion: Any = None) -> np.ndarray:
@@ -253,7 +263,7 @@ class Tracker:
         if (warp is None and self.output_box == "kalman" and self._rows_fast_path
                 and type(detections) is np.ndarray and detections.dtype is _F64
                 and detections.ndim == 2 and 5 <= detections.shape[1] <= 6
-                and detections.flags.c_contiguous):
+                and detections.flags.c_contiguous and detections.shape[0] <= self.max_detections):
             # Fast path: validation, conversion and the whole step in one compiled call.
             err = self._err
             out = self._step_rows(detections, dt, err)
@@ -268,6 +278,9 @@ class Tracker:
         if not dets._intact():
             raise ValueError("detections: a field of this Detections was reshaped or retyped in place "
                              "after validation; build a new Detections")
+        if len(dets) > self.max_detections:
+            raise ValueError(f"detections: {len(dets)} rows; {type(self).__name__} takes at most "
+                             f"max_detections = {self.max_detections} per frame")
         if count_degenerate(dets.boxes):
             b = dets.boxes
             rows = usable_rows(b)

@@ -58,6 +58,7 @@ import numpy as np
 
 from .._numba import njit
 from ..assignment import match_edges
+from ..geometry import overlap_edges
 from ..detections import Detections
 from ..kalman import (XYAH_DIM, _chol4, xyah_box, xyah_initiate, xyah_project_into,
                       xyah_predict_row, xyah_update)
@@ -108,6 +109,52 @@ def _solve(n_rows, n_cols, er, ec, ew, ne):
             ec[k] = col_for_row[r]
             k += 1
     return er[:k], ec[:k]
+
+
+@njit
+def _iou_edges_sparse(mean, ints, rows, boxes, classes, det_track, per_class, max_iou, limit,
+                      er, ec, ew):
+    """IoU-stage edges (track position, detection, ``limit - cost``) of the pairs with
+    ``1 - IoU <= max_iou``, in (track, detection) order, among the detections still free.
+    Candidates come from :func:`overlap_edges`; the cost is the original's tlwh IoU."""
+    nr = rows.shape[0]
+    tb = np.empty((nr, 4))     # x1, y1, x2, y2 for the sweep
+    tlwh = np.empty((nr, 4))   # the original's arithmetic for the cost
+    for r in range(nr):
+        t = rows[r]
+        th = mean[t, 3]
+        tw = mean[t, 2] * th
+        tlwh[r, 0] = mean[t, 0] - tw / 2.0
+        tlwh[r, 1] = mean[t, 1] - th / 2.0
+        tlwh[r, 2] = tw
+        tlwh[r, 3] = th
+        tb[r, 0] = tlwh[r, 0]
+        tb[r, 1] = tlwh[r, 1]
+        tb[r, 2] = tlwh[r, 0] + tw
+        tb[r, 3] = tlwh[r, 1] + th
+    free = np.empty(boxes.shape[0], np.int64)
+    nf = 0
+    for j in range(boxes.shape[0]):
+        if det_track[j] == -1:
+            free[nf] = j
+            nf += 1
+    db = np.empty((nf, 4))
+    for q in range(nf):
+        for k in range(4):
+            db[q, k] = boxes[free[q], k]
+    cr, cc, _ = overlap_edges(tb, db)
+    ne = 0
+    for e in range(cr.shape[0]):
+        r = cr[e]
+        j = free[cc[e]]
+        t = rows[r]
+        if per_class and classes[j] != ints[t, CLASS]:
+            continue
+        cost = 1.0 - _iou_tlwh(tlwh[r, 0], tlwh[r, 1], tlwh[r, 2], tlwh[r, 3], boxes[j, 0],
+                               boxes[j, 1], boxes[j, 2] - boxes[j, 0], boxes[j, 3] - boxes[j, 1])
+        if cost <= max_iou:
+            er, ec, ew, ne = _push_edge(er, ec, ew, ne, r, j, limit - cost)
+    return er, ec, ew, ne
 
 
 @njit
@@ -265,21 +312,27 @@ def _deepsort_step(mean, cov, ints, floats, counters, gallery, gcount, ghead, fr
                 nr += 1
         ne = 0
         limit = max_iou + 1e-5
-        for r in range(nr):
-            t = rows[r]
-            th = mean[t, 3]
-            tw = mean[t, 2] * th
-            tx = mean[t, 0] - tw / 2.0
-            ty = mean[t, 1] - th / 2.0
-            for j in range(n_det):
-                if det_track[j] != -1:
-                    continue
-                if per_class and classes[j] != ints[t, CLASS]:
-                    continue
-                cost = 1.0 - _iou_tlwh(tx, ty, tw, th, boxes[j, 0], boxes[j, 1],
-                                       boxes[j, 2] - boxes[j, 0], boxes[j, 3] - boxes[j, 1])
-                if cost <= max_iou:
-                    er, ec, ew, ne = _push_edge(er, ec, ew, ne, r, j, limit - cost)
+        if max_iou < 1.0 - 1e-9:
+            # Only overlapping pairs can pass (IoU >= 1 - max_iou > 0): find them with the
+            # sparse overlap sweep, O((T + D) log D + pairs), then cost them exactly as below.
+            er, ec, ew, ne = _iou_edges_sparse(mean, ints, rows[:nr], boxes, classes, det_track,
+                                               per_class, max_iou, limit, er, ec, ew)
+        else:  # max_iou_distance = 1: every pair is a candidate (dense by definition)
+            for r in range(nr):
+                t = rows[r]
+                th = mean[t, 3]
+                tw = mean[t, 2] * th
+                tx = mean[t, 0] - tw / 2.0
+                ty = mean[t, 1] - th / 2.0
+                for j in range(n_det):
+                    if det_track[j] != -1:
+                        continue
+                    if per_class and classes[j] != ints[t, CLASS]:
+                        continue
+                    cost = 1.0 - _iou_tlwh(tx, ty, tw, th, boxes[j, 0], boxes[j, 1],
+                                           boxes[j, 2] - boxes[j, 0], boxes[j, 3] - boxes[j, 1])
+                    if cost <= max_iou:
+                        er, ec, ew, ne = _push_edge(er, ec, ew, ne, r, j, limit - cost)
         if ne > 0:
             mr, mc = _solve(nr, n_det, er, ec, ew, ne)
             for k in range(mr.shape[0]):
@@ -495,7 +548,8 @@ class DeepSORT(Tracker):
             code, value = int(err[0]), int(err[1])
             err[0] = 0
             if code == 1:
-                raise ValueError(f"embeddings: row {value} has zero length; cannot normalise it")
+                raise ValueError(f"embeddings: row {value} has zero length (all zeros, or it holds "
+                                 "NaN/inf); expected a non-zero, finite appearance vector")
             # More new tracks than free gallery slots: grow (by at least a quarter), then finish.
             n = int(tr.counters[N])
             cap = self.gallery.shape[0]
