@@ -324,7 +324,7 @@ class Detections:
         code, row, col = _check_boxes_scores(boxes, scores)
         if code != _OK:
             if col == 4:
-                raise ValueError(f"{field}: scores row {row} is {scores[row]!r}; expected finite numbers")
+                raise ValueError(f"{field}: scores row {row} is {float(scores[row])!r}; expected finite numbers")
             _raise_for(code, row, col, boxes, f"{field}: boxes")
         return cls._from_parts(boxes, scores, class_ids, None)
 

@@ -62,15 +62,15 @@ _OK, _BAD_BOX, _BAD_CLASS = 0, 1, 2
 
 
 # ----------------------------------------------------------------------------- helpers
-def _size_pair(value: Any, field: str, what: str) -> Tuple[float, float]:
+def _size_pair(value: Any, field: str, what: str, low: float = 0.0) -> Tuple[float, float]:
     try:
         w, h = value
         w = float(w)
         h = float(h)
     except (TypeError, ValueError, OverflowError):
         raise ValueError(f"{field}: expected {what} in pixels; got {value!r}") from None
-    if not (math.isfinite(w) and math.isfinite(h) and 0 < w <= MAX_COORDINATE and 0 < h <= MAX_COORDINATE):
-        raise ValueError(f"{field}: expected {what} > 0 and <= {MAX_COORDINATE:g} pixels; got {value!r}")
+    if not (math.isfinite(w) and math.isfinite(h) and low < w <= MAX_COORDINATE and low < h <= MAX_COORDINATE):
+        raise ValueError(f"{field}: expected {what} > {low:g} and <= {MAX_COORDINATE:g} pixels; got {value!r}")
     return w, h
 
 
@@ -589,7 +589,7 @@ def yolov5_to_detections(output: Any, frame_size: Tuple[float, float], *,
     mask = _class_mask(classes, COCO80_NAMES)
     if letterbox:
         in_w, in_h = (640.0, 640.0) if in_size is None else _size_pair(
-            in_size, "input_size", "the model input (width, height)")
+            in_size, "input_size", "the model input (width, height)", low=0.5)
         r = min(in_w / width, in_h / height)
         pad_x = (in_w - width * r) / 2.0
         pad_y = (in_h - height * r) / 2.0
