@@ -158,29 +158,23 @@ def _freeze(arr: np.ndarray) -> np.ndarray:
 
 
 def _real(value: Any, field: str) -> np.ndarray:
-    """A C-contiguous float64 array of ``value`` (may be the caller's array)."""
+    """An owned C-contiguous float64 array of ``value`` (a copy if it would alias the caller's)."""
     arr = _asarray(value, field)
     if arr.dtype.kind not in "fiu":
         raise TypeError(f"{field}: expected a real numeric array, got dtype {arr.dtype}")
-    return np.ascontiguousarray(arr, dtype=np.float64)
+    out = np.ascontiguousarray(arr, dtype=np.float64)
+    if out is value or out.base is not None:
+        out = out.copy()
+    return out
 
 
-@njit
-def _copy_checked(boxes_in, scores_in):
-    """Copies of C-contiguous (N, 4) boxes and (N,) scores, validated as
-    :func:`_check_boxes_scores`, and default class ids (-1).
+#: Read-only -1 class ids; frames without class ids share slices of it (no allocation).
+_NO_CLASS = np.full(4096, -1, np.int64)
+_NO_CLASS.setflags(write=False)
 
-    Returns ``(boxes, scores, class_ids, code, row, col)``."""
-    n = boxes_in.shape[0]
-    boxes = np.empty((n, 4), dtype=np.float64)
-    scores = np.empty(n, dtype=np.float64)
-    class_ids = np.full(n, -1, np.int64)
-    for i in range(n):
-        for k in range(4):
-            boxes[i, k] = boxes_in[i, k]
-        scores[i] = scores_in[i]
-    code, row, col = _check_boxes_scores(boxes, scores)
-    return boxes, scores, class_ids, code, row, col
+
+def _no_class(n: int) -> np.ndarray:
+    return _NO_CLASS[:n] if n <= _NO_CLASS.shape[0] else _freeze(np.full(n, -1, np.int64))
 
 
 class Detections:
@@ -241,13 +235,14 @@ class Detections:
         s = _real(scores, "scores")
         if s.ndim != 1 or s.shape[0] != n:
             raise ValueError(f"scores: expected shape ({n},) to match boxes; got {s.shape}")
-        # one compiled pass: owned C-contiguous copies, validated, default class ids
-        b, s, c, code, row, col = _copy_checked(b, s)
+        code, row, col = _check_boxes_scores(b, s)
         if code != _OK:
             if col == 4:
                 raise ValueError(f"scores: row {row} is {s[row]!r}; expected finite numbers")
             _raise_for(code, row, col, b, "boxes")
-        if class_ids is not None:
+        if class_ids is None:
+            c = _no_class(n)
+        else:
             c_in = _asarray(class_ids, "class_ids")
             if c_in.dtype.kind == "f":
                 if c_in.size and not (np.all(np.isfinite(c_in)) and np.all(c_in == np.floor(c_in))):
@@ -261,10 +256,10 @@ class Detections:
                 raise ValueError(f"class_ids: expected shape ({n},) to match boxes; got {c.shape}")
             if n and c.min() < -1:
                 raise ValueError(f"class_ids: expected values >= -1; got {int(c.min())}")
+            c.setflags(write=False)
         e = None if embeddings is None else _validate_embeddings(embeddings, n, embedding_quantization)
         b.setflags(write=False)
         s.setflags(write=False)
-        c.setflags(write=False)
         self._boxes = b
         self._scores = s
         self._class_ids = c
