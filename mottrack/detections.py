@@ -266,36 +266,29 @@ class Detections:
         self._embeddings = e
 
     # ------------------------------------------------------------------ fields (read-only)
+    # Each access returns a new read-only view: assigning ``.shape`` / ``.dtype`` to it
+    # (numpy allows that even on read-only arrays) cannot change the validated arrays.
+    # Trackers read the private fields directly.
     @property
     def boxes(self) -> np.ndarray:
         """(N, 4) float64 x1, y1, x2, y2, pixels (read-only)."""
-        return self._boxes
+        return self._boxes.view()
 
     @property
     def scores(self) -> np.ndarray:
         """(N,) float64 detector scores (read-only)."""
-        return self._scores
+        return self._scores.view()
 
     @property
     def class_ids(self) -> np.ndarray:
         """(N,) int64 class ids, -1 = none (read-only)."""
-        return self._class_ids
+        return self._class_ids.view()
 
     @property
     def embeddings(self) -> Optional[np.ndarray]:
         """(N, D) float32 appearance features, or None (read-only)."""
-        return self._embeddings
-
-    def _intact(self) -> bool:
-        """Whether the fields still have the shapes, dtypes and layout that were validated
-        (``arr.shape = ...`` / ``arr.dtype = ...`` work even on read-only arrays)."""
-        b, s, c, e = self._boxes, self._scores, self._class_ids, self._embeddings
-        n = b.shape[0]
-        return (b.dtype == _F64 and b.ndim == 2 and b.shape[1] == 4 and b.flags.c_contiguous
-                and s.dtype == _F64 and s.shape == (n,) and s.flags.c_contiguous
-                and c.dtype == _I64 and c.shape == (n,) and c.flags.c_contiguous
-                and (e is None or (e.dtype == _F32 and e.ndim == 2 and e.shape[0] == n
-                                   and e.shape[1] >= 1 and e.flags.c_contiguous)))
+        e = self._embeddings
+        return None if e is None else e.view()
 
     # ------------------------------------------------------------------ constructors
     @classmethod

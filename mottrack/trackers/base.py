@@ -275,14 +275,11 @@ class Tracker:
                 raise AssertionError("unreachable")  # pragma: no cover
             # valid, but with zero-area boxes: the general path below ignores those rows
         dets = detections if type(detections) is Detections else as_detections(detections)
-        if not dets._intact():
-            raise ValueError("detections: a field of this Detections was reshaped or retyped in place "
-                             "after validation; build a new Detections")
         if len(dets) > self.max_detections:
             raise ValueError(f"detections: {len(dets)} rows; {type(self).__name__} takes at most "
                              f"max_detections = {self.max_detections} per frame")
-        if count_degenerate(dets.boxes):
-            b = dets.boxes
+        if count_degenerate(dets._boxes):
+            b = dets._boxes
             rows = usable_rows(b)
             self.dropped_detections += b.shape[0] - rows.shape[0]
             out = self._step(dets[rows], dt, warp)
@@ -292,7 +289,7 @@ class Tracker:
             out = self._step(dets, dt, warp)
         if self.output_box == "detection" and out.shape[0]:
             used = out[:, 7] >= 0
-            out[used, :4] = dets.boxes[out[used, 7].astype(np.int64)]
+            out[used, :4] = dets._boxes[out[used, 7].astype(np.int64)]
         return out
 
     def __call__(self, detections: Any, timestamp: Optional[float] = None,

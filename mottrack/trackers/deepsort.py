@@ -514,8 +514,8 @@ class DeepSORT(Tracker):
         self.free_slots = np.arange(capacity, dtype=np.int64)[::-1].copy()
 
     def _check_embeddings(self, dets: Detections) -> np.ndarray:
-        emb = dets.embeddings
-        n = dets.boxes.shape[0]
+        emb = dets._embeddings
+        n = dets._boxes.shape[0]
         if emb is None:
             if n == 0:
                 return np.empty((0, max(self.embedding_dim, 1)), np.float32)
@@ -535,14 +535,14 @@ class DeepSORT(Tracker):
     def _step(self, dets: Detections, dt: float, warp: Optional[np.ndarray] = None) -> np.ndarray:
         emb = self._check_embeddings(dets)
         tr = self.tracks
-        tr.reserve(dets.boxes.shape[0])
+        tr.reserve(dets._boxes.shape[0])
         err = self._err
-        n_det = dets.boxes.shape[0]
+        n_det = dets._boxes.shape[0]
         if self._pending.shape[0] < n_det:
             self._pending = np.empty(2 * n_det, np.int64)
         out = _deepsort_step(
             tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, self.gallery, self.gallery_count,
-            self.gallery_head, self.free_slots, dets.boxes, dets.scores, dets.class_ids, emb, dt,
+            self.gallery_head, self.free_slots, dets._boxes, dets._scores, dets._class_ids, emb, dt,
             self._params, err, self._pending)
         if err[0] != 0:
             code, value = int(err[0]), int(err[1])
@@ -559,6 +559,6 @@ class DeepSORT(Tracker):
             feats = np.empty(emb.shape, np.float32)
             normalize_rows(emb, feats)
             out = _start_and_report(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, self.gallery,
-                                    self.gallery_count, self.gallery_head, self.free_slots, dets.boxes,
-                                    dets.scores, dets.class_ids, feats, self._pending[:n_det], dt)
+                                    self.gallery_count, self.gallery_head, self.free_slots, dets._boxes,
+                                    dets._scores, dets._class_ids, feats, self._pending[:n_det], dt)
         return out
