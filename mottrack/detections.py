@@ -256,14 +256,18 @@ class Detections:
                 raise ValueError(f"class_ids: expected shape ({n},) to match boxes; got {c.shape}")
             if n and c.min() < -1:
                 raise ValueError(f"class_ids: expected values >= -1; got {int(c.min())}")
-            c.setflags(write=False)
         e = None if embeddings is None else _validate_embeddings(embeddings, n, embedding_quantization)
-        b.setflags(write=False)
-        s.setflags(write=False)
-        self._boxes = b
-        self._scores = s
-        self._class_ids = c
-        self._embeddings = e
+        self._store(b, s, c, e)
+
+    def _store(self, boxes, scores, class_ids, embeddings) -> None:
+        """Keep validated, owned arrays, flagged non-writeable (embeddings already are)."""
+        boxes.setflags(write=False)
+        scores.setflags(write=False)
+        class_ids.setflags(write=False)
+        self._boxes = boxes
+        self._scores = scores
+        self._class_ids = class_ids
+        self._embeddings = embeddings
 
     # ------------------------------------------------------------------ fields (read-only)
     # Each access returns a new read-only view: assigning ``.shape`` / ``.dtype`` to it
@@ -295,13 +299,7 @@ class Detections:
     def _from_parts(cls, boxes, scores, class_ids, embeddings=None) -> "Detections":
         """Wrap arrays that are already valid and owned (they are frozen here)."""
         self = cls.__new__(cls)
-        boxes.setflags(write=False)
-        scores.setflags(write=False)
-        class_ids.setflags(write=False)
-        self._boxes = boxes
-        self._scores = scores
-        self._class_ids = class_ids
-        self._embeddings = embeddings
+        self._store(boxes, scores, class_ids, embeddings)
         return self
 
     @classmethod
