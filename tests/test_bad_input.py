@@ -573,3 +573,25 @@ def test_state_json_that_is_not_an_object_is_a_value_error():
     for text in ("[]", "1", '"x"', "null", "[" * 5000 + "]" * 5000):
         with pytest.raises(ValueError, match="state JSON"):
             state_from_json(text)
+
+
+def test_deepsort_iou_stage_cost_is_not_quadratic():
+    """5000 scattered detections a frame (all new, tentative tracks): the IoU stage compared
+    every track with every detection, 2.8 s a frame; the sparse sweep makes it ~10 ms.  Ten
+    such frames must fit in 5 s of CPU (a resource limit in a child, not a timing)."""
+    from test_fuzz_readers import run_limited
+    run_limited("""
+        import numpy as np, mottrack
+        rng = np.random.default_rng(0)
+        def frame(n):
+            xy = rng.uniform(0, 1900, (n, 2)) * [1, 0.55]
+            b = np.column_stack([xy, xy + rng.uniform(4, 12, (n, 2))])
+            return mottrack.Detections(b, np.full(n, 0.9), embeddings=rng.normal(size=(n, 16)))
+        mottrack.create_tracker("deepsort").update(frame(50))
+        frames = [frame(5000) for _ in range(10)]
+        t = mottrack.create_tracker("deepsort")
+        LIMIT()
+        for f in frames:
+            t.update(f)
+        assert len(t.tracks) > 1000
+    """, mem_mb=500, cpu_s=5)

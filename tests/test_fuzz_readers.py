@@ -45,7 +45,7 @@ def raises_value_error(fn, *args, match="", **kwargs):
     except ValueError as exc:
         assert match in str(exc), exc
         return
-    raise AssertionError(f"{fn.__name__} accepted the input")
+    raise AssertionError(f"{{fn.__name__}} accepted the input")
 
 def limit(mem_mb, cpu_s):
     used = resource.getrusage(resource.RUSAGE_SELF).ru_utime + resource.getrusage(resource.RUSAGE_SELF).ru_stime
