@@ -491,8 +491,8 @@ def _json_loads(text: Union[str, bytes], what: str) -> Any:
         return json.loads(text)
     except RecursionError:
         raise ValueError(f"{what}: nested too deeply (at most {MAX_JSON_DEPTH} levels)") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{what}: not valid JSON: {exc}") from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, int digit limit
+        raise ValueError(f"{what}: not valid JSON: {str(exc)[:200]}") from None
 
 
 def state_to_json(state_or_tracker: Any) -> str:
