@@ -563,7 +563,7 @@ def test_mot_files_with_values_beyond_float_range_name_file_and_line(tmp_path):
                                          (["--min-score", "sort=inf"], "finite")])
 def test_cli_rejects_non_finite_options_without_traceback(argv, match, capsys):
     from mottrack.eval.cli import main
-    code = main(["--data", "nowhere"] + argv)
+    code = main(["nowhere"] + argv)
     err = capsys.readouterr().err
     assert code == 2 and match in err and "Traceback" not in err
 
