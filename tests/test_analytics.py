@@ -555,3 +555,34 @@ def test_real_tracker_lost_while_crossing_counts_once():
     assert [e.direction for e in events] == ["in"] and lc.counts == {-1: (1, 0)}
     assert events[0].crossing_frame < 24 <= events[0].frame
     assert naive_events == []                # forgetting at once misses the crossing
+
+
+def test_threads_sharing_one_counter_lose_no_update():
+    import threading
+    lc = LineCounter(*H, min_distance=5, forget_after=10 ** 6)
+    z = ZoneMonitor([(0, 90), (200, 90), (200, 200), (0, 200)], min_distance=2, forget_after=10 ** 6)
+
+    def work(k):
+        for j in range(20):             # 20 tracks per thread, each crossing down once
+            tid = 1000 * k + j + 1
+            for y in (60, 80, 120, 140):
+                lc.update(frame(row(50, y, tid)))
+                z.update(frame(row(50, y, tid)))
+    ts = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert lc.counts == {0: (80, 0)} and lc.frame == 4 * 20 * 4
+    assert z.counts == {0: (80, 0)}
+
+
+def test_copies_and_pickles_are_independent():
+    import copy
+    import pickle
+    lc = LineCounter(*H, min_distance=5)
+    run(lc, path(1, [(50, 80)]))
+    for dup in (copy.deepcopy(lc), pickle.loads(pickle.dumps(lc))):
+        assert [e.direction for e in run(dup, path(1, [(50, 120)]))] == ["in"]
+        assert dup._lock is not lc._lock
+    assert lc.counts == {}

@@ -15,10 +15,15 @@ a track first seen there.
 Clock: an update's time is its ``timestamp`` (seconds) when given, else the previous
 time plus ``1 / frame_rate`` (the first update without a timestamp is at time 0).
 Timestamps must not decrease.
+
+Threads: ``update``, ``reset``, ``state_dict`` and ``load_state_dict`` hold the counter's
+lock, so calls from several threads run one after the other (as for the trackers);
+``copy.deepcopy`` and ``pickle`` give a copy with its own lock.
 """
 from __future__ import annotations
 
 import math
+import threading
 from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Tuple
 
 import numpy as np
@@ -160,11 +165,25 @@ class TrackCounter:
         if not isinstance(name, str):
             raise TypeError(f"name: expected a str; got {type(name).__name__}")
         self.name = name
-        self.reset()
+        self._lock = threading.Lock()
+        self._clear()
+
+    def __getstate__(self) -> Dict[str, Any]:  # copy / pickle: the copy gets its own lock
+        d = self.__dict__.copy()
+        d.pop("_lock", None)
+        return d
+
+    def __setstate__(self, d: Dict[str, Any]) -> None:
+        self.__dict__.update(d)
+        self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ state
     def reset(self) -> None:
         """Forget every track, every count and the clock."""
+        with self._lock:
+            self._clear()
+
+    def _clear(self) -> None:
         self.frame = 0                       # updates done so far
         self._now: Optional[float] = None    # time of the last update, seconds
         self._ids = np.zeros(0, np.int64)
@@ -223,9 +242,10 @@ class TrackCounter:
         TypeError, ValueError
             Bad rows or timestamp (see the module docs); the counter is then unchanged.
         """
-        pts = self._points(tracks)
-        now = self._clock(timestamp)
-        return self._apply(pts, now, timestamp)
+        with self._lock:
+            pts = self._points(tracks)
+            now = self._clock(timestamp)
+            return self._apply(pts, now, timestamp)
 
     def _apply(self, pts: "FramePoints", now: float, timestamp: Optional[float]) -> list:  # pragma: no cover
         raise NotImplementedError
@@ -262,16 +282,18 @@ class TrackCounter:
         ``{"format", "version", "params", "frame", "time", "ids", "last", <fields>,
         "count_classes", "counts"}``; arrays are copies.
         """
-        cc = np.array(sorted(self._counts), np.int64)
-        cn = np.array([self._counts[c] for c in cc.tolist()], np.int64).reshape(-1, 2)
-        st: Dict[str, Any] = {"format": self._FORMAT, "version": _STATE_VERSION,
-                              "params": self._params(), "frame": int(self.frame), "time": self._now,
-                              "ids": self._ids.copy(), "last": self._last.copy()}
-        for f, _ in self._FIELDS:
-            st[f] = self._state[f].copy()
-        st["count_classes"] = cc
-        st["counts"] = cn
-        return st
+        with self._lock:
+            cc = np.array(sorted(self._counts), np.int64)
+            cn = np.array([self._counts[c] for c in cc.tolist()], np.int64).reshape(-1, 2)
+            st: Dict[str, Any] = {"format": self._FORMAT, "version": _STATE_VERSION,
+                                  "params": self._params(), "frame": int(self.frame),
+                                  "time": self._now, "ids": self._ids.copy(),
+                                  "last": self._last.copy()}
+            for f, _ in self._FIELDS:
+                st[f] = self._state[f].copy()
+            st["count_classes"] = cc
+            st["counts"] = cn
+            return st
 
     @classmethod
     def from_state(cls, state: Dict[str, Any]):
@@ -294,6 +316,10 @@ class TrackCounter:
         The state must have been saved by the same class with the same parameters.  Any
         inconsistency raises ValueError naming the entry; the object is then unchanged.
         """
+        with self._lock:
+            self._load(state)
+
+    def _load(self, state: Dict[str, Any]) -> None:
         if not isinstance(state, dict):
             raise ValueError(f"state: expected a dict from state_dict(); got {type(state).__name__}")
         if state.get("format") != self._FORMAT:

@@ -7,6 +7,7 @@ plus one shared validation.
 """
 from __future__ import annotations
 
+from contextlib import ExitStack
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Union
 
 from ._counter import TrackCounter
@@ -37,6 +38,8 @@ class CounterSet:
             if not isinstance(c, TrackCounter):
                 raise TypeError(f"counters[{i}]: expected a LineCounter or ZoneMonitor; "
                                 f"got {type(c).__name__}")
+        if len({id(c) for c in cs}) != len(cs):
+            raise ValueError("counters: the same counter object is listed twice")
         names = [c.name for c in cs]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
@@ -71,13 +74,16 @@ class CounterSet:
         The frame and the timestamp are checked against every counter before any counter
         changes, so a rejected frame leaves all of them as they were.
         """
-        points: Dict[tuple, Any] = {}
-        for c in self.counters:
-            key = c._points_key
-            if key not in points:
-                points[key] = c._points(tracks)
-        nows = [c._clock(timestamp) for c in self.counters]
-        out: List[Union[LineEvent, ZoneEvent]] = []
-        for c, now in zip(self.counters, nows):
-            out += c._apply(points[c._points_key], now, timestamp)
-        return out
+        with ExitStack() as stack:
+            for c in sorted(self.counters, key=id):  # one global order: no deadlock between sets
+                stack.enter_context(c._lock)
+            points: Dict[tuple, Any] = {}
+            for c in self.counters:
+                key = c._points_key
+                if key not in points:
+                    points[key] = c._points(tracks)
+            nows = [c._clock(timestamp) for c in self.counters]
+            out: List[Union[LineEvent, ZoneEvent]] = []
+            for c, now in zip(self.counters, nows):
+                out += c._apply(points[c._points_key], now, timestamp)
+            return out

@@ -79,8 +79,8 @@ class ZoneMonitor(TrackCounter):
         return (f"ZoneMonitor({self.polygon.shape[0]} vertices, anchor={self.anchor!r}, "
                 f"min_distance={self.min_distance:g}, name={self.name!r}, counts={self.counts})")
 
-    def reset(self) -> None:
-        super().reset()
+    def _clear(self) -> None:
+        super()._clear()
         self.occupancy: Dict[int, int] = {}
         self.inside = np.zeros(0, bool)
 
@@ -147,7 +147,7 @@ class ZoneMonitor(TrackCounter):
             raise ValueError("state['since']: expected a finite time for tracks inside and NaN "
                              "for the others")
 
-    def load_state_dict(self, state: Dict[str, Any]) -> None:
-        super().load_state_dict(state)
+    def _load(self, state: Dict[str, Any]) -> None:
+        super()._load(state)
         self.occupancy = {}
         self.inside = np.zeros(0, bool)
