@@ -39,9 +39,9 @@ def tracker_class(name: str) -> type:
 
 
 def available() -> list[str]:
-    """Registered tracker names, sorted."""
+    """Registered tracker names, in registration order (the order tables list them in)."""
     from .. import registry
-    return list(registry.available_trackers())
+    return list(registry.registered_trackers())
 
 
 class _DefaultMinScore(Mapping):
