@@ -415,3 +415,128 @@ def test_written_results_equal_reference_implementations(tmp_path, capsys, track
     assert rc == 0, err
     (res,) = tmp_path.glob(f"{tracker}/*.txt")
     _same_rows(read_results(res), read_results(shared_path("reference", *ref.split("/"))))
+
+
+# --------------------------------------------------------------------------- issue 14 items
+
+
+def test_frame_rate_from_seqinfo_reaches_every_tracker(tmp_path):
+    """MOT17 has 14, 25 and 30 fps sequences; each tracker is built with its sequence's rate
+    (ByteTrack's lost-track buffer is int(frame_rate / 30 * track_buffer)), and
+    --param NAME.frame_rate overrides it."""
+    from mottrack.eval.api import evaluate
+    from mottrack.eval.datasets import load_dataset
+    from mottrack.registry import create_tracker
+    from mottrack.eval.run import frame_inputs
+    root = shared_path("data", "MOT17")
+    seqs = load_dataset(root, seqs=["MOT17-05-FRCNN", "MOT17-09-FRCNN", "MOT17-13-FRCNN"])
+    assert [s.frame_rate for s in seqs] == [14.0, 30.0, 25.0]
+    res = evaluate(seqs, trackers=["sort", "bytetrack"])
+    for ts in res.trackers.values():
+        assert [r.params["frame_rate"] for r in ts.runs.values()] == [14.0, 30.0, 25.0]
+    over = evaluate(seqs[:1], trackers=["bytetrack"], params={"bytetrack": {"frame_rate": 30}})
+    assert over.trackers["bytetrack"].runs["MOT17-05-FRCNN"].params["frame_rate"] == 30
+    # the output is that of a ByteTrack built at 14 fps, and differs from one at 30 fps
+    seq = seqs[0]
+
+    def manual(fps):
+        trk = create_tracker("bytetrack", frame_rate=fps)
+        return [trk.update(r)[:, :5].copy() for _, r, _ in frame_inputs(seq, None)]
+
+    got = res.trackers["bytetrack"].runs["MOT17-05-FRCNN"].results
+    want = np.concatenate(manual(14.0))
+    np.testing.assert_array_equal(got.ids, want[:, 4].astype(np.int64))
+    at30 = over.trackers["bytetrack"].runs["MOT17-05-FRCNN"].results
+    assert len(at30) != len(got) or not np.array_equal(at30.ids, got.ids)
+
+
+def test_missing_det_file_names_what_is_there(tiny, capsys):
+    d = tiny / "train" / "SEQ-A" / "det"
+    (d / "det.txt").rename(d / "yolox.txt")
+    (d / "frcnn.txt").write_text("1,-1,1,1,5,5,0.9\n")
+    rc, out, err = _run(capsys, tiny, "--trackers", "sort", "--no-budget", "--no-progress")
+    _one_line_error(rc, err, "det.txt", "frcnn.txt, yolox.txt", "--det-file")
+    # and naming one of them works
+    rc, out, err = _run(capsys, tiny, "--trackers", "sort", "--no-budget", "--no-progress",
+                        "--seqs", "SEQ-A", "--det-file", "yolox.txt")
+    assert rc == 0, err
+
+
+def test_several_det_file_folders(tmp_path, capsys):
+    """YOLOX files exist for MOT17-02/04/05/09 only: a second --det-file entry serves the rest."""
+    root = shared_path("data", "MOT17")
+    yolox = root / "dets" / "yolox_x_ablation"
+    j = tmp_path / "m.json"
+    rc, out, err = _run(capsys, root, "--seqs", "MOT17-05-FRCNN,MOT17-10-FRCNN", "--trackers",
+                        "sort", "--det-file", yolox, "--det-file", "det.txt", "--frames",
+                        "second-half", "--no-budget", "--no-progress", "--json", j)
+    assert rc == 0, err
+    assert "MOT17-05.txt" in out and "det.txt" in out
+    from mottrack.eval.datasets import load_dataset
+    s05, s10 = load_dataset(root, seqs=["MOT17-05-FRCNN", "MOT17-10-FRCNN"],
+                            det_file=[yolox, "det.txt"])
+    assert s05.source.endswith("yolox_x_ablation/MOT17-05.txt")
+    assert s10.source.endswith("MOT17-10-FRCNN/det/det.txt")
+    rc, out, err = _run(capsys, root, "--seqs", "MOT17-10-FRCNN", "--trackers", "sort",
+                        "--det-file", yolox, "--no-budget", "--no-progress")
+    _one_line_error(rc, err, "MOT17-10-FRCNN", str(yolox))
+
+
+def test_mot20_class_6_is_a_distractor(tmp_path, capsys):
+    """A tracker box on a class-6 (non-motorized vehicle) gt box: removed under MOT20 rules, a
+    false positive under MOT17 rules."""
+    for bench in ("MOT20", "MOT17"):
+        root = tmp_path / bench
+        d = _write_seq(root, "SEQ-A", 30, 0)
+        gt = d / "gt" / "gt.txt"
+        gt.write_text(gt.read_text() + "".join(f"{f},9,500,300,60,60,1,6,1\n" for f in range(1, 31)))
+        res = tmp_path / f"r{bench}"
+        res.mkdir()
+        rows = [r.split(",") for r in gt.read_text().splitlines()]
+        (res / "SEQ-A.txt").write_text("".join(f"{r[0]},{r[1]},{r[2]},{r[3]},{r[4]},{r[5]},1,-1,-1,-1\n"
+                                               for r in rows))
+        j = tmp_path / f"{bench}.json"
+        rc, out, err = _run(capsys, "score", root, res, "--json", j, "--no-progress")
+        assert rc == 0, err
+        c = _block(json.loads(j.read_text()))["combined"]
+        assert c["FN"] == 0
+        assert c["FP"] == (0 if bench == "MOT20" else 30), bench
+
+
+def test_internal_errors_show_a_traceback(tiny, capsys, monkeypatch):
+    """A ValueError from a bug (not from the input) is not dressed up as bad input."""
+    import mottrack.eval.scoring as scoring
+
+    def broken(seq, results):
+        raise ValueError("something inside broke")
+
+    monkeypatch.setattr(scoring, "score_one", broken)
+    rc, out, err = _run(capsys, tiny, "--trackers", "sort", "--no-budget", "--no-progress")
+    assert rc == 1
+    assert "Traceback" in err and "something inside broke" in err
+    assert "please report it" in err
+
+
+def test_bad_tracker_parameter_value_is_input_error(tiny, capsys):
+    rc, out, err = _run(capsys, tiny, "--trackers", "sort", "--param", "sort.max_age=-3",
+                        "--no-budget", "--no-progress")
+    _one_line_error(rc, err, "--param sort", "max_age")
+
+
+def test_jobs_give_identical_numbers(tiny, tmp_path, capsys):
+    from mottrack.eval.api import available
+    names = ",".join(t for t in available() if t in ("sort", "bytetrack"))
+    docs = []
+    for jobs in ("1", "2"):
+        j = tmp_path / f"{jobs}.json"
+        rc, out, err = _run(capsys, tiny, "--trackers", names, "--jobs", jobs, "--json", j,
+                            "--no-budget", "--out", tmp_path / jobs)
+        assert rc == 0, err
+        docs.append(json.loads(j.read_text())["trackers"])
+    for t in docs[0]:
+        for s in ("SEQ-A", "SEQ-B"):
+            a, b = docs[0][t]["sequences"][s], docs[1][t]["sequences"][s]
+            assert {k: v for k, v in a.items() if k != "FPS"} == \
+                {k: v for k, v in b.items() if k != "FPS"}
+            assert (tmp_path / "1" / t / f"{s}.txt").read_bytes() == \
+                (tmp_path / "2" / t / f"{s}.txt").read_bytes()

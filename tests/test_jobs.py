@@ -1,0 +1,66 @@
+"""The process pool of ``--jobs``: identical results, crashes reported by sequence."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from mottrack.eval.datasets import default_sequences
+from mottrack.eval.jobs import Task, WorkerCrashed, run_tasks
+from mottrack.registry import _REGISTRY, register_tracker
+from mottrack.trackers.sort import SORT
+
+
+@pytest.fixture(scope="module")
+def seqs():
+    return default_sequences(0, synthetic_frames=60)
+
+
+def test_pool_equals_serial(seqs):
+    tasks = [Task(n, k, {}, None) for n in ("sort", "bytetrack") for k in range(len(seqs))]
+    one = run_tasks(seqs, tasks, jobs=1)
+    two = run_tasks(seqs, tasks, jobs=2)
+    for (r1, m1), (r2, m2) in zip(one, two):
+        assert (r1.tracker, r1.sequence) == (r2.tracker, r2.sequence)
+        np.testing.assert_array_equal(r1.results.to_array(), r2.results.to_array())
+        np.testing.assert_array_equal(np.array(list(m1.summary().values()), float),
+                                      np.array(list(m2.summary().values()), float))
+
+
+class _Crash(SORT):
+    """SORT that kills its process on frame 5 of SYNTH-Crowd."""
+
+    def __init__(self, max_age: int = 1, *, frame_rate: float = 30.0) -> None:
+        super().__init__(max_age, frame_rate=frame_rate)
+        self._crash_on, self._n = "SYNTH-Crowd", 0
+
+    def update(self, detections, timestamp=None, camera_motion=None):
+        self._n += 1
+        if self._n == 5 and os.environ.get("MOTTRACK_TEST_SEQ") == self._crash_on:
+            os._exit(3)
+        return super().update(detections, timestamp)
+
+
+def test_crashed_worker_is_reported_by_sequence(seqs, monkeypatch):
+    register_tracker("crashtest")(_Crash)
+    try:
+        import mottrack.eval.jobs as jobs
+
+        real = jobs._execute
+
+        def tagged(task, seq, progress=None):
+            os.environ["MOTTRACK_TEST_SEQ"] = seq.name
+            return real(task, seq, progress)
+
+        monkeypatch.setattr(jobs, "_execute", tagged)
+        tasks = [Task("crashtest", k, {}, None) for k in range(len(seqs))]
+        with pytest.raises(WorkerCrashed, match="crashtest on SYNTH-Crowd"):
+            run_tasks(seqs, tasks, jobs=2)
+    finally:
+        _REGISTRY.pop("crashtest", None)
+
+
+def test_bad_jobs_value(seqs):
+    with pytest.raises(ValueError, match="jobs"):
+        run_tasks(seqs, [], jobs=0)
