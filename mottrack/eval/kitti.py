@@ -43,7 +43,7 @@ from .metrics.clear import clear_metrics
 from .metrics.evaluate import SequenceMetrics
 from .metrics.hota import hota_metrics
 from .metrics.identity import identity_metrics
-from .metrics.preprocess import PreparedSequence, relabel
+from .metrics.preprocess import PreparedSequence, _check_unique, relabel
 
 __all__ = ["KITTI_CLASS_IDS", "KITTI_CLASSES", "read_kitti_labels", "is_kitti_layout",
            "load_kitti", "kitti_prepare", "evaluate_kitti_sequence", "read_kitti_or_mot_results"]
@@ -256,6 +256,9 @@ def kitti_prepare(gt: MotTable, extras: dict, results: MotTable, kitti_class: st
     g_tr, g_oc = extras["truncation"], extras["occlusion"]
     r_cls = np.where(results.classes < 0, cls, results.classes)
     r_keep0 = (results.ids >= 0) & (r_cls == cls)
+    _check_unique(results.frames[r_keep0], results.ids[r_keep0], "tracker results", name)
+    g_care = (gt.classes != _DONTCARE) & (gt.ids >= 0)
+    _check_unique(gt.frames[g_care], gt.ids[g_care], "ground truth", name)
     r_c = xywh_corners(np.ascontiguousarray(results.boxes, np.float64))
     g_off = gt.frame_offsets(num_frames)
     r_off = results.frame_offsets(num_frames)
