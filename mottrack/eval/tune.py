@@ -223,8 +223,17 @@ def run_trial(setup: TuneSetup, params: Mapping[str, Any],
     return scorer(setup.seqs, results)
 
 
-def _objective(setup: TuneSetup, scorer):
+def _objective(setup: TuneSetup, scorer, n_trials: int):
+    optuna = _optuna()
+    from optuna.trial import TrialState
+
     def f(trial):
+        # trials that started before this one and count: past n_trials, stop (parallel workers)
+        before = sum(t.number < trial.number and t.state in (TrialState.COMPLETE, TrialState.RUNNING)
+                     for t in trial.study.get_trials(deepcopy=False))
+        if before >= n_trials:
+            trial.study.stop()
+            raise optuna.TrialPruned("the study has its trials")
         params = {r.name: r.suggest(trial) for r in setup.ranges}
         summ = run_trial(setup, params, scorer)
         for k in OBJECTIVE_KEYS:
@@ -269,14 +278,10 @@ def _worker(setup, study_name, storage_spec, out_dir, sampler, seed, n_trials, s
     storage = make_storage(storage_spec, out_dir)
     study = optuna.load_study(study_name=study_name, storage=storage,
                               sampler=_sampler(sampler, setup.ranges, seed))
-    from optuna.study import MaxTrialsCallback
     from optuna.trial import TrialState
-    cb = MaxTrialsCallback(n_trials, states=(TrialState.COMPLETE, TrialState.FAIL,
-                                             TrialState.RUNNING))
-    done = sum(t.state in (TrialState.COMPLETE, TrialState.FAIL) for t in study.get_trials(deepcopy=False))
+    done = sum(t.state == TrialState.COMPLETE for t in study.get_trials(deepcopy=False))
     if done < n_trials:
-        study.optimize(_objective(setup, scorer), n_trials=n_trials - done, callbacks=[cb],
-                       catch=())
+        study.optimize(_objective(setup, scorer, n_trials), n_trials=n_trials - done, catch=())
 
 
 def run_study(setup: TuneSetup, *, out_dir: str | os.PathLike, trials: int = 50,
