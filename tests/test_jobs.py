@@ -64,3 +64,32 @@ def test_crashed_worker_is_reported_by_sequence(seqs, monkeypatch):
 def test_bad_jobs_value(seqs):
     with pytest.raises(ValueError, match="jobs"):
         run_tasks(seqs, [], jobs=0)
+
+
+def test_camera_motion_reaches_trackers_that_support_it(seqs):
+    """A sequence's per-frame warps go to update(camera_motion=...) of trackers whose class
+    says supports_camera_motion, one per tracked frame, in order."""
+    from dataclasses import replace
+    from mottrack.eval.run import run_tracker
+
+    seen = []
+
+    class _Warped(SORT):
+        supports_camera_motion = True
+
+        def update(self, detections, timestamp=None, camera_motion=None):
+            seen.append(None if camera_motion is None else float(camera_motion[0, 2]))
+            return super().update(detections, timestamp)
+
+    register_tracker("warptest")(_Warped)
+    try:
+        seq = seqs[0]
+        warps = np.tile(np.eye(3), (seq.num_eval_frames, 1, 1))
+        warps[:, 0, 2] = np.arange(seq.num_eval_frames)
+        run_tracker("warptest", replace(seq, camera_motion=warps), warmup=False)
+        assert seen == list(map(float, range(seq.num_eval_frames)))
+        seen.clear()
+        run_tracker("warptest", seq, warmup=False)
+        assert seen == [None] * seq.num_eval_frames
+    finally:
+        _REGISTRY.pop("warptest", None)

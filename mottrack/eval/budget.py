@@ -306,15 +306,8 @@ def format_budget(rows: Sequence[BudgetRow], fps: float = DEFAULT_FPS,
                       f"{r.objects_mean:.1f} (max {r.objects_max})",
                       f"{r.target_p50:.2f}/{r.target_p99:.2f}", f"{r.budget:.2f}",
                       "PASS" if r.passed else "FAIL", lc))
-    w = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(head)]
-    lines.append("  ".join(h.ljust(x) for h, x in zip(head, w)))
-    lines.append("  ".join("-" * x for x in w))
-    prev = None
-    for c in cells:
-        if prev is not None and c[0] != prev:
-            lines.append("")
-        prev = c[0]
-        lines.append("  ".join(v.ljust(x) for v, x in zip(c, w)))
+    from .tables import text_table
+    lines.append(text_table(head, cells))
     lines.append("largest count = objects per frame whose estimated median per-frame time still "
                  "fits (synthetic scaling run, 10-1600 objects; '>=': the largest measured fits). "
                  "The median, because short scaling runs' p99 is dominated by scheduler noise; "
