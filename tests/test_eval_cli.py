@@ -540,3 +540,11 @@ def test_jobs_give_identical_numbers(tiny, tmp_path, capsys):
                 {k: v for k, v in b.items() if k != "FPS"}
             assert (tmp_path / "1" / t / f"{s}.txt").read_bytes() == \
                 (tmp_path / "2" / t / f"{s}.txt").read_bytes()
+
+
+def test_bad_profile_file_is_input_error(tiny, tmp_path, capsys):
+    f = tmp_path / "p.json"
+    f.write_text('{"profiles": [{"name": "cam"}]}')
+    rc, out, err = _run(capsys, tiny, "--trackers", "sort", "--profile", f, "--no-scaling",
+                        "--no-progress")
+    _one_line_error(rc, err, "--profile", "factor")

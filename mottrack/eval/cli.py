@@ -354,6 +354,12 @@ def _write_outputs(result, args, out, extra: dict | None = None) -> None:
         print(f"wrote {args.csv}", file=out)
 
 
+def _rules(seqs) -> str:
+    """``MOT17`` / ``KITTI (class car)``: the preprocessing rules of ``seqs``."""
+    return ", ".join(sorted({s.benchmark + (f" (class {s.eval_class})" if s.eval_class else "")
+                             for s in seqs}))
+
+
 def _describe(seqs, args, names, min_scores, out) -> None:
     sim = any(s.simulated for s in seqs)
     if args.data_root is None:
@@ -367,7 +373,7 @@ def _describe(seqs, args, names, min_scores, out) -> None:
         print(f"Dataset: {args.data_root}", file=out)
     n_frames = sum(s.num_eval_frames for s in seqs)
     print(f"  {len(seqs)} sequences, {n_frames} frames, benchmark rules "
-          f"{', '.join(sorted({s.benchmark for s in seqs}))}"
+          f"{_rules(seqs)}"
           + (", frames N//2+2..N (second half)" if args.frames == "second-half" else ""), file=out)
     if sim:
         print("  detections are SIMULATED (seeded detector simulator: ~10% misses, box jitter, "
@@ -476,7 +482,10 @@ def _cmd_eval(argv) -> int:
         from . import budget
         profiles = None
         if args.profile:
-            profiles = budget.load_profiles(args.profile)
+            try:
+                profiles = budget.load_profiles(args.profile)
+            except ValueError as exc:  # a malformed profile file
+                raise CliError(f"--profile: {exc}") from None
         scaling = None
         if not args.no_scaling:
             scaling = {n: budget.scaling_curve(n, params=params.get(n), frames=40,
@@ -556,7 +565,7 @@ def _cmd_score(argv) -> int:
                      args.backend, time.perf_counter() - t0)
     if not args.quiet:
         print(f"Scoring {rd} against {args.gt_root}: {len(seqs)} sequences, benchmark rules "
-              f"{', '.join(sorted({s.benchmark for s in seqs}))}, backend {args.backend}", file=out)
+              f"{_rules(seqs)}, backend {args.backend}", file=out)
         for line in notes:
             print(f"  note: {line}", file=out)
     print(res.format_table(columns=[c for c in ("MOTA", "IDF1", "HOTA", "IDSW", "FP", "FN", "MT",
