@@ -143,6 +143,6 @@ def evaluate(data: str | os.PathLike | Sequence[EvalSequence] | None = None, *,
             sc = TrackerScores(n, per, combine_sequences(per.values()), backend=backend)
         else:
             sc = score_sequences(seq_list, {k: r.results for k, r in runs.items()}, backend, n)
-        sc.runs, sc.min_score, sc.params = runs, gates[n], params.get(n, {})
+        sc.runs, sc.min_score, sc.params = runs, gates[n], dict(params.get(n, {}))
         out[n] = sc
     return EvalResult(out, seq_list, backend, time.perf_counter() - t_start)

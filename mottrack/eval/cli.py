@@ -382,7 +382,7 @@ def _describe(seqs, args, names, min_scores, out) -> None:
     else:
         srcs = sorted({os.path.basename(s.source) for s in seqs})
         print(f"  detections: {', '.join(srcs[:4])}{' ...' if len(srcs) > 4 else ''}", file=out)
-    rates = {}
+    rates: dict[str, list[str]] = {}
     for s in seqs:
         rates.setdefault(f"{s.frame_rate:g}", []).append(s.name)
     print("  frame rates (passed to every tracker unless --param NAME.frame_rate is set): "

@@ -36,7 +36,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..io.mot import MotFormatError, MotTable, read_det, read_seqinfo
+from ..io.mot import MotFormatError, MotTable, read_det
 from .errors import InputError
 from .metrics._common import EPS, box_ioa_corners, box_iou_corners, xywh_corners
 from .metrics.clear import clear_metrics

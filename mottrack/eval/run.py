@@ -21,18 +21,21 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import numpy as np
 
 from ..io.mot import MotTable
 from .datasets import EvalSequence
 
+if TYPE_CHECKING:
+    from ..trackers.base import Tracker
+
 __all__ = ["TrackerRun", "run_tracker", "resolve_min_score", "available", "tracker_class",
            "needs_embeddings", "frame_inputs", "DEFAULT_MIN_SCORE", "tracker_params"]
 
 
-def tracker_class(name: str) -> type:
+def tracker_class(name: str) -> type[Tracker]:
     """The registered class of tracker ``name`` (``ValueError`` naming the available ones)."""
     from .. import registry
     return registry.tracker_class(name)
@@ -203,7 +206,8 @@ def run_tracker(name: str, seq: EvalSequence, params: Mapping[str, Any] | None =
         w = create_tracker(name, **params)
         for _, r, e in inputs[:8]:
             w.update(_make_input(r, e))
-        e0 = None if not use_emb else np.zeros((0, seq.embeddings.shape[1]), np.float32)
+        e0 = None if seq.embeddings is None or not use_emb else \
+            np.zeros((0, seq.embeddings.shape[1]), np.float32)
         w.update(_make_input(np.zeros((0, 5)), e0))
         _WARM.add(name)
     trk = create_tracker(name, **params)

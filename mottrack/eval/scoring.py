@@ -50,6 +50,8 @@ class TrackerScores:
 
 def score_one(seq: EvalSequence, results: MotTable) -> SequenceMetrics:
     """TrackEval-exact metrics of ``results`` on one sequence (its frame window and rules)."""
+    if seq.gt is None:
+        raise ValueError(f"{seq.name}: no ground truth to score against")
     if seq.benchmark == "KITTI":
         from .kitti import evaluate_kitti_sequence
         return evaluate_kitti_sequence(seq, results)
@@ -68,7 +70,8 @@ def score_sequences(seqs: Sequence[EvalSequence], results: Mapping[str, MotTable
         if any(s.benchmark == "KITTI" for s in seqs):
             raise ValueError("backend 'motmetrics' cannot apply the KITTI rules; use "
                              "'trackeval-exact'")
-        pairs = [(s.name, s.scoring_window(s.gt), s.scoring_window(results[s.name])) for s in seqs]
+        pairs = [(s.name, s.scoring_window(s.gt), s.scoring_window(results[s.name]))
+                 for s in seqs if s.gt is not None]
         mm = motmetrics_evaluate(pairs, sorted({s.benchmark for s in seqs})[0])
         per, comb = mm["sequences"], mm["combined"]
     else:

@@ -305,7 +305,7 @@ def run_study(setup: TuneSetup, *, out_dir: str | os.PathLike, trials: int = 50,
         _worker(setup, name, storage, out, sampler, seed, trials, scorer)
     else:
         import multiprocessing as mp
-        ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        ctx: Any = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
         procs = [ctx.Process(target=_worker, args=(setup, name, storage, out, sampler,
                                                    None if seed is None else seed + k, trials,
                                                    scorer)) for k in range(jobs)]
