@@ -151,7 +151,7 @@ def test_rules_by_hand(tmp_path):
 def test_layouts_and_cli(tmp_path, capsys):
     """label_02 layout is detected without --benchmark; the MOT-converted layout with
     --benchmark KITTI; `score` and tracking both work, and equal each other on --out."""
-    gt, trackers, names = make_kitti(tmp_path / "a", 5, n_seqs=1)
+    gt, trackers, names = make_kitti(tmp_path / "a", 4, n_seqs=1)
     res_dir = trackers / "trk" / "data"
     j = tmp_path / "k.json"
     assert main(["score", str(gt), str(res_dir), "--json", str(j), "--no-progress"]) == 0
@@ -181,11 +181,24 @@ def test_layouts_and_cli(tmp_path, capsys):
                  "--no-budget", "--no-progress", "--json", str(j), "--out", str(o)]) == 0
     out = capsys.readouterr().out
     assert "10 fps" in out
-    tracked = json.loads(j.read_text())["trackers"]["sort"]["combined"]
+    tracked = json.loads(j.read_text())["trackers"]["sort"]["sequences"][names[0]]
+    # --out writes KITTI tracking files (frames from 0); scoring them reproduces the run
+    first = (o / "sort" / f"{names[0]}.txt").read_text().split("\n", 1)[0].split()
+    assert first[2] == "Car" and int(first[0]) >= 0
     assert main(["score", str(tmp_path / "conv"), str(o / "sort"), "--benchmark", "KITTI",
                  "--json", str(j), "--no-progress"]) == 0
-    rescored = json.loads(j.read_text())["trackers"]["sort"]["combined"]
+    rescored = json.loads(j.read_text())["trackers"]["sort"]["sequences"][names[0]]
     assert {k: v for k, v in tracked.items() if k not in ("FPS", "frames")} == rescored
+    assert tracked["GT"] > 0 and tracked["FP"] + tracked["FN"] > 0
+    # and TrackEval's Kitti2DBox reads them and gives the same numbers
+    te = tmp_path / "te" / "trk" / "data"
+    te.mkdir(parents=True)
+    (te / f"{names[0]}.txt").write_text((o / "sort" / f"{names[0]}.txt").read_text())
+    theirs = trackeval_kitti(gt, tmp_path / "te", names, "car")[names[0]]
+    assert tracked["HOTA"] == pytest.approx(100 * np.mean(theirs["HOTA"]), abs=1e-9)
+    assert tracked["MOTA"] == pytest.approx(100 * theirs["MOTA"], abs=1e-9)
+    assert (tracked["FP"], tracked["FN"], tracked["IDSW"]) == (
+        theirs["CLR_FP"], theirs["CLR_FN"], theirs["IDSW"])
 
 
 def _real_kitti():

@@ -11,6 +11,10 @@ score, the frame rate and the preprocessing rules (``benchmark``).
   ``frame, -1, x, y, w, h, score, e_1 .. e_D`` (the detections then come from that file,
   as in deep_sort_app), and the half-val protocol (``frames='second-half'``: frames
   ``N//2 + 2 .. N``).
+  DanceTrack (``dancetrack/{train,val,test}``) and SportsMOT
+  (``sportsmot_publish/dataset/{train,val,test}``) use the same layout; their benchmark is
+  recognised from the path and sequences without gt (the test splits) are skipped with a note.
+  KITTI tracking layouts are read by :mod:`mottrack.eval.kitti`.
 * :func:`default_sequences` is the no-argument default: the TUD-Campus and TUD-Stadtmitte
   ground truth shipped inside the installed ``motmetrics`` package (read in place, never
   copied) plus a synthetic crowded scene, all with simulated detections.

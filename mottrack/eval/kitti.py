@@ -11,7 +11,8 @@ Layouts read
 
 Label lines are ``frame id type truncated occluded alpha x1 y1 x2 y2 h w l X Y Z ry [score]``
 with frames from 0; mottrack numbers them from 1 internally (KITTI frame ``k`` is frame
-``k + 1`` of the MOT tables, the result files and ``--frames``).  Detections for tracking are
+``k + 1`` of the MOT tables and ``--frames``; ``--out`` writes KITTI-format result files with
+the file's own numbering from 0).  Detections for tracking are
 ``<SEQ>.txt`` files in MOT det format (frames from 1), or in KITTI label format (frames from 0,
 only rows of the evaluated class are used).  Frame rate: 10 fps.
 
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -45,7 +47,8 @@ from .metrics.hota import hota_metrics
 from .metrics.identity import identity_metrics
 from .metrics.preprocess import PreparedSequence, _check_unique, relabel
 
-__all__ = ["KITTI_CLASS_IDS", "KITTI_CLASSES", "read_kitti_labels", "is_kitti_layout",
+__all__ = ["KITTI_CLASS_IDS", "KITTI_CLASSES", "KittiTable", "write_kitti_results",
+           "read_kitti_labels", "is_kitti_layout",
            "load_kitti", "kitti_prepare", "evaluate_kitti_sequence", "read_kitti_or_mot_results"]
 
 #: KITTI object types -> TrackEval's class ids (``Person`` is a sitting person).
@@ -122,11 +125,32 @@ def read_kitti_labels(path: str | os.PathLike) -> dict:
             "score": a[:, 9], "line": np.asarray(lines, np.int64)[order], "path": path}
 
 
-def _labels_to_table(lab: dict) -> MotTable:
+@dataclass(frozen=True, eq=False)
+class KittiTable(MotTable):
+    """A :class:`MotTable` read from a KITTI label file, keeping the file's corner boxes
+    (``x1, y1, x2, y2``, (n, 4) float64) so that IoUs use exactly the values TrackEval reads."""
+
+    corners: np.ndarray | None = None
+
+
+def _labels_to_table(lab: dict) -> KittiTable:
     c = lab["corners"]
     boxes = np.column_stack([c[:, 0], c[:, 1], c[:, 2] - c[:, 0], c[:, 3] - c[:, 1]])
-    return MotTable(lab["frame"] + 1, lab["id"], boxes, lab["score"], lab["cls"],
-                    np.full(len(lab["id"]), -1.0), lab["line"], lab["path"])
+    return KittiTable(lab["frame"] + 1, lab["id"], boxes, lab["score"], lab["cls"],
+                      np.full(len(lab["id"]), -1.0), lab["line"], lab["path"], corners=c)
+
+
+def write_kitti_results(path: str | os.PathLike, table: MotTable, kitti_class: str) -> None:
+    """Write tracker output as KITTI tracking results: ``frame id Type -1 -1 -10 x1 y1 x2 y2
+    -1 -1 -1 -1000 -1000 -1000 -10 score`` with frames from 0 (``table`` frames from 1) and
+    corners ``x, y, x + w, y + h`` in the shortest decimals that read back exactly."""
+    typ = {"car": "Car", "pedestrian": "Pedestrian"}[_check_class(kitti_class)]
+    c = xywh_corners(np.ascontiguousarray(table.boxes, np.float64))
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    rows = zip((table.frames - 1).tolist(), table.ids.tolist(), c.tolist(), table.scores.tolist())
+    p.write_text("".join(f"{f} {i} {typ} -1 -1 -10 {b[0]!r} {b[1]!r} {b[2]!r} {b[3]!r} "
+                         f"-1 -1 -1 -1000 -1000 -1000 -10 {s!r}\n" for f, i, b, s in rows))
 
 
 def read_kitti_or_mot_results(path: str | os.PathLike) -> MotTable:
@@ -259,7 +283,9 @@ def kitti_prepare(gt: MotTable, extras: dict, results: MotTable, kitti_class: st
     _check_unique(results.frames[r_keep0], results.ids[r_keep0], "tracker results", name)
     g_care = (gt.classes != _DONTCARE) & (gt.ids >= 0)
     _check_unique(gt.frames[g_care], gt.ids[g_care], "ground truth", name)
-    r_c = xywh_corners(np.ascontiguousarray(results.boxes, np.float64))
+    corners = getattr(results, "corners", None)
+    r_c = corners if corners is not None else xywh_corners(np.ascontiguousarray(results.boxes,
+                                                                                 np.float64))
     g_off = gt.frame_offsets(num_frames)
     r_off = results.frame_offsets(num_frames)
     if len(results) and (results.frames[0] < 1 or results.frames[-1] > num_frames):

@@ -34,8 +34,9 @@ def _fmt(v, key):
 
 
 def write_tracker_results(path: str | os.PathLike, table: MotTable, first_frame: int = 1,
-                          renumber: bool = False) -> None:
-    """Write one tracker output as a MOTChallenge results file.
+                          renumber: bool = False, kitti_class: str | None = None) -> None:
+    """Write one tracker output as a MOTChallenge results file (KITTI tracking format when
+    ``kitti_class`` is given, see :func:`~mottrack.eval.kitti.write_kitti_results`).
 
     Boxes are written with the shortest decimals that read back to the same float64
     values, so scoring the file reproduces the metrics of the run exactly.  With
@@ -45,7 +46,11 @@ def write_tracker_results(path: str | os.PathLike, table: MotTable, first_frame:
     if renumber and first_frame != 1:
         table = MotTable(table.frames - (first_frame - 1), table.ids, table.boxes, table.scores,
                          table.classes, table.visibility, table.lines, table.path)
-    write_results(path, table, box_precision=None)
+    if kitti_class is not None:
+        from .kitti import write_kitti_results
+        write_kitti_results(path, table, kitti_class)
+    else:
+        write_results(path, table, box_precision=None)
 
 
 @dataclass(eq=False)
@@ -165,14 +170,17 @@ class EvalResult:
         """MOTChallenge result files ``out_dir/<tracker>/<SEQ>.txt``.
 
         Frames keep the sequences' own numbers (half-val: ``N//2+2 .. N``); with
-        ``renumber`` the first tracked frame is written as frame 1.
+        ``renumber`` the first tracked frame is written as frame 1.  KITTI sequences get
+        KITTI tracking result files (frames from 0, the evaluated class as type).
         """
         out_dir = Path(out_dir)
-        firsts = {s.name: s.first_frame for s in self.sequences}
+        by_name = {s.name: s for s in self.sequences}
         paths = []
         for tname, ts in self.trackers.items():
             for sname, run in ts.runs.items():
                 p = out_dir / tname / f"{sname}.txt"
-                write_tracker_results(p, run.results, firsts.get(sname, 1), renumber)
+                s = by_name.get(sname)
+                kc = s.eval_class if s is not None and s.benchmark == "KITTI" else None
+                write_tracker_results(p, run.results, s.first_frame if s else 1, renumber, kc)
                 paths.append(p)
         return paths
