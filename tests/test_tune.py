@@ -102,3 +102,25 @@ def test_cli(tiny, tmp_path, capsys):
     assert rc == 2 and "grid search needs a step" in capsys.readouterr().err
     rc = main(["tune", str(tiny), "--tracker", "sort", "--range", "bogus=1,2", "--out", str(out)])
     assert rc == 2 and "bogus" in capsys.readouterr().err
+
+
+def test_resume_after_an_interrupted_run(tiny, tmp_path):
+    """A trial left RUNNING by a killed worker does not count: resuming reaches the total."""
+    import socket
+    import subprocess
+    import sys
+
+    import optuna
+    from mottrack.eval.tune import make_storage
+
+    seqs = load_dataset(tiny)
+    setup = TuneSetup("sort", seqs, [parse_range("max_age=0:6:int")], {"HOTA": 1.0}, {})
+    study = run_study(setup, out_dir=tmp_path, trials=2, sampler="random", study_name="s")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    st = optuna.load_study(study_name="s", storage=make_storage(None, tmp_path))
+    zombie = st.ask()
+    zombie.set_user_attr("worker", f"{socket.gethostname()}:{dead}")
+    study = run_study(setup, out_dir=tmp_path, trials=4, sampler="random", study_name="s")
+    states = [t.state.name for t in study.get_trials()]
+    assert states.count("COMPLETE") == 4 and states.count("FAIL") == 1 and "RUNNING" not in states

@@ -34,7 +34,8 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 __all__ = ["ParamRange", "parse_range", "parse_objective", "objective_value", "TuneSetup",
-           "run_trial", "run_study", "build_tune_parser", "main", "make_storage"]
+           "run_trial", "run_study", "build_tune_parser", "main", "make_storage",
+           "fail_interrupted_trials"]
 
 OBJECTIVE_KEYS = ("HOTA", "IDF1", "MOTA")
 SAMPLERS = ("tpe", "random", "grid")
@@ -228,6 +229,7 @@ def _objective(setup: TuneSetup, scorer, n_trials: int):
     from optuna.trial import TrialState
 
     def f(trial):
+        trial.set_user_attr("worker", _worker_tag())
         # trials that started before this one and count: past n_trials, stop (parallel workers)
         before = sum(t.number < trial.number and t.state in (TrialState.COMPLETE, TrialState.RUNNING)
                      for t in trial.study.get_trials(deepcopy=False))
@@ -241,6 +243,37 @@ def _objective(setup: TuneSetup, scorer, n_trials: int):
             trial.set_user_attr(k, None if v is None else float(v))
         return objective_value(summ, setup.weights)
     return f
+
+
+def _worker_tag() -> str:
+    import socket
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - someone else's process
+        return True
+    return True
+
+
+def fail_interrupted_trials(study) -> int:
+    """Mark as failed the RUNNING trials of this machine whose worker process is gone (an
+    interrupted run), so that resuming runs the study to its full count; returns how many."""
+    import socket
+    from optuna.trial import TrialState
+    host = socket.gethostname()
+    n = 0
+    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        tag = str(t.user_attrs.get("worker", ""))
+        h, _, pid = tag.rpartition(":")
+        if h == host and pid.isdigit() and not _alive(int(pid)):
+            study._storage.set_trial_state_values(t._trial_id, state=TrialState.FAIL)
+            n += 1
+    return n
 
 
 def make_storage(spec: str | None, out_dir: Path):
@@ -259,8 +292,13 @@ def make_storage(spec: str | None, out_dir: Path):
         return optuna.storages.JournalStorage(backend)
     elif "://" not in spec:
         spec = f"sqlite:///{Path(spec).resolve()}"
-    return optuna.storages.RDBStorage(spec, engine_kwargs={"connect_args": {"timeout": 60}}
-                                      if spec.startswith("sqlite") else None)
+    # heartbeats let other machines fail the trials of a worker that died
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return optuna.storages.RDBStorage(spec, engine_kwargs={"connect_args": {"timeout": 60}}
+                                          if spec.startswith("sqlite") else None,
+                                          heartbeat_interval=60, grace_period=180)
 
 
 def _sampler(kind: str, ranges: Sequence[ParamRange], seed: int | None):
@@ -300,7 +338,9 @@ def run_study(setup: TuneSetup, *, out_dir: str | os.PathLike, trials: int = 50,
         trials = min(trials, size)
     name = study_name or f"{setup.tracker}-" + "-".join(r.name for r in setup.ranges)
     st = make_storage(storage, out)
-    optuna.create_study(study_name=name, storage=st, direction="maximize", load_if_exists=True)
+    study = optuna.create_study(study_name=name, storage=st, direction="maximize",
+                                load_if_exists=True)
+    fail_interrupted_trials(study)
     if jobs <= 1:
         _worker(setup, name, storage, out, sampler, seed, trials, scorer)
     else:
