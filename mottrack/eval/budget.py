@@ -164,18 +164,14 @@ def largest_count(counts: Sequence[float], host_ms: Sequence[float], factor: flo
 
 def _scaling_sequence(n_objects: int, frames: int, seed: int, embeddings: bool):
     """A scene with ~n_objects people per frame (simulated detections)."""
-    from .datasets import EvalSequence
-    from .simulate import DetectorSimulator, synthetic_scene
+    from .datasets import synthetic_sequence
+    from .simulate import DetectorSimulator
     w = int(max(1920, 200 * np.sqrt(n_objects) * 1.8))
     h = int(w * 9 / 16)
-    gt = synthetic_scene(frames, num_objects=n_objects, concurrent=n_objects,
-                         image_size=(w, h), seed=seed)
-    # everyone present from the start: rebuild lifetimes as the whole clip
     sim = DetectorSimulator(fp_per_frame=0.05 * n_objects, image_size=(w, h), seed=seed,
                             embedding_dim=128 if embeddings else 0)
-    sd = sim.simulate(gt, frames)
-    return EvalSequence(f"SCALE-{n_objects}", gt, sd.dets, frames, 1, 30.0, "MOT15",
-                        sd.embeddings, (w, h), True, "scaling")
+    return synthetic_sequence(f"SCALE-{n_objects}", frames, n_objects, n_objects, sim, seed,
+                              (w, h), "scaling")
 
 
 def scaling_curve(tracker: str, counts: Sequence[int] = SCALING_COUNTS, frames: int = 60,
@@ -329,14 +325,12 @@ def reference_workload(repeats: int | None = None) -> dict:
     reported (the least disturbed by other processes).
     """
     from .api import run_tracker
-    from .datasets import EvalSequence
-    from .simulate import DetectorSimulator, synthetic_scene
+    from .datasets import synthetic_sequence
+    from .simulate import DetectorSimulator
     r = REFERENCE
-    gt = synthetic_scene(r["frames"], num_objects=2 * r["objects"], concurrent=r["objects"],
-                         seed=r["seed"])
-    sd = DetectorSimulator(seed=r["seed"], embedding_dim=0).simulate(gt, r["frames"])
-    seq = EvalSequence("REFERENCE", gt, sd.dets, r["frames"], 1, 30.0, "MOT15", None,
-                       (1920, 1080), True, "reference workload")
+    seq = synthetic_sequence("REFERENCE", r["frames"], 2 * r["objects"], r["objects"],
+                             DetectorSimulator(seed=r["seed"], embedding_dim=0), r["seed"],
+                             source="reference workload")
     run_tracker(r["tracker"], seq, None, None)  # warm-up (and compile)
     best = None
     for _ in range(int(repeats or r["repeats"])):
@@ -344,7 +338,7 @@ def reference_workload(repeats: int | None = None) -> dict:
         t = run.total_seconds * 1e3
         best = t if best is None else min(best, t)
     return {"ms": best, "per_frame_ms": best / r["frames"], "frames": r["frames"],
-            "detections": len(sd.dets), "workload": dict(r)}
+            "detections": len(seq.dets), "workload": dict(r)}
 
 
 def machine_info() -> dict:

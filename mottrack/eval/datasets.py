@@ -32,7 +32,8 @@ import numpy as np
 from ..io.mot import MotFormatError, MotTable, discover_sequences, read_det, read_gt
 from .simulate import DetectorSimulator, synthetic_scene
 
-__all__ = ["EvalSequence", "load_dataset", "default_sequences", "guess_benchmark",
+__all__ = ["EvalSequence", "load_dataset", "default_sequences", "synthetic_sequence",
+           "guess_benchmark",
            "motmetrics_data_dir", "FRAMES_CHOICES"]
 
 FRAMES_CHOICES = ("all", "second-half")
@@ -334,6 +335,33 @@ def motmetrics_data_dir() -> Path | None:
 _TUD = {"TUD-Campus": (25.0, (640, 480)), "TUD-Stadtmitte": (25.0, (640, 480))}
 
 
+def synthetic_sequence(name: str, num_frames: int, num_objects: int, concurrent: int,
+                       simulator: DetectorSimulator, scene_seed: int,
+                       image_size: tuple = (1920, 1080), source: str = "") -> EvalSequence:
+    """A synthetic scene (:func:`~mottrack.eval.simulate.synthetic_scene`) with ``simulator``'s
+    detections, as a 30 fps MOT15-rules :class:`EvalSequence`.
+
+    Parameters
+    ----------
+    name : str
+    num_frames, num_objects, concurrent : int
+        Length, people in total, people at a time.
+    simulator : DetectorSimulator
+        Its ``image_size`` and ``seed`` are used as given.
+    scene_seed : int
+        Seed of the scene.
+    image_size : (int, int)
+        Width, height of the scene in pixels.
+    source : str
+        Description for the printed summary.
+    """
+    gt = synthetic_scene(num_frames, num_objects=num_objects, concurrent=concurrent,
+                         image_size=image_size, seed=scene_seed)
+    sd = simulator.simulate(gt, num_frames)
+    return EvalSequence(name, gt, sd.dets, num_frames, 1, 30.0, "MOT15", sd.embeddings,
+                        tuple(image_size), True, source)
+
+
 def default_sequences(seed: int = 0, simulator: DetectorSimulator | None = None,
                       synthetic_frames: int = 300) -> list[EvalSequence]:
     """The embedded default: motmetrics' TUD gt + a synthetic crowd, simulated detections."""
@@ -349,10 +377,7 @@ def default_sequences(seed: int = 0, simulator: DetectorSimulator | None = None,
         out.append(EvalSequence(name, gt, sd.dets, n, 1, fps, "MOT15", sd.embeddings, size, True,
                                 f"motmetrics package: {d / name / 'gt.txt'}"))
     size = (1920, 1080)
-    gt = synthetic_scene(synthetic_frames, num_objects=60, concurrent=25, image_size=size,
-                         seed=seed)
-    sd = replace(sim, image_size=size, seed=sim.seed + 7).simulate(gt, synthetic_frames)
-    out.append(EvalSequence("SYNTH-Crowd", gt, sd.dets, synthetic_frames, 1, 30.0, "MOT15",
-                            sd.embeddings, size, True,
-                            f"synthetic crowded scene (seed {seed}, 1920x1080, 30 fps)"))
+    out.append(synthetic_sequence("SYNTH-Crowd", synthetic_frames, 60, 25,
+                                  replace(sim, image_size=size, seed=sim.seed + 7), seed, size,
+                                  f"synthetic crowded scene (seed {seed}, 1920x1080, 30 fps)"))
     return out
