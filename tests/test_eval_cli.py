@@ -434,6 +434,7 @@ def test_frame_rate_from_seqinfo_reaches_every_tracker(tmp_path):
     res = evaluate(seqs, trackers=["sort", "bytetrack"])
     for ts in res.trackers.values():
         assert [r.params["frame_rate"] for r in ts.runs.values()] == [14.0, 30.0, 25.0]
+        assert [ts.summary(s.name)["frame_rate"] for s in seqs] == [14.0, 30.0, 25.0]
     over = evaluate(seqs[:1], trackers=["bytetrack"], params={"bytetrack": {"frame_rate": 30}})
     assert over.trackers["bytetrack"].runs["MOT17-05-FRCNN"].params["frame_rate"] == 30
     # the output is that of a ByteTrack built at 14 fps, and differs from one at 30 fps

@@ -188,7 +188,7 @@ def test_layouts_and_cli(tmp_path, capsys):
     assert main(["score", str(tmp_path / "conv"), str(o / "sort"), "--benchmark", "KITTI",
                  "--json", str(j), "--no-progress"]) == 0
     rescored = json.loads(j.read_text())["trackers"]["sort"]["sequences"][names[0]]
-    assert {k: v for k, v in tracked.items() if k not in ("FPS", "frames")} == rescored
+    assert {k: v for k, v in tracked.items() if k not in ("FPS", "frames", "frame_rate")} == rescored
     assert tracked["GT"] > 0 and tracked["FP"] + tracked["FN"] > 0
     # and TrackEval's Kitti2DBox reads them and gives the same numbers
     te = tmp_path / "te" / "trk" / "data"

@@ -66,7 +66,7 @@ outputs (one layout whatever the number of trackers):
   --json: {{"trackers": {{NAME: {{"sequences": {{SEQ: {{...}}}}, "combined": {{...}},
   "min_score", "params", "backend"}}}}, "budget": [...]}} with MOTA MOTP IDF1 IDP IDR HOTA
   DetA AssA LocA (percent, 0-100 floats) and FP FN IDSW MT PT ML Frag (ints), plus Rcll
-  Prcn GT FPS frames.  --csv: one row per tracker x sequence (and COMBINED).
+  Prcn GT FPS frames (and each sequence's frame_rate).  --csv: one row per tracker x sequence (and COMBINED).
   --out DIR: MOTChallenge result files DIR/<tracker>/<SEQ>.txt, boxes with enough decimals
   that '%(prog)s score' on them reproduces the printed metrics exactly. Frames keep the
   sequence's own numbers (half-val: N//2+2..N; score them with --frames second-half);

@@ -14,7 +14,8 @@ with frames from 0; mottrack numbers them from 1 internally (KITTI frame ``k`` i
 ``k + 1`` of the MOT tables and ``--frames``; ``--out`` writes KITTI-format result files with
 the file's own numbering from 0).  Detections for tracking are
 ``<SEQ>.txt`` files in MOT det format (frames from 1), or in KITTI label format (frames from 0,
-only rows of the evaluated class are used).  Frame rate: 10 fps.
+only rows of the evaluated class are used).  Frame rate: 10 fps (KITTI's), or the
+``seqinfo.ini`` one in the MOT-converted layout.
 
 Rules (one class at a time, ``car`` or ``pedestrian``)
 -----------------------------------------------------
@@ -214,7 +215,7 @@ def load_kitti(root: str | os.PathLike, *, split: str | None = None,
     if not root.is_dir():
         raise FileNotFoundError(f"dataset root not found: {root}")
     ld = _label_dir(root, split)
-    entries = []  # (name, label path, length or None, seq dir for detections)
+    entries = []  # (name, label path, length or None, folder for detections, frame rate)
     if ld is not None:
         lengths = _seq_lengths(ld.parent, split) or _seq_lengths(root, split)
         for p in sorted(ld.glob("*.txt")):
@@ -222,7 +223,7 @@ def load_kitti(root: str | os.PathLike, *, split: str | None = None,
             if n is None:
                 imgs = ld.parent / "image_02" / p.stem
                 n = len([x for x in imgs.iterdir() if x.is_file()]) if imgs.is_dir() else None
-            entries.append((p.stem, p, n, ld.parent))
+            entries.append((p.stem, p, n, ld.parent, FRAME_RATE))
     else:
         from ..io.mot import discover_sequences
         for s in discover_sequences(root, split):
@@ -231,7 +232,8 @@ def load_kitti(root: str | os.PathLike, *, split: str | None = None,
                     notes.append(f"skipped {s.name}: no gt/gt.txt")
                 continue
             info = s.seqinfo()
-            entries.append((s.name, s.gt_path, None if info is None else info.seq_length, s.path))
+            entries.append((s.name, s.gt_path, None if info is None else info.seq_length, s.path,
+                            FRAME_RATE if info is None else info.frame_rate))
     if seqs:
         by = {e[0]: e for e in entries}
         missing = [n for n in seqs if n not in by]
@@ -242,7 +244,7 @@ def load_kitti(root: str | os.PathLike, *, split: str | None = None,
         raise FileNotFoundError(f"no KITTI label files under {root} (expected label_02/<SEQ>.txt "
                                 "or <SEQ>/gt/gt.txt)")
     out = []
-    for name, lp, n, sdir in entries:
+    for name, lp, n, sdir, fps in entries:
         lab = read_kitti_labels(lp)
         gt = _labels_to_table(lab)
         if n is None:
@@ -262,7 +264,7 @@ def load_kitti(root: str | os.PathLike, *, split: str | None = None,
         first = n // 2 + 2 if frames == "second-half" else 1
         extras = {"truncation": lab["truncation"], "occlusion": lab["occlusion"],
                   "corners": lab["corners"]}
-        out.append(EvalSequence(name, gt, dets, n, first, FRAME_RATE, "KITTI", None, None, False,
+        out.append(EvalSequence(name, gt, dets, n, first, fps, "KITTI", None, None, False,
                                 os.fspath(dets.path or lp), None, extras, cls))
     return out
 

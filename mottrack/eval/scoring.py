@@ -45,6 +45,8 @@ class TrackerScores:
             t = sum(r.total_seconds for r in runs)
             s["FPS"] = frames / t if t > 0 else None
             s["frames"] = frames
+            if seq is not None:
+                s["frame_rate"] = runs[0].params.get("frame_rate")
         return {k: _clean(v) for k, v in s.items()}
 
 
