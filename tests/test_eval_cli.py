@@ -549,3 +549,12 @@ def test_bad_profile_file_is_input_error(tiny, tmp_path, capsys):
     rc, out, err = _run(capsys, tiny, "--trackers", "sort", "--profile", f, "--no-scaling",
                         "--no-progress")
     _one_line_error(rc, err, "--profile", "factor")
+
+
+def test_camera_motion_option_errors(tiny, tmp_path, capsys):
+    rc, out, err = _run(capsys, tiny, "--trackers", "sort", "--camera-motion", tmp_path / "nope",
+                        "--no-budget", "--no-progress")
+    _one_line_error(rc, err, "--camera-motion", "nope")
+    rc, out, err = _run(capsys, tiny, "--trackers", "sort", "--camera-motion", tmp_path,
+                        "--no-budget", "--no-progress")
+    _one_line_error(rc, err, "camera motion", "'sort' does not support it")

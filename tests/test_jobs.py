@@ -67,9 +67,11 @@ def test_bad_jobs_value(seqs):
 
 
 def test_camera_motion_reaches_trackers_that_support_it(seqs):
-    """A sequence's per-frame warps go to update(camera_motion=...) of trackers whose class
-    says supports_camera_motion, one per tracked frame, in order."""
+    """A sequence's per-frame warps go to update(camera_motion=...), one per tracked frame,
+    in order; attach_camera_motion checks support, names and counts."""
     from dataclasses import replace
+    from mottrack.eval.api import attach_camera_motion, evaluate
+    from mottrack.eval.errors import InputError
     from mottrack.eval.run import run_tracker
 
     seen = []
@@ -91,5 +93,18 @@ def test_camera_motion_reaches_trackers_that_support_it(seqs):
         seen.clear()
         run_tracker("warptest", seq, warmup=False)
         assert seen == [None] * seq.num_eval_frames
+        seen.clear()
+        # through evaluate(): a (K, 2, 3) table keyed by name
+        evaluate([seq], trackers=["warptest"], camera_motion={seq.name: warps[:, :2]})
+        assert seen[-seq.num_eval_frames:] == list(map(float, range(seq.num_eval_frames)))
+        with pytest.raises(InputError, match="does not support"):
+            attach_camera_motion([seq], {seq.name: warps}, ["sort"])
+        with pytest.raises(InputError, match="no warps for sequence"):
+            attach_camera_motion([seq], {"other": warps}, ["warptest"])
+        with pytest.raises(InputError, match="one per tracked frame"):
+            attach_camera_motion([seq], {seq.name: warps[:5]}, ["warptest"])
+        frcnn = replace(seq, name="MOT17-05-FRCNN")
+        (got,) = attach_camera_motion([frcnn], {"MOT17-05": warps}, ["warptest"])
+        np.testing.assert_array_equal(got.camera_motion, warps)
     finally:
         _REGISTRY.pop("warptest", None)

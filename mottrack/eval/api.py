@@ -26,20 +26,25 @@ Every tracker runs at its sequence's frame rate (``seqinfo.ini``), without times
 from __future__ import annotations
 
 import os
+import re
 import time
+from dataclasses import replace
 from typing import Any, Iterable, Mapping, Sequence
 
+import numpy as np
+
 from .datasets import EvalSequence, default_sequences, load_dataset
+from .errors import InputError
 from .jobs import Task, progress_bar, run_tasks
 from .metrics import combine_sequences
 from .result import JSON_KEYS, TABLE_COLUMNS, EvalResult
 from .run import (DEFAULT_MIN_SCORE, TrackerRun, available, needs_embeddings, resolve_min_score,
-                  run_tracker)
+                  run_tracker, tracker_class)
 from .scoring import BACKENDS, TrackerScores, score_sequences
 
 __all__ = ["evaluate", "run_tracker", "resolve_min_score", "score_sequences", "EvalResult", "TrackerRun",
            "TrackerScores", "DEFAULT_MIN_SCORE", "TABLE_COLUMNS", "JSON_KEYS", "available", "BACKENDS",
-           "select_trackers"]
+           "select_trackers", "attach_camera_motion"]
 
 
 def select_trackers(trackers: str | Iterable[str] | None, seqs: Sequence[EvalSequence]) -> list[str]:
@@ -63,6 +68,52 @@ def select_trackers(trackers: str | Iterable[str] | None, seqs: Sequence[EvalSeq
     return names
 
 
+def attach_camera_motion(seqs: Sequence[EvalSequence], camera_motion: Any,
+                         names: Sequence[str]) -> list[EvalSequence]:
+    """``seqs`` with their per-frame camera warps.
+
+    ``camera_motion`` is a folder of ``<SEQ>.txt`` warp files (read by
+    :func:`mottrack.motion.read_warp_dir`) or ``{SEQ: (K, 2|3, 3) warps}``; warp ``k`` goes
+    with the ``k``-th tracked frame (half-val: the first is frame ``N//2+2``), and a file
+    ``MOT17-05.txt`` serves every detector's copy (``MOT17-05-FRCNN``, ...).  Every tracker in
+    ``names`` must declare ``supports_camera_motion``.
+
+    Raises
+    ------
+    InputError
+        A tracker without camera-motion support, a missing sequence, too few warps, or an
+        unreadable folder (messages start with ``camera motion``).
+    """
+    if camera_motion is None:
+        return list(seqs)
+    for n in names:
+        if not getattr(tracker_class(n), "supports_camera_motion", False):
+            raise InputError(f"camera motion: tracker {n!r} does not support it")
+    if isinstance(camera_motion, (str, os.PathLike)):
+        try:
+            from ..motion import read_warp_dir
+            table = read_warp_dir(camera_motion)
+        except ValueError as exc:
+            msg = str(exc)
+            raise InputError(msg if msg.startswith("camera motion") else
+                             f"camera motion: {msg}") from None
+    else:
+        table = dict(camera_motion)
+    out = []
+    for s in seqs:
+        base = re.sub(r"-(DPM|FRCNN|SDP)$", "", s.name)
+        w = table.get(s.name, table.get(base))
+        if w is None:
+            raise InputError(f"camera motion: no warps for sequence {s.name} (expected "
+                             f"{s.name}.txt or {base}.txt)")
+        w = np.asarray(w, dtype=np.float64)
+        if w.ndim != 3 or w.shape[1:] not in ((2, 3), (3, 3)) or w.shape[0] < s.num_eval_frames:
+            raise InputError(f"camera motion of {s.name}: expected ({s.num_eval_frames}, 2|3, 3) "
+                             f"warps, one per tracked frame; got shape {w.shape}")
+        out.append(replace(s, camera_motion=w[:s.num_eval_frames]))
+    return out
+
+
 def evaluate(data: str | os.PathLike | Sequence[EvalSequence] | None = None, *,
              trackers: str | Iterable[str] | None = None,
              params: Mapping[str, Mapping[str, Any]] | None = None,
@@ -72,7 +123,8 @@ def evaluate(data: str | os.PathLike | Sequence[EvalSequence] | None = None, *,
              frames: str = "all",
              embeddings: str | os.PathLike | None = None, benchmark: str | None = None,
              backend: str = "trackeval-exact", progress: bool = False,
-             seed: int = 0, jobs: int = 1, kitti_class: str = "car") -> EvalResult:
+             seed: int = 0, jobs: int = 1, kitti_class: str = "car",
+             camera_motion: Any = None) -> EvalResult:
     """Track and score sequences with one or more trackers.
 
     Parameters
@@ -103,6 +155,9 @@ def evaluate(data: str | os.PathLike | Sequence[EvalSequence] | None = None, *,
     jobs : int
         Worker processes tracking and scoring (tracker, sequence) pairs; the numbers equal
         those of ``jobs=1``.
+    camera_motion : path or dict, optional
+        Per-frame camera warps for every sequence, fed to every tracker (see
+        :func:`attach_camera_motion`).
 
     Returns
     -------
@@ -120,6 +175,7 @@ def evaluate(data: str | os.PathLike | Sequence[EvalSequence] | None = None, *,
         if seqs:
             seq_list = [s for s in seq_list if s.name in set(seqs)]
     names = select_trackers(trackers, seq_list)
+    seq_list = attach_camera_motion(seq_list, camera_motion, names)
     params = {k.lower(): dict(v) for k, v in (params or {}).items()}
     gates = {n: resolve_min_score(min_score, n) for n in names}
     exact = backend == "trackeval-exact"

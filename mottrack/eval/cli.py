@@ -273,6 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "serves it")
     g.add_argument("--embeddings", metavar="DIR",
                    help="folder of <SEQ>.npy DeepSORT detection+embedding files")
+    g.add_argument("--camera-motion", metavar="DIR",
+                   help="folder of <SEQ>.txt camera warps (one line per tracked frame: index, "
+                        "then the 2x3 affine a00 a01 a02 a10 a11 a12) fed to every tracker")
     g.add_argument("--seed", type=int, default=0,
                    help="seed of the simulated detections of the default data (default 0)")
     g.add_argument("--jobs", type=_jobs, default=1, metavar="N",
@@ -430,7 +433,7 @@ def _cmd_eval(argv) -> int:
         args.min_score = "default"
     notes: list = []
     if args.data_root is None:
-        for opt in ("seqs", "det_file", "embeddings", "split"):
+        for opt in ("seqs", "det_file", "embeddings", "split", "camera_motion"):
             if getattr(args, opt):
                 raise CliError(f"--{opt.replace('_', '-')} needs a DATA_ROOT")
         seqs = default_sequences(args.seed)
@@ -459,6 +462,9 @@ def _cmd_eval(argv) -> int:
     min_scores = {n: api.resolve_min_score(args.min_score, n) for n in names}
     if args.renumber and not args.out:
         raise CliError("--renumber needs --out")
+    if args.camera_motion and not Path(args.camera_motion).is_dir():
+        raise CliError(f"--camera-motion: not a directory: {args.camera_motion}")
+    seqs = api.attach_camera_motion(seqs, args.camera_motion, names)
     if not args.quiet:
         _describe(seqs, args, names, min_scores, out)
         for line in notes:

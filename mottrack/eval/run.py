@@ -10,8 +10,8 @@ What the runner needs to know about a tracker comes from its class attributes (s
 * ``embeddings``: ``"required"`` trackers get :class:`~mottrack.detections.Detections` with
   the sequence's embeddings (an error without them), ``"optional"`` ones get them when the
   sequence has them, ``"none"`` ones get plain ``(n, 5)`` rows;
-* ``supports_camera_motion``: the sequence's per-frame warps (when it has them) are passed
-  as ``camera_motion``.
+* the sequence's per-frame camera warps (when it has them) are passed as ``camera_motion``
+  (a tracker whose class lacks ``supports_camera_motion`` rejects them).
 
 Every tracker gets the sequence's own frame rate (``seqinfo.ini``'s ``frameRate``) as its
 ``frame_rate`` parameter unless ``params`` sets one.
@@ -201,7 +201,7 @@ def run_tracker(name: str, seq: EvalSequence, params: Mapping[str, Any] | None =
     use_emb = mode != "none" and seq.embeddings is not None
     inputs = frame_inputs(seq, min_score, by_score=cls.feed_order == "score",
                           with_embeddings=use_emb)
-    warps = seq.camera_motion if getattr(cls, "supports_camera_motion", False) else None
+    warps = seq.camera_motion
     if warmup and name not in _WARM:
         w = create_tracker(name, **params)
         for _, r, e in inputs[:8]:
