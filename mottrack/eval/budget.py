@@ -164,14 +164,18 @@ def largest_count(counts: Sequence[float], host_ms: Sequence[float], factor: flo
 
 def _scaling_sequence(n_objects: int, frames: int, seed: int, embeddings: bool):
     """A scene with ~n_objects people per frame (simulated detections)."""
-    from .datasets import synthetic_sequence
-    from .simulate import DetectorSimulator
+    from .datasets import EvalSequence
+    from .simulate import DetectorSimulator, synthetic_scene
     w = int(max(1920, 200 * np.sqrt(n_objects) * 1.8))
     h = int(w * 9 / 16)
+    gt = synthetic_scene(frames, num_objects=n_objects, concurrent=n_objects,
+                         image_size=(w, h), seed=seed)
+    # everyone present from the start: rebuild lifetimes as the whole clip
     sim = DetectorSimulator(fp_per_frame=0.05 * n_objects, image_size=(w, h), seed=seed,
                             embedding_dim=128 if embeddings else 0)
-    return synthetic_sequence(f"SCALE-{n_objects}", frames, n_objects, n_objects, sim, seed,
-                              (w, h), "scaling")
+    sd = sim.simulate(gt, frames)
+    return EvalSequence(f"SCALE-{n_objects}", gt, sd.dets, frames, 1, 30.0, "MOT15",
+                        sd.embeddings, (w, h), True, "scaling")
 
 
 def scaling_curve(tracker: str, counts: Sequence[int] = SCALING_COUNTS, frames: int = 60,
@@ -302,8 +306,15 @@ def format_budget(rows: Sequence[BudgetRow], fps: float = DEFAULT_FPS,
                       f"{r.objects_mean:.1f} (max {r.objects_max})",
                       f"{r.target_p50:.2f}/{r.target_p99:.2f}", f"{r.budget:.2f}",
                       "PASS" if r.passed else "FAIL", lc))
-    from .tables import text_table
-    lines.append(text_table(head, cells))
+    w = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(head)]
+    lines.append("  ".join(h.ljust(x) for h, x in zip(head, w)))
+    lines.append("  ".join("-" * x for x in w))
+    prev = None
+    for c in cells:
+        if prev is not None and c[0] != prev:
+            lines.append("")
+        prev = c[0]
+        lines.append("  ".join(v.ljust(x) for v, x in zip(c, w)))
     lines.append("largest count = objects per frame whose estimated median per-frame time still "
                  "fits (synthetic scaling run, 10-1600 objects; '>=': the largest measured fits). "
                  "The median, because short scaling runs' p99 is dominated by scheduler noise; "
@@ -325,12 +336,14 @@ def reference_workload(repeats: int | None = None) -> dict:
     reported (the least disturbed by other processes).
     """
     from .api import run_tracker
-    from .datasets import synthetic_sequence
-    from .simulate import DetectorSimulator
+    from .datasets import EvalSequence
+    from .simulate import DetectorSimulator, synthetic_scene
     r = REFERENCE
-    seq = synthetic_sequence("REFERENCE", r["frames"], 2 * r["objects"], r["objects"],
-                             DetectorSimulator(seed=r["seed"], embedding_dim=0), r["seed"],
-                             source="reference workload")
+    gt = synthetic_scene(r["frames"], num_objects=2 * r["objects"], concurrent=r["objects"],
+                         seed=r["seed"])
+    sd = DetectorSimulator(seed=r["seed"], embedding_dim=0).simulate(gt, r["frames"])
+    seq = EvalSequence("REFERENCE", gt, sd.dets, r["frames"], 1, 30.0, "MOT15", None,
+                       (1920, 1080), True, "reference workload")
     run_tracker(r["tracker"], seq, None, None)  # warm-up (and compile)
     best = None
     for _ in range(int(repeats or r["repeats"])):
@@ -338,7 +351,7 @@ def reference_workload(repeats: int | None = None) -> dict:
         t = run.total_seconds * 1e3
         best = t if best is None else min(best, t)
     return {"ms": best, "per_frame_ms": best / r["frames"], "frames": r["frames"],
-            "detections": len(seq.dets), "workload": dict(r)}
+            "detections": len(sd.dets), "workload": dict(r)}
 
 
 def machine_info() -> dict:
