@@ -336,6 +336,7 @@ def run_study(setup: TuneSetup, *, out_dir: str | os.PathLike, trials: int = 50,
     if sampler == "grid":
         size = math.prod(len(r.grid()) for r in setup.ranges)
         trials = min(trials, size)
+    jobs = max(1, min(int(jobs), trials))  # no more workers than trials
     name = study_name or f"{setup.tracker}-" + "-".join(r.name for r in setup.ranges)
     st = make_storage(storage, out)
     study = optuna.create_study(study_name=name, storage=st, direction="maximize",
