@@ -54,8 +54,12 @@ data layout:
   DATA_ROOT/<split>/<SEQ>/{{gt/gt.txt, det/det.txt, seqinfo.ini}} (or DATA_ROOT/<SEQ>/...,
   or one sequence folder): MOT15/16/17/20, DanceTrack (dancetrack/{{train,val,test}}),
   SportsMOT (sportsmot_publish/dataset/{{train,val,test}}); sequences without gt (test
-  splits) are skipped with a note. KITTI tracking: DATA_ROOT/label_02/<SEQ>.txt (+
-  evaluate_tracking.seqmap) or the MOT-converted layout, see --benchmark KITTI.
+  splits) are skipped with a note. KITTI tracking (--benchmark KITTI, detected from a
+  label_02 folder): DATA_ROOT/label_02/<SEQ>.txt with lengths from
+  DATA_ROOT/evaluate_tracking.seqmap[.SPLIT], or the MOT-converted layout
+  DATA_ROOT/<split>/<SEQ>/{seqinfo.ini, gt/gt.txt holding the label_02 lines}; KITTI
+  frames count from 0 in its files and from 1 in --frames and MOT-format det files;
+  --out writes KITTI-format result files.
   --det-file NAME reads DATA_ROOT/.../<SEQ>/det/NAME; --det-file DIR reads DIR/<SEQ>.txt
   (DIR/MOT17-02.txt also serves MOT17-02-FRCNN); repeat --det-file (or separate with
   commas) to take each sequence's file from the first entry that has it.
