@@ -57,7 +57,7 @@ data layout:
   splits) are skipped with a note. KITTI tracking (--benchmark KITTI, detected from a
   label_02 folder): DATA_ROOT/label_02/<SEQ>.txt with lengths from
   DATA_ROOT/evaluate_tracking.seqmap[.SPLIT], or the MOT-converted layout
-  DATA_ROOT/<split>/<SEQ>/{seqinfo.ini, gt/gt.txt holding the label_02 lines}; KITTI
+  DATA_ROOT/<split>/<SEQ>/{{seqinfo.ini, gt/gt.txt holding the label_02 lines}}; KITTI
   frames count from 0 in its files and from 1 in --frames and MOT-format det files;
   --out writes KITTI-format result files.
   --det-file NAME reads DATA_ROOT/.../<SEQ>/det/NAME; --det-file DIR reads DIR/<SEQ>.txt
