@@ -240,3 +240,30 @@ def test_real_kitti_labels_parity(tmp_path, cls):
     theirs = trackeval_kitti(gt_copy, tmp_path / "trackers", [s.name for s in seqs], cls)
     for s in seqs:
         _compare(score_one(s, read_kitti_or_mot_results(trk / f"{s.name}.txt")), theirs[s.name])
+
+
+def test_second_half_equals_trackeval_on_the_cut_files(tmp_path):
+    """--frames second-half on KITTI scores frames N//2+2..N (1-based), i.e. KITTI frames
+    N//2+1..N-1: equal to TrackEval on files cut to those frames and renumbered from 0."""
+    gt, trackers, names = make_kitti(tmp_path / "a", 0, n_seqs=1)
+    n = 40
+    first0 = n // 2 + 1  # first KITTI (0-based) frame kept
+    cut = tmp_path / "cut"
+    (cut / "gt" / "label_02").mkdir(parents=True)
+    (cut / "tr" / "trk" / "data").mkdir(parents=True)
+    for src, dst in ((gt / "label_02", cut / "gt" / "label_02"),
+                     (trackers / "trk" / "data", cut / "tr" / "trk" / "data")):
+        rows = []
+        for ln in (src / f"{names[0]}.txt").read_text().splitlines():
+            f = ln.split()
+            if int(f[0]) >= first0:
+                rows.append(" ".join([str(int(f[0]) - first0)] + f[1:]))
+        (dst / f"{names[0]}.txt").write_text("\n".join(rows) + "\n")
+    (cut / "gt" / "evaluate_tracking.seqmap.training").write_text(
+        f"{names[0]} empty 000000 {n - first0:06d}\n")
+    for cls in ("car", "pedestrian"):
+        theirs = trackeval_kitti(cut / "gt", cut / "tr", names, cls)[names[0]]
+        (seq,) = load_kitti(gt, kitti_class=cls, with_dets=False, frames="second-half")
+        assert seq.first_frame == first0 + 1
+        ours = score_one(seq, read_kitti_or_mot_results(trackers / "trk" / "data" / f"{names[0]}.txt"))
+        _compare(ours, theirs)
