@@ -184,12 +184,14 @@ def test_cli_errors(tmp_path, capsys, shared):
     code = main([str(shared / "data" / "MOT15"), "--seqs", "TUD-Campus", "--results",
                  str(shared / "reference" / "sort" / "MOT15"), "--geometry", str(bad)])
     err = capsys.readouterr().err
-    assert code == 1 and "g.json: zones[0]" in err and "self-" in err
-    assert main(["--results", str(tmp_path)]) == 1
+    assert code == 2 and "g.json: zones[0]" in err and "self-" in err
+    assert main(["--results", str(tmp_path)]) == 2
     assert main(["--tolerance", "x"]) == 2
-    assert main(["--tolerance", "-1", "--trackers", "sort"]) == 1
+    assert main(["--tolerance", "-1", "--trackers", "sort"]) == 2
     assert "tolerance" in capsys.readouterr().err
-    assert main(["/nonexistent/data"]) == 1
+    assert main(["/nonexistent/data"]) == 2
+    assert main(["--trackers", "nosuch"]) == 2
+    assert "nosuch" in capsys.readouterr().err
 
 
 def test_cli_dispatch_from_the_eval_command(capsys, shared):
@@ -209,3 +211,9 @@ def test_cli_runs_on_the_embedded_default(capsys, tmp_path):
     assert doc["geometry"]["SYNTH-Crowd"]["lines"][0]["end"] == [1920.0, 540.0]
     comb = doc["trackers"]["sort"]["combined"]
     assert comb["all lines"]["gt_in"] + comb["all lines"]["gt_out"] > 0
+
+
+def test_cli_min_score_per_tracker(capsys):
+    assert main(["--trackers", "sort", "--min-score", "sort=0.9", "-q"]) == 0
+    assert "all lines" in capsys.readouterr().out
+    assert main(["--min-score", "sort=x"]) == 2

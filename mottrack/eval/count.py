@@ -436,6 +436,14 @@ def combine_counts(per_seq: Mapping[str, Sequence[CounterScore]]) -> Dict[str, C
 
 # --------------------------------------------------------------------------- command line
 
+_DEFAULT_SCORE = object()  # --min-score not given: each tracker's default
+
+
+def _min_score(v: str):
+    from .cli import _min_score as parse
+    return parse(v)
+
+
 def build_count_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog=PROG, formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -459,8 +467,9 @@ def build_count_parser() -> argparse.ArgumentParser:
                    "instead of running trackers")
     p.add_argument("--param", action="append", metavar="TRACKER.NAME=VALUE",
                    help="tracker constructor parameter, repeatable")
-    p.add_argument("--min-score", default="default", metavar="S",
-                   help="minimum detection score for every tracker, or 'none' (default: per tracker)")
+    p.add_argument("--min-score", type=_min_score, default=_DEFAULT_SCORE, metavar="S",
+                   help="minimum detection score for every tracker, or 'none', or per tracker: "
+                        "sort=0.6,bytetrack=none (default: per tracker)")
     p.add_argument("--geometry", metavar="FILE|DIR",
                    help="lines/zones JSON for every sequence, or a folder of <SEQ>.json")
     p.add_argument("--tolerance", type=int, default=DEFAULT_TOLERANCE, metavar="FRAMES",
@@ -506,33 +515,6 @@ def format_count_table(blocks: Sequence[Tuple[str, str, Mapping[str, CounterScor
     return "\n".join(lines)
 
 
-def _parse_min_score(v: str):
-    if v == "default":
-        return "default"
-    if v.strip().lower() in ("none", "all", "off"):
-        return None
-    try:
-        return float(v)
-    except ValueError:
-        raise ValueError(f"--min-score: expected a number, 'none' or 'default'; got {v!r}") from None
-
-
-def _parse_params(items) -> Dict[str, Dict[str, Any]]:
-    import ast
-    out: Dict[str, Dict[str, Any]] = {}
-    for item in items or ():
-        key, sep, val = item.partition("=")
-        if not sep or "." not in key:
-            raise ValueError(f"--param {item!r}: expected TRACKER.NAME=VALUE")
-        tr, name = key.split(".", 1)
-        try:
-            v: Any = ast.literal_eval(val)
-        except (ValueError, SyntaxError):
-            v = val
-        out.setdefault(tr.strip().lower(), {})[name.strip()] = v
-    return out
-
-
 def run_count(args) -> Dict[str, Any]:
     """The ``count`` command on parsed arguments; returns the JSON document."""
     from . import api
@@ -560,18 +542,10 @@ def run_count(args) -> Dict[str, Any]:
             raise FileNotFoundError(f"results folder not found: {rd}")
         outputs[rd.name] = {s.name: read_results(rd / f"{s.name}.txt") for s in seqs}
     else:
-        avail = api.available()
-        if args.trackers:
-            names = [t.strip().lower() for t in args.trackers.split(",") if t.strip()]
-            bad = [n for n in names if n not in avail]
-            if bad:
-                raise ValueError(f"unknown or unavailable tracker(s) {', '.join(bad)}; "
-                                 f"available: {', '.join(avail)}")
-        else:
-            has_emb = all(s.embeddings is not None for s in seqs)
-            names = [n for n in avail if has_emb or not _needs_embeddings(n)]
-        params = _parse_params(args.param)
-        ms = _parse_min_score(args.min_score)
+        names = api.select_trackers(args.trackers, seqs)
+        from .cli import parse_params
+        params = parse_params(args.param)
+        ms = "default" if args.min_score is _DEFAULT_SCORE else args.min_score
         for n in names:
             outputs[n] = {s.name: api.run_tracker(n, s, params.get(n), ms, warmup=False).results
                           for s in seqs}
@@ -594,12 +568,6 @@ def run_count(args) -> Dict[str, Any]:
     return doc
 
 
-def _needs_embeddings(name: str) -> bool:
-    """Whether tracker ``name`` cannot run without appearance embeddings."""
-    from ..registry import tracker_class
-    return getattr(tracker_class(name), "embeddings", "none") == "required"
-
-
 def _geometry_doc(g: CountGeometry) -> Dict[str, Any]:
     return {"source": g.source,
             "lines": [{k: (list(v) if isinstance(v, tuple) else v) for k, v in ln.items()} for ln in g.lines],
@@ -607,7 +575,8 @@ def _geometry_doc(g: CountGeometry) -> Dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m mottrack.eval count ...``; returns the exit code (0 ok, 1 bad input, 2 usage)."""
+    """``python -m mottrack.eval count ...``; returns the exit code (0 ok, 2 bad input or
+    command line, as the other ``mottrack.eval`` commands)."""
     from ..io.mot import MotFormatError
     try:
         args = build_count_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
@@ -616,9 +585,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     t0 = time.perf_counter()
     try:
         doc = run_count(args)
-    except (MotFormatError, FileNotFoundError, ValueError, TypeError, OSError) as exc:
-        print(f"{PROG}: error: {' '.join(str(exc).split())}", file=sys.stderr)
-        return 1
+    except (MotFormatError, ValueError, TypeError, OSError) as exc:
+        msg = str(exc)
+        if isinstance(exc, OSError) and getattr(exc, "filename", None) and str(exc.filename) not in msg:
+            msg = f"{exc.strerror or msg}: {exc.filename}"
+        print(f"{PROG}: error: {' '.join(msg.split())}", file=sys.stderr)
+        return 2
     table = doc.pop("_table")
     if not args.quiet:
         srcs = sorted({g["source"] for g in doc["geometry"].values()})
