@@ -192,6 +192,9 @@ def test_cli_errors(tmp_path, capsys, shared):
     assert main(["/nonexistent/data"]) == 2
     assert main(["--trackers", "nosuch"]) == 2
     assert "nosuch" in capsys.readouterr().err
+    assert main([str(shared / "data" / "MOT15"), "--seqs", "TUD-Campus", "--trackers", "sort",
+                 "--camera-motion", str(bad)]) == 2
+    assert "--camera-motion: not a directory" in capsys.readouterr().err
 
 
 def test_cli_dispatch_from_the_eval_command(capsys, shared):

@@ -479,6 +479,9 @@ def build_count_parser() -> argparse.ArgumentParser:
     g.add_argument("--split", metavar="NAME", help="only this split folder")
     g.add_argument("--det-file", metavar="NAME|DIR", help="detection file name or folder of <SEQ>.txt")
     g.add_argument("--embeddings", metavar="DIR", help="folder of <SEQ>.npy embedding files")
+    g.add_argument("--camera-motion", metavar="DIR",
+                   help="folder of <SEQ>.txt per-frame camera warps fed to the trackers (as for "
+                        "the main command); lines and zones stay in image coordinates")
     g.add_argument("--frames", choices=("all", "second-half"), default="all",
                    help="'second-half': frames N//2+2..N (half-val)")
     g.add_argument("--benchmark", choices=("MOT15", "MOT16", "MOT17", "MOT20"), type=str.upper,
@@ -523,7 +526,7 @@ def run_count(args) -> Dict[str, Any]:
     if args.tolerance < 0:
         raise ValueError(f"--tolerance: expected frames >= 0; got {args.tolerance}")
     if args.data_root is None:
-        for opt in ("seqs", "det_file", "embeddings", "split", "results"):
+        for opt in ("seqs", "det_file", "embeddings", "split", "results", "camera_motion"):
             if getattr(args, opt):
                 raise ValueError(f"--{opt.replace('_', '-')} needs a DATA_ROOT")
         seqs = default_sequences(args.seed)
@@ -543,6 +546,10 @@ def run_count(args) -> Dict[str, Any]:
         outputs[rd.name] = {s.name: read_results(rd / f"{s.name}.txt") for s in seqs}
     else:
         names = api.select_trackers(args.trackers, seqs)
+        if args.camera_motion:
+            if not Path(args.camera_motion).is_dir():
+                raise FileNotFoundError(f"--camera-motion: not a directory: {args.camera_motion}")
+            seqs = api.attach_camera_motion(seqs, args.camera_motion, names)
         from .cli import parse_params
         params = parse_params(args.param)
         ms = "default" if args.min_score is _DEFAULT_SCORE else args.min_score
