@@ -10,7 +10,8 @@ import numpy as np
 
 from ._numba import njit
 
-__all__ = ["iou_matrix", "iou_matrix_numpy", "overlap_edges", "overlap_edges_into", "xywh_to_xyxy", "xyxy_to_xywh"]
+__all__ = ["iou_matrix", "iou_matrix_numpy", "overlap_edges", "overlap_edges_into", "xywh_to_xyxy", "xyxy_to_xywh",
+           "SIMILARITIES", "similarity_matrix", "speed_direction", "direction_consistency", "warp_point", "warp_vector", "warp_box"]
 
 
 @njit
@@ -208,6 +209,130 @@ def _grow_f(x, cap):
     out = np.empty(cap, np.float64)
     out[: x.shape[0]] = x
     return out
+
+
+# ----------------------------------------------------------------------------- OC-SORT's costs
+#: Similarity kinds of :func:`similarity_matrix` (OC-SORT's ``asso_func`` names).
+SIMILARITIES = ("iou", "giou", "ciou", "diou", "ct_dist")
+SIM_IOU, SIM_GIOU, SIM_CIOU, SIM_DIOU, SIM_CT_DIST = range(5)
+
+
+@njit
+def _similarity(kind, ax1, ay1, ax2, ay2, bx1, by1, bx2, by2):
+    """One pair's IoU (kind 0) or GIoU / CIoU / DIoU rescaled from (-1, 1) to (0, 1),
+    computed as noahcao/OC_SORT's ``*_batch`` functions do (NaN where theirs is)."""
+    w = max(0.0, min(ax2, bx2) - max(ax1, bx1))
+    h = max(0.0, min(ay2, by2) - max(ay1, by1))
+    wh = w * h
+    union = (ax2 - ax1) * (ay2 - ay1) + (bx2 - bx1) * (by2 - by1) - wh
+    iou = wh / union
+    if kind == SIM_IOU:
+        return iou
+    wc = max(ax2, bx2) - min(ax1, bx1)
+    hc = max(ay2, by2) - min(ay1, by1)
+    if kind == SIM_GIOU:
+        enclose = wc * hc
+        return (iou - (enclose - union) / enclose + 1.0) / 2.0
+    dcx = (ax1 + ax2) / 2.0 - (bx1 + bx2) / 2.0
+    dcy = (ay1 + ay2) / 2.0 - (by1 + by2) / 2.0
+    inner = dcx * dcx + dcy * dcy
+    outer = wc * wc + hc * hc
+    if kind == SIM_DIOU:
+        return (iou - inner / outer + 1.0) / 2.0
+    # CIoU; heights get one pixel added, as in the original
+    arctan = np.arctan((bx2 - bx1) / (by2 - by1 + 1.0)) - np.arctan((ax2 - ax1) / (ay2 - ay1 + 1.0))
+    v = (4.0 / (np.pi * np.pi)) * (arctan * arctan)
+    alpha = v / (1.0 - iou + v)
+    return (iou - inner / outer - alpha * v + 1.0) / 2.0
+
+
+@njit
+def similarity_matrix(kind, a, b):
+    """Dense (N, M) similarity of boxes ``a`` (N, 4) to ``b`` (M, 4) by ``kind``
+    (:data:`SIMILARITIES`).  ``ct_dist`` is 1 - d / max(d) over the matrix, d the
+    centre distance (all NaN when every d is 0, as in the original)."""
+    n = a.shape[0]
+    m = b.shape[0]
+    out = np.empty((n, m))
+    if kind != SIM_CT_DIST:
+        for i in range(n):
+            for j in range(m):
+                out[i, j] = _similarity(kind, a[i, 0], a[i, 1], a[i, 2], a[i, 3],
+                                        b[j, 0], b[j, 1], b[j, 2], b[j, 3])
+        return out
+    dmax = -1.0
+    for i in range(n):
+        for j in range(m):
+            dx = (a[i, 0] + a[i, 2]) / 2.0 - (b[j, 0] + b[j, 2]) / 2.0
+            dy = (a[i, 1] + a[i, 3]) / 2.0 - (b[j, 1] + b[j, 3]) / 2.0
+            out[i, j] = np.sqrt(dx * dx + dy * dy)
+            dmax = max(dmax, out[i, j])
+    top = -np.inf
+    for i in range(n):
+        for j in range(m):
+            out[i, j] = out[i, j] / dmax
+            top = max(top, out[i, j])
+    for i in range(n):
+        for j in range(m):
+            out[i, j] = top - out[i, j]
+    return out
+
+
+@njit
+def speed_direction(ax1, ay1, ax2, ay2, bx1, by1, bx2, by2):
+    """Unit direction (dy, dx) from the centre of box a to that of box b (norm + 1e-6)."""
+    dx = (bx1 + bx2) / 2.0 - (ax1 + ax2) / 2.0
+    dy = (by1 + by2) / 2.0 - (ay1 + ay2) / 2.0
+    norm = np.sqrt(dx * dx + dy * dy) + 1e-6
+    return dy / norm, dx / norm
+
+
+@njit
+def direction_consistency(vel_y, vel_x, ax1, ay1, ax2, ay2, bx1, by1, bx2, by2):
+    """OC-SORT's momentum term for a track with velocity direction (vel_y, vel_x), its
+    observation a from ``delta_t`` frames back and a detection b: (pi/2 - angle) / pi,
+    where angle is between the velocity and the direction a -> b; in [-1/2, 1/2]."""
+    dy, dx = speed_direction(ax1, ay1, ax2, ay2, bx1, by1, bx2, by2)
+    c = min(max(vel_x * dx + vel_y * dy, -1.0), 1.0)
+    return (np.pi / 2.0 - abs(np.arccos(c))) / np.pi
+
+
+@njit
+def warp_point(H, x, y):
+    """Map the point (x, y) by the (3, 3) homography ``H``; returns (x', y', a) with
+    ``a`` the local area scale |det J| of the map at (x, y) (exactly |det A| for an affine)."""
+    wz = H[2, 0] * x + H[2, 1] * y + H[2, 2]
+    xn = H[0, 0] * x + H[0, 1] * y + H[0, 2]
+    yn = H[1, 0] * x + H[1, 1] * y + H[1, 2]
+    xp = xn / wz
+    yp = yn / wz
+    # Jacobian of (xn / wz, yn / wz)
+    j00 = (H[0, 0] - xp * H[2, 0]) / wz
+    j01 = (H[0, 1] - xp * H[2, 1]) / wz
+    j10 = (H[1, 0] - yp * H[2, 0]) / wz
+    j11 = (H[1, 1] - yp * H[2, 1]) / wz
+    return xp, yp, abs(j00 * j11 - j01 * j10)
+
+
+@njit
+def warp_vector(H, x, y, dx, dy):
+    """Map a displacement (dx, dy) at (x, y) by the linear part (Jacobian) of ``H``."""
+    wz = H[2, 0] * x + H[2, 1] * y + H[2, 2]
+    xp = (H[0, 0] * x + H[0, 1] * y + H[0, 2]) / wz
+    yp = (H[1, 0] * x + H[1, 1] * y + H[1, 2]) / wz
+    return (((H[0, 0] - xp * H[2, 0]) * dx + (H[0, 1] - xp * H[2, 1]) * dy) / wz,
+            ((H[1, 0] - yp * H[2, 0]) * dx + (H[1, 1] - yp * H[2, 1]) * dy) / wz)
+
+
+@njit
+def warp_box(H, x1, y1, x2, y2):
+    """Box moved by the camera warp ``H`` (3, 3): centre mapped, width and height scaled
+    by the square root of the local area scale (aspect ratio kept)."""
+    xp, yp, a = warp_point(H, x1 + (x2 - x1) / 2.0, y1 + (y2 - y1) / 2.0)
+    k = np.sqrt(a)
+    hw = (x2 - x1) * k / 2.0
+    hh = (y2 - y1) * k / 2.0
+    return xp - hw, yp - hh, xp + hw, yp + hh
 
 
 def xywh_to_xyxy(boxes) -> np.ndarray:

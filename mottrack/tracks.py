@@ -26,7 +26,7 @@ import numpy as np
 
 from ._numba import njit
 
-__all__ = ["TrackTable", "TENTATIVE", "CONFIRMED", "LOST", "DELETED"]
+__all__ = ["TrackTable", "TENTATIVE", "CONFIRMED", "LOST", "DELETED", "observation_columns"]
 
 TENTATIVE, CONFIRMED, LOST, DELETED = 0, 1, 2, 3
 STATE_NAMES = {TENTATIVE: "tentative", CONFIRMED: "confirmed", LOST: "lost", DELETED: "deleted"}
@@ -88,6 +88,54 @@ def compact(mean, cov, ints, floats, n, keep):
                 floats[m] = floats[t]
             m += 1
     return m
+
+
+# ----------------------------------------------------------------------------- observations
+#: Numbers one stored observation takes in a track's float row: x1, y1, x2, y2, score, age.
+OBS_WIDTH = 6
+
+
+def observation_columns(length: int, prefix: str = "obs") -> tuple:
+    """Names of the float columns of a ring of ``length`` observations (see
+    :func:`record_observation`), to pass as ``extra_float`` of a :class:`TrackTable`."""
+    return tuple(f"{prefix}{k}_{c}" for k in range(length)
+                 for c in ("x1", "y1", "x2", "y2", "score", "age"))
+
+
+@njit
+def clear_observations(floats, row, col, length):
+    """Empty the observation ring of ``row`` (stored at ``floats[row, col:]``)."""
+    for k in range(length):
+        floats[row, col + k * OBS_WIDTH + 5] = -1.0
+
+
+@njit
+def record_observation(floats, row, col, length, age, x1, y1, x2, y2, score):
+    """Store the observation a track received at ``age`` (its prediction count) in its ring.
+
+    The ring keeps the last ``length`` ages: slot ``age % length``, so the ages
+    ``age - length .. age - 1`` of any later lookup occupy distinct slots."""
+    if length == 0:
+        return
+    c = col + (age % length) * OBS_WIDTH
+    floats[row, c] = x1
+    floats[row, c + 1] = y1
+    floats[row, c + 2] = x2
+    floats[row, c + 3] = y2
+    floats[row, c + 4] = score
+    floats[row, c + 5] = age
+
+
+@njit
+def observation_at(floats, row, col, length, age):
+    """Column of the observation ``row`` received at ``age`` (x1, y1, x2, y2, score follow),
+    or -1 when it has none stored for that age."""
+    if length == 0 or age < 0:
+        return -1
+    c = col + (age % length) * OBS_WIDTH
+    if floats[row, c + 5] == age:
+        return c
+    return -1
 
 
 class TrackTable:
