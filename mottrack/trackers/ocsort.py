@@ -533,7 +533,7 @@ class OCSORT(Tracker):
                  inertia: float = 0.2, use_byte: bool = False, *, frame_rate: float = 30.0,
                  per_class: bool = False, output_box: str = "detection") -> None:
         super().__init__(frame_rate=frame_rate, per_class=per_class, output_box=output_box)
-        self.det_thresh = check_number("det_thresh", det_thresh)
+        self.det_thresh = check_number("det_thresh", det_thresh, low=-1e300, high=1e300)
         self.max_age = check_number("max_age", max_age, low=0)
         self.min_hits = check_number("min_hits", min_hits, low=0, integer=True)
         self.iou_threshold = check_number("iou_threshold", iou_threshold, low=0.0, high=1.0)
@@ -542,7 +542,7 @@ class OCSORT(Tracker):
             raise ValueError(f"asso_func: expected one of {', '.join(map(repr, SIMILARITIES))}; "
                              f"got {asso_func!r}")
         self.asso_func = asso_func
-        self.inertia = check_number("inertia", inertia)
+        self.inertia = check_number("inertia", inertia, low=-1e6, high=1e6)
         if not isinstance(use_byte, (bool, np.bool_)) and use_byte not in (0, 1):
             raise TypeError(f"use_byte: expected a bool; got {use_byte!r}")
         self.use_byte = bool(use_byte)
