@@ -50,7 +50,7 @@ import numpy as np
 from .._numba import njit
 from ..assignment import linear_sum_assignment
 from ..detections import Detections
-from ..geometry import (SIM_IOU, SIMILARITIES, direction_consistency, overlap_edges, similarity_matrix,
+from ..geometry import (SIMILARITIES, direction_consistency_into, overlap_edges, similarity_matrix,
                         speed_direction, warp_box, warp_point, warp_vector)
 from ..kalman import (XYSR_DIM, XYSR_SNAPSHOT, xysr_box, xysr_initiate_z, xysr_load, xysr_predict,
                       xysr_reupdate_linear, xysr_save, xysr_update_z, xysr_warp, xysr_z)
@@ -264,30 +264,42 @@ def associate_ocm(boxes, scores, classes, pred, trk_classes, prev, vel, iou_thre
     if not useful:  # every pair the solver could pick would be rejected
         return (track_for_det, _unmatched_order(D, assigned_d, rej_d, 0),
                 _unmatched_order(T, assigned_t, rej_t, 0))
-    # Dense problem: maximise IoU + momentum.
-    iou = np.zeros((D, T))
-    for e in range(rows.shape[0]):
-        iou[rows[e], cols[e]] = ious[e]
+    # Dense problem: maximise IoU + momentum, the momentum term
+    # ((valid * angle_term) * inertia) * score, summed with the IoU as the original does.
     cost = np.empty((D, T))
+    direction_consistency_into(cost, boxes, prev, vel[:, 0].copy(), vel[:, 1].copy())
+    valid = np.empty(T)
+    for t in range(T):
+        valid[t] = 1.0 if prev[t, 4] >= 0.0 else 0.0
     for d in range(D):
-        cx1, cy1, cx2, cy2 = boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3]
+        sd = scores[d]
+        row = cost[d]
         for t in range(T):
-            if per_class and classes[d] != trk_classes[t]:
-                cost[d, t] = -FORBIDDEN
-                continue
-            w = iou[d, t]
-            if prev[t, 4] >= 0.0:
-                ang = direction_consistency(vel[t, 0], vel[t, 1], prev[t, 0], prev[t, 1], prev[t, 2],
-                                            prev[t, 3], cx1, cy1, cx2, cy2)
-                w = w + (ang * inertia) * scores[d]
-            cost[d, t] = -w
+            row[t] = -(((valid[t] * row[t]) * inertia) * sd)
+    for e in range(rows.shape[0]):
+        cost[rows[e], cols[e]] = -(ious[e] + -cost[rows[e], cols[e]])
+    if per_class:
+        for d in range(D):
+            for t in range(T):
+                if classes[d] != trk_classes[t]:
+                    cost[d, t] = -FORBIDDEN
+    # first edge of each detection's row (edges are sorted by row, then column)
+    start = np.zeros(D + 1, np.int64)
+    for e in range(rows.shape[0]):
+        start[rows[e] + 1] += 1
+    for d in range(D):
+        start[d + 1] += start[d]
     rr, cc = linear_sum_assignment(cost)
     for k in range(rr.shape[0]):
         d = rr[k]
         t = cc[k]
         assigned_d[d] = True
         assigned_t[t] = True
-        if iou[d, t] < iou_threshold or (per_class and classes[d] != trk_classes[t]):
+        iou = 0.0
+        for e in range(start[d], start[d + 1]):
+            if cols[e] == t:
+                iou = ious[e]
+        if iou < iou_threshold or (per_class and classes[d] != trk_classes[t]):
             rej_d[n_rej] = d
             rej_t[n_rej] = t
             n_rej += 1
