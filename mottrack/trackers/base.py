@@ -143,6 +143,8 @@ class Tracker:
 
     #: Trackers that implement ``_step_rows`` take plain float64 arrays in one compiled call.
     _rows_fast_path = False
+    #: Whether ``_step_rows`` applies ``output_box`` itself (else it is only used for "kalman").
+    _rows_output_box = False
 
     # -- the per-frame API ---------------------------------------------------------------
     def update(self, detections: Any, timestamp: Optional[float] = None,
@@ -185,7 +187,7 @@ class Tracker:
         frame_count, last = self.frame_count, self._last_timestamp
         dt = 1.0 if timestamp is None and last is None else self._time_step(timestamp)
         self.frame_count = frame_count + 1
-        if (warp is None and self.output_box == "kalman" and self._rows_fast_path
+        if (warp is None and (self.output_box == "kalman" or self._rows_output_box) and self._rows_fast_path
                 and type(detections) is np.ndarray and detections.dtype is _F64
                 and detections.ndim == 2 and 5 <= detections.shape[1] <= 6
                 and detections.flags.c_contiguous):

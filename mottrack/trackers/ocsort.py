@@ -49,7 +49,7 @@ import numpy as np
 
 from .._numba import njit
 from ..assignment import linear_sum_assignment
-from ..detections import Detections
+from ..detections import Detections, split_rows
 from ..geometry import (SIMILARITIES, direction_consistency_into, overlap_edges, similarity_matrix,
                         speed_direction, warp_box, warp_point, warp_vector)
 from ..kalman import (XYSR_DIM, XYSR_SNAPSHOT, xysr_box, xysr_initiate_z, xysr_load, xysr_predict,
@@ -501,6 +501,24 @@ def _ocsort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, 
     return out[:m]
 
 
+@njit
+def _ocsort_step_rows(mean, cov, ints, floats, counters, rows, dt, frame_count, params, warp, err):
+    """:func:`_ocsort_step` on an (N, 5|6) array, validated first (error into ``err``); with
+    ``params[9]`` set, reported boxes are the detections' (``output_box="detection"``)."""
+    boxes, scores, classes, code, r, c = split_rows(rows, False)
+    err[0] = code
+    if code != 0:
+        return np.empty((0, 8))
+    out = _ocsort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, frame_count,
+                       params, warp, False)
+    if params[9] != 0.0:
+        for m in range(out.shape[0]):
+            d = int(out[m, 7])
+            for k in range(4):
+                out[m, k] = boxes[d, k]
+    return out
+
+
 @register_tracker("ocsort")
 class OCSORT(Tracker):
     """OC-SORT (Cao et al. 2023): SORT with observation-centric re-update, momentum and recovery.
@@ -561,7 +579,8 @@ class OCSORT(Tracker):
         self.tracks = TrackTable(XYSR_DIM, INT_COLUMNS, FLOAT_COLUMNS + observation_columns(self.delta_t))
         self._params = np.array([self.max_age, self.min_hits, self.iou_threshold, self.delta_t,
                                  SIMILARITIES.index(asso_func), self.inertia, float(self.use_byte),
-                                 float(self.per_class), self.det_thresh])
+                                 float(self.per_class), self.det_thresh,
+                                 float(self.output_box == "detection")])
         self._no_warp = np.eye(3)
 
     def _step(self, dets: Detections, dt: float, warp: Optional[np.ndarray] = None) -> np.ndarray:
@@ -570,6 +589,16 @@ class OCSORT(Tracker):
         return _ocsort_step(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, dets.boxes,
                             dets.scores, dets.class_ids, dt, self.frame_count, self._params,
                             self._no_warp if warp is None else warp, warp is not None)
+
+    _rows_fast_path = True
+    _rows_output_box = True
+
+    def _step_rows(self, rows: np.ndarray, dt: float, err: np.ndarray) -> np.ndarray:
+        tr = self.tracks
+        if tr.counters[N] + rows.shape[0] > tr.mean.shape[0]:
+            tr.reserve(rows.shape[0])
+        return _ocsort_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, rows, dt,
+                                 self.frame_count, self._params, self._no_warp, err)
 
     def _reset(self) -> None:
         self.tracks.reset()
