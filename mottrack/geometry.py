@@ -10,8 +10,22 @@ import numpy as np
 
 from ._numba import njit
 
-__all__ = ["iou_matrix", "iou_matrix_numpy", "overlap_edges", "overlap_edges_into", "xywh_to_xyxy", "xyxy_to_xywh",
-           "SIMILARITIES", "similarity_matrix", "speed_direction", "arccos_into", "direction_consistency_into", "warp_point", "warp_vector", "warp_box"]
+__all__ = [
+    "SIMILARITIES",
+    "arccos_into",
+    "direction_consistency_into",
+    "iou_matrix",
+    "iou_matrix_numpy",
+    "overlap_edges",
+    "overlap_edges_into",
+    "similarity_matrix",
+    "speed_direction",
+    "warp_box",
+    "warp_point",
+    "warp_vector",
+    "xywh_to_xyxy",
+    "xyxy_to_xywh",
+]
 
 
 @njit
@@ -158,8 +172,7 @@ def _sweep_edges(a, b):
     max_w = 0.0
     for j in range(m):
         w = b[j, 2] - b[j, 0]
-        if w > max_w:
-            max_w = w
+        max_w = max(max_w, w)
     found = np.empty(m, np.int64)
     for i in range(n):
         lo = np.searchsorted(bx1, a[i, 0] - max_w, side="left")

@@ -215,7 +215,7 @@ def test_oru_reupdates_along_the_virtual_trajectory():
 
 
 # ------------------------------------------------------------------ OCR and asso_func
-def _drift_then_stop(asso_func="iou", last=box(300, 100)):
+def _drift_then_stop(asso_func="iou", last=None):
     # 5 frames moving 20 px/frame right, 3 missed frames, then the detection reappears
     # where the object was last seen (it stopped): the prediction has run far ahead.
     t = OCSORT(min_hits=1, asso_func=asso_func)
@@ -225,11 +225,11 @@ def _drift_then_stop(asso_func="iou", last=box(300, 100)):
         t.update(None)
     mean, _ = mottrack.kalman.xysr_predict_numpy(t.tracks.mean[:1], t.tracks.covariance[:1])
     pred = mottrack.kalman.xysr_box(mean, 0)
-    return t, t.update(frame(last)), pred
+    return t, t.update(frame(box(300, 100) if last is None else last)), pred
 
 
 def test_ocr_recovers_a_track_from_its_last_observation():
-    t, out, pred = _drift_then_stop()
+    _t, out, pred = _drift_then_stop()
     assert ids(out) == [1]
     # the first round alone could not: the predicted box no longer overlaps enough
     assert mottrack.iou_matrix([box(300, 100)[:4]], [pred])[0, 0] < 0.3

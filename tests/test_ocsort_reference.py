@@ -3,13 +3,12 @@ all 15 shared reference outputs: same boxes to 0.001 px, same tracks up to a one
 renaming of ids, every frame (see ../shared/README.md for how they were made)."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
-
-from mottrack import create_tracker
 from conftest import shared_path
 from reference import compare_tracks, load_csv, run_on_frames
 from test_bytetrack_reference import MOT15, YOLOX, det_path, frames_of
+
+from mottrack import create_tracker
 
 CASES = ([("MOT15_det0.5", s, 0.5) for s in MOT15] + [("MOT17_yolox", s, 0.6) for s in YOLOX])
 

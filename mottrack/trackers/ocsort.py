@@ -43,22 +43,56 @@ and to the velocity direction (by the Jacobian, norm kept).
 """
 from __future__ import annotations
 
-from typing import Optional
-
 import numpy as np
 
 from .._numba import njit
 from ..assignment import linear_sum_assignment
 from ..detections import Detections, split_rows
-from ..geometry import (SIMILARITIES, direction_consistency_into, overlap_edges, similarity_matrix,
-                        speed_direction, warp_box, warp_point, warp_vector)
-from ..kalman import (XYSR_DIM, XYSR_SNAPSHOT, xysr_box, xysr_initiate_z, xysr_load, xysr_predict,
-                      xysr_reupdate_linear, xysr_save, xysr_update_z, xysr_warp, xysr_z)
+from ..geometry import (
+    SIMILARITIES,
+    direction_consistency_into,
+    overlap_edges,
+    similarity_matrix,
+    speed_direction,
+    warp_box,
+    warp_point,
+    warp_vector,
+)
+from ..kalman import (
+    XYSR_DIM,
+    XYSR_SNAPSHOT,
+    xysr_box,
+    xysr_initiate_z,
+    xysr_load,
+    xysr_predict,
+    xysr_reupdate_linear,
+    xysr_save,
+    xysr_update_z,
+    xysr_warp,
+    xysr_z,
+)
 from ..registry import register_tracker
-from ..tracks import (AGE, CLASS, CONFIRMED, DET, ID, N, N_FLOAT_BASE, N_INT_BASE, NEXT_ID, SCORE,
-                      STATE, STREAK, TENTATIVE, TSU, TrackTable, clear_observations, compact, mark_hit,
-                      mark_predicted, observation_at, observation_columns, record_observation,
-                      start_track)
+from ..tracks import (
+    AGE,
+    CLASS,
+    N_FLOAT_BASE,
+    N_INT_BASE,
+    NEXT_ID,
+    TENTATIVE,
+    TSU,
+    N,
+    TrackTable,
+    clear_observations,
+    compact,
+    mark_hit,
+    mark_predicted,
+    observation_at,
+    observation_columns,
+    record_observation,
+    sort_report,
+    start_track,
+    write_output_row,
+)
 from .base import Tracker, check_number
 
 __all__ = ["OCSORT"]
@@ -335,7 +369,7 @@ def associate_remaining(kind, det_boxes, det_classes, dets, trk_boxes, trk_class
             if per_class and det_classes[dets[i]] != trk_classes[trks[j]]:
                 sim[i, j] = FORBIDDEN
             v = sim[i, j]
-            if v != v:
+            if np.isnan(v):
                 nan = True
             elif v > top:
                 top = v
@@ -478,22 +512,13 @@ def _ocsort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, 
         n += 1
     # 8. report and delete
     out = np.empty((n, 8))
-    m = 0
-    keep = np.ones(n, np.bool_)
-    dropped = False
-    for t in range(n):
-        if ints[t, STREAK] >= min_hits:
-            ints[t, STATE] = CONFIRMED
-        if ints[t, DET] >= 0 and (ints[t, STREAK] >= min_hits or frame_count <= min_hits):
-            out[m, 0], out[m, 1], out[m, 2], out[m, 3] = xysr_box(mean, t)
-            out[m, 4] = ints[t, ID]
-            out[m, 5] = floats[t, SCORE]
-            out[m, 6] = ints[t, CLASS]
-            out[m, 7] = ints[t, DET]
-            m += 1
-        if floats[t, TSU] > max_age:
-            keep[t] = False
-            dropped = True
+    rep = np.empty(n, np.int64)
+    keep = np.empty(n, np.bool_)
+    m, dropped = sort_report(ints, floats, n, frame_count, min_hits, max_age, True, rep, keep)
+    for k in range(m):
+        t = rep[k]
+        x1, y1, x2, y2 = xysr_box(mean, t)
+        write_output_row(out, k, ints, floats, t, x1, y1, x2, y2)
     if dropped:
         n = compact(mean, cov, ints, floats, n, keep)
     counters[N] = n
@@ -505,7 +530,7 @@ def _ocsort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, 
 def _ocsort_step_rows(mean, cov, ints, floats, counters, rows, dt, frame_count, params, warp, err):
     """:func:`_ocsort_step` on an (N, 5|6) array, validated first (error into ``err``); with
     ``params[9]`` set, reported boxes are the detections' (``output_box="detection"``)."""
-    boxes, scores, classes, code, r, c = split_rows(rows, False)
+    boxes, scores, classes, code, _row, _col = split_rows(rows, False)
     err[0] = code
     if code != 0:
         return np.empty((0, 8))
@@ -583,7 +608,7 @@ class OCSORT(Tracker):
                                  float(self.output_box == "detection")])
         self._no_warp = np.eye(3)
 
-    def _step(self, dets: Detections, dt: float, warp: Optional[np.ndarray] = None) -> np.ndarray:
+    def _step(self, dets: Detections, dt: float, warp: np.ndarray | None = None) -> np.ndarray:
         tr = self.tracks
         tr.reserve(dets.boxes.shape[0])
         return _ocsort_step(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, dets.boxes,

@@ -19,19 +19,27 @@ implementation (abewley/sort) frame by frame.
 """
 from __future__ import annotations
 
-from typing import Optional
-
 import numpy as np
 
 from .._numba import njit
 from ..assignment import max_weight_matching
-from ..detections import Detections
+from ..detections import Detections, split_rows
 from ..geometry import overlap_edges
-from ..detections import split_rows
 from ..kalman import XYSR_DIM, xysr_box, xysr_initiate, xysr_predict, xysr_update
-from ..tracks import (CLASS, CONFIRMED, DET, ID, N, NEXT_ID, SCORE, STATE, STREAK, TENTATIVE, TSU,
-                      TrackTable, compact, mark_hit, mark_predicted, start_track)
 from ..registry import register_tracker
+from ..tracks import (
+    CLASS,
+    NEXT_ID,
+    TENTATIVE,
+    N,
+    TrackTable,
+    compact,
+    mark_hit,
+    mark_predicted,
+    sort_report,
+    start_track,
+    write_output_row,
+)
 from .base import Tracker, check_number
 
 __all__ = ["SORT", "associate_iou"]
@@ -121,22 +129,13 @@ def _sort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, fr
             n += 1
     # 5. report and delete
     out = np.empty((n, 8))
-    m = 0
-    keep = np.ones(n, np.bool_)
-    dropped = False
-    for t in range(n):
-        if ints[t, STREAK] >= min_hits:
-            ints[t, STATE] = CONFIRMED
-        if floats[t, TSU] < 1.0 and (ints[t, STREAK] >= min_hits or frame_count <= min_hits):
-            out[m, 0], out[m, 1], out[m, 2], out[m, 3] = xysr_box(mean, t)
-            out[m, 4] = ints[t, ID]
-            out[m, 5] = floats[t, SCORE]
-            out[m, 6] = ints[t, CLASS]
-            out[m, 7] = ints[t, DET]
-            m += 1
-        if floats[t, TSU] > max_age:
-            keep[t] = False
-            dropped = True
+    rep = np.empty(n, np.int64)
+    keep = np.empty(n, np.bool_)
+    m, dropped = sort_report(ints, floats, n, frame_count, min_hits, max_age, False, rep, keep)
+    for k in range(m):
+        t = rep[k]
+        x1, y1, x2, y2 = xysr_box(mean, t)
+        write_output_row(out, k, ints, floats, t, x1, y1, x2, y2)
     if dropped:
         n = compact(mean, cov, ints, floats, n, keep)
     counters[N] = n
@@ -193,7 +192,7 @@ class SORT(Tracker):
 
         self._params = np.array([self.max_age, self.min_hits, self.iou_threshold, float(self.per_class)])
 
-    def _step(self, dets: Detections, dt: float, warp: Optional[np.ndarray] = None) -> np.ndarray:
+    def _step(self, dets: Detections, dt: float, warp: np.ndarray | None = None) -> np.ndarray:
         tr = self.tracks
         tr.reserve(dets.boxes.shape[0])
         return _sort_step(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters,
