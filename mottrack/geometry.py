@@ -172,7 +172,8 @@ def _sweep_edges(a, b):
     max_w = 0.0
     for j in range(m):
         w = b[j, 2] - b[j, 0]
-        max_w = max(max_w, w)
+        if w > max_w:
+            max_w = w
     found = np.empty(m, np.int64)
     for i in range(n):
         lo = np.searchsorted(bx1, a[i, 0] - max_w, side="left")

@@ -32,14 +32,8 @@ import numpy as np
 from ._numba import njit
 from .geometry import warp_point, warp_vector
 
-__all__ = [
-    "KalmanBoxFilter",
-    "KalmanXYAHFilter",
-    "xyah_predict_numpy",
-    "xyah_update_numpy",
-    "xysr_predict_numpy",
-    "xysr_update_numpy",
-]
+__all__ = ["KalmanBoxFilter", "KalmanXYAHFilter",
+           "xysr_predict_numpy", "xysr_update_numpy", "xyah_predict_numpy", "xyah_update_numpy"]
 
 # ----------------------------------------------------------------------------- SORT (u, v, s, r)
 XYSR_DIM = 7

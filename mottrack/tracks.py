@@ -20,13 +20,14 @@ floats (capacity, NF) float64:
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import Dict, Sequence
 
 import numpy as np
 
 from ._numba import njit
+from .kalman import xysr_box
 
-__all__ = ["CONFIRMED", "DELETED", "LOST", "TENTATIVE", "TrackTable", "observation_columns"]
+__all__ = ["TrackTable", "TENTATIVE", "CONFIRMED", "LOST", "DELETED", "observation_columns"]
 
 TENTATIVE, CONFIRMED, LOST, DELETED = 0, 1, 2, 3
 STATE_NAMES = {TENTATIVE: "tentative", CONFIRMED: "confirmed", LOST: "lost", DELETED: "deleted"}
@@ -91,15 +92,17 @@ def compact(mean, cov, ints, floats, n, keep):
 
 
 @njit
-def sort_report(ints, floats, n, frame_count, min_hits, max_age, need_detection, rows, keep):
-    """SORT's reporting rule over rows 0..n-1 (also OC-SORT's).
+def report_xysr_tracks(mean, cov, ints, floats, n, frame_count, min_hits, max_age, need_detection):
+    """SORT's reporting and deletion rule over rows 0..n-1 of a (u, v, s, r) track table
+    (also OC-SORT's); returns the (M, 8) output rows and the new number of rows.
 
-    A track with ``min_hits`` consecutive hits is confirmed.  It is reported when it was
-    updated this frame (time since update < 1 frame, or with ``need_detection`` a
-    detection this frame) and has ``min_hits`` consecutive hits, or the tracker is within
-    its first ``min_hits`` frames.  A track not updated for more than ``max_age`` frames
-    is to be deleted.  Fills ``rows`` (n,) with the rows to report, ``keep`` (n,) with the
-    survivors; returns (number reported, whether any is deleted)."""
+    A track with ``min_hits`` consecutive hits is confirmed.  It is reported, with its
+    Kalman box, when it was updated this frame (time since update < 1 frame, or with
+    ``need_detection`` a detection this frame) and has ``min_hits`` consecutive hits, or
+    the tracker is within its first ``min_hits`` frames.  Tracks not updated for more
+    than ``max_age`` frames are deleted (after reporting)."""
+    out = np.empty((n, 8))
+    keep = np.empty(n, np.bool_)
     m = 0
     dropped = False
     for t in range(n):
@@ -107,24 +110,17 @@ def sort_report(ints, floats, n, frame_count, min_hits, max_age, need_detection,
             ints[t, STATE] = CONFIRMED
         updated = ints[t, DET] >= 0 if need_detection else floats[t, TSU] < 1.0
         if updated and (ints[t, STREAK] >= min_hits or frame_count <= min_hits):
-            rows[m] = t
+            out[m, 0], out[m, 1], out[m, 2], out[m, 3] = xysr_box(mean, t)
+            out[m, 4] = ints[t, ID]
+            out[m, 5] = floats[t, SCORE]
+            out[m, 6] = ints[t, CLASS]
+            out[m, 7] = ints[t, DET]
             m += 1
         keep[t] = not floats[t, TSU] > max_age
         dropped = dropped or not keep[t]
-    return m, dropped
-
-
-@njit
-def write_output_row(out, m, ints, floats, t, x1, y1, x2, y2):
-    """Output row ``m``: the box, then track id, score, class id and det index of track ``t``."""
-    out[m, 0] = x1
-    out[m, 1] = y1
-    out[m, 2] = x2
-    out[m, 3] = y2
-    out[m, 4] = ints[t, ID]
-    out[m, 5] = floats[t, SCORE]
-    out[m, 6] = ints[t, CLASS]
-    out[m, 7] = ints[t, DET]
+    if dropped:
+        n = compact(mean, cov, ints, floats, n, keep)
+    return out[:m], n
 
 
 # ----------------------------------------------------------------------------- observations
@@ -262,7 +258,7 @@ class TrackTable:
             return self.floats[: self.n, self.float_columns.index(name)]
         raise KeyError(f"column: unknown name {name!r}; known: {self.int_columns + self.float_columns}")
 
-    def to_dict(self) -> dict[str, np.ndarray]:
+    def to_dict(self) -> Dict[str, np.ndarray]:
         """Copies of every live column, keyed by name, plus ``mean`` and ``covariance``."""
         out = {name: self.column(name).copy() for name in self.int_columns + self.float_columns}
         out["mean"] = self.mean[: self.n].copy()

@@ -72,27 +72,9 @@ from ..kalman import (
     xysr_z,
 )
 from ..registry import register_tracker
-from ..tracks import (
-    AGE,
-    CLASS,
-    N_FLOAT_BASE,
-    N_INT_BASE,
-    NEXT_ID,
-    TENTATIVE,
-    TSU,
-    N,
-    TrackTable,
-    clear_observations,
-    compact,
-    mark_hit,
-    mark_predicted,
-    observation_at,
-    observation_columns,
-    record_observation,
-    sort_report,
-    start_track,
-    write_output_row,
-)
+from ..tracks import (AGE, CLASS, N, N_FLOAT_BASE, N_INT_BASE, NEXT_ID, TENTATIVE, TSU,
+                      TrackTable, clear_observations, compact, mark_hit, mark_predicted, observation_at,
+                      observation_columns, record_observation, report_xysr_tracks, start_track)
 from .base import Tracker, check_number
 
 __all__ = ["OCSORT"]
@@ -511,19 +493,10 @@ def _ocsort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, 
         next_id += 1
         n += 1
     # 8. report and delete
-    out = np.empty((n, 8))
-    rep = np.empty(n, np.int64)
-    keep = np.empty(n, np.bool_)
-    m, dropped = sort_report(ints, floats, n, frame_count, min_hits, max_age, True, rep, keep)
-    for k in range(m):
-        t = rep[k]
-        x1, y1, x2, y2 = xysr_box(mean, t)
-        write_output_row(out, k, ints, floats, t, x1, y1, x2, y2)
-    if dropped:
-        n = compact(mean, cov, ints, floats, n, keep)
+    out, n = report_xysr_tracks(mean, cov, ints, floats, n, frame_count, min_hits, max_age, True)
     counters[N] = n
     counters[NEXT_ID] = next_id
-    return out[:m]
+    return out
 
 
 @njit

@@ -19,27 +19,19 @@ implementation (abewley/sort) frame by frame.
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 
 from .._numba import njit
 from ..assignment import max_weight_matching
-from ..detections import Detections, split_rows
+from ..detections import Detections
 from ..geometry import overlap_edges
+from ..detections import split_rows
 from ..kalman import XYSR_DIM, xysr_box, xysr_initiate, xysr_predict, xysr_update
+from ..tracks import (CLASS, N, NEXT_ID, TENTATIVE, TrackTable, compact, mark_hit, mark_predicted,
+                      report_xysr_tracks, start_track)
 from ..registry import register_tracker
-from ..tracks import (
-    CLASS,
-    NEXT_ID,
-    TENTATIVE,
-    N,
-    TrackTable,
-    compact,
-    mark_hit,
-    mark_predicted,
-    sort_report,
-    start_track,
-    write_output_row,
-)
 from .base import Tracker, check_number
 
 __all__ = ["SORT", "associate_iou"]
@@ -128,19 +120,10 @@ def _sort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, fr
             next_id += 1
             n += 1
     # 5. report and delete
-    out = np.empty((n, 8))
-    rep = np.empty(n, np.int64)
-    keep = np.empty(n, np.bool_)
-    m, dropped = sort_report(ints, floats, n, frame_count, min_hits, max_age, False, rep, keep)
-    for k in range(m):
-        t = rep[k]
-        x1, y1, x2, y2 = xysr_box(mean, t)
-        write_output_row(out, k, ints, floats, t, x1, y1, x2, y2)
-    if dropped:
-        n = compact(mean, cov, ints, floats, n, keep)
+    out, n = report_xysr_tracks(mean, cov, ints, floats, n, frame_count, min_hits, max_age, False)
     counters[N] = n
     counters[NEXT_ID] = next_id
-    return out[:m]
+    return out
 
 
 @njit
@@ -192,7 +175,7 @@ class SORT(Tracker):
 
         self._params = np.array([self.max_age, self.min_hits, self.iou_threshold, float(self.per_class)])
 
-    def _step(self, dets: Detections, dt: float, warp: np.ndarray | None = None) -> np.ndarray:
+    def _step(self, dets: Detections, dt: float, warp: Optional[np.ndarray] = None) -> np.ndarray:
         tr = self.tracks
         tr.reserve(dets.boxes.shape[0])
         return _sort_step(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters,
