@@ -92,6 +92,26 @@ def compact(mean, cov, ints, floats, n, keep):
 
 
 @njit
+def xysr_boxes_or_drop(mean, cov, ints, floats, n):
+    """Boxes (n, 4) of rows 0..n-1 of a (u, v, s, r) track table after a prediction;
+    rows whose box is invalid (NaN: s * r < 0) are deleted, as SORT does.  Returns the
+    boxes of the rows kept and the new number of rows."""
+    pred = np.empty((n, 4))
+    keep = np.ones(n, np.bool_)
+    dropped = False
+    for t in range(n):
+        pred[t, 0], pred[t, 1], pred[t, 2], pred[t, 3] = xysr_box(mean, t)
+        for k in range(4):
+            if np.isnan(pred[t, k]):
+                keep[t] = False
+                dropped = True
+    if dropped:
+        n = compact(mean, cov, ints, floats, n, keep)
+        pred = pred[keep]
+    return pred, n
+
+
+@njit
 def report_xysr_tracks(mean, cov, ints, floats, n, frame_count, min_hits, max_age, need_detection):
     """SORT's reporting and deletion rule over rows 0..n-1 of a (u, v, s, r) track table
     (also OC-SORT's); returns the (M, 8) output rows and the new number of rows.

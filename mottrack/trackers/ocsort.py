@@ -61,7 +61,6 @@ from ..geometry import (
 from ..kalman import (
     XYSR_DIM,
     XYSR_SNAPSHOT,
-    xysr_box,
     xysr_initiate_z,
     xysr_load,
     xysr_predict,
@@ -73,8 +72,9 @@ from ..kalman import (
 )
 from ..registry import register_tracker
 from ..tracks import (AGE, CLASS, N, N_FLOAT_BASE, N_INT_BASE, NEXT_ID, TENTATIVE, TSU,
-                      TrackTable, clear_observations, compact, mark_hit, mark_predicted, observation_at,
-                      observation_columns, record_observation, report_xysr_tracks, start_track)
+                      TrackTable, clear_observations, mark_hit, mark_predicted, observation_at,
+                      observation_columns, record_observation, report_xysr_tracks, start_track,
+                      xysr_boxes_or_drop)
 from .base import Tracker, check_number
 
 __all__ = ["OCSORT"]
@@ -421,18 +421,7 @@ def _ocsort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, 
         sc = np.empty((1, XYSR_DIM, XYSR_DIM))
         for t in range(n):
             _warp_track(mean, cov, ints, floats, t, warp, delta_t, sm, sc)
-    pred = np.empty((n, 4))
-    keep = np.ones(n, np.bool_)
-    dropped = False
-    for t in range(n):
-        pred[t, 0], pred[t, 1], pred[t, 2], pred[t, 3] = xysr_box(mean, t)
-        for k in range(4):
-            if np.isnan(pred[t, k]):
-                keep[t] = False
-                dropped = True
-    if dropped:
-        n = compact(mean, cov, ints, floats, n, keep)
-        pred = pred[keep]
+    pred, n = xysr_boxes_or_drop(mean, cov, ints, floats, n)
     # 3. first association: high detections, IoU + momentum
     prev = np.empty((n, 5))
     vel = np.empty((n, 2))

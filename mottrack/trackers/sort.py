@@ -28,9 +28,9 @@ from ..assignment import max_weight_matching
 from ..detections import Detections
 from ..geometry import overlap_edges
 from ..detections import split_rows
-from ..kalman import XYSR_DIM, xysr_box, xysr_initiate, xysr_predict, xysr_update
-from ..tracks import (CLASS, N, NEXT_ID, TENTATIVE, TrackTable, compact, mark_hit, mark_predicted,
-                      report_xysr_tracks, start_track)
+from ..kalman import XYSR_DIM, xysr_initiate, xysr_predict, xysr_update
+from ..tracks import (CLASS, N, NEXT_ID, TENTATIVE, TrackTable, mark_hit, mark_predicted,
+                      report_xysr_tracks, start_track, xysr_boxes_or_drop)
 from ..registry import register_tracker
 from .base import Tracker, check_number
 
@@ -93,18 +93,7 @@ def _sort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, fr
     # 1. predict
     xysr_predict(mean, cov, n, dt)
     mark_predicted(ints, floats, n, dt)
-    pred = np.empty((n, 4))
-    keep = np.ones(n, np.bool_)
-    dropped = False
-    for t in range(n):
-        pred[t, 0], pred[t, 1], pred[t, 2], pred[t, 3] = xysr_box(mean, t)
-        for k in range(4):
-            if np.isnan(pred[t, k]):
-                keep[t] = False
-                dropped = True
-    if dropped:
-        n = compact(mean, cov, ints, floats, n, keep)
-        pred = pred[keep]
+    pred, n = xysr_boxes_or_drop(mean, cov, ints, floats, n)
     # 2. associate
     track_for_det = associate_iou(boxes, classes, pred, ints[:n, CLASS], iou_threshold, per_class)
     # 3. update matched tracks, 4. start new ones
