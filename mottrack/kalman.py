@@ -24,6 +24,12 @@ full matrix products, a tenth of the work); they are compiled with numba and are
 what the trackers call inside their per-frame kernels.  The
 ``*_numpy`` functions are vectorised numpy twins of the same math; tests compare
 both, and both against filterpy.
+
+For OC-SORT the (u, v, s, r) filter also takes measurements directly
+(``xysr_initiate_z``, ``xysr_update_z``; its r is w / (h + 1e-6)), saves and restores a
+row losslessly (``xysr_save`` / ``xysr_load``: 17 numbers), re-runs a row along a
+linearly interpolated virtual trajectory (``xysr_reupdate_linear``, OC-SORT's ORU), and
+moves a row by a camera warp (``xysr_warp``).
 """
 from __future__ import annotations
 

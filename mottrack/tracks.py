@@ -17,6 +17,14 @@ ints (capacity, NI) int64:
 floats (capacity, NF) float64:
     ``TSU`` time since the last update, in frames (fractional with timestamps),
     ``SCORE`` score of the last detection, then tracker-specific extras.
+
+Observation history: a tracker that needs a track's past detections keeps a ring of
+the last L of them, keyed by the track's age, in float columns named by
+:func:`observation_columns` (:func:`record_observation`, :func:`observation_at`);
+they move with the row on deletion and are saved with the table.
+
+SORT's reporting rule over (u, v, s, r) tables (:func:`xysr_boxes_or_drop`,
+:func:`report_xysr_tracks`) is shared by SORT and OC-SORT.
 """
 from __future__ import annotations
 
