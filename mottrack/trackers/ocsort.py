@@ -35,6 +35,14 @@ posterior instead.  With the original's parameters the output equals noahcao/OC_
 (``delta_t`` long) and ORU's virtual trajectory count frames, so with timestamps ORU
 predicts by the mean time step of the gap.
 
+Differences from the original, all outside its reference behaviour: an empty frame
+(``None`` or no rows) is a frame (the original's ``update(None)`` returns without
+predicting); a new track reports its detection's box, where the original reports the
+box of its initial state (r = w / (h + 1e-6): below 1e-6 px apart); a track whose last
+detection has x1 + y1 + x2 + y2 + score < 0 (a box far off the top-left corner) reports
+that detection, where the original's "has an observation" test makes it report the
+filter's box (its velocity and momentum do follow the original's test).
+
 Camera motion: the warp is applied after the prediction to every track's filter (see
 :func:`mottrack.kalman.xysr_warp`: centre by the warp, area by its local area scale,
 aspect ratio kept, centre velocity by its Jacobian), to the filter state frozen for ORU,
