@@ -580,9 +580,9 @@ class OCSORT(Tracker):
 
     def _step(self, dets: Detections, dt: float, warp: np.ndarray | None = None) -> np.ndarray:
         tr = self.tracks
-        tr.reserve(dets.boxes.shape[0])
-        return _ocsort_step(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, dets.boxes,
-                            dets.scores, dets.class_ids, dt, self.frame_count, self._params,
+        tr.reserve(dets._boxes.shape[0])
+        return _ocsort_step(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, dets._boxes,
+                            dets._scores, dets._class_ids, dt, self.frame_count, self._params,
                             self._no_warp if warp is None else warp, warp is not None)
 
     _rows_fast_path = True
