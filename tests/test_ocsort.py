@@ -440,3 +440,38 @@ def test_array_and_detections_inputs_agree():
     a, b = OCSORT(), OCSORT()
     for d in _stream(25):
         assert a.update(d).tobytes() == b.update(Detections(d[:, :4], d[:, 4])).tobytes()
+
+
+# ------------------------------------------------------------------ size
+def test_large_frames_use_the_bounded_sparse_path_and_keep_tracks():
+    # 1100 objects on a grid, 1100 x 1100 > 2^20 pairs: the first association runs on the
+    # overlapping pairs.  Objects move 2 px a frame; one extra detection overlaps object 0
+    # every frame, so "IoU > 0.3" is never one-to-one and the solver always runs.
+    xy = np.array([(40 * (k % 44), 90 * (k // 44)) for k in range(1100)], float)
+    t = OCSORT(min_hits=1)
+    for f in range(6):
+        rows = [box(x + 2 * f, y, w=30, h=80) for x, y in xy] + [box(4 + 2 * f, 0, w=30, h=80)]
+        out = t.update(frame(*rows))
+    assert sorted(ids(out))[:1100] == list(range(1, 1101))
+    assert out.shape[0] >= 1100
+
+
+def test_thousands_of_detections_a_frame_fit_a_cpu_budget():
+    """5000 scattered detections a frame: dense OC-SORT would hold 5000 x 5000+ cost matrices
+    (and solve them cubically); ten such frames must fit in 20 s of CPU and 600 MB (a
+    resource limit in a child, not a timing)."""
+    from test_fuzz_readers import run_limited
+    run_limited("""
+        import numpy as np, mottrack
+        rng = np.random.default_rng(0)
+        def frame(n):
+            xy = rng.uniform(0, 1900, (n, 2)) * [1, 0.55]
+            return np.column_stack([xy, xy + rng.uniform(4, 12, (n, 2)), np.full(n, 0.9)])
+        mottrack.create_tracker("ocsort", use_byte=True).update(frame(50))
+        frames = [frame(5000) for _ in range(10)]
+        t = mottrack.create_tracker("ocsort", use_byte=True)
+        LIMIT()
+        for f in frames:
+            t.update(f)
+        assert len(t.tracks) > 1000
+    """, mem_mb=600, cpu_s=20)

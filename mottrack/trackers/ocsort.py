@@ -43,6 +43,11 @@ detection has x1 + y1 + x2 + y2 + score < 0 (a box far off the top-left corner) 
 that detection, where the original's "has an observation" test makes it report the
 filter's box (its velocity and momentum do follow the original's test).
 
+Cost: the first association is dense (every detection-track pair has a momentum term),
+as in the original; a problem of more than ``DENSE_LIMIT`` (2^20) pairs, e.g. thousands
+of detections a frame, is solved on its pairs with IoU at or above the threshold only,
+so memory and time stay bounded; there the result may differ from the original's.
+
 Camera motion: the warp is applied after the prediction to every track's filter (see
 :func:`mottrack.kalman.xysr_warp`: centre by the warp, area by its local area scale,
 aspect ratio kept, centre velocity by its Jacobian), to the filter state frozen for ORU,
@@ -54,9 +59,10 @@ from __future__ import annotations
 import numpy as np
 
 from .._numba import njit
-from ..assignment import linear_sum_assignment
+from ..assignment import linear_sum_assignment, max_weight_matching
 from ..detections import Detections, split_rows
 from ..geometry import (
+    SIM_IOU,
     SIMILARITIES,
     direction_consistency_into,
     overlap_edges,
@@ -108,6 +114,9 @@ LOW_SCORE = 0.1    # BYTE's low detections: LOW_SCORE < score < det_thresh
 H_EPS = 1e-6       # OC-SORT's aspect-ratio measurement w / (h + 1e-6)
 FORBIDDEN = -1e6   # similarity of a detection and a track of another class (per_class)
 MAX_DELTA_T = 256
+#: Association problems with more detection-track pairs than this are solved on their
+#: overlapping pairs only (memory and time bounded; the original solves them densely).
+DENSE_LIMIT = 1 << 20
 
 
 @njit
@@ -288,6 +297,9 @@ def associate_ocm(boxes, scores, classes, pred, trk_classes, prev, vel, iou_thre
     if not useful:  # every pair the solver could pick would be rejected
         return (track_for_det, _unmatched_order(D, assigned_d, rej_d, 0),
                 _unmatched_order(T, assigned_t, rej_t, 0))
+    if D * T > DENSE_LIMIT:
+        return _ocm_sparse(boxes, scores, classes, trk_classes, prev, vel, rows, cols, ious,
+                           iou_threshold, inertia, per_class, track_for_det, assigned_d, assigned_t)
     # Dense problem: maximise IoU + momentum, the momentum term
     # ((valid * angle_term) * inertia) * score, summed with the IoU as the original does.
     cost = np.empty((D, T))
@@ -334,6 +346,40 @@ def associate_ocm(boxes, scores, classes, pred, trk_classes, prev, vel, iou_thre
 
 
 @njit
+def _ocm_sparse(boxes, scores, classes, trk_classes, prev, vel, rows, cols, ious, iou_threshold,
+                inertia, per_class, track_for_det, assigned_d, assigned_t):
+    """:func:`associate_ocm` for problems above ``DENSE_LIMIT`` pairs: the pairs with IoU at or
+    above the threshold, weighted IoU + momentum, matched by maximum weight (the momentum
+    of the pairs that could never be accepted is left out: bounded cost, not the original's
+    choice in every case)."""
+    D = boxes.shape[0]
+    T = prev.shape[0]
+    keep = np.zeros(rows.shape[0], np.bool_)
+    for e in range(rows.shape[0]):
+        keep[e] = ious[e] >= iou_threshold and not (per_class and classes[rows[e]] != trk_classes[cols[e]])
+    er, ec, ev = rows[keep], cols[keep], ious[keep]
+    m = er.shape[0]
+    ang = np.empty((1, 1))
+    w = np.empty(m)
+    good = np.zeros(m, np.bool_)
+    for e in range(m):
+        t = ec[e]
+        direction_consistency_into(ang, boxes[er[e]:er[e] + 1], prev[t:t + 1], vel[t:t + 1, 0].copy(),
+                                   vel[t:t + 1, 1].copy())
+        valid = 1.0 if prev[t, 4] >= 0.0 else 0.0
+        w[e] = ev[e] + ((valid * ang[0, 0]) * inertia) * scores[er[e]]
+        good[e] = w[e] > 0.0
+    mr, mc = max_weight_matching(D, T, er[good], ec[good], w[good])
+    for k in range(mr.shape[0]):
+        track_for_det[mr[k]] = mc[k]
+        assigned_d[mr[k]] = True
+        assigned_t[mc[k]] = True
+    empty = np.empty(0, np.int64)
+    return (track_for_det, _unmatched_order(D, assigned_d, empty, 0),
+            _unmatched_order(T, assigned_t, empty, 0))
+
+
+@njit
 def associate_remaining(kind, det_boxes, det_classes, dets, trk_boxes, trk_classes, trks,
                         iou_threshold, per_class):
     """OC-SORT's later rounds (BYTE, OCR): detections ``dets`` (rows of det_boxes) against
@@ -351,6 +397,9 @@ def associate_remaining(kind, det_boxes, det_classes, dets, trk_boxes, trk_class
         a[i] = det_boxes[dets[i]]
     for j in range(T):
         b[j] = trk_boxes[trks[j]]
+    if D * T > DENSE_LIMIT:
+        return _remaining_sparse(kind, a, b, det_classes, dets, trk_classes, trks, iou_threshold,
+                                 per_class)
     sim = similarity_matrix(kind, a, b)
     top = -np.inf
     nan = False
@@ -378,6 +427,31 @@ def associate_remaining(kind, det_boxes, det_classes, dets, trk_boxes, trk_class
             mt[k] = trks[cc[p]]
             k += 1
     return md[:k], mt[:k], True
+
+
+@njit
+def _remaining_sparse(kind, a, b, det_classes, dets, trk_classes, trks, iou_threshold, per_class):
+    """:func:`associate_remaining` for rounds too large to solve densely: only overlapping
+    pairs at or above the threshold are candidates (exact for IoU up to ties; other
+    similarities lose their pairs of disjoint boxes)."""
+    rows, cols, ious = overlap_edges(a, b)
+    keep = np.zeros(rows.shape[0], np.bool_)
+    w = np.empty(rows.shape[0])
+    for e in range(rows.shape[0]):
+        v = ious[e] if kind == SIM_IOU else similarity_matrix(kind, a[rows[e]:rows[e] + 1],
+                                                              b[cols[e]:cols[e] + 1])[0, 0]
+        w[e] = v
+        keep[e] = (v >= iou_threshold and v > 0.0
+                   and not (per_class and det_classes[dets[rows[e]]] != trk_classes[trks[cols[e]]]))
+    if not keep.any():
+        return np.empty(0, np.int64), np.empty(0, np.int64), False
+    mr, mc = max_weight_matching(a.shape[0], b.shape[0], rows[keep], cols[keep], w[keep])
+    md = np.empty(mr.shape[0], np.int64)
+    mt = np.empty(mr.shape[0], np.int64)
+    for k in range(mr.shape[0]):
+        md[k] = dets[mr[k]]
+        mt[k] = trks[mc[k]]
+    return md, mt, True
 
 
 @njit
