@@ -475,3 +475,33 @@ def test_thousands_of_detections_a_frame_fit_a_cpu_budget():
             t.update(f)
         assert len(t.tracks) > 1000
     """, mem_mb=600, cpu_s=20)
+
+
+def _mot17_05_half_with_warps(n_frames):
+    """MOT17-05 YOLOX detections of frames N//2+2.. with BoT-SORT's per-frame camera warps."""
+    from conftest import shared_path
+    from reference import load_csv
+    det = load_csv(shared_path("data", "MOT17", "dets", "yolox_x_ablation", "MOT17-05.txt"))
+    gmc = np.loadtxt(shared_path("data", "MOT17", "gmc", "MOT17-05.txt"), delimiter="\t",
+                     usecols=range(1, 7))
+    first = 837 // 2 + 2
+    frames = []
+    for k in range(n_frames):
+        d = det[det[:, 0] == first + k][:, 2:7].copy()
+        d[:, 2:4] += d[:, 0:2]
+        frames.append((d, gmc[k].reshape(2, 3)))
+    return frames
+
+
+def test_camera_motion_compiled_equals_pure_python_on_a_walking_camera():
+    from test_pure_python import pure_python
+    frames = _mot17_05_half_with_warps(40)
+
+    def run():
+        t = OCSORT(det_thresh=0.6, use_byte=True)
+        return [t.update(d, camera_motion=w) for d, w in frames]
+    fast = run()
+    with pure_python():
+        slow = run()
+    for a, b in zip(fast, slow):
+        assert a.tobytes() == b.tobytes()
