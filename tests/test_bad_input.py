@@ -301,7 +301,7 @@ def test_unusual_layouts_work(name, layout):
         a = conv
         b = np.asarray(conv, dtype=np.float64).copy()
     t1, t2 = _fresh(name), _fresh(name)
-    for f in range(4):
+    for _ in range(4):
         o1, o2 = t1.update(a), t2.update(b)
         assert o1.tobytes() == o2.tobytes()
 

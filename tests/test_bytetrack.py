@@ -314,7 +314,7 @@ def test_many_objects_and_growth():
     t = ByteTrack()
     rng = np.random.default_rng(0)
     pos = rng.uniform(0, 4000, (500, 2))
-    for k in range(5):
+    for _ in range(5):
         rows = np.c_[pos - 10, pos + 10 + 20, np.full(500, 0.9)]
         out = t.update(np.ascontiguousarray(rows))
         pos += 1.0

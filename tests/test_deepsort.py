@@ -245,7 +245,7 @@ def test_many_objects_random_stream_invariants():
     rng = np.random.default_rng(3)
     t = ds.DeepSORT()
     seen_ids = set()
-    for k in range(60):
+    for _ in range(60):
         n = rng.integers(0, 40)
         xy = rng.uniform(0, 1000, (n, 2))
         boxes = np.column_stack([xy, xy + rng.uniform(10, 80, (n, 2))])
