@@ -14,8 +14,10 @@ Output contract
                    none did (the box is then the track's prediction)
 ====  ===========  ==================================================================
 
-Rows are in the order of the tracker's track list (creation order).  Columns 4, 6
-and 7 hold whole numbers; ``out[:, 4].astype(np.int64)`` is exact up to 2**53.
+Rows are in the order of the tracker's track list, which is its original's: creation
+order for SORT and DeepSORT; for ByteTrack the original's list order (a re-found lost
+track moves behind the tracks that stayed tracked).  Columns 4, 6 and 7 hold whole
+numbers; ``out[:, 4].astype(np.int64)`` is exact up to 2**53.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ import math
 from typing import Any, Dict, Optional, Type, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 from .. import state as _state
 from ..detections import DEGENERATE, Detections, as_detections, count_degenerate
@@ -146,7 +149,7 @@ class Tracker:
 
     # -- the per-frame API ---------------------------------------------------------------
     def update(self, detections: Any, timestamp: Optional[float] = None,
-               camera_motion: Any = None) -> np.ndarray:
+               camera_motion: Any = None) -> npt.NDArray[np.float64]:
         """Advance the tracker by one frame.
 
         Parameters
@@ -220,7 +223,7 @@ class Tracker:
         return out
 
     def __call__(self, detections: Any, timestamp: Optional[float] = None,
-                 camera_motion: Any = None) -> np.ndarray:
+                 camera_motion: Any = None) -> npt.NDArray[np.float64]:
         return self.update(detections, timestamp, camera_motion)
 
     def _time_step(self, timestamp: Optional[float]) -> float:
@@ -249,7 +252,7 @@ class Tracker:
         return float(whole) if whole >= 1 and abs(dt - whole) < 1e-4 else dt
 
     def track_ids(self) -> np.ndarray:
-        """Ids (int64, creation order) of every track the tracker holds, in any state
+        """Ids (int64, track-list order) of every track the tracker holds, in any state
         (tentative, confirmed, lost).  Ids are never reused, so an id that leaves this set
         has ended for good: what a "track ended" event (scene metadata) reports."""
         return self.tracks.column("id").copy()
