@@ -52,6 +52,21 @@ MUTATIONS = [
      ["tests/test_bytetrack.py::test_duplicate_removal_drops_the_younger_tracked_track",
       "tests/test_bytetrack.py::test_duplicate_removal_drops_the_younger_lost_track"],
      "ByteTrack's duplicate removal drops the track followed for longer"),
+    ("budget-factor-inverted", "mottrack/eval/budget.py",
+     'factor=float(d["reference_ms"]) / host_reference_ms',
+     'factor=host_reference_ms / float(d["reference_ms"])',
+     ["tests/test_budget.py::test_calibrate_writes_a_loadable_profile"],
+     "a calibration record's factor is host / target instead of target / host"),
+    ("mot-import-breaks", "mottrack/io/mot.py",
+     "import configparser\n",
+     "import configparser\nimport _mottrack_missing_dependency  # noqa\n",
+     ["tests/test_fuzz_mot.py"],
+     "mottrack.io.mot fails to import (the fuzz tests used to skip then)"),
+    ("seqinfo-decode-error", "mottrack/io/mot.py",
+     'raise MotFormatError(f"not UTF-8 text: {exc.reason}", path) from None',
+     "raise",
+     ["tests/test_fuzz_mot.py::test_seqinfo"],
+     "read_seqinfo lets a UnicodeDecodeError out (no file name)"),
 ]
 
 

@@ -509,7 +509,7 @@ def read_seqinfo(path: PathLike) -> SeqInfo:
     Raises
     ------
     MotFormatError
-        Missing section or key, or a non-numeric value.
+        Not UTF-8 text, not an ini file, missing section or key, or a non-numeric value.
     """
     path = os.fspath(path)
     cp = configparser.ConfigParser()
@@ -518,6 +518,8 @@ def read_seqinfo(path: PathLike) -> SeqInfo:
             cp.read_file(fh)
     except configparser.Error as exc:
         raise MotFormatError(f"invalid ini file: {exc}", path) from None
+    except UnicodeDecodeError as exc:
+        raise MotFormatError(f"not UTF-8 text: {exc.reason}", path) from None
     if not cp.has_section("Sequence"):
         raise MotFormatError("missing [Sequence] section", path)
     sec = cp["Sequence"]
