@@ -95,7 +95,7 @@ def run(names: list[str], out: Path | None) -> int:
                                cwd=ROOT, env=env, capture_output=True, text=True)
         finally:
             path.write_text(src)
-        caught = p.returncode == 1
+        caught = p.returncode in (1, 2)  # failed, or a collection error
         status = "caught" if caught else f"SURVIVED (pytest exit {p.returncode})"
         bad += not caught
         rows.append((name, rel, what, tests, status))
