@@ -67,6 +67,11 @@ MUTATIONS = [
      "raise",
      ["tests/test_fuzz_mot.py::test_seqinfo"],
      "read_seqinfo lets a UnicodeDecodeError out (no file name)"),
+    ("sort-predict-ignores-dt", "mottrack/trackers/sort.py",
+     "    xysr_predict(mean, cov, n, dt)\n",
+     "    xysr_predict(mean, cov, n, 1.0)\n",
+     ["tests/test_sort.py::test_timestamps_drive_age_limits_and_motion"],
+     "SORT's Kalman step is one nominal frame whatever the elapsed time (ages still count time)"),
 ]
 
 
@@ -74,6 +79,9 @@ def run(names: list[str], out: Path | None) -> int:
     env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
     rows, bad = [], 0
     chosen = [m for m in MUTATIONS if not names or m[0] in names]
+    if not chosen:
+        print(f"no mutation named {names}")
+        return 2
     tests_all = sorted({t for m in chosen for t in m[4]})
     base = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests_all],
                           cwd=ROOT, env=env, capture_output=True, text=True)
