@@ -72,6 +72,11 @@ MUTATIONS = [
      "    xysr_predict(mean, cov, n, 1.0)\n",
      ["tests/test_sort.py::test_timestamps_drive_age_limits_and_motion"],
      "SORT's Kalman step is one nominal frame whatever the elapsed time (ages still count time)"),
+    ("sort-per-class-ignored", "mottrack/trackers/sort.py",
+     "per_class = params[3] != 0.0",
+     "per_class = False",
+     ["tests/test_properties.py::test_output_contract"],
+     "SORT with per_class=True matches detections of other classes"),
 ]
 
 
