@@ -22,7 +22,8 @@ def _with_embeddings(name: str) -> bool:
 
 @st.composite
 def streams(draw):
-    """A seeded scene: objects moving, missed detections, clutter, empty frames, classes."""
+    """A seeded scene: objects moving, missed detections, clutter, empty frames, classes
+    (some detections with the wrong class)."""
     seed = draw(st.integers(0, 2**32 - 1))
     n_frames = draw(st.integers(1, 40))
     n_obj = draw(st.integers(0, 12))
@@ -31,6 +32,7 @@ def streams(draw):
     p_empty = draw(st.floats(0.0, 0.3))
     speed = draw(st.floats(0.0, 25.0))
     classes = draw(st.booleans())
+    confuse = draw(st.floats(0.0, 0.3))  # share of detections given another class
     rng = np.random.default_rng(seed)
     pos = rng.uniform(0, 600, (n_obj, 2))
     vel = rng.normal(0, speed, (n_obj, 2))
@@ -49,6 +51,9 @@ def streams(draw):
         wh = np.vstack([size[seen] * rng.uniform(0.9, 1.1, (seen.size, 2)), rng.uniform(1, 150, (k, 2))])
         score = rng.uniform(0.05, 1.0, seen.size + k)
         c = np.concatenate([cls[seen], rng.integers(0, 3, k)]) if classes else np.full(seen.size + k, -1)
+        if classes:
+            flip = rng.random(seen.size + k) < confuse
+            c[flip] = (c[flip] + 1) % 3
         e = np.vstack([emb[seen] + rng.normal(0, 0.1, (seen.size, EMB_DIM)), rng.normal(size=(k, EMB_DIM))])
         order = rng.permutation(seen.size + k)
         rows = np.column_stack([xy, xy + wh, score, c])[order]
