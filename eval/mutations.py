@@ -77,6 +77,11 @@ MUTATIONS = [
      "per_class = False",
      ["tests/test_properties.py::test_output_contract"],
      "SORT with per_class=True matches detections of other classes"),
+    ("module-level-cache", "mottrack/geometry.py",
+     "__all__ = [",
+     "_CACHE = {}\n\n\ndef _remember(key, value):\n    _CACHE[key] = value\n\n\n__all__ = [",
+     ["tests/test_concurrency.py::test_no_module_level_mutable_state"],
+     "a module-level cache dict (upper-case name) that code writes into"),
 ]
 
 
