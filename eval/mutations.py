@@ -82,6 +82,11 @@ MUTATIONS = [
      "_CACHE = {}\n\n\ndef _remember(key, value):\n    _CACHE[key] = value\n\n\n__all__ = [",
      ["tests/test_concurrency.py::test_no_module_level_mutable_state"],
      "a module-level cache dict (upper-case name) that code writes into"),
+    ("load-state-clears-first", "mottrack/state.py",
+     "    restored = from_state(state, type(tracker))\n",
+     "    tracker.__dict__.pop('frame_count', None)\n    restored = from_state(state, type(tracker))\n",
+     ["tests/test_state.py::test_bad_state_is_rejected"],
+     "load_state_dict changes the tracker before the state is validated"),
 ]
 
 

@@ -16,13 +16,6 @@ from mottrack.tracks import TrackTable
 from conftest import shared_path
 from reference import load_csv
 
-for _mod in ("bytetrack", "deepsort"):  # registered as soon as their modules exist
-    try:
-        __import__(f"mottrack.trackers.{_mod}")
-    except ImportError:  # pragma: no cover - not landed yet
-        pass
-
-
 # --------------------------------------------------------------------------- real streams
 def det_stream(path, n_frames=None, min_score=-np.inf, first=1):
     """Per-frame Detections of a MOT det file (frame,-1,x,y,w,h,score,...), frames first..last."""
@@ -290,8 +283,12 @@ def test_bad_state_is_rejected(label, path, value, delete, exc, match):
     state = _mutate(_sort_state(), path, value, delete)
     with pytest.raises(exc, match=match):
         Tracker.from_state(state)
+    target = mottrack.SORT(max_age=4)
+    target.update(np.array([[0.0, 0.0, 10.0, 20.0, 0.9]]))
+    before = state_to_json(target)
     with pytest.raises(exc, match=match):
-        mottrack.SORT().load_state_dict(state)
+        target.load_state_dict(state)
+    assert state_to_json(target) == before  # a rejected state leaves the tracker as it was
 
 
 def test_state_of_another_tracker_type_is_rejected():
