@@ -11,12 +11,6 @@ import pytest
 import mottrack
 from mottrack import Detections, KalmanBoxFilter, KalmanXYAHFilter, assign, create_tracker, iou_matrix
 
-for _mod in ("bytetrack", "deepsort"):
-    try:
-        __import__(f"mottrack.trackers.{_mod}")
-    except ImportError:  # pragma: no cover
-        pass
-
 TRACKERS = mottrack.available_trackers()
 GOOD = np.array([[10.0, 20.0, 50.0, 120.0, 0.9]])
 BOX = np.array([[10.0, 20.0, 50.0, 120.0]])

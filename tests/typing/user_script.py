@@ -81,7 +81,7 @@ def camera(outputs: list[npt.NDArray[np.float32]], raw: npt.NDArray[np.uint8]) -
 
 def evaluation(folder: Path) -> float:
     det = read_det(folder / "det" / "det.txt")
-    assert len(det) >= 0
+    assert det.frames.ndim == 1
     res = evaluate(trackers="sort")
     assert_type(res, EvalResult)
     table = res.to_dict()
