@@ -87,6 +87,12 @@ MUTATIONS = [
      "    tracker.__dict__.pop('frame_count', None)\n    restored = from_state(state, type(tracker))\n",
      ["tests/test_state.py::test_bad_state_is_rejected"],
      "load_state_dict changes the tracker before the state is validated"),
+    ("update-no-rollback", "mottrack/trackers/base.py",
+     "self.frame_count, self._last_timestamp, self.dropped_detections = frame_count, last, dropped",
+     "pass",
+     ["tests/test_deepsort.py::test_bad_input_rejected_and_state_kept",
+      "tests/test_sort.py::test_bad_detections_leave_state_untouched"],
+     "a rejected update() still advances the frame count and clock"),
 ]
 
 

@@ -185,9 +185,19 @@ class Tracker:
             if not self.supports_camera_motion:
                 raise ValueError(f"camera_motion: {type(self).__name__} does not support camera motion")
             warp = camera_warp(camera_motion)
-        frame_count, last = self.frame_count, self._last_timestamp
+        frame_count, last, dropped = self.frame_count, self._last_timestamp, self.dropped_detections
         dt = 1.0 if timestamp is None and last is None else self._time_step(timestamp)
         self.frame_count = frame_count + 1
+        try:
+            return self._advance(detections, dt, warp)
+        except Exception:
+            # Rejected input (here, or in a tracker's _step before its kernel mutates
+            # anything): the tracker stays as it was, clock and counters included.
+            self.frame_count, self._last_timestamp, self.dropped_detections = frame_count, last, dropped
+            raise
+
+    def _advance(self, detections: Any, dt: float, warp: Optional[np.ndarray]) -> npt.NDArray[np.float64]:
+        """The body of :meth:`update` once the clock has advanced: convert, step, report."""
         if (warp is None and self.output_box == "kalman" and self._rows_fast_path
                 and type(detections) is np.ndarray and detections.dtype is _F64
                 and detections.ndim == 2 and 5 <= detections.shape[1] <= 6
@@ -199,15 +209,10 @@ class Tracker:
             if code == 0:
                 return out
             if code != DEGENERATE:  # invalid input: nothing changed, raise the detailed error
-                self.frame_count, self._last_timestamp = frame_count, last
                 Detections.from_array(detections)
                 raise AssertionError("unreachable")  # pragma: no cover
             # valid, but with zero-area boxes: the general path below ignores those rows
-        try:
-            dets = detections if type(detections) is Detections else as_detections(detections)
-        except Exception:
-            self.frame_count, self._last_timestamp = frame_count, last
-            raise
+        dets = detections if type(detections) is Detections else as_detections(detections)
         if count_degenerate(dets.boxes):
             b = dets.boxes
             rows = np.flatnonzero((b[:, 2] > b[:, 0]) & (b[:, 3] > b[:, 1]))

@@ -421,17 +421,6 @@ class DeepSORT(Tracker):
         self._pending = np.empty(64, np.int64)  # scratch: matches when galleries must grow
         self._reset()
 
-    def update(self, detections, timestamp=None, camera_motion=None) -> np.ndarray:
-        frame_count, last = self.frame_count, self._last_timestamp
-        try:
-            return super().update(detections, timestamp, camera_motion)
-        except Exception:
-            # bad input leaves the tracker as it was (the kernel validates before mutating)
-            self.frame_count, self._last_timestamp = frame_count, last
-            raise
-
-    update.__doc__ = Tracker.update.__doc__
-
     def _reset(self) -> None:
         self.tracks = TrackTable(XYAH_DIM, extra_int=("gallery_slot",))
         #: dimension of the embeddings (0 until the first frame that carries them)
