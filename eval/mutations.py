@@ -93,6 +93,11 @@ MUTATIONS = [
      ["tests/test_deepsort.py::test_bad_input_rejected_and_state_kept",
       "tests/test_sort.py::test_bad_detections_leave_state_untouched"],
      "a rejected update() still advances the frame count and clock"),
+    ("nms-ignores-class", "mottrack/geometry.py",
+     "if suppressed[j] or classes[j] != classes[i]:",
+     "if suppressed[j]:",
+     ["tests/test_geometry.py::test_nms_hand_worked", "tests/test_larod.py::test_yolo_nms_is_class_aware_and_top_k"],
+     "NMS suppresses boxes of other classes"),
 ]
 
 

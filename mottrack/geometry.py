@@ -10,7 +10,8 @@ import numpy as np
 
 from ._numba import njit
 
-__all__ = ["iou_matrix", "iou_matrix_numpy", "overlap_edges", "overlap_edges_into", "xywh_to_xyxy", "xyxy_to_xywh"]
+__all__ = ["iou_matrix", "iou_matrix_numpy", "overlap_edges", "overlap_edges_into", "nms", "xywh_to_xyxy",
+           "xyxy_to_xywh"]
 
 
 @njit
@@ -208,6 +209,39 @@ def _grow_f(x, cap):
     out = np.empty(cap, np.float64)
     out[: x.shape[0]] = x
     return out
+
+
+@njit
+def nms(boxes, scores, classes, iou_threshold, max_keep):
+    """Class-aware greedy non-maximum suppression.
+
+    Visits boxes in descending score order (ties keep their row order) and keeps a box
+    unless an already kept box of the same class overlaps it with IoU > ``iou_threshold``;
+    stops after ``max_keep`` boxes.  ``boxes`` (N, 4) float64 x1, y1, x2, y2 (a box with
+    x2 < x1 or y2 < y1 overlaps nothing), ``scores`` (N,) float64, ``classes`` (N,) int64.
+    Returns the kept rows, (K,) int64, best first.
+    """
+    n = scores.shape[0]
+    order = np.argsort(-scores, kind="mergesort")
+    suppressed = np.zeros(n, dtype=np.bool_)
+    keep = np.empty(min(n, max_keep), dtype=np.int64)
+    k = 0
+    for a in range(n):
+        if k >= max_keep:
+            break
+        i = order[a]
+        if suppressed[i]:
+            continue
+        keep[k] = i
+        k += 1
+        for b in range(a + 1, n):
+            j = order[b]
+            if suppressed[j] or classes[j] != classes[i]:
+                continue
+            if _iou(boxes[i, 0], boxes[i, 1], boxes[i, 2], boxes[i, 3],
+                    boxes[j, 0], boxes[j, 1], boxes[j, 2], boxes[j, 3]) > iou_threshold:
+                suppressed[j] = True
+    return keep[:k]
 
 
 def xywh_to_xyxy(boxes) -> np.ndarray:
