@@ -4,8 +4,8 @@ The metric kernels must reproduce TrackEval's floating-point decisions (threshol
 ``0.5 - eps``, assignment ties), so the IoU here follows the same operation order as
 TrackEval's ``_calculate_box_ious`` for ``xywh`` boxes, and :func:`np_sum` adds in the
 same order as NumPy's ``add.reduce`` over a contiguous axis (first element, then
-pairwise summation with eight accumulators).  The lead's ``mottrack.geometry.iou_matrix``
-works on corner boxes; this private copy stays until the two are deduplicated.
+pairwise summation with eight accumulators).  :func:`mottrack.geometry.iou_matrix` takes
+corner boxes and rounds differently, so it cannot stand in for TrackEval's IoU here.
 """
 from __future__ import annotations
 
