@@ -520,7 +520,7 @@ def evaluate(data: str | os.PathLike | Sequence[EvalSequence] | None = None, *,
                     bar.set_description(f"{n} {s.name}")
                 runs[s.name] = run_tracker(n, s, params.get(n), ms, bar)
             sc = score_sequences(seq_list, {k: r.results for k, r in runs.items()}, backend, n)
-            sc.runs, sc.min_score, sc.params = runs, ms, params.get(n, {})
+            sc.runs, sc.min_score, sc.params = runs, ms, dict(params.get(n, {}))
             out[n] = sc
     finally:
         if bar is not None:

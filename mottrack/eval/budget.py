@@ -190,7 +190,7 @@ def scaling_curve(tracker: str, counts: Sequence[int] = SCALING_COUNTS, frames: 
     latencies), is below ``count`` on short clips.
     """
     from .api import run_tracker
-    out = {"counts": [], "objects": [], "p50_ms": [], "p99_ms": []}
+    out: dict[str, list] = {"counts": [], "objects": [], "p50_ms": [], "p99_ms": []}
     from ..registry import tracker_class
     emb = tracker_class(tracker).embeddings == "required"
     for n in counts:
@@ -327,7 +327,7 @@ def format_budget(rows: Sequence[BudgetRow], fps: float = DEFAULT_FPS,
 
 #: The fixed reference workload: SORT on a seeded synthetic scene (never change these
 #: numbers: calibration files record times of exactly this workload).
-REFERENCE = {"tracker": "sort", "objects": 40, "frames": 300, "seed": 12345, "repeats": 5}
+REFERENCE: dict[str, Any] = {"tracker": "sort", "objects": 40, "frames": 300, "seed": 12345, "repeats": 5}
 
 
 def reference_workload(repeats: int | None = None) -> dict:
@@ -346,11 +346,13 @@ def reference_workload(repeats: int | None = None) -> dict:
     seq = EvalSequence("REFERENCE", gt, sd.dets, r["frames"], 1, 30.0, "MOT15", None,
                        (1920, 1080), True, "reference workload")
     run_tracker(r["tracker"], seq, None, None)  # warm-up (and compile)
-    best = None
+    best: float | None = None
     for _ in range(int(repeats or r["repeats"])):
         run = run_tracker(r["tracker"], seq, None, None)
         t = run.total_seconds * 1e3
         best = t if best is None else min(best, t)
+    if best is None:
+        raise ValueError(f"repeats: expected a whole number >= 1; got {repeats!r}")
     return {"ms": best, "per_frame_ms": best / r["frames"], "frames": r["frames"],
             "detections": len(sd.dets), "workload": dict(r)}
 

@@ -333,8 +333,9 @@ class JsonLinesWriter:
 
     def __init__(self, target: Union[str, "os.PathLike[str]", IO[str]], *, flush: bool = True,
                  append: bool = False) -> None:
+        self._fh: IO[str]
         if hasattr(target, "write"):
-            self._fh = target
+            self._fh = target  # type: ignore[assignment]  # any object with write() (and flush())
             self._owned = False
         else:
             self._fh = open(os.fspath(target), "a" if append else "w", encoding="utf-8")

@@ -29,6 +29,7 @@ import numpy.typing as npt
 
 from .. import state as _state
 from ..detections import DEGENERATE, Detections, as_detections, count_degenerate
+from ..tracks import TrackTable
 from ..registry import available_trackers, create_tracker, register_tracker, tracker_parameters
 
 __all__ = ["Tracker", "create_tracker", "register_tracker", "available_trackers", "OUTPUT_COLUMNS",
@@ -146,6 +147,8 @@ class Tracker:
 
     #: Trackers that implement ``_step_rows`` take plain float64 arrays in one compiled call.
     _rows_fast_path = False
+    #: The track table every tracker keeps (set by its ``_reset``).
+    tracks: TrackTable
 
     # -- the per-frame API ---------------------------------------------------------------
     def update(self, detections: Any, timestamp: Optional[float] = None,
@@ -294,6 +297,10 @@ class Tracker:
         raise NotImplementedError
 
     def _reset(self) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def _step_rows(self, rows: np.ndarray, dt: float, err: np.ndarray) -> np.ndarray:  # pragma: no cover
+        """The fused fast path (only where ``_rows_fast_path``): validate, convert and step."""
         raise NotImplementedError
 
     def __repr__(self) -> str:

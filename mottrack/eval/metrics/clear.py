@@ -187,7 +187,7 @@ class ClearMetrics:
     def combine(cls, parts) -> "ClearMetrics":
         """Sum the counts of several sequences (TrackEval's ``combine_sequences``)."""
         parts = list(parts)
-        out = {}
+        out: dict = {}
         for f in fields(cls):
             total = 0.0 if f.name == "motp_sum" else 0
             for p in parts:
