@@ -2,8 +2,9 @@
 
 Two switches for CI (``.ci/run`` sets both):
 
-- ``MOTTRACK_REQUIRE_SHARED=1``: a test skipped because ../shared (or a file in it) is missing
-  fails instead, so the reference tests cannot silently skip;
+- ``MOTTRACK_REQUIRE_SHARED=1``: a test skipped because ../shared (or a file in it) or the
+  mosquitto broker is missing fails instead, so the reference and MQTT tests cannot silently
+  skip;
 - ``MOTTRACK_TEST_INSTALLED=1``: the session stops unless ``mottrack`` is imported from outside
   this source tree (the installed package, not the checkout).
 """
@@ -55,6 +56,6 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     if (report.skipped and os.environ.get("MOTTRACK_REQUIRE_SHARED") == "1"
-            and "shared" in str(report.longrepr)):
+            and any(w in str(report.longrepr) for w in ("shared", "mosquitto"))):
         report.outcome = "failed"
         report.longrepr = f"MOTTRACK_REQUIRE_SHARED=1 and the test skipped: {report.longrepr}"
