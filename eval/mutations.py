@@ -63,7 +63,7 @@ MUTATIONS = [
      ["tests/test_fuzz_mot.py"],
      "mottrack.io.mot fails to import (the fuzz tests used to skip then)"),
     ("seqinfo-decode-error", "mottrack/io/mot.py",
-     'raise MotFormatError(f"not UTF-8 text: {exc.reason}", path) from None',
+     'raise MotFormatError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path) from None',
      "raise",
      ["tests/test_fuzz_mot.py::test_seqinfo"],
      "read_seqinfo lets a UnicodeDecodeError out (no file name)"),
