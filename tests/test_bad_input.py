@@ -351,7 +351,7 @@ def test_boxes_below_min_side_are_ignored_like_zero_area(name):
     t = _fresh(name, min_hits=0) if name == "sort" else _fresh(name)
     tiny = np.array([[10.0, 20.0, 10.0 + 1e-170, 20.0 + 1e-170, 0.9],
                      [5.0, 5.0, 5.0 + 1e-7, 9.0, 0.9]])  # also one side < MIN_BOX_SIDE
-    for k in range(4):
+    for _ in range(4):
         out = t.update(_dets_for(name, tiny))
         assert out.shape == (0, 8)
     assert _n_tracks(t) == 0 and t.dropped_detections == 8
