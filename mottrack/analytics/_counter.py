@@ -146,12 +146,13 @@ class TrackCounter:
     _FIELDS: Tuple[Tuple[str, Any], ...] = ()
     _COUNT_NAMES: Tuple[str, str] = ("", "")
 
-    def __init__(self, *, anchor: str, classes: Optional[Iterable[int]], forget_after: int,
-                 frame_rate: float, name: str) -> None:
+    def __init__(self, *, anchor: str, min_distance: float, classes: Optional[Iterable[int]],
+                 forget_after: int, frame_rate: float, name: str) -> None:
         if not isinstance(anchor, str) or anchor not in ANCHORS:
             raise ValueError(f"anchor: expected one of {', '.join(ANCHORS)}; got {anchor!r}")
         self.anchor = anchor
         self._fx, self._fy = ANCHORS[anchor]
+        self.min_distance = _number("min_distance", min_distance)
         if classes is None:
             self.classes: Optional[Tuple[int, ...]] = None
         else:
@@ -167,6 +168,13 @@ class TrackCounter:
         self.name = name
         self._lock = threading.Lock()
         self._clear()
+
+    def _describe(self) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}({self._describe()}, anchor={self.anchor!r}, "
+                f"min_distance={self.min_distance:g}, name={self.name!r}, counts={self.counts})")
 
     def __getstate__(self) -> Dict[str, Any]:  # copy / pickle: the copy gets its own lock
         d = self.__dict__.copy()

@@ -29,7 +29,7 @@ from typing import Any, Dict, Iterable, List, Optional
 
 import numpy as np
 
-from ._counter import FramePoints, TrackCounter, _number, check_point
+from ._counter import FramePoints, TrackCounter, check_point
 from .crossing import line_step
 from .events import LineEvent
 
@@ -83,13 +83,11 @@ class LineCounter(TrackCounter):
         self.end = check_point("end", end)
         if self.start == self.end:
             raise ValueError(f"end: must differ from start; both are {self.start}")
-        self.min_distance = _number("min_distance", min_distance)
-        super().__init__(anchor=anchor, classes=classes, forget_after=forget_after,
-                         frame_rate=frame_rate, name=name)
+        super().__init__(anchor=anchor, min_distance=min_distance, classes=classes,
+                         forget_after=forget_after, frame_rate=frame_rate, name=name)
 
-    def __repr__(self) -> str:
-        return (f"LineCounter({self.start}, {self.end}, anchor={self.anchor!r}, "
-                f"min_distance={self.min_distance:g}, name={self.name!r}, counts={self.counts})")
+    def _describe(self) -> str:
+        return f"{self.start}, {self.end}"
 
     def _params(self) -> Dict[str, Any]:
         return {"start": list(self.start), "end": list(self.end), "anchor": self.anchor,

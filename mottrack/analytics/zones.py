@@ -24,7 +24,7 @@ from typing import Any, Dict, Iterable, List, Optional
 
 import numpy as np
 
-from ._counter import FramePoints, TrackCounter, _number
+from ._counter import FramePoints, TrackCounter
 from .events import ZoneEvent
 from .inside import zone_step
 from .polygon import validate_polygon
@@ -71,13 +71,11 @@ class ZoneMonitor(TrackCounter):
                  frame_rate: float = 30.0, name: str = "zone") -> None:
         self.polygon = validate_polygon(polygon, "polygon")
         self.polygon.setflags(write=False)
-        self.min_distance = _number("min_distance", min_distance)
-        super().__init__(anchor=anchor, classes=classes, forget_after=forget_after,
-                         frame_rate=frame_rate, name=name)
+        super().__init__(anchor=anchor, min_distance=min_distance, classes=classes,
+                         forget_after=forget_after, frame_rate=frame_rate, name=name)
 
-    def __repr__(self) -> str:
-        return (f"ZoneMonitor({self.polygon.shape[0]} vertices, anchor={self.anchor!r}, "
-                f"min_distance={self.min_distance:g}, name={self.name!r}, counts={self.counts})")
+    def _describe(self) -> str:
+        return f"{self.polygon.shape[0]} vertices"
 
     def _clear(self) -> None:
         super()._clear()
