@@ -9,12 +9,13 @@ from .detections import Detections, as_detections
 from .geometry import iou_matrix
 from .kalman import KalmanBoxFilter, KalmanXYAHFilter
 from .tracks import TrackTable
-from .trackers import (OUTPUT_COLUMNS, SORT, ByteTrack, DeepSORT, Tracker, available_trackers,
-                       create_tracker, tracker_parameters)
+from .trackers import (OUTPUT_BOXES, OUTPUT_COLUMNS, SORT, ByteTrack, DeepSORT, Tracker,
+                       available_trackers, camera_warp, create_tracker, registered_trackers,
+                       tracker_class, tracker_parameters)
 
 __all__ = [
     "Detections", "as_detections", "iou_matrix", "assign", "KalmanBoxFilter", "KalmanXYAHFilter",
     "TrackTable", "Tracker", "SORT", "ByteTrack", "DeepSORT", "create_tracker", "available_trackers", "tracker_parameters",
-    "OUTPUT_COLUMNS",
+    "registered_trackers", "tracker_class", "camera_warp", "OUTPUT_COLUMNS", "OUTPUT_BOXES",
 ]
 __version__ = "0.1.0"

@@ -46,6 +46,7 @@ from typing import Any, Dict, Optional, Type, Union
 
 import numpy as np
 
+from .registry import tracker_class, tracker_parameters
 from .tracks import N, NEXT_ID, TrackTable
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "state_dict", "load_state_dict", "from_state",
@@ -97,7 +98,6 @@ def _capture(value: Any, where: str) -> Any:
 
 def state_dict(tracker: Any) -> Dict[str, Any]:
     """The state of ``tracker`` as a plain dict (copies; see the module docs)."""
-    from .trackers.base import tracker_parameters
     cls = type(tracker)
     params = {}
     for name in tracker_parameters(cls.name):
@@ -242,6 +242,11 @@ def _check_header(state: Any) -> str:
     return name
 
 
+def name_of(cls: Type[Any]) -> str:
+    """The registry name of a tracker class (``"tracker"`` for the base class)."""
+    return str(getattr(cls, "name", "tracker"))
+
+
 def from_state(state: Dict[str, Any], cls: Optional[Type[Any]] = None) -> Any:
     """Build a tracker from ``state``.
 
@@ -249,20 +254,18 @@ def from_state(state: Dict[str, Any], cls: Optional[Type[Any]] = None) -> Any:
     the saved name; with a concrete tracker class a state of another tracker type is
     rejected.
     """
-    from .trackers.base import Tracker, _lookup
     name = _check_header(state)
     try:
-        target = _lookup(name)
+        target = tracker_class(name)
     except ValueError as exc:
         raise ValueError(f"state: {exc}") from None
-    if cls is not None and cls is not Tracker and not issubclass(target, cls):
+    if cls is not None and name_of(cls) != "tracker" and not issubclass(target, cls):
         raise ValueError(f"state: saved by tracker {name!r} ({target.__name__}); "
                          f"cannot restore it as {cls.__name__} ({getattr(cls, 'name', '?')!r})")
     params = _get(state, "params", "")
     if not isinstance(params, dict):
         raise ValueError("state: 'params' must be a dict of constructor parameters")
     params = {k: (v.item() if isinstance(v, np.ndarray) and v.shape == () else v) for k, v in params.items()}
-    from .trackers.base import tracker_parameters
     unknown = sorted(set(params) - set(tracker_parameters(name)))
     if unknown:
         raise ValueError(f"state: params has unknown parameter(s) of {name!r}: {', '.join(unknown)}")
@@ -298,6 +301,7 @@ def from_state(state: Dict[str, Any], cls: Optional[Type[Any]] = None) -> Any:
             setattr(tracker, attr, _restore_value(current, saved, f"attrs.{attr}"))
     tracker.frame_count = int(frame_count)
     tracker._last_timestamp = last
+    tracker._check_restored()
     return tracker
 
 

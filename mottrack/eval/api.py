@@ -6,20 +6,19 @@
 >>> res.to_dict()["sort"]["combined"]["MOTA"]
 >>> res.plot_metrics(); res.plot_timeline("SYNTH-Crowd", tracker="sort")
 
-Score filtering is explicit.  Each tracker has a documented default minimum detection
-score, applied before ``update()`` and printed by the CLI:
-
-* ``sort``: 0.5.  SORT was designed for detections already thresholded (the Faster R-CNN
-  detections of the SORT paper are cut at 0.5; the shared MOT15 ``det.txt`` holds exactly
-  those).  Fed YOLOX's full low-score tail its MOTA on MOT17 half-val falls from ~75 to ~51.
-* ``deepsort``: 0.3, the ``min_confidence`` deep_sort_app uses on MOTChallenge.
-* ``bytetrack``: none.  ByteTrack splits detections itself (``track_thresh`` high band,
-  0.1 .. ``track_thresh`` low band recovered in the second association) and needs the tail.
+Score filtering is explicit.  Each tracker class declares its default minimum detection
+score (``default_min_score``), applied before ``update()`` and printed by the CLI; e.g.
+SORT 0.5 (it was designed for detections already thresholded: the Faster R-CNN detections of
+the SORT paper are cut at 0.5; fed YOLOX's full low-score tail its MOTA on MOT17 half-val falls
+from ~75 to ~51), DeepSORT 0.3 (deep_sort_app's ``min_confidence``), ByteTrack none (it splits
+detections itself and needs the low-score tail).
 
 ``min_score`` overrides the default for every tracker (``None`` = keep all detections).
 
-Detections reach ``update()`` in file order, except for DeepSORT, which gets each frame's
-detections in descending score order as deep_sort_app feeds them.  Trackers run with their
+Detections reach ``update()`` in the order the tracker class declares (``feed_order``): file
+order, or descending score order for trackers whose original app sorted them (DeepSORT).
+Trackers with ``embeddings = "required"`` get each detection's embedding; with
+``"optional"`` they get them where the sequence has them.  Trackers run with their
 default ``frame_rate`` (30) and no timestamps, as the reference implementations were run on
 MOTChallenge; pass ``--param tracker.frame_rate=...`` to change that.
 """
@@ -35,14 +34,28 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 
 from ..io.mot import MotTable, write_results
+from ..registry import registered_trackers, tracker_class
 from .datasets import EvalSequence, default_sequences, load_dataset
 from .metrics import SequenceMetrics, combine_sequences, evaluate_sequence
 
 __all__ = ["evaluate", "run_tracker", "resolve_min_score", "score_sequences", "EvalResult", "TrackerRun",
            "DEFAULT_MIN_SCORE", "TABLE_COLUMNS", "JSON_KEYS", "available", "BACKENDS"]
 
-#: Default minimum detection score per tracker (None = all detections).
-DEFAULT_MIN_SCORE: dict[str, float | None] = {"sort": 0.5, "deepsort": 0.3, "bytetrack": None}
+class _DefaultMinScores(Mapping):
+    """``{tracker name: default minimum score}`` read from the registered classes."""
+
+    def __getitem__(self, name: str) -> float | None:
+        return tracker_class(name).default_min_score
+
+    def __iter__(self):
+        return iter(registered_trackers())
+
+    def __len__(self) -> int:
+        return len(registered_trackers())
+
+
+#: Default minimum detection score per tracker (None = all detections), from the registry.
+DEFAULT_MIN_SCORE: Mapping[str, float | None] = _DefaultMinScores()
 #: Columns of the printed table (Rcll/Prcn = recall/precision, FPS = frames per second of update()).
 TABLE_COLUMNS = ("MOTA", "IDF1", "HOTA", "IDSW", "FP", "FN", "MT", "ML", "Rcll", "Prcn", "FPS")
 #: Keys of every JSON metrics block (percentages 0-100 floats, counts ints).
@@ -50,19 +63,11 @@ JSON_KEYS = ("MOTA", "MOTP", "IDF1", "IDP", "IDR", "HOTA", "DetA", "AssA", "LocA
              "IDSW", "MT", "PT", "ML", "Frag")
 _COUNT_KEYS = {"FP", "FN", "IDSW", "MT", "PT", "ML", "Frag", "GT", "frames"}
 BACKENDS = ("trackeval-exact", "motmetrics")
-_ALL_TRACKERS = ("sort", "bytetrack", "deepsort")
 
 
 def available() -> list[str]:
-    """Trackers that can be created now (ByteTrack/DeepSORT are imported defensively)."""
-    import mottrack.trackers as trk
-    for mod in ("bytetrack", "deepsort"):
-        try:
-            __import__(f"mottrack.trackers.{mod}")
-        except ImportError:
-            pass
-    names = trk.available_trackers()
-    return [n for n in _ALL_TRACKERS if n in names] + [n for n in names if n not in _ALL_TRACKERS]
+    """Registered trackers, in registration order."""
+    return registered_trackers()
 
 
 def resolve_min_score(min_score, name: str) -> float | None:
@@ -79,7 +84,13 @@ def resolve_min_score(min_score, name: str) -> float | None:
 
 
 def _needs_embeddings(name: str) -> bool:
-    return name == "deepsort"
+    return bool(tracker_class(name).embeddings == "required")
+
+
+def _uses_embeddings(name: str, seq: EvalSequence) -> bool:
+    """Whether ``name`` is fed ``seq``'s embeddings (required, or optional and present)."""
+    kind = tracker_class(name).embeddings
+    return kind == "required" or (kind == "optional" and seq.embeddings is not None)
 
 
 # --------------------------------------------------------------------------- running
@@ -166,14 +177,13 @@ def run_tracker(name: str, seq: EvalSequence, params: Mapping[str, Any] | None =
         Run the tracker once on a few frames first so that compilation is not timed.
     """
     from ..trackers import create_tracker
-    available()  # imports ByteTrack / DeepSORT when they exist
     params = dict(params or {})
     min_score = resolve_min_score(min_score, name)
-    use_emb = _needs_embeddings(name)
+    use_emb = _uses_embeddings(name, seq)
     if use_emb and seq.embeddings is None:
         raise ValueError(f"{name} needs appearance embeddings but sequence {seq.name} has none "
                          f"(pass --embeddings DIR with {seq.name}.npy)")
-    inputs = _frame_inputs(seq, min_score, by_score=use_emb)
+    inputs = _frame_inputs(seq, min_score, by_score=tracker_class(name).feed_order == "score")
     if warmup and name not in _WARM:
         w = create_tracker(name, **params)
         for _, r, e in inputs[:8]:

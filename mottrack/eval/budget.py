@@ -190,7 +190,8 @@ def scaling_curve(tracker: str, counts: Sequence[int] = SCALING_COUNTS, frames: 
     """
     from .api import run_tracker
     out = {"counts": [], "objects": [], "p50_ms": [], "p99_ms": []}
-    emb = tracker == "deepsort"
+    from ..registry import tracker_class
+    emb = tracker_class(tracker).embeddings == "required"
     for n in counts:
         seq = _scaling_sequence(int(n), frames, seed + int(n), emb)
         run = run_tracker(tracker, seq, params, min_score)

@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 from typing import Sequence
 
+from ..registry import registered_trackers
+
 __all__ = ["main", "build_parser"]
 
 PROG = "python -m mottrack.eval"
@@ -196,8 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="dataset in MOTChallenge layout (omit for the embedded default)")
     g = p.add_argument_group("trackers")
     g.add_argument("--trackers", metavar="A,B,...",
-                   help="comma-separated: sort, bytetrack, deepsort (default: all available; "
-                        "deepsort only where embeddings exist)")
+                   help="comma-separated tracker names: " + ", ".join(registered_trackers())
+                        + " (default: all; those that require embeddings only where they exist)")
     g.add_argument("--param", action="append", metavar="TRACKER.NAME=VALUE",
                    help="tracker constructor parameter, repeatable, e.g. "
                         "--param bytetrack.track_thresh=0.6 --param sort.max_age=3")
@@ -347,15 +349,15 @@ def _cmd_eval(argv) -> int:
     else:
         names = list(avail)
         if not any(s.embeddings is not None for s in seqs):
-            names = [n for n in names if n != "deepsort"]
+            names = [n for n in names if not api._needs_embeddings(n)]
     for tr in params:
         if tr not in names:
             raise CliError(f"--param for {tr!r}, which is not among the trackers run "
                            f"({', '.join(names)})")
-    if "deepsort" in names:
-        missing = [s.name for s in seqs if s.embeddings is None]
+    for n in names:
+        missing = [s.name for s in seqs if s.embeddings is None] if api._needs_embeddings(n) else []
         if missing:
-            raise CliError(f"deepsort needs appearance embeddings; none for {', '.join(missing)} "
+            raise CliError(f"{n} needs appearance embeddings; none for {', '.join(missing)} "
                            "(pass --embeddings DIR with <SEQ>.npy files, or --seqs)")
     min_scores = {n: api.resolve_min_score(args.min_score, n) for n in names}
     if isinstance(args.min_score, dict):

@@ -1,9 +1,11 @@
-"""The trackers: SORT, ByteTrack, DeepSORT, behind one API and a registry."""
-from .base import (OUTPUT_COLUMNS, Tracker, available_trackers, create_tracker,
-                   register_tracker, tracker_parameters)
+"""The trackers behind one API; each module registers its tracker on import."""
+from ..registry import (available_trackers, create_tracker, register_tracker, registered_trackers,
+                        tracker_class, tracker_parameters)
+from .base import OUTPUT_BOXES, OUTPUT_COLUMNS, Tracker, camera_warp
+from .sort import SORT  # noqa: I001  (registration order = the order tables list trackers in)
 from .bytetrack import ByteTrack
 from .deepsort import DeepSORT
-from .sort import SORT
 
 __all__ = ["Tracker", "SORT", "ByteTrack", "DeepSORT", "create_tracker", "register_tracker",
-           "available_trackers", "tracker_parameters", "OUTPUT_COLUMNS"]
+           "available_trackers", "registered_trackers", "tracker_class", "tracker_parameters",
+           "camera_warp", "OUTPUT_COLUMNS", "OUTPUT_BOXES"]

@@ -19,74 +19,65 @@ and 7 hold whole numbers; ``out[:, 4].astype(np.int64)`` is exact up to 2**53.
 """
 from __future__ import annotations
 
-import inspect
 import math
-from typing import Any, Callable, Dict, List, Optional, Type
+from typing import Any, Dict, Optional, Type, TypeVar
 
 import numpy as np
 
+from .. import state as _state
 from ..detections import DEGENERATE, Detections, as_detections, count_degenerate
+from ..registry import available_trackers, create_tracker, register_tracker, tracker_parameters
 
-__all__ = ["Tracker", "create_tracker", "register_tracker", "available_trackers", "OUTPUT_COLUMNS"]
+__all__ = ["Tracker", "create_tracker", "register_tracker", "available_trackers", "OUTPUT_COLUMNS",
+           "OUTPUT_BOXES"]
 
 _F64 = np.dtype(np.float64)
 
 OUTPUT_COLUMNS = ("x1", "y1", "x2", "y2", "track_id", "score", "class_id", "det_index")
+#: Values of every tracker's ``output_box`` parameter.
+OUTPUT_BOXES = ("kalman", "detection")
 
-_REGISTRY: Dict[str, Type["Tracker"]] = {}
-
-
-def register_tracker(name: str) -> Callable[[Type["Tracker"]], Type["Tracker"]]:
-    """Class decorator: make a tracker available to :func:`create_tracker` under ``name``."""
-    def deco(cls: Type["Tracker"]) -> Type["Tracker"]:
-        key = name.lower()
-        if key in _REGISTRY and _REGISTRY[key] is not cls:
-            raise ValueError(f"tracker name {name!r} is already registered")
-        _REGISTRY[key] = cls
-        cls.name = key
-        return cls
-    return deco
+_T = TypeVar("_T", bound="Tracker")
 
 
-def available_trackers() -> List[str]:
-    """Registered tracker names, sorted."""
-    return sorted(_REGISTRY)
+def camera_warp(camera_motion: Any) -> np.ndarray:
+    """Validate a camera-motion warp; returns it as a (3, 3) float64 C-contiguous array.
 
-
-def tracker_parameters(name: str) -> Dict[str, Any]:
-    """The constructor parameters of a registered tracker and their defaults."""
-    cls = _lookup(name)
-    sig = inspect.signature(cls.__init__)
-    return {p.name: p.default for p in list(sig.parameters.values())[1:]
-            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
-
-
-def _lookup(name: str) -> Type["Tracker"]:
-    if not isinstance(name, str):
-        raise TypeError(f"name: expected a tracker name (str); got {type(name).__name__}")
-    try:
-        return _REGISTRY[name.lower()]
-    except KeyError:
-        raise ValueError(f"unknown tracker {name!r}; available: {', '.join(available_trackers())}") from None
-
-
-def create_tracker(name: str, **params: Any) -> "Tracker":
-    """Create a tracker by registry name, e.g. ``create_tracker("sort", max_age=1)``.
+    Parameters
+    ----------
+    camera_motion : array_like, shape (2, 3) or (3, 3)
+        Affine warp (2x3) or homography (3x3) mapping the previous frame's pixel
+        coordinates to this frame's.  A homography is normalised so that ``H[2, 2] == 1``.
 
     Raises
     ------
+    TypeError
+        Not a numeric array.
     ValueError
-        Unknown tracker name, or a parameter the tracker does not have (the message
-        lists the valid ones).
+        Wrong shape, non-finite entries, or a singular (non-invertible) warp.
     """
-    cls = _lookup(name)
-    valid = tracker_parameters(name)
-    unknown = sorted(set(params) - set(valid))
-    if unknown:
-        raise ValueError(f"{cls.name}: unknown parameter(s) {', '.join(unknown)}; "
-                         f"valid: {', '.join(valid)}")
-    return cls(**params)
-
+    try:
+        a = np.asarray(camera_motion)
+    except Exception as e:  # ragged nested lists and the like
+        raise TypeError(f"camera_motion: expected a 2x3 or 3x3 array of floats; got {type(camera_motion).__name__} ({e})") from None
+    if a.dtype.kind not in "biuf" or a.dtype.kind == "b":
+        raise TypeError(f"camera_motion: expected a 2x3 or 3x3 array of floats; got dtype {a.dtype}")
+    if a.shape not in ((2, 3), (3, 3)):
+        raise ValueError(f"camera_motion: expected shape (2, 3) (affine) or (3, 3) (homography); got {a.shape}")
+    a = a.astype(np.float64)
+    if not np.isfinite(a).all():
+        raise ValueError("camera_motion: entries must be finite numbers")
+    h = np.eye(3)
+    h[: a.shape[0]] = a
+    if a.shape[0] == 3:
+        if not abs(h[2, 2]) > 1e-12:
+            raise ValueError(f"camera_motion: a homography needs H[2, 2] != 0; got {h[2, 2]!r}")
+        h = h / h[2, 2]
+    det2 = h[0, 0] * h[1, 1] - h[0, 1] * h[1, 0]
+    if not (abs(np.linalg.det(h)) > 1e-12 and abs(det2) > 1e-12):
+        raise ValueError("camera_motion: the warp is singular (it maps the image onto a line or "
+                         "point); expected an invertible warp")
+    return np.ascontiguousarray(h)
 
 def check_number(name: str, value: Any, *, low: float = -math.inf, high: float = math.inf,
                  low_open: bool = False, integer: bool = False) -> Any:
@@ -120,13 +111,30 @@ class Tracker:
 
     name: str = "tracker"
 
-    def __init__(self, *, frame_rate: float = 30.0, per_class: bool = False) -> None:
+    # -- facts the evaluator, CLI, budget report and state code read from the class -------
+    #: Appearance embeddings: ``"none"`` (not used), ``"optional"`` (used when the
+    #: detections carry them) or ``"required"``.
+    embeddings: str = "none"
+    #: The evaluator's default minimum detection score for this tracker (None: keep all).
+    default_min_score: Optional[float] = None
+    #: How the evaluator orders each frame's detections: ``"file"`` order or by
+    #: ``"score"`` (descending, stable), whichever the original's own app used.
+    feed_order: str = "file"
+    #: Whether ``update`` accepts ``camera_motion``.
+    supports_camera_motion: bool = False
+
+    def __init__(self, *, frame_rate: float = 30.0, per_class: bool = False,
+                 output_box: str = "kalman") -> None:
         self.frame_rate = check_number("frame_rate", frame_rate, low=0.0, low_open=True)
         if not math.isfinite(self.frame_rate):
             raise ValueError(f"frame_rate: expected a finite number > 0; got {frame_rate!r}")
         if not isinstance(per_class, (bool, np.bool_)) and per_class not in (0, 1):
             raise TypeError(f"per_class: expected a bool; got {per_class!r}")
         self.per_class = bool(per_class)
+        if not isinstance(output_box, str) or output_box not in OUTPUT_BOXES:
+            raise ValueError(f"output_box: expected one of {', '.join(map(repr, OUTPUT_BOXES))}; "
+                             f"got {output_box!r}")
+        self.output_box = output_box
         #: Detections without positive area (x2 <= x1 or y2 <= y1) ignored so far (see ``update``).
         self.dropped_detections = 0
         self.frame_count = 0
@@ -137,7 +145,8 @@ class Tracker:
     _rows_fast_path = False
 
     # -- the per-frame API ---------------------------------------------------------------
-    def update(self, detections: Any, timestamp: Optional[float] = None) -> np.ndarray:
+    def update(self, detections: Any, timestamp: Optional[float] = None,
+               camera_motion: Any = None) -> np.ndarray:
         """Advance the tracker by one frame.
 
         Parameters
@@ -149,6 +158,11 @@ class Tracker:
             Capture time of the frame in seconds (any epoch, strictly increasing).
             The elapsed time since the previous frame drives the Kalman step and the
             age limits; frames without a timestamp count as one nominal frame.
+        camera_motion : array_like (2, 3) or (3, 3), optional
+            How the camera moved since the previous frame: the affine warp or homography
+            mapping the previous frame's pixel coordinates to this frame's.  Applied to
+            every track after the motion prediction (see each tracker's docstring for how);
+            ``None`` is a static camera.  Only where ``supports_camera_motion``.
 
         Returns
         -------
@@ -163,10 +177,16 @@ class Tracker:
         ``self.dropped_detections`` counts them.  Invalid input (see ``Detections``)
         raises before the tracker state changes.
         """
+        warp = None
+        if camera_motion is not None:
+            if not self.supports_camera_motion:
+                raise ValueError(f"camera_motion: {type(self).__name__} does not support camera motion")
+            warp = camera_warp(camera_motion)
         frame_count, last = self.frame_count, self._last_timestamp
         dt = 1.0 if timestamp is None and last is None else self._time_step(timestamp)
         self.frame_count = frame_count + 1
-        if (self._rows_fast_path and type(detections) is np.ndarray and detections.dtype is _F64
+        if (warp is None and self.output_box == "kalman" and self._rows_fast_path
+                and type(detections) is np.ndarray and detections.dtype is _F64
                 and detections.ndim == 2 and 5 <= detections.shape[1] <= 6
                 and detections.flags.c_contiguous):
             # Fast path: validation, conversion and the whole step in one compiled call.
@@ -189,14 +209,19 @@ class Tracker:
             b = dets.boxes
             rows = np.flatnonzero((b[:, 2] > b[:, 0]) & (b[:, 3] > b[:, 1]))
             self.dropped_detections += b.shape[0] - rows.shape[0]
-            out = self._step(dets[rows], dt)
+            out = self._step(dets[rows], dt, warp)
             used = out[:, 7] >= 0
             out[used, 7] = rows[out[used, 7].astype(np.int64)]
-            return out
-        return self._step(dets, dt)
+        else:
+            out = self._step(dets, dt, warp)
+        if self.output_box == "detection" and out.shape[0]:
+            used = out[:, 7] >= 0
+            out[used, :4] = dets.boxes[out[used, 7].astype(np.int64)]
+        return out
 
-    def __call__(self, detections: Any, timestamp: Optional[float] = None) -> np.ndarray:
-        return self.update(detections, timestamp)
+    def __call__(self, detections: Any, timestamp: Optional[float] = None,
+                 camera_motion: Any = None) -> np.ndarray:
+        return self.update(detections, timestamp, camera_motion)
 
     def _time_step(self, timestamp: Optional[float]) -> float:
         last = self._last_timestamp
@@ -238,22 +263,26 @@ class Tracker:
     # -- state that survives a restart (see mottrack.state) -------------------------------
     def state_dict(self) -> Dict[str, Any]:
         """The tracker's full state as a versioned dict of arrays and scalars (copies)."""
-        from ..state import state_dict
-        return state_dict(self)
+        return _state.state_dict(self)
 
     def load_state_dict(self, state: Dict[str, Any]) -> None:
         """Replace this tracker's state (and parameters) with a saved ``state``."""
-        from ..state import load_state_dict
-        load_state_dict(self, state)
+        _state.load_state_dict(self, state)
 
     @classmethod
-    def from_state(cls, state: Dict[str, Any]) -> "Tracker":
+    def from_state(cls: Type[_T], state: Dict[str, Any]) -> _T:
         """A tracker restored from ``state``; on a subclass, other tracker types are rejected."""
-        from ..state import from_state
-        return from_state(state, cls)
+        return _state.from_state(state, cls)  # type: ignore[no-any-return]
+
+    def _check_restored(self) -> None:
+        """Check a restored state before it is used (called by :mod:`mottrack.state` on the
+        new object); raise ``ValueError`` naming the entry if the kernels could not run it.
+        Subclasses extend this for their own attributes (calling ``super()``)."""
 
     # -- to implement ----------------------------------------------------------------------
-    def _step(self, detections: Detections, dt: float) -> np.ndarray:  # pragma: no cover
+    def _step(self, detections: Detections, dt: float,
+              warp: Optional[np.ndarray]) -> np.ndarray:  # pragma: no cover
+        """One frame: ``dt`` frames since the last, ``warp`` a (3, 3) camera warp or None."""
         raise NotImplementedError
 
     def _reset(self) -> None:  # pragma: no cover

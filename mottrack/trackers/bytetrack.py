@@ -36,6 +36,8 @@ All state is one :class:`~mottrack.tracks.TrackTable` whose rows are the tracked
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 
 from .._numba import njit
@@ -45,7 +47,8 @@ from ..geometry import overlap_edges_into
 from ..kalman import XYAH_DIM, xyah_box, xyah_initiate, xyah_predict_row, xyah_update
 from ..tracks import (CLASS, CONFIRMED, DELETED, DET, ID, LOST, N, N_FLOAT_BASE, N_INT_BASE, NEXT_ID,
                       SCORE, STATE, TENTATIVE, TSU, TrackTable, mark_hit, mark_predicted, start_track)
-from .base import Tracker, check_number, register_tracker
+from ..registry import register_tracker
+from .base import Tracker, check_number
 
 __all__ = ["ByteTrack"]
 
@@ -431,6 +434,9 @@ class ByteTrack(Tracker):
     per_class : bool, default False
         Only match detections of the track's class (and only treat tracks of the
         same class as duplicates).
+    output_box : {"kalman", "detection"}, default "kalman"
+        Which box a matched track reports: its Kalman state (the original's) or the
+        detection that updated it this frame.
 
     Notes
     -----
@@ -442,8 +448,9 @@ class ByteTrack(Tracker):
     _state_attrs = ("tracks",)
 
     def __init__(self, track_thresh: float = 0.5, match_thresh: float = 0.8, track_buffer: float = 30,
-                 frame_rate: float = 30, *, fuse_score: bool = True, per_class: bool = False) -> None:
-        super().__init__(frame_rate=frame_rate, per_class=per_class)
+                 frame_rate: float = 30, *, fuse_score: bool = True, per_class: bool = False,
+                 output_box: str = "kalman") -> None:
+        super().__init__(frame_rate=frame_rate, per_class=per_class, output_box=output_box)
         self.track_thresh = check_number("track_thresh", track_thresh, low=0.0, high=1.0)
         self.match_thresh = check_number("match_thresh", match_thresh, low=0.0, high=1.0, low_open=True)
         self.track_buffer = check_number("track_buffer", track_buffer, low=0.0, high=1e9)
@@ -479,7 +486,7 @@ class ByteTrack(Tracker):
         if need > self._work_for:
             self._make_work(need)
 
-    def _step(self, dets: Detections, dt: float) -> np.ndarray:
+    def _step(self, dets: Detections, dt: float, warp: Optional[np.ndarray] = None) -> np.ndarray:
         tr = self.tracks
         self._prepare(dets.boxes.shape[0])
         return _bytetrack_step(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, dets.boxes,

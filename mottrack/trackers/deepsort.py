@@ -52,6 +52,8 @@ dimension.
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 
 from .._numba import njit
@@ -62,7 +64,8 @@ from ..kalman import (XYAH_DIM, _chol4, xyah_box, xyah_initiate, xyah_project_in
 from ..tracks import (CLASS, CONFIRMED, DET, HITS, ID, N, NEXT_ID, SCORE, STATE, TENTATIVE, TSU,
                       TrackTable, compact, mark_hit, mark_predicted, start_track)
 from ._gallery import gallery_append, gallery_max_dot, grow_gallery, normalize_rows
-from .base import Tracker, check_number, register_tracker
+from ..registry import register_tracker
+from .base import Tracker, check_number
 
 __all__ = ["DeepSORT", "CHI2INV95_4DOF"]
 
@@ -388,14 +391,23 @@ class DeepSORT(Tracker):
         Nominal frames per second; converts timestamps to frames.
     per_class : bool, default False
         Only match detections of the track's class.
+    output_box : {"kalman", "detection"}, default "kalman"
+        Which box a matched track reports: its Kalman state (the original's) or the
+        detection that updated it this frame.
     """
+
+    embeddings = "required"
+    #: deep_sort_app's ``min_confidence`` on MOTChallenge.
+    default_min_score = 0.3
+    #: deep_sort_app hands detections over in descending score order (its NMS sorts them).
+    feed_order = "score"
 
     _state_attrs = ("tracks", "gallery", "gallery_count", "gallery_head", "free_slots", "embedding_dim")
 
     def __init__(self, max_cosine_distance: float = 0.2, nn_budget: int = 100,
                  max_iou_distance: float = 0.7, max_age: float = 30, n_init: int = 3, *,
-                 frame_rate: float = 30.0, per_class: bool = False) -> None:
-        super().__init__(frame_rate=frame_rate, per_class=per_class)
+                 frame_rate: float = 30.0, per_class: bool = False, output_box: str = "kalman") -> None:
+        super().__init__(frame_rate=frame_rate, per_class=per_class, output_box=output_box)
         self.max_cosine_distance = check_number("max_cosine_distance", max_cosine_distance, low=0.0, high=2.0)
         if nn_budget is None:
             raise ValueError("nn_budget: expected a whole number >= 1 (an unbounded gallery is not supported)")
@@ -409,10 +421,10 @@ class DeepSORT(Tracker):
         self._pending = np.empty(64, np.int64)  # scratch: matches when galleries must grow
         self._reset()
 
-    def update(self, detections, timestamp=None) -> np.ndarray:
+    def update(self, detections, timestamp=None, camera_motion=None) -> np.ndarray:
         frame_count, last = self.frame_count, self._last_timestamp
         try:
-            return super().update(detections, timestamp)
+            return super().update(detections, timestamp, camera_motion)
         except Exception:
             # bad input leaves the tracker as it was (the kernel validates before mutating)
             self.frame_count, self._last_timestamp = frame_count, last
@@ -451,7 +463,7 @@ class DeepSORT(Tracker):
                              "a tracker takes embeddings of one model")
         return emb
 
-    def _step(self, dets: Detections, dt: float) -> np.ndarray:
+    def _step(self, dets: Detections, dt: float, warp: Optional[np.ndarray] = None) -> np.ndarray:
         emb = self._check_embeddings(dets)
         tr = self.tracks
         tr.reserve(dets.boxes.shape[0])

@@ -19,6 +19,8 @@ implementation (abewley/sort) frame by frame.
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 
 from .._numba import njit
@@ -29,7 +31,8 @@ from ..detections import split_rows
 from ..kalman import XYSR_DIM, xysr_box, xysr_initiate, xysr_predict, xysr_update
 from ..tracks import (CLASS, CONFIRMED, DET, ID, N, NEXT_ID, SCORE, STATE, STREAK, TENTATIVE, TSU,
                       TrackTable, compact, mark_hit, mark_predicted, start_track)
-from .base import Tracker, check_number, register_tracker
+from ..registry import register_tracker
+from .base import Tracker, check_number
 
 __all__ = ["SORT", "associate_iou"]
 
@@ -172,11 +175,17 @@ class SORT(Tracker):
         Nominal frames per second; only used to convert timestamps to frames.
     per_class : bool, default False
         Only match detections of the track's class.
+    output_box : {"kalman", "detection"}, default "kalman"
+        Which box a matched track reports: its Kalman state (the original's) or the
+        detection that updated it this frame.
     """
 
+    #: SORT expects thresholded detections (the SORT paper's are cut at 0.5).
+    default_min_score = 0.5
+
     def __init__(self, max_age: int = 1, min_hits: int = 3, iou_threshold: float = 0.3, *,
-                 frame_rate: float = 30.0, per_class: bool = False) -> None:
-        super().__init__(frame_rate=frame_rate, per_class=per_class)
+                 frame_rate: float = 30.0, per_class: bool = False, output_box: str = "kalman") -> None:
+        super().__init__(frame_rate=frame_rate, per_class=per_class, output_box=output_box)
         self.max_age = check_number("max_age", max_age, low=0)
         self.min_hits = check_number("min_hits", min_hits, low=0, integer=True)
         self.iou_threshold = check_number("iou_threshold", iou_threshold, low=0.0, high=1.0)
@@ -184,7 +193,7 @@ class SORT(Tracker):
 
         self._params = np.array([self.max_age, self.min_hits, self.iou_threshold, float(self.per_class)])
 
-    def _step(self, dets: Detections, dt: float) -> np.ndarray:
+    def _step(self, dets: Detections, dt: float, warp: Optional[np.ndarray] = None) -> np.ndarray:
         tr = self.tracks
         tr.reserve(dets.boxes.shape[0])
         return _sort_step(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters,

@@ -1,0 +1,84 @@
+"""The tracker registry: names, constructor parameters and per-tracker facts.
+
+Each tracker class registers itself with :func:`register_tracker` and declares, as class
+attributes, what the evaluator, CLI, budget report and state code need to know about it
+(see :class:`mottrack.trackers.base.Tracker`): ``embeddings``, ``default_min_score``,
+``feed_order``, ``supports_camera_motion``.  Nothing else in mottrack lists tracker names.
+"""
+from __future__ import annotations
+
+import inspect
+from typing import Any, Callable, Dict, List, Type, TypeVar
+
+__all__ = ["register_tracker", "available_trackers", "registered_trackers", "tracker_class",
+           "tracker_parameters", "create_tracker"]
+
+_REGISTRY: Dict[str, type] = {}
+
+T = TypeVar("T", bound=type)
+
+
+def register_tracker(name: str) -> Callable[[T], T]:
+    """Class decorator: make a tracker available to :func:`create_tracker` under ``name``."""
+    def deco(cls: T) -> T:
+        key = name.lower()
+        if key in _REGISTRY and _REGISTRY[key] is not cls:
+            raise ValueError(f"tracker name {name!r} is already registered")
+        _REGISTRY[key] = cls
+        cls.name = key  # type: ignore[attr-defined]
+        return cls
+    return deco
+
+
+def _load() -> None:
+    """Import the built-in trackers (they register on import)."""
+    import mottrack.trackers  # noqa: F401
+
+
+def registered_trackers() -> List[str]:
+    """Registered tracker names in registration order (the order tables list them in)."""
+    _load()
+    return list(_REGISTRY)
+
+
+def available_trackers() -> List[str]:
+    """Registered tracker names, sorted."""
+    _load()
+    return sorted(_REGISTRY)
+
+
+def tracker_class(name: str) -> Type[Any]:
+    """The tracker class registered under ``name`` (case-insensitive)."""
+    if not isinstance(name, str):
+        raise TypeError(f"name: expected a tracker name (str); got {type(name).__name__}")
+    _load()
+    try:
+        return _REGISTRY[name.lower()]
+    except KeyError:
+        raise ValueError(f"unknown tracker {name!r}; available: {', '.join(available_trackers())}") from None
+
+
+def tracker_parameters(name: str) -> Dict[str, Any]:
+    """The constructor parameters of a registered tracker and their defaults."""
+    cls = tracker_class(name)
+    sig = inspect.signature(cls.__init__)
+    return {p.name: p.default for p in list(sig.parameters.values())[1:]
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+
+
+def create_tracker(name: str, **params: Any) -> Any:
+    """Create a tracker by registry name, e.g. ``create_tracker("sort", max_age=1)``.
+
+    Raises
+    ------
+    ValueError
+        Unknown tracker name, or a parameter the tracker does not have (the message
+        lists the valid ones).
+    """
+    cls = tracker_class(name)
+    valid = tracker_parameters(name)
+    unknown = sorted(set(params) - set(valid))
+    if unknown:
+        raise ValueError(f"{cls.name}: unknown parameter(s) {', '.join(unknown)}; "
+                         f"valid: {', '.join(valid)}")
+    return cls(**params)
