@@ -23,12 +23,12 @@ TESTS = Path(__file__).resolve().parent
 NOT_NEEDED = "numba,scipy,lap,motmetrics,tqdm,filterpy,matplotlib,pandas"
 
 
-def _run(code: str, block: str, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
+def _run(code: str, block: str, *args: str, timeout: float = 900, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("MOTTRACK_CACHE_DIR", "NUMBA_CPU_NAME")}
     env["PYTHONPATH"] = os.pathsep.join([str(TESTS / "blocker"), str(ROOT), str(TESTS)])
     env["MOTTRACK_BLOCK_IMPORTS"] = block
     cmd = [sys.executable, "-c", code, *args] if code else [sys.executable, *args]
-    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
 
 IMPORT = r"""
@@ -90,11 +90,12 @@ def test_compile_command_says_there_is_nothing_to_compile():
 
 def test_reference_checks_pass_without_numba():
     shared_path("reference")  # skips when ../shared is absent
-    tests = ["tests/test_sort_reference.py::test_sort_matches_reference[TUD-Campus]",
-             "tests/test_bytetrack_reference.py::test_bytetrack_matches_reference[MOT15_thresh0.5-TUD-Campus]",
-             "tests/test_deepsort_reference.py::test_deepsort_matches_reference[MOT17-05-FRCNN]"]
+    tests = [f"{TESTS / 'test_sort_reference.py'}::test_sort_matches_reference[TUD-Campus]",
+             f"{TESTS / 'test_bytetrack_reference.py'}::test_bytetrack_matches_reference[MOT15_thresh0.5-TUD-Campus]",
+             f"{TESTS / 'test_deepsort_reference.py'}::test_deepsort_matches_reference[MOT17-05-FRCNN]"]
+    # run from the tests directory: the package under test is the one this process imported
     proc = _run("", "numba,lap", "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W",
-                "ignore::RuntimeWarning", *tests)
+                "ignore::RuntimeWarning", *tests, cwd=TESTS)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert "3 passed" in proc.stdout and "skipped" not in proc.stdout
 
