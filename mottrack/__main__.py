@@ -22,7 +22,8 @@ import resource
 import subprocess
 import sys
 import time
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -32,7 +33,7 @@ _PREFIX = "MOTTRACK-JSON "
 
 # -- the synthetic streams that exercise every compiled path ----------------------------------
 def synthetic_frames(n_frames: int = 24, n_objects: int = 6, seed: int = 0,
-                     embedding_dim: int = 32) -> Iterator[Tuple[np.ndarray, np.ndarray]]:
+                     embedding_dim: int = 32) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Deterministic frames of ``(rows, embeddings)``: rows (N, 6) x1, y1, x2, y2, score,
     class as float64; embeddings (N, D) float32 unit vectors, one identity per object.
 
@@ -63,16 +64,17 @@ def synthetic_frames(n_frames: int = 24, n_objects: int = 6, seed: int = 0,
         yield np.ascontiguousarray(rows), np.ascontiguousarray(emb, dtype=np.float32)
 
 
-def _warm_runs(cls: type) -> List[Dict[str, Any]]:
+def _warm_runs(cls: type) -> list[dict[str, Any]]:
     """The tracker configurations and inputs to exercise for a tracker class."""
     emb = getattr(cls, "embeddings", "none")
-    runs: List[Dict[str, Any]] = []
+    runs: list[dict[str, Any]] = []
     if emb in ("none", "optional"):
-        runs += [dict(embeddings=False, per_class=False), dict(embeddings=False, per_class=True)]
+        runs += [{"embeddings": False, "per_class": False}, {"embeddings": False, "per_class": True}]
     if emb in ("optional", "required"):
-        runs += [dict(embeddings=True, per_class=False), dict(embeddings=True, per_class=True, float64=True)]
+        runs += [{"embeddings": True, "per_class": False},
+                 {"embeddings": True, "per_class": True, "float64": True}]
     if getattr(cls, "supports_camera_motion", False):
-        runs.append(dict(embeddings=emb == "required", per_class=False, camera_motion=True))
+        runs.append({"embeddings": emb == "required", "per_class": False, "camera_motion": True})
     return runs
 
 
@@ -83,7 +85,7 @@ def warm_tracker(name: str, first_only: bool = False) -> float:
     from .registry import create_tracker, tracker_class
 
     cls = tracker_class(name)
-    first: Optional[float] = None
+    first: float | None = None
     warp = np.array([[1.0, 0.0, 1.5], [0.0, 1.0, -0.5]])
     for run in _warm_runs(cls):
         tracker = create_tracker(name, per_class=run["per_class"])
@@ -139,7 +141,7 @@ def _peak_rss_mb() -> float:
     return r / (1024.0 * 1024.0) if sys.platform == "darwin" else r / 1024.0
 
 
-def _kernel_stats() -> Tuple[List[str], List[str]]:
+def _kernel_stats() -> tuple[list[str], list[str]]:
     """(kernels compiled, kernels loaded from the cache) in this process, by qualified name."""
     from ._numba import dispatchers
     compiled, loaded = [], []
@@ -167,9 +169,9 @@ def _child(target: str, first_only: bool, t0: float) -> None:
     compiled, loaded = _kernel_stats()
     cpu = ""
     if _numba.numba is not None:
+        import llvmlite.binding as ll  # type: ignore[import-untyped]
         from numba.core import config
-        import llvmlite.binding as ll
-        cpu = config.CPU_NAME or ll.get_host_cpu_name()
+        cpu = config.CPU_NAME or ll.get_host_cpu_name()  # type: ignore[attr-defined]
     print(_PREFIX + json.dumps({
         "target": target, "import_s": import_s, "import_cpu_s": import_cpu_s, "first_update_s": first,
         "first_update_cpu_s": getattr(warm_tracker, "first_cpu_s", None),
@@ -178,18 +180,18 @@ def _child(target: str, first_only: bool, t0: float) -> None:
         "cache_dir": _numba.CACHE_DIR, "portable": _numba.PORTABLE, "cpu": cpu}), flush=True)
 
 
-def _spawn(target: str, env: Dict[str, str], first_only: bool = False) -> Dict[str, Any]:
+def _spawn(target: str, env: dict[str, str], first_only: bool = False) -> dict[str, Any]:
     code = ("import time; t0 = time.perf_counter(); import mottrack.__main__ as m; "
             f"m._child({target!r}, {first_only!r}, t0)")
     cmd = [sys.executable, "-c", code]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    proc = subprocess.run(cmd, env=env, check=False, capture_output=True, text=True)
     for line in proc.stdout.splitlines():
         if line.startswith(_PREFIX):
             return json.loads(line[len(_PREFIX):])
     raise RuntimeError(f"compiling {target} failed (exit {proc.returncode}):\n{proc.stderr.strip()}")
 
 
-def _names(items: List[str], width: int = 96) -> str:
+def _names(items: list[str], width: int = 96) -> str:
     out, line = [], "      "
     for it in items:
         if len(line) + len(it) + 2 > width:
@@ -201,9 +203,9 @@ def _names(items: List[str], width: int = 96) -> str:
 
 
 # -- commands -------------------------------------------------------------------------------------
-def compile_cache(trackers: Optional[List[str]] = None, cache_dir: Optional[str] = None,
+def compile_cache(trackers: list[str] | None = None, cache_dir: str | None = None,
                   portable: bool = False, decoders: bool = True, verify: bool = True,
-                  out=sys.stdout) -> Dict[str, Any]:
+                  out=sys.stdout) -> dict[str, Any]:
     """Compile the kernels of ``trackers`` (default: all registered) and the decoders into the cache.
 
     Returns a summary dict (``cache_dir``, per-target results, ``verify`` results).
@@ -291,11 +293,14 @@ def info(out=sys.stdout) -> None:
     print(f"source hash: {_numba.SOURCE_HASH}", file=out)
     print(f"portable:    {_numba.PORTABLE}", file=out)
     done = os.path.join(_numba.CACHE_DIR or "", _numba.COMPILED_MARKER)
-    print(f"compiled:    {open(done).read().strip() if os.path.exists(done) else 'no (kernels compile on first use)'}",
-          file=out)
+    text = "no (kernels compile on first use)"
+    if os.path.exists(done):
+        with open(done, encoding="utf-8") as f:
+            text = f.read().strip()
+    print(f"compiled:    {text}", file=out)
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mottrack", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("compile", help="compile the kernels of the trackers and decoders into the cache")

@@ -34,7 +34,8 @@ import os
 import sys
 import tempfile
 import warnings
-from typing import Any, Callable, List, Optional
+from collections.abc import Callable
+from typing import Any
 
 _PKG_DIR = os.path.dirname(os.path.abspath(__file__))
 PORTABLE_MARKER = "portable"
@@ -65,7 +66,7 @@ def _writable_dir(path: str) -> bool:
     return os.access(path, os.W_OK)
 
 
-def cache_candidates(tag: Optional[str] = None) -> List[str]:
+def cache_candidates(tag: str | None = None) -> list[str]:
     """The cache directories mottrack considers, most preferred first."""
     tag = tag or "numba-" + _source_hash()
     out = []
@@ -80,7 +81,7 @@ def cache_candidates(tag: Optional[str] = None) -> List[str]:
     return out
 
 
-def cache_dir() -> Optional[str]:
+def cache_dir() -> str | None:
     """The directory mottrack's kernels are cached in (None: none is usable).
 
     The first candidate that already holds a complete compiled cache and is writable,
@@ -108,7 +109,7 @@ try:
     import numba
 except Exception as _exc:  # noqa: BLE001 - missing, or broken (e.g. an incompatible NumPy)
     numba = None  # type: ignore[assignment]
-    NUMBA_ERROR: Optional[str] = f"{type(_exc).__name__}: {_exc}"
+    NUMBA_ERROR: str | None = f"{type(_exc).__name__}: {_exc}"
     warnings.warn(
         f"mottrack: numba is not usable ({NUMBA_ERROR}); running the pure-Python kernels. "
         "Results are identical, but every update is roughly 10-100x slower "
@@ -158,7 +159,7 @@ if numba is not None:
     _install_locator()
 
 
-def njit(func: Optional[Callable] = None, **options: Any):
+def njit(func: Callable | None = None, **options: Any):
     """Compile ``func`` with numba (cached, GIL released); ``func.py_func`` stays pure Python.
 
     Use as ``@njit`` or ``@njit(fastmath=...)`` (options go to ``numba.njit``).  Without
@@ -189,5 +190,14 @@ def dispatchers() -> list:
     return sorted(seen.values(), key=lambda d: (d.py_func.__module__, d.py_func.__qualname__))
 
 
-__all__ = ["njit", "numba", "CACHE_DIR", "PORTABLE", "SOURCE_HASH", "NUMBA_ERROR", "cache_dir",
-           "cache_candidates", "dispatchers"]
+__all__ = [
+    "CACHE_DIR",
+    "NUMBA_ERROR",
+    "PORTABLE",
+    "SOURCE_HASH",
+    "cache_candidates",
+    "cache_dir",
+    "dispatchers",
+    "njit",
+    "numba",
+]

@@ -40,7 +40,7 @@ def portable_cache(tmp_path_factory):
     cache = tmp_path_factory.mktemp("cache")
     proc = subprocess.run([sys.executable, "-m", "mottrack", "compile", "--trackers", "sort",
                            "--cache-dir", str(cache), "--portable", "--no-decoders"],
-                          env=_env(), cwd=ROOT, capture_output=True, text=True, timeout=1200)
+                          env=_env(), cwd=ROOT, check=False, capture_output=True, text=True, timeout=1200)
     assert proc.returncode == 0, proc.stderr
     return cache, proc.stdout
 
@@ -83,7 +83,7 @@ print(json.dumps({"portable": nb.PORTABLE, "cpu": config.CPU_NAME, "cache": nb.C
 def test_a_fresh_process_loads_the_portable_cache_and_compiles_nothing(portable_cache):
     cache, _ = portable_cache
     proc = subprocess.run([sys.executable, "-c", FRESH], env=_env(MOTTRACK_CACHE_DIR=str(cache)),
-                          capture_output=True, text=True, timeout=600)
+                          check=False, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     r = json.loads(proc.stdout.strip().splitlines()[-1])
     assert r["cache"].startswith(str(cache))
@@ -113,7 +113,7 @@ def test_the_statistics_do_count_compiles(tmp_path):
     runs = []
     for _ in range(2):
         proc = subprocess.run([sys.executable, "-c", EMPTY], env=_env(MOTTRACK_CACHE_DIR=str(tmp_path)),
-                              capture_output=True, text=True, timeout=600)
+                              check=False, capture_output=True, text=True, timeout=600)
         assert proc.returncode == 0, proc.stderr
         runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
     assert [(r["misses"], r["hits"]) for r in runs] == [(1, 0), (0, 1)]
@@ -129,6 +129,6 @@ def test_bad_arguments_are_one_line_errors(tmp_path, args, needle):
     f.write_text("x")
     args = [a.replace("{file}", str(f / "sub")) for a in args]
     proc = subprocess.run([sys.executable, "-m", "mottrack", "compile", *args], env=_env(), cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+                          check=False, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1
     assert needle in proc.stderr and len(proc.stderr.strip().splitlines()) == 1

@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from conftest import shared_path
 
 import mottrack
-from conftest import shared_path
 from mottrack.detections import Detections
 from mottrack.registry import available_trackers, create_tracker, tracker_class
 
@@ -28,7 +28,7 @@ def _run(code: str, block: str, *args: str, timeout: float = 900, cwd: Path = RO
     env["PYTHONPATH"] = os.pathsep.join([str(TESTS / "blocker"), str(ROOT), str(TESTS)])
     env["MOTTRACK_BLOCK_IMPORTS"] = block
     cmd = [sys.executable, "-c", code, *args] if code else [sys.executable, *args]
-    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(cmd, cwd=cwd, env=env, check=False, capture_output=True, text=True, timeout=timeout)
 
 
 IMPORT = r"""
@@ -77,7 +77,7 @@ def test_a_broken_numba_is_reported_not_raised(tmp_path):
     env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), str(ROOT)])
     proc = subprocess.run([sys.executable, "-W", "always", "-c",
                            "import mottrack; print(mottrack.SORT().update(None).shape)"],
-                          env=env, capture_output=True, text=True, timeout=300)
+                          env=env, check=False, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "(0, 8)"
     assert proc.stderr.count("RuntimeWarning") == 1 and "Numba needs NumPy 1.x (simulated)" in proc.stderr

@@ -253,7 +253,7 @@ def scaling_curve(tracker: str, counts: Sequence[int] = SCALING_COUNTS, frames: 
     ``count`` (reported in ``objects``).
     """
     from .api import run_tracker
-    out = {"counts": [], "objects": [], "p50_ms": [], "p99_ms": []}
+    out: dict[str, list] = {"counts": [], "objects": [], "p50_ms": [], "p99_ms": []}
     from ..registry import tracker_class
     emb = tracker_class(tracker).embeddings == "required"
     for n in counts:
@@ -440,7 +440,7 @@ def format_footprint(figures: Sequence[Mapping[str, Any]] | None = None) -> str:
 
 #: The fixed reference workload: SORT on a seeded synthetic scene (never change these
 #: numbers: calibration files record times of exactly this workload).
-REFERENCE = {"tracker": "sort", "objects": 40, "frames": 300, "seed": 12345, "repeats": 5}
+REFERENCE: dict[str, Any] = {"tracker": "sort", "objects": 40, "frames": 300, "seed": 12345, "repeats": 5}
 
 
 def reference_workload(repeats: int | None = None) -> dict:

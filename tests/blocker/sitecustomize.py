@@ -14,7 +14,6 @@ class _Blocker:
     def find_spec(self, name, path=None, target=None):
         if name.split(".")[0] in _BLOCKED:
             raise ImportError(f"{name} is blocked for this test (MOTTRACK_BLOCK_IMPORTS)")
-        return None
 
 
 if _BLOCKED:
