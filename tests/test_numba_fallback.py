@@ -139,3 +139,10 @@ def test_outputs_are_identical_without_numba():
     pure = json.loads(proc.stdout.strip().splitlines()[-1])
     assert pure == tracker_hashes(shared)
     assert set(pure) == set(available_trackers())
+
+
+def test_evaluator_without_its_extra_says_what_to_install():
+    proc = _run("", "scipy,motmetrics", "-m", "mottrack.eval", "--no-budget")
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == ('python -m mottrack.eval needs the evaluator extra: '
+                                   'pip install "mottrack[eval]" (missing: scipy, motmetrics)')
