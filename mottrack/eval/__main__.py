@@ -10,7 +10,13 @@ EVAL_REQUIRES = ("scipy", "motmetrics", "tqdm")
 
 def main(argv=None) -> int:
     import importlib.util
-    missing = [m for m in EVAL_REQUIRES if importlib.util.find_spec(m) is None]
+
+    def absent(name: str) -> bool:
+        try:
+            return importlib.util.find_spec(name) is None
+        except ImportError:
+            return True
+    missing = [m for m in EVAL_REQUIRES if absent(m)]
     if missing:
         print(f"python -m mottrack.eval needs the evaluator extra: pip install \"mottrack[eval]\" "
               f"(missing: {', '.join(missing)})", file=sys.stderr)
