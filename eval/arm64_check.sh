@@ -14,6 +14,8 @@
 # 5. installs the test oracles and runs the tests that do not need the evaluator
 #    (from outside the source tree, against the installed package; TEST_TIMEOUT s at most).
 # Results go to $ROOT/results/ (log files, JSON); copy the figures into eval/results/arm64.md.
+# STEPS=install,compile,hashes,tests (the default) selects steps 2-5; e.g. STEPS=tests re-runs
+# the tests against the copy installed by an earlier run.
 # Times under emulation are not camera times (qemu is 5-20x slower than native).
 set -eu
 
@@ -50,13 +52,17 @@ in_arm() {
 }
 log "arm64 userland: $(in_arm uname -m), $(in_arm python3 --version)"
 
-# -- 2. the lean install -----------------------------------------------------------------------
-rm -rf "$SYS/src/mottrack" && mkdir -p "$SYS/src/mottrack"
-(cd "$REPO" && git ls-files -z | xargs -0 tar cf - 2>/dev/null) | tar xf - -C "$SYS/src/mottrack"
 if [ -n "$SHARED" ]; then
     mkdir -p "$SYS/src/shared"
     mountpoint -q "$SYS/src/shared" || mount --bind -o ro "$SHARED" "$SYS/src/shared"
 fi
+STEPS=",${STEPS:-install,compile,hashes,tests},"
+step() { case "$STEPS" in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
+
+# -- 2. the lean install -----------------------------------------------------------------------
+if step install; then
+rm -rf "$SYS/src/mottrack" && mkdir -p "$SYS/src/mottrack"
+(cd "$REPO" && git ls-files -z | xargs -0 tar cf - 2>/dev/null) | tar xf - -C "$SYS/src/mottrack"
 rm -rf "$SYS/opt/venv"
 in_arm python3 -m venv /opt/venv
 T0=$(date +%s)
@@ -67,8 +73,10 @@ SITE=$(in_arm /opt/venv/bin/python -c "import sysconfig; print(sysconfig.get_pat
 SIZE=$(du -sm "$SYS$SITE" | cut -f1)
 log "pip install . : $(grep -vc '^\(pip\|setuptools\)==' "$OUT/pip_list_lean.txt") packages besides pip/setuptools, site-packages $SIZE MB, $((T1 - T0)) s (emulated)"
 cat "$OUT/pip_list_lean.txt" | tee -a "$OUT/check.log"
+fi
 
 # -- 3. portable cache: compile, then a fresh process loads it ----------------------------------
+if step compile; then
 log "compiling a portable cache into /opt/mottrack-cache"
 rm -rf "$SYS/opt/mottrack-cache"
 T0=$(date +%s)
@@ -85,8 +93,10 @@ m.warm_decoders()
 compiled, loaded = m._kernel_stats()
 print(json.dumps({'portable': nb.PORTABLE, 'cache': nb.CACHE_DIR, 'compiled': compiled, 'loaded': len(loaded)}))
 " | tee "$OUT/second_process.json" | tee -a "$OUT/check.log"
+fi
 
 # -- 4. same outputs as x86 ----------------------------------------------------------------------
+if step hashes; then
 if [ -n "$SHARED" ]; then
     log "tracker output hashes: arm64 (portable cache) vs this host"
     in_arm env MOTTRACK_CACHE_DIR=/opt/mottrack-cache /opt/venv/bin/python /src/mottrack/eval/arm64_hashes.py /src/shared \
@@ -102,11 +112,14 @@ sys.exit(0 if a==b else 1)" "$OUT/hashes_arm64.json" "$OUT/hashes_x86.json" | te
 else
     log "../shared not found: output hashes skipped"
 fi
+fi
+
 # -- 5. the tests that do not need the evaluator ------------------------------------------------
+if step tests; then
 log "installing the test oracles (pytest, hypothesis, filterpy, scipy, lap, jsonschema)"
 in_arm /opt/venv/bin/pip install -q pytest hypothesis "filterpy>=1.4.5" scipy "lap>=0.5.12" jsonschema \
     2>&1 | tail -3 | tee -a "$OUT/check.log"
-NOEVAL=$(cd "$REPO/tests" && grep -L "mottrack.eval\|mottrack import eval\|motmetrics\|trackeval\|nbclient\|matplotlib" test_*.py | tr '\n' ' ')
+NOEVAL=$(cd "$SYS/src/mottrack/tests" && grep -L "mottrack.eval\|mottrack import eval\|motmetrics\|trackeval\|nbclient\|matplotlib" test_*.py | tr '\n' ' ')
 log "tests: $NOEVAL"
 # run from outside the source tree so the installed package is the one tested
 mkdir -p "$SYS/src/run" && rm -rf "$SYS/src/run/tests" && cp -r "$SYS/src/mottrack/tests" "$SYS/src/run/tests"
@@ -116,5 +129,6 @@ in_arm timeout "${TEST_TIMEOUT:-3600}" sh -c "cd /src/run && MOTTRACK_CACHE_DIR=
 T1=$(date +%s)
 tail -25 "$OUT/pytest.txt" | tee -a "$OUT/check.log"
 log "tests took $((T1 - T0)) s (emulated)"
+fi
 
 log "done; results in $OUT"
