@@ -174,7 +174,10 @@ def _sweep_edges(a, b):
                 k += 1
         if k == 0:
             continue
-        # insertion sort of the few candidates: columns in increasing order
+        # columns in increasing order: insertion sort of the few candidates, else a sort
+        # (mutually overlapping crowds give up to M candidates per row)
+        if k > 32:
+            found[:k] = np.sort(found[:k])
         for t in range(1, k):
             x = found[t]
             u = t - 1

@@ -352,3 +352,31 @@ def test_cost_of_save_restore_for_50_tracks():
             Tracker.from_state(t.state_dict())
         mem = (time.perf_counter() - t0) / 20
         assert mem < 0.05, f"{name}: in-memory round trip {mem * 1e3:.1f} ms"
+
+
+# --------------------------------------------------------------------------- issue 13: files
+def test_json_state_with_giant_numbers_or_bad_array_entries_is_a_value_error():
+    from mottrack.state import state_from_json
+    good = json.loads(state_to_json(mottrack.create_tracker("sort")))
+    cases = ['{"a": ' + "9" * 5000 + "}"]  # beyond Python's int digit limit
+    for shape in ([10 ** 12], [-1], [1] * 40, "x"):
+        bad = copy.deepcopy(good)
+        bad["attrs"]["tracks"]["counters"]["shape"] = shape
+        cases.append(json.dumps(bad))
+    for text in cases:
+        with pytest.raises(ValueError, match="state JSON"):
+            state_from_json(text)
+
+
+def test_load_state_reads_at_most_max_bytes(tmp_path):
+    t = mottrack.create_tracker("sort")
+    t.update(np.array([[0.0, 0.0, 10.0, 20.0, 0.9]]))
+    for fmt in ("npz", "json"):
+        p = tmp_path / f"s.{fmt}"
+        save_state(t, p, format=fmt)
+        size = p.stat().st_size
+        assert Tracker.from_state(load_state(p, max_bytes=size)).frame_count == 1
+        with pytest.raises(ValueError, match="max_bytes"):
+            load_state(p, max_bytes=size // 2 if fmt == "json" else 200)
+    with pytest.raises(ValueError, match="max_bytes"):
+        load_state(p, max_bytes=0)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import ast
 import json
 import os
@@ -119,9 +120,12 @@ def _one_score(v: str):
     if v.strip().lower() in ("none", "all", "off"):
         return None
     try:
-        return float(v)
+        x = float(v)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number or 'none', got {v!r}") from None
+    if not math.isfinite(x):
+        raise argparse.ArgumentTypeError(f"expected a finite number or 'none', got {v!r}")
+    return x
 
 
 def _min_score(v: str):
@@ -154,8 +158,8 @@ def _positive(v: str) -> float:
         x = float(v)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {v!r}") from None
-    if not x > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {v!r}")
+    if not (x > 0 and math.isfinite(x)):
+        raise argparse.ArgumentTypeError(f"expected a finite positive number, got {v!r}")
     return x
 
 

@@ -502,5 +502,13 @@ class ByteTrack(Tracker):
         return _bytetrack_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, rows, dt,
                                     self.frame_count, self._fw, self._iw, err)
 
+    def _check_restored(self) -> None:
+        """Base checks, then the pools: the removed flag is 0, 1 or 2."""
+        super()._check_restored()
+        tr = self.tracks
+        rem = tr.ints[:tr.n, REMOVED]
+        if rem.shape[0] and (rem.min() < 0 or rem.max() > 2):
+            raise ValueError("state: attrs.tracks column 'removed' must hold 0, 1 or 2")
+
     def _reset(self) -> None:
         self.tracks.reset()

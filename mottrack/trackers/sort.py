@@ -72,12 +72,14 @@ def associate_iou(det_boxes, det_classes, track_boxes, track_classes, iou_thresh
     # Maximum total IoU, then reject pairs below the threshold.
     mr, mc = max_weight_matching(n_det, n_trk, rows, cols, ious)
     for k in range(mr.shape[0]):
-        # look the pair's IoU up among the edges of its row
-        for e in range(rows.shape[0]):
-            if rows[e] == mr[k] and cols[e] == mc[k]:
+        # look the pair's IoU up among the edges of its row (edges are sorted by row, then col)
+        e = np.searchsorted(rows, mr[k])
+        while e < rows.shape[0] and rows[e] == mr[k]:
+            if cols[e] == mc[k]:
                 if ious[e] >= iou_threshold:
                     track_for_det[mr[k]] = mc[k]
                 break
+            e += 1
     return track_for_det
 
 
