@@ -122,7 +122,8 @@ in_arm /opt/venv/bin/pip install -q pytest hypothesis "filterpy>=1.4.5" scipy "l
 NOEVAL=$(cd "$SYS/src/mottrack/tests" && grep -L "mottrack.eval\|mottrack import eval\|motmetrics\|trackeval\|nbclient\|matplotlib" test_*.py | tr '\n' ' ')
 log "tests: $NOEVAL"
 # run from outside the source tree so the installed package is the one tested
-mkdir -p "$SYS/src/run" && rm -rf "$SYS/src/run/tests" && cp -r "$SYS/src/mottrack/tests" "$SYS/src/run/tests"
+mkdir -p "$SYS/src/run" && rm -rf "$SYS/src/run/tests" "$SYS/src/run/examples"
+cp -r "$SYS/src/mottrack/tests" "$SYS/src/mottrack/examples" "$SYS/src/run/"
 T0=$(date +%s)
 in_arm timeout "${TEST_TIMEOUT:-3600}" sh -c "cd /src/run && MOTTRACK_CACHE_DIR=/opt/mottrack-cache /opt/venv/bin/python -m pytest -q -p no:cacheprovider \
     $(for f in $NOEVAL; do printf 'tests/%s ' "$f"; done)" > "$OUT/pytest.txt" 2>&1 || true
