@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import sys
 
-
 #: What the evaluator needs beyond ``pip install mottrack`` (the ``[eval]`` extra).
 EVAL_REQUIRES = ("scipy", "motmetrics", "tqdm")
 
