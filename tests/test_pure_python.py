@@ -16,13 +16,14 @@ import mottrack.tracks
 import mottrack.trackers._gallery
 import mottrack.trackers.bytetrack
 import mottrack.trackers.deepsort
+import mottrack.trackers.ocsort
 import mottrack.trackers.sort
 from conftest import shared_path
 from reference import load_csv
 
 MODULES = [mottrack.assignment, mottrack.detections, mottrack.geometry, mottrack.kalman,
            mottrack.tracks, mottrack.trackers._gallery, mottrack.trackers.bytetrack,
-           mottrack.trackers.deepsort, mottrack.trackers.sort]
+           mottrack.trackers.deepsort, mottrack.trackers.ocsort, mottrack.trackers.sort]
 
 
 class pure_python:
@@ -63,6 +64,9 @@ def _run(tracker, frames, make=lambda d: d):
     ("sort", {}), ("sort", {"max_age": 3, "min_hits": 1}),
     ("bytetrack", {"track_thresh": 0.5, "match_thresh": 0.8}),
     ("bytetrack", {"track_thresh": 0.7, "match_thresh": 0.8}),
+    ("ocsort", {"det_thresh": 0.5}),
+    ("ocsort", {"det_thresh": 0.8, "use_byte": True, "asso_func": "giou", "delta_t": 1, "min_hits": 1}),
+    ("ocsort", {"det_thresh": 0.6, "asso_func": "ct_dist", "output_box": "kalman", "per_class": True}),
 ])
 def test_compiled_equals_pure_python(name, params):
     frames = _mot_frames(40)

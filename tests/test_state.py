@@ -59,6 +59,8 @@ STREAMS = {
         shared_path("data", "MOT17", "dets", "yolox_x_ablation", "MOT17-04.txt"), 80, first=527)),
     "deepsort/MOT17-09": ("deepsort", {}, lambda: embedding_stream(
         shared_path("data", "MOT17", "embeddings", "deepsort", "MOT17-09-FRCNN.npy"), 120)),
+    "ocsort/MOT17-05-yolox": ("ocsort", {"det_thresh": 0.6, "use_byte": True}, lambda: det_stream(
+        shared_path("data", "MOT17", "dets", "yolox_x_ablation", "MOT17-05.txt"), 120, first=420)),
 }
 
 _cache: dict = {}

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 __all__ = ["evaluate", "EvalResult", "EvalSequence", "load_dataset", "default_sequences",
            "DetectorSimulator", "synthetic_scene", "run_tracker", "score_sequences",
-           "DEFAULT_MIN_SCORE", "main"]
+           "DEFAULT_MIN_SCORE", "InputError", "main"]
 
 _LAZY = {
     "evaluate": "api", "EvalResult": "api", "run_tracker": "api", "score_sequences": "api",
     "DEFAULT_MIN_SCORE": "api",
     "EvalSequence": "datasets", "load_dataset": "datasets", "default_sequences": "datasets",
     "DetectorSimulator": "simulate", "synthetic_scene": "simulate",
+    "InputError": "errors",
     "main": "cli",
 }
 

@@ -458,7 +458,7 @@ def read_results(path: PathLike) -> MotTable:
     return read_mot(path, "results")
 
 
-def write_results(path: PathLike, rows, box_precision: int = 2) -> None:
+def write_results(path: PathLike, rows, box_precision: int | None = 2) -> None:
     """Write tracker results in MOTChallenge format ``frame,id,x,y,w,h,score,-1,-1,-1``.
 
     Parameters
@@ -467,8 +467,9 @@ def write_results(path: PathLike, rows, box_precision: int = 2) -> None:
         Output file (parent directories are created).
     rows : MotTable or array_like, shape (n, 6) or (n, >=7)
         ``frame, id, x, y, w, h[, score]``; a missing score is written as 1.
-    box_precision : int
-        Decimals for the box coordinates (pixels); 2 as in the MOTChallenge files.
+    box_precision : int or None
+        Decimals for the box coordinates (pixels); 2 as in the MOTChallenge files.  None
+        writes the shortest decimals that read back to the same float64 values.
     """
     if isinstance(rows, MotTable):
         frames, ids, boxes, scores = rows.frames, rows.ids, rows.boxes, rows.scores
@@ -482,7 +483,7 @@ def write_results(path: PathLike, rows, box_precision: int = 2) -> None:
         scores = arr[:, 6] if arr.shape[1] > 6 else np.ones(arr.shape[0])
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    bf = f"%.{int(box_precision)}f"
+    bf = "%r" if box_precision is None else f"%.{int(box_precision)}f"
     fmt = f"%d,%d,{bf},{bf},{bf},{bf},%.6g,-1,-1,-1\n"
     n = len(frames)
     with open(p, "w", encoding="ascii", newline="\n") as fh:

@@ -181,6 +181,8 @@ class Tracker:
 
     #: Trackers that implement ``_step_rows`` take plain float64 arrays in one compiled call.
     _rows_fast_path = False
+    #: Whether ``_step_rows`` applies ``output_box`` itself (else it is only used for "kalman").
+    _rows_output_box = False
 
     #: Most detections one ``update`` accepts (``ValueError`` beyond, tracker unchanged).
     #: Scattered scenes cost O((T + N) log N) per frame; N mutually overlapping boxes make
@@ -260,7 +262,7 @@ class Tracker:
             raise
 
     def _advance(self, detections: Any, dt: float, warp: Optional[np.ndarray]) -> np.ndarray:
-        if (warp is None and self.output_box == "kalman" and self._rows_fast_path
+        if (warp is None and (self.output_box == "kalman" or self._rows_output_box) and self._rows_fast_path
                 and type(detections) is np.ndarray and detections.dtype is _F64
                 and detections.ndim == 2 and 5 <= detections.shape[1] <= 6
                 and detections.flags.c_contiguous and detections.shape[0] <= self.max_detections):

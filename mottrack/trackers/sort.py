@@ -28,9 +28,9 @@ from ..assignment import max_weight_matching
 from ..detections import Detections
 from ..geometry import overlap_edges
 from ..detections import split_rows
-from ..kalman import XYSR_DIM, xysr_box, xysr_initiate, xysr_predict, xysr_update
-from ..tracks import (CLASS, CONFIRMED, DET, ID, N, NEXT_ID, SCORE, STATE, STREAK, TENTATIVE, TSU,
-                      TrackTable, compact, mark_hit, mark_predicted, start_track)
+from ..kalman import XYSR_DIM, xysr_initiate, xysr_predict, xysr_update
+from ..tracks import (CLASS, N, NEXT_ID, TENTATIVE, TrackTable, mark_hit, mark_predicted,
+                      report_xysr_tracks, start_track, xysr_boxes_or_drop)
 from ..registry import register_tracker
 from .base import Tracker, check_number
 
@@ -95,18 +95,7 @@ def _sort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, fr
     # 1. predict
     xysr_predict(mean, cov, n, dt)
     mark_predicted(ints, floats, n, dt)
-    pred = np.empty((n, 4))
-    keep = np.ones(n, np.bool_)
-    dropped = False
-    for t in range(n):
-        pred[t, 0], pred[t, 1], pred[t, 2], pred[t, 3] = xysr_box(mean, t)
-        for k in range(4):
-            if np.isnan(pred[t, k]):
-                keep[t] = False
-                dropped = True
-    if dropped:
-        n = compact(mean, cov, ints, floats, n, keep)
-        pred = pred[keep]
+    pred, n = xysr_boxes_or_drop(mean, cov, ints, floats, n)
     # 2. associate
     track_for_det = associate_iou(boxes, classes, pred, ints[:n, CLASS], iou_threshold, per_class)
     # 3. update matched tracks, 4. start new ones
@@ -122,28 +111,10 @@ def _sort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, fr
             next_id += 1
             n += 1
     # 5. report and delete
-    out = np.empty((n, 8))
-    m = 0
-    keep = np.ones(n, np.bool_)
-    dropped = False
-    for t in range(n):
-        if ints[t, STREAK] >= min_hits:
-            ints[t, STATE] = CONFIRMED
-        if floats[t, TSU] < 1.0 and (ints[t, STREAK] >= min_hits or frame_count <= min_hits):
-            out[m, 0], out[m, 1], out[m, 2], out[m, 3] = xysr_box(mean, t)
-            out[m, 4] = ints[t, ID]
-            out[m, 5] = floats[t, SCORE]
-            out[m, 6] = ints[t, CLASS]
-            out[m, 7] = ints[t, DET]
-            m += 1
-        if floats[t, TSU] > max_age:
-            keep[t] = False
-            dropped = True
-    if dropped:
-        n = compact(mean, cov, ints, floats, n, keep)
+    out, n = report_xysr_tracks(mean, cov, ints, floats, n, frame_count, min_hits, max_age, False)
     counters[N] = n
     counters[NEXT_ID] = next_id
-    return out[:m]
+    return out
 
 
 @njit
