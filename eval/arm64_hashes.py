@@ -4,7 +4,7 @@ Trackers that take appearance embeddings run on MOT17-05-FRCNN with the shared D
 embeddings (rows in descending score order); the others on MOT15 TUD-Campus (file order).
 Default parameters.  Prints one JSON object {tracker: {"sequence", "rows", "sha256"}}.
 
-    python eval/arm64_hashes.py [SHARED_DIR]
+    python eval/arm64_hashes.py [SHARED_DIR [TRACKER ...]]
 """
 from __future__ import annotations
 
@@ -39,9 +39,9 @@ def _mot17_embedding_frames(shared: str):
         yield Detections(boxes, rows[:, 6], embeddings=rows[:, 7:].astype(np.float32))
 
 
-def tracker_hashes(shared: str) -> dict:
+def tracker_hashes(shared: str, names=None) -> dict:
     out = {}
-    for name in available_trackers():
+    for name in names or available_trackers():
         cls = tracker_class(name)
         with_emb = getattr(cls, "embeddings", "none") in ("optional", "required")
         frames = _mot17_embedding_frames(shared) if with_emb else _mot15_frames(shared)
@@ -60,4 +60,5 @@ def tracker_hashes(shared: str) -> dict:
 
 if __name__ == "__main__":
     shared = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "..", "shared")
-    print(json.dumps({"mottrack": mottrack.__version__, "trackers": tracker_hashes(shared)}, indent=1))
+    names = sys.argv[2:] or None
+    print(json.dumps({"mottrack": mottrack.__version__, "trackers": tracker_hashes(shared, names)}, indent=1))
