@@ -16,6 +16,7 @@ __all__ = [
     "direction_consistency_into",
     "iou_matrix",
     "iou_matrix_numpy",
+    "nms",
     "overlap_edges",
     "overlap_edges_into",
     "similarity_matrix",
@@ -417,6 +418,39 @@ def warp_box(H, x1, y1, x2, y2):
     hw = (x2 - x1) * k / 2.0
     hh = (y2 - y1) * k / 2.0
     return xp - hw, yp - hh, xp + hw, yp + hh
+
+
+@njit
+def nms(boxes, scores, classes, iou_threshold, max_keep):
+    """Class-aware greedy non-maximum suppression.
+
+    Visits boxes in descending score order (ties keep their row order) and keeps a box
+    unless an already kept box of the same class overlaps it with IoU > ``iou_threshold``;
+    stops after ``max_keep`` boxes.  ``boxes`` (N, 4) float64 x1, y1, x2, y2 (a box with
+    x2 < x1 or y2 < y1 overlaps nothing), ``scores`` (N,) float64, ``classes`` (N,) int64.
+    Returns the kept rows, (K,) int64, best first.
+    """
+    n = scores.shape[0]
+    order = np.argsort(-scores, kind="mergesort")
+    suppressed = np.zeros(n, dtype=np.bool_)
+    keep = np.empty(min(n, max_keep), dtype=np.int64)
+    k = 0
+    for a in range(n):
+        if k >= max_keep:
+            break
+        i = order[a]
+        if suppressed[i]:
+            continue
+        keep[k] = i
+        k += 1
+        for b in range(a + 1, n):
+            j = order[b]
+            if suppressed[j] or classes[j] != classes[i]:
+                continue
+            if _iou(boxes[i, 0], boxes[i, 1], boxes[i, 2], boxes[i, 3],
+                    boxes[j, 0], boxes[j, 1], boxes[j, 2], boxes[j, 3]) > iou_threshold:
+                suppressed[j] = True
+    return keep[:k]
 
 
 def xywh_to_xyxy(boxes) -> np.ndarray:

@@ -33,6 +33,8 @@ moves a row by a camera warp (``xysr_warp``).
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ._numba import njit
@@ -547,6 +549,10 @@ def _xyah_boxes(mean, n):
 
 class _BatchedBoxFilter:
     dim = 0
+    # the compiled kernels of the concrete filter (static methods on the subclasses)
+    _initiate: Any
+    _update: Any
+    _boxes: Any
 
     def __init__(self, capacity: int = 16) -> None:
         if isinstance(capacity, (bool, np.bool_)) or not isinstance(capacity, (int, np.integer)) or capacity < 0:

@@ -539,7 +539,8 @@ def save_state(state_or_tracker: Any, path: PathOrFile, *, format: Optional[str]
     _flatten(state, "", arrays, meta)
     if _NPZ_META in arrays:
         raise ValueError(f"state: key {_NPZ_META!r} is reserved")
-    np.savez(path, **{_NPZ_META: np.array(json.dumps(meta, allow_nan=False))}, **arrays)
+    # (numpy's stub matches **arrays against savez's keyword parameters)
+    np.savez(path, **{_NPZ_META: np.array(json.dumps(meta, allow_nan=False))}, **arrays)  # type: ignore[arg-type]
 
 
 def _read_bounded(path: PathOrFile, max_bytes: int) -> bytes:

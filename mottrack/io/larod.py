@@ -39,6 +39,7 @@ import numpy as np
 
 from .._numba import njit
 from ..detections import MAX_COORDINATE, Detections
+from ..geometry import nms
 from .coco import COCO80_NAMES, COCO90_NAMES
 from .tflite import input_shape as _tflite_input_shape
 from .tflite import output_quantization as _tflite_output_quantization
@@ -371,38 +372,8 @@ def _yolo_kernel(t, raw_thr, scale, zero_point, score_thr, obj_only, class_mask,
         cc[n] = best
         n += 1
 
-    # Class-aware greedy NMS in descending score order (stable for ties).
-    order = np.argsort(-cs[:n], kind="mergesort")
-    suppressed = np.zeros(n, dtype=np.bool_)
-    keep = np.empty(min(n, max_det), dtype=np.int64)
-    k = 0
-    for a in range(n):
-        if k >= max_det:
-            break
-        i = order[a]
-        if suppressed[i]:
-            continue
-        keep[k] = i
-        k += 1
-        ax1 = cb[i, 0]
-        ay1 = cb[i, 1]
-        ax2 = cb[i, 2]
-        ay2 = cb[i, 3]
-        area_a = max(ax2 - ax1, 0.0) * max(ay2 - ay1, 0.0)
-        for b in range(a + 1, n):
-            j = order[b]
-            if suppressed[j] or cc[j] != cc[i]:
-                continue
-            iw = min(ax2, cb[j, 2]) - max(ax1, cb[j, 0])
-            ih = min(ay2, cb[j, 3]) - max(ay1, cb[j, 1])
-            if iw <= 0.0 or ih <= 0.0:
-                continue
-            inter = iw * ih
-            area_b = max(cb[j, 2] - cb[j, 0], 0.0) * max(cb[j, 3] - cb[j, 1], 0.0)
-            union = area_a + area_b - inter
-            if union > 0.0 and inter / union > iou_thr:
-                suppressed[j] = True
-
+    keep = nms(cb[:n], cs[:n], cc[:n], iou_thr, max_det)
+    k = keep.shape[0]
     out_b = np.empty((k, 4), dtype=np.float64)
     out_s = np.empty(k, dtype=np.float64)
     out_c = np.empty(k, dtype=np.int64)

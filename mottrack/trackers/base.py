@@ -14,8 +14,10 @@ Output contract
                    none did (the box is then the track's prediction)
 ====  ===========  ==================================================================
 
-Rows are in the order of the tracker's track list (creation order).  Columns 4, 6
-and 7 hold whole numbers; ``out[:, 4].astype(np.int64)`` is exact up to 2**53.
+Rows are in the order of the tracker's track list, which is its original's: creation
+order for SORT and DeepSORT; for ByteTrack the original's list order (a re-found lost
+track moves behind the tracks that stayed tracked).  Columns 4, 6 and 7 hold whole
+numbers; ``out[:, 4].astype(np.int64)`` is exact up to 2**53.
 """
 from __future__ import annotations
 
@@ -24,9 +26,11 @@ import threading
 from typing import Any, Dict, Optional, Type, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 from .. import state as _state
 from ..detections import DEGENERATE, Detections, as_detections, count_degenerate, usable_rows
+from ..tracks import TrackTable
 from ..registry import available_trackers, create_tracker, register_tracker, tracker_parameters
 
 __all__ = ["Tracker", "create_tracker", "register_tracker", "available_trackers", "OUTPUT_COLUMNS",
@@ -183,6 +187,8 @@ class Tracker:
     _rows_fast_path = False
     #: Whether ``_step_rows`` applies ``output_box`` itself (else it is only used for "kalman").
     _rows_output_box = False
+    #: The track table every tracker keeps (set by its ``_reset``).
+    tracks: TrackTable
 
     #: Most detections one ``update`` accepts (``ValueError`` beyond, tracker unchanged).
     #: Scattered scenes cost O((T + N) log N) per frame; N mutually overlapping boxes make
@@ -192,7 +198,7 @@ class Tracker:
 
     # -- the per-frame API ---------------------------------------------------------------
     def update(self, detections: Any, timestamp: Optional[float] = None,
-               camera_motion: Any = None) -> np.ndarray:
+               camera_motion: Any = None) -> npt.NDArray[np.float64]:
         """Advance the tracker by one frame.
 
         Parameters
@@ -251,17 +257,19 @@ class Tracker:
             if not self.supports_camera_motion:
                 raise ValueError(f"camera_motion: {type(self).__name__} does not support camera motion")
             warp = camera_warp(camera_motion)
-        frame_count, last = self.frame_count, self._last_timestamp
+        frame_count, last, dropped = self.frame_count, self._last_timestamp, self.dropped_detections
         dt = 1.0 if timestamp is None and last is None else self._time_step(timestamp)
         self.frame_count = frame_count + 1
         try:
             return self._advance(detections, dt, warp)
         except BaseException:
-            # invalid input is rejected before any state changes: restore the clock too
-            self.frame_count, self._last_timestamp = frame_count, last
+            # Rejected input (here, or in a tracker's _step before its kernel mutates
+            # anything): the tracker stays as it was, clock and counters included.
+            self.frame_count, self._last_timestamp, self.dropped_detections = frame_count, last, dropped
             raise
 
-    def _advance(self, detections: Any, dt: float, warp: Optional[np.ndarray]) -> np.ndarray:
+    def _advance(self, detections: Any, dt: float, warp: Optional[np.ndarray]) -> npt.NDArray[np.float64]:
+        """The body of :meth:`update` once the clock has advanced: convert, step, report."""
         if (warp is None and (self.output_box == "kalman" or self._rows_output_box) and self._rows_fast_path
                 and type(detections) is np.ndarray and detections.dtype is _F64
                 and detections.ndim == 2 and 5 <= detections.shape[1] <= 6
@@ -295,7 +303,7 @@ class Tracker:
         return out
 
     def __call__(self, detections: Any, timestamp: Optional[float] = None,
-                 camera_motion: Any = None) -> np.ndarray:
+                 camera_motion: Any = None) -> npt.NDArray[np.float64]:
         return self.update(detections, timestamp, camera_motion)
 
     def _time_step(self, timestamp: Optional[float]) -> float:
@@ -333,7 +341,7 @@ class Tracker:
         return float(whole) if whole >= 1 and abs(dt - whole) < 1e-4 else dt
 
     def track_ids(self) -> np.ndarray:
-        """Ids (int64, creation order) of every track the tracker holds, in any state
+        """Ids (int64, track-list order) of every track the tracker holds, in any state
         (tentative, confirmed, lost).  Ids are never reused, so an id that leaves this set
         has ended for good: what a "track ended" event (scene metadata) reports."""
         return self.tracks.column("id").copy()
@@ -397,6 +405,10 @@ class Tracker:
         raise NotImplementedError
 
     def _reset(self) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def _step_rows(self, rows: np.ndarray, dt: float, err: np.ndarray) -> np.ndarray:  # pragma: no cover
+        """The fused fast path (only where ``_rows_fast_path``): validate, convert and step."""
         raise NotImplementedError
 
     def __repr__(self) -> str:

@@ -191,7 +191,7 @@ class ClearMetrics:
     def combine(cls, parts) -> "ClearMetrics":
         """Sum the counts of several sequences (TrackEval's ``combine_sequences``)."""
         parts = list(parts)
-        out = {}
+        out: dict = {}
         for f in fields(cls):
             if f.name == "empty":
                 continue
