@@ -10,6 +10,13 @@ hold every track of a tracker:
 * :class:`KalmanXYAHFilter` — the 8-state filter of DeepSORT / ByteTrack over
   (x, y, a, h, x', y', a', h'): centre, aspect ratio w / h, height, velocities,
   with process and measurement noise proportional to the box height.
+* :class:`KalmanXYWHFilter` — BoT-SORT's 8-state filter over (x, y, w, h, x', y',
+  w', h'), noise proportional to the width (x, w components) and the height (y, h).
+  Its kernels handle a full covariance, as a camera warp couples x with y and w with h
+  (``xywh_warp_row``, BoT-SORT's ``multi_gmc``).
+
+Camera warps (``*_warp_row``) move a track's state from the previous frame's pixel
+coordinates to this frame's, each in the way its parametrisation allows (see there).
 
 Predict takes a time step ``dt`` in frames: ``dt = 1`` reproduces the classic
 filters exactly; other values (from real timestamps) scale the transition
@@ -31,8 +38,9 @@ import numpy as np
 
 from ._numba import njit
 
-__all__ = ["KalmanBoxFilter", "KalmanXYAHFilter",
-           "xysr_predict_numpy", "xysr_update_numpy", "xyah_predict_numpy", "xyah_update_numpy"]
+__all__ = ["KalmanBoxFilter", "KalmanXYAHFilter", "KalmanXYWHFilter",
+           "xysr_predict_numpy", "xysr_update_numpy", "xyah_predict_numpy", "xyah_update_numpy",
+           "xywh_predict_numpy", "xywh_update_numpy", "xywh_warp_numpy"]
 
 # ----------------------------------------------------------------------------- SORT (u, v, s, r)
 XYSR_DIM = 7
@@ -297,6 +305,239 @@ def xyah_gating_distance(mean, cov, row, boxes, only_position):
     return out
 
 
+# ----------------------------------------------------------------------------- BoT-SORT (x, y, w, h)
+XYWH_DIM = 8
+
+
+@njit
+def xywh_initiate(mean, cov, row, x1, y1, x2, y2):
+    """Start track ``row`` at a box (x1, y1, x2, y2): state (x, y, w, h, x', y', w', h')
+    with noise proportional to the width (x, w) and the height (y, h)."""
+    w = x2 - x1
+    h = y2 - y1
+    mean[row, 0] = x1 + w / 2.0
+    mean[row, 1] = y1 + h / 2.0
+    mean[row, 2] = w
+    mean[row, 3] = h
+    for k in range(4, 8):
+        mean[row, k] = 0.0
+    for i in range(8):
+        for j in range(8):
+            cov[row, i, j] = 0.0
+    for k in range(4):
+        size = w if k % 2 == 0 else h
+        sp = 2.0 * STD_WEIGHT_POSITION * size
+        sv = 10.0 * STD_WEIGHT_VELOCITY * size
+        cov[row, k, k] = sp * sp
+        cov[row, k + 4, k + 4] = sv * sv
+
+
+@njit
+def xywh_predict_row(mean, cov, t, dt):
+    """Predict one row by ``dt`` frames: full ``F P F^T + Q`` (the covariance may hold any
+    coupling a camera warp put there), noise from the row's width / height before the step."""
+    P = cov[t]
+    w = mean[t, 2]
+    h = mean[t, 3]
+    for k in range(4):
+        mean[t, k] += dt * mean[t, k + 4]
+    for i in range(4):          # rows: F P
+        for j in range(8):
+            P[i, j] += dt * P[i + 4, j]
+    for j in range(4):          # columns: (F P) F^T
+        for i in range(8):
+            P[i, j] += dt * P[i, j + 4]
+    for k in range(4):
+        size = w if k % 2 == 0 else h
+        sp = STD_WEIGHT_POSITION * size
+        sv = STD_WEIGHT_VELOCITY * size
+        P[k, k] += sp * sp * dt
+        P[k + 4, k + 4] += sv * sv * dt
+
+
+@njit
+def _xywh_update_pair(mean, P, t, p0, p1, r0, r1, y0, y1):
+    """Correct the group (p0, p1, p0 + 4, p1 + 4) with innovations (y0, y1) of the
+    measured components p0, p1 (noise r0, r1): P <- P - K S K^T with S the 2x2
+    innovation covariance.  Without coupling between p0 and p1 (no rotating warp so
+    far) this is two independent 2x2 blocks, computed as :func:`_block_update`."""
+    v0 = p0 + 4
+    v1 = p1 + 4
+    if P[p0, p1] == 0.0 and P[p0, v1] == 0.0 and P[v0, p1] == 0.0 and P[v0, v1] == 0.0:
+        _block_update(mean, P, t, p0, v0, r0, y0)
+        _block_update(mean, P, t, p1, v1, r1, y1)
+        return
+    idx = (p0, p1, v0, v1)
+    s00 = P[p0, p0] + r0
+    s01 = P[p0, p1]
+    s11 = P[p1, p1] + r1
+    det = s00 * s11 - s01 * s01
+    i00 = s11 / det
+    i01 = -s01 / det
+    i11 = s00 / det
+    K = np.empty((4, 2))
+    for a in range(4):
+        c0 = P[idx[a], p0]
+        c1 = P[idx[a], p1]
+        K[a, 0] = c0 * i00 + c1 * i01
+        K[a, 1] = c0 * i01 + c1 * i11
+    for a in range(4):
+        mean[t, idx[a]] += K[a, 0] * y0 + K[a, 1] * y1
+    for a in range(4):
+        ks0 = K[a, 0] * s00 + K[a, 1] * s01
+        ks1 = K[a, 0] * s01 + K[a, 1] * s11
+        for b in range(4):
+            P[idx[a], idx[b]] -= ks0 * K[b, 0] + ks1 * K[b, 1]
+
+
+@njit
+def xywh_update(mean, cov, row, x1, y1, x2, y2):
+    """Kalman update of ``row`` with a box (x1, y1, x2, y2) (measurement x, y, w, h)."""
+    w = x2 - x1
+    h = y2 - y1
+    P = cov[row]
+    rw = STD_WEIGHT_POSITION * mean[row, 2]
+    rh = STD_WEIGHT_POSITION * mean[row, 3]
+    rw *= rw
+    rh *= rh
+    y0 = x1 + w / 2.0 - mean[row, 0]
+    y1_ = y1 + h / 2.0 - mean[row, 1]
+    y2_ = w - mean[row, 2]
+    y3 = h - mean[row, 3]
+    _xywh_update_pair(mean, P, row, 0, 1, rw, rh, y0, y1_)
+    _xywh_update_pair(mean, P, row, 2, 3, rw, rh, y2_, y3)
+
+
+@njit
+def xywh_box(mean, row):
+    """Box (x1, y1, x2, y2) of an (x, y, w, h) state row (top-left first, as BoT-SORT)."""
+    w = mean[row, 2]
+    h = mean[row, 3]
+    x1 = mean[row, 0] - w / 2.0
+    y1 = mean[row, 1] - h / 2.0
+    return x1, y1, x1 + w, y1 + h
+
+
+# ----------------------------------------------------------------------------- camera warps
+@njit
+def local_affine(H, x, y, A):
+    """Linearise the (3, 3) warp ``H`` at pixel (x, y): writes the 2x2 Jacobian into
+    ``A`` and returns the image (x', y') of the point.  Exact for an affine warp."""
+    d = H[2, 0] * x + H[2, 1] * y + H[2, 2]
+    u = H[0, 0] * x + H[0, 1] * y + H[0, 2]
+    v = H[1, 0] * x + H[1, 1] * y + H[1, 2]
+    if H[2, 0] == 0.0 and H[2, 1] == 0.0 and H[2, 2] == 1.0:
+        for i in range(2):
+            for j in range(2):
+                A[i, j] = H[i, j]
+        return u, v
+    u /= d
+    v /= d
+    for j in range(2):
+        A[0, j] = (H[0, j] - u * H[2, j]) / d
+        A[1, j] = (H[1, j] - v * H[2, j]) / d
+    return u, v
+
+
+@njit
+def xywh_warp_row(mean, cov, row, H, A):
+    """Apply a camera warp to an (x, y, w, h) row as BoT-SORT's ``multi_gmc`` does:
+    mean <- kron(I4, R) mean (+ translation on x, y), P <- R8 P R8^T, with R the warp's
+    linear part (for a homography: its Jacobian at the track centre, and the centre
+    mapped exactly).  ``A`` is (2, 2) scratch."""
+    cx, cy = local_affine(H, mean[row, 0], mean[row, 1], A)
+    for k in range(1, 4):
+        a = mean[row, 2 * k]
+        b = mean[row, 2 * k + 1]
+        mean[row, 2 * k] = A[0, 0] * a + A[0, 1] * b
+        mean[row, 2 * k + 1] = A[1, 0] * a + A[1, 1] * b
+    mean[row, 0] = cx
+    mean[row, 1] = cy
+    P = cov[row]
+    for i in range(8):          # rows: R8 P
+        for k in range(4):
+            a = P[2 * k, i]
+            b = P[2 * k + 1, i]
+            P[2 * k, i] = A[0, 0] * a + A[0, 1] * b
+            P[2 * k + 1, i] = A[1, 0] * a + A[1, 1] * b
+    for i in range(8):          # columns: (R8 P) R8^T
+        for k in range(4):
+            a = P[i, 2 * k]
+            b = P[i, 2 * k + 1]
+            P[i, 2 * k] = A[0, 0] * a + A[0, 1] * b
+            P[i, 2 * k + 1] = A[1, 0] * a + A[1, 1] * b
+
+
+@njit
+def _scale_block(mean, P, row, k, v, f):
+    """Scale component k and its velocity v (v < 0: none) by f; their block by f^2."""
+    mean[row, k] *= f
+    P[k, k] *= f * f
+    if v >= 0:
+        mean[row, v] *= f
+        P[k, v] *= f * f
+        P[v, k] *= f * f
+        P[v, v] *= f * f
+
+
+@njit
+def warp_centre_blocks(mean, cov, row, H, A):
+    """Move a row's centre (components 0, 1) and its velocity (4, 5) through a camera
+    warp, for the filters whose covariance is kept as per-component 2x2 blocks (SORT's
+    (u, v, s, r), the (x, y, a, h) filter).  The centre maps exactly, the velocity by
+    the warp's linear part ``L`` at the centre (written into ``A``); each block becomes
+    the diagonal of ``L P L^T`` (exact for translations and axis-aligned scalings,
+    i.e. pan, tilt and zoom; rotation about the optical axis loses the x-y
+    correlation).  Returns the horizontal and vertical scale of the warp (the column
+    norms of ``L``), for the size components."""
+    cx, cy = local_affine(H, mean[row, 0], mean[row, 1], A)
+    vx = mean[row, 4]
+    vy = mean[row, 5]
+    mean[row, 0] = cx
+    mean[row, 1] = cy
+    mean[row, 4] = A[0, 0] * vx + A[0, 1] * vy
+    mean[row, 5] = A[1, 0] * vx + A[1, 1] * vy
+    P = cov[row]
+    bx0 = P[0, 0]
+    bx1 = P[0, 4]
+    bx2 = P[4, 4]
+    by0 = P[1, 1]
+    by1 = P[1, 5]
+    by2 = P[5, 5]
+    for i in range(2):
+        a = A[i, 0] * A[i, 0]
+        b = A[i, 1] * A[i, 1]
+        P[i, i] = a * bx0 + b * by0
+        P[i, i + 4] = a * bx1 + b * by1
+        P[i + 4, i] = P[i, i + 4]
+        P[i + 4, i + 4] = a * bx2 + b * by2
+    sx = np.sqrt(A[0, 0] * A[0, 0] + A[1, 0] * A[1, 0])
+    sy = np.sqrt(A[0, 1] * A[0, 1] + A[1, 1] * A[1, 1])
+    return sx, sy
+
+
+@njit
+def xyah_warp_row(mean, cov, row, H, A):
+    """Camera warp of an (x, y, a, h) row: centre and its velocity as
+    :func:`warp_centre_blocks`; the height (and its velocity) scales by the vertical
+    scale ``sy`` of the warp, the aspect ratio by ``sx / sy``."""
+    sx, sy = warp_centre_blocks(mean, cov, row, H, A)
+    if sx != 1.0 or sy != 1.0:
+        _scale_block(mean, cov[row], row, 2, 6, sx / sy)
+        _scale_block(mean, cov[row], row, 3, 7, sy)
+
+
+@njit
+def xysr_warp_row(mean, cov, row, H, A):
+    """Camera warp of a SORT (u, v, s, r) row: centre and its velocity as
+    :func:`warp_centre_blocks`; the area (and its velocity) scales by ``sx * sy``, the
+    aspect ratio by ``sx / sy``."""
+    sx, sy = warp_centre_blocks(mean, cov, row, H, A)
+    if sx != 1.0 or sy != 1.0:
+        _scale_block(mean, cov[row], row, 2, 6, sx * sy)
+        _scale_block(mean, cov[row], row, 3, -1, sx / sy)
+
+
 # ----------------------------------------------------------------------------- numpy twins
 def _F(d, nvel, dt):
     F = np.eye(d)
@@ -356,6 +597,48 @@ def xyah_update_numpy(mean, cov, boxes):
     K = cov @ H.T @ np.linalg.inv(S)
     mean = mean + (K @ (z - mean @ H.T)[..., None])[..., 0]
     return mean, cov - K @ S @ np.swapaxes(K, 1, 2)
+
+
+def _xywh_std(mean, pos_weight, vel_weight):
+    w = mean[:, 2]
+    h = mean[:, 3]
+    return np.stack([pos_weight * w, pos_weight * h, pos_weight * w, pos_weight * h,
+                     vel_weight * w, vel_weight * h, vel_weight * w, vel_weight * h], axis=1)
+
+
+def xywh_predict_numpy(mean, cov, dt=1.0):
+    """Vectorised twin of :func:`xywh_predict_row` on (T, 8) / (T, 8, 8)."""
+    std = _xywh_std(mean, STD_WEIGHT_POSITION, STD_WEIGHT_VELOCITY)
+    Q = np.zeros(cov.shape)
+    idx = np.arange(8)
+    Q[:, idx, idx] = std ** 2 * dt
+    F = _F(8, 4, dt)
+    return mean @ F.T, F @ cov @ F.T + Q
+
+
+def xywh_update_numpy(mean, cov, boxes):
+    """Vectorised twin of :func:`xywh_update` for (T, 8), (T, 8, 8), boxes (T, 4)."""
+    b = np.asarray(boxes, dtype=np.float64)
+    w = b[:, 2] - b[:, 0]
+    h = b[:, 3] - b[:, 1]
+    z = np.stack([b[:, 0] + w / 2, b[:, 1] + h / 2, w, h], axis=1)
+    r = _xywh_std(mean, STD_WEIGHT_POSITION, 0.0)[:, :4] ** 2
+    H = np.eye(4, 8)
+    S = H @ cov @ H.T
+    S[:, np.arange(4), np.arange(4)] += r
+    K = cov @ H.T @ np.linalg.inv(S)
+    mean = mean + (K @ (z - mean @ H.T)[..., None])[..., 0]
+    return mean, cov - K @ S @ np.swapaxes(K, 1, 2)
+
+
+def xywh_warp_numpy(mean, cov, warp):
+    """Vectorised twin of :func:`xywh_warp_row` for an affine (2, 3) warp: BoT-SORT's
+    ``multi_gmc``, ``kron(I4, R)`` on the mean (+ translation) and ``R8 P R8^T``."""
+    W = np.asarray(warp, dtype=np.float64)
+    R8 = np.kron(np.eye(4), W[:2, :2])
+    mean = mean @ R8.T
+    mean[:, :2] += W[:2, 2]
+    return mean, R8 @ cov @ R8.T
 
 
 # ----------------------------------------------------------------------------- classes
@@ -539,3 +822,64 @@ class KalmanXYAHFilter(_BatchedBoxFilter):
         if not 0 <= row < self.n:
             raise ValueError(f"row: expected an index in [0, {self.n}); got {row}")
         return xyah_gating_distance(self.mean, self.covariance, int(row), _boxes(boxes), bool(only_position))
+
+
+@njit
+def _xywh_initiate_many(mean, cov, rows, boxes):
+    for k in range(rows.shape[0]):
+        xywh_initiate(mean, cov, rows[k], boxes[k, 0], boxes[k, 1], boxes[k, 2], boxes[k, 3])
+
+
+@njit
+def _xywh_predict_all(mean, cov, n, dt):
+    for t in range(n):
+        xywh_predict_row(mean, cov, t, dt)
+
+
+@njit
+def _xywh_update_many(mean, cov, rows, boxes):
+    for k in range(rows.shape[0]):
+        xywh_update(mean, cov, rows[k], boxes[k, 0], boxes[k, 1], boxes[k, 2], boxes[k, 3])
+
+
+@njit
+def _xywh_warp_all(mean, cov, n, H):
+    A = np.empty((2, 2))
+    for t in range(n):
+        xywh_warp_row(mean, cov, t, H, A)
+
+
+@njit
+def _xywh_boxes(mean, n):
+    out = np.empty((n, 4))
+    for t in range(n):
+        out[t, 0], out[t, 1], out[t, 2], out[t, 3] = xywh_box(mean, t)
+    return out
+
+
+class KalmanXYWHFilter(_BatchedBoxFilter):
+    """BoT-SORT's (x, y, w, h) filter, batched over tracks, with its camera warp.
+
+    Attributes
+    ----------
+    mean : ndarray, shape (capacity, 8)
+        x, y (centre), w, h (pixels) and their velocities (pixels per frame).
+    covariance : ndarray, shape (capacity, 8, 8)
+    n : int
+    """
+
+    dim = XYWH_DIM
+    _initiate = staticmethod(_xywh_initiate_many)
+    _update = staticmethod(_xywh_update_many)
+    _boxes = staticmethod(_xywh_boxes)
+
+    def predict(self, dt: float = 1.0) -> None:
+        """Advance every row by ``dt`` frames (> 0)."""
+        dt = _dt(dt)
+        _xywh_predict_all(self.mean, self.covariance, self.n, float(dt))
+
+    def warp(self, camera_motion) -> None:
+        """Move every row through a camera warp (2x3 affine or 3x3 homography from the
+        previous frame's pixels to this frame's), as BoT-SORT's ``multi_gmc``."""
+        from .trackers.base import camera_warp
+        _xywh_warp_all(self.mean, self.covariance, self.n, camera_warp(camera_motion))
