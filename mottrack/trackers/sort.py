@@ -2,8 +2,12 @@
 
 Each frame:
 
-1. predict every track with its (u, v, s, r) Kalman filter; drop tracks whose
-   predicted box is invalid;
+1. predict every track with its (u, v, s, r) Kalman filter; with ``camera_motion``,
+   move each track through the warp (centre exactly, centre velocity by the warp's
+   linear part at the centre, area and its velocity by the product of the warp's
+   horizontal and vertical scales, aspect ratio by their ratio; the covariance keeps
+   its per-component blocks, :func:`~mottrack.kalman.xysr_warp_row`); drop tracks
+   whose predicted box is invalid;
 2. associate detections to predicted boxes by IoU: if every detection and every
    track has at most one partner above ``iou_threshold`` those pairs are taken as
    they are, otherwise the assignment maximising the total IoU is solved; pairs
@@ -28,13 +32,15 @@ from ..assignment import max_weight_matching
 from ..detections import Detections
 from ..geometry import overlap_edges
 from ..detections import split_rows
-from ..kalman import XYSR_DIM, xysr_box, xysr_initiate, xysr_predict, xysr_update
+from ..kalman import XYSR_DIM, xysr_box, xysr_initiate, xysr_predict, xysr_update, xysr_warp_row
 from ..tracks import (CLASS, CONFIRMED, DET, ID, N, NEXT_ID, SCORE, STATE, STREAK, TENTATIVE, TSU,
                       TrackTable, compact, mark_hit, mark_predicted, start_track)
 from ..registry import register_tracker
 from .base import Tracker, check_number
 
 __all__ = ["SORT", "associate_iou"]
+
+_NO_WARP = np.empty((0, 3))  # no camera motion
 
 
 @njit
@@ -82,8 +88,9 @@ def associate_iou(det_boxes, det_classes, track_boxes, track_classes, iou_thresh
 
 
 @njit
-def _sort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, frame_count, params):
-    """One SORT frame over the track table; returns the (M, 8) output rows."""
+def _sort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, frame_count, params, warp):
+    """One SORT frame over the track table; returns the (M, 8) output rows.  ``warp``:
+    the (3, 3) camera warp applied after the prediction, or a (0, 3) array for none."""
     max_age = params[0]
     min_hits = params[1]
     iou_threshold = params[2]
@@ -93,6 +100,10 @@ def _sort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, fr
     # 1. predict
     xysr_predict(mean, cov, n, dt)
     mark_predicted(ints, floats, n, dt)
+    if warp.shape[0] == 3:
+        A = np.empty((2, 2))
+        for t in range(n):
+            xysr_warp_row(mean, cov, t, warp, A)
     pred = np.empty((n, 4))
     keep = np.ones(n, np.bool_)
     dropped = False
@@ -151,7 +162,8 @@ def _sort_step_rows(mean, cov, ints, floats, counters, rows, dt, frame_count, pa
     err[0] = code
     if code != 0:
         return np.empty((0, 8))
-    return _sort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, frame_count, params)
+    return _sort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, frame_count, params,
+                      np.empty((0, 3)))
 
 
 @register_tracker("sort")
@@ -182,6 +194,7 @@ class SORT(Tracker):
 
     #: SORT expects thresholded detections (the SORT paper's are cut at 0.5).
     default_min_score = 0.5
+    supports_camera_motion = True
 
     def __init__(self, max_age: int = 1, min_hits: int = 3, iou_threshold: float = 0.3, *,
                  frame_rate: float = 30.0, per_class: bool = False, output_box: str = "kalman") -> None:
@@ -197,7 +210,8 @@ class SORT(Tracker):
         tr = self.tracks
         tr.reserve(dets.boxes.shape[0])
         return _sort_step(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters,
-                          dets.boxes, dets.scores, dets.class_ids, dt, self.frame_count, self._params)
+                          dets.boxes, dets.scores, dets.class_ids, dt, self.frame_count, self._params,
+                          _NO_WARP if warp is None else warp)
 
     _rows_fast_path = True
     _state_attrs = ("tracks",)
