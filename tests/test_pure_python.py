@@ -13,7 +13,9 @@ import mottrack.detections
 import mottrack.geometry
 import mottrack.kalman
 import mottrack.tracks
+import mottrack.trackers._byte_stages
 import mottrack.trackers._gallery
+import mottrack.trackers.botsort
 import mottrack.trackers.bytetrack
 import mottrack.trackers.deepsort
 import mottrack.trackers.sort
@@ -21,7 +23,8 @@ from conftest import shared_path
 from reference import load_csv
 
 MODULES = [mottrack.assignment, mottrack.detections, mottrack.geometry, mottrack.kalman,
-           mottrack.tracks, mottrack.trackers._gallery, mottrack.trackers.bytetrack,
+           mottrack.tracks, mottrack.trackers._gallery, mottrack.trackers._byte_stages,
+           mottrack.trackers.bytetrack, mottrack.trackers.botsort,
            mottrack.trackers.deepsort, mottrack.trackers.sort]
 
 
