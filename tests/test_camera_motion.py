@@ -191,3 +191,38 @@ def test_bad_camera_motion_is_rejected_and_state_unchanged(name):
     assert after["frame_count"] == before["frame_count"]
     for k, v in before["attrs"]["tracks"].items():
         assert np.array_equal(np.asarray(v), np.asarray(after["attrs"]["tracks"][k])), k
+
+
+def test_eval_cli_camera_motion_reproduces_botsort_halfval_reference(tmp_path, capsys):
+    """``python -m mottrack.eval ... --frames second-half --camera-motion DIR`` feeds line k
+    to the k-th tracked frame: its BoT-SORT output is the original's with camera motion."""
+    from mottrack.eval.cli import main
+    seqs = ["MOT17-05-FRCNN", "MOT17-09-FRCNN"]
+    rc = main([str(shared_path("data", "MOT17")), "--seqs", ",".join(seqs),
+               "--det-file", str(shared_path("data", "MOT17", "dets", "yolox_x_ablation")),
+               "--frames", "second-half", "--trackers", "botsort",
+               "--camera-motion", str(shared_path("data", "MOT17", "gmc")),
+               "--no-progress", "--no-budget", "-q", "--out", str(tmp_path)])
+    assert rc == 0
+    from reference import compare_tracks
+    for s in seqs:
+        ours = load_csv(tmp_path / f"{s}.txt")
+        ref = load_csv(shared_path("reference", "botsort_cmc", "MOT17_yolox_halfval", f"{s[:8]}.txt"))
+        compare_tracks(ours, ref, box_tol=0.0051)  # results are written with 2 decimals
+
+
+def test_eval_cli_camera_motion_errors(tmp_path, capsys):
+    from mottrack.eval.cli import main
+    base = [str(shared_path("data", "MOT17")), "--seqs", "MOT17-05-FRCNN",
+            "--det-file", str(shared_path("data", "MOT17", "dets", "yolox_x_ablation")),
+            "--frames", "second-half", "--trackers", "botsort", "--no-progress", "--no-budget", "-q"]
+    assert main(base + ["--camera-motion", str(tmp_path / "missing")]) != 0
+    assert "camera-motion" in capsys.readouterr().err
+    assert main(base + ["--camera-motion", str(tmp_path)]) != 0  # no MOT17-05.txt in it
+    assert "no warp file for sequence MOT17-05-FRCNN" in capsys.readouterr().err
+    (tmp_path / "MOT17-05.txt").write_text("0\t1\t0\t0\t0\t1\t0\n")
+    assert main(base + ["--camera-motion", str(tmp_path)]) != 0  # too few lines
+    assert "1 warps for" in capsys.readouterr().err
+    (tmp_path / "MOT17-05.txt").write_text("0\t1\t0\t0\t0\t1\n")
+    assert main(base + ["--camera-motion", str(tmp_path)]) != 0
+    assert "line 1" in capsys.readouterr().err

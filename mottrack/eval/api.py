@@ -158,7 +158,7 @@ def _make_input(r: np.ndarray, e: np.ndarray | None, use_emb: bool):
 
 def run_tracker(name: str, seq: EvalSequence, params: Mapping[str, Any] | None = None,
                 min_score: float | None | str = "default", progress=None,
-                warmup: bool = True) -> TrackerRun:
+                warmup: bool = True, camera_motion: np.ndarray | None = None) -> TrackerRun:
     """Track one sequence frame by frame and time every ``update()``.
 
     Parameters
@@ -175,6 +175,8 @@ def run_tracker(name: str, seq: EvalSequence, params: Mapping[str, Any] | None =
         ``update(1)`` is called per frame.
     warmup : bool
         Run the tracker once on a few frames first so that compilation is not timed.
+    camera_motion : ndarray (K, 2, 3) or (K, 3, 3), optional
+        One camera warp per tracked frame (the k-th goes with the k-th ``update()``).
     """
     from ..trackers import create_tracker
     params = dict(params or {})
@@ -193,6 +195,8 @@ def run_tracker(name: str, seq: EvalSequence, params: Mapping[str, Any] | None =
         _WARM.add(name)
     trk = create_tracker(name, **params)
     n = len(inputs)
+    if camera_motion is not None and len(camera_motion) < n:
+        raise ValueError(f"camera motion of {seq.name}: {len(camera_motion)} warps for {n} tracked frames")
     lat = np.empty(n, np.int64)
     nd = np.empty(n, np.int64)
     no = np.empty(n, np.int64)
@@ -201,7 +205,7 @@ def run_tracker(name: str, seq: EvalSequence, params: Mapping[str, Any] | None =
     for i, (f, r, e) in enumerate(inputs):
         x = _make_input(r, e, use_emb)
         t0 = clock()
-        o = trk.update(x)
+        o = trk.update(x) if camera_motion is None else trk.update(x, camera_motion=camera_motion[i])
         lat[i] = clock() - t0
         nd[i] = r.shape[0]
         no[i] = o.shape[0]
@@ -452,7 +456,7 @@ def evaluate(data: str | os.PathLike | Sequence[EvalSequence] | None = None, *,
              det_file: str | os.PathLike | None = None, frames: str = "all",
              embeddings: str | os.PathLike | None = None, benchmark: str | None = None,
              backend: str = "trackeval-exact", progress: bool = False,
-             seed: int = 0) -> EvalResult:
+             seed: int = 0, camera_motion: Any = None) -> EvalResult:
     """Track and score sequences with one or more trackers.
 
     Parameters
@@ -479,6 +483,10 @@ def evaluate(data: str | os.PathLike | Sequence[EvalSequence] | None = None, *,
         Show a tqdm progress bar over frames on stderr.
     seed : int
         Seed of the simulated detections of the default data.
+    camera_motion : path or dict, optional
+        A folder of ``<SEQ>.txt`` warp files (:func:`mottrack.motion.read_warp_dir`) or
+        ``{SEQ: (K, 2|3, 3) warps}``: line k is the k-th tracked frame's warp (with
+        ``frames="second-half"`` the first is frame N//2+2).  Fed to every tracker.
 
     Returns
     -------
@@ -508,6 +516,7 @@ def evaluate(data: str | os.PathLike | Sequence[EvalSequence] | None = None, *,
     if not explicit and not any(s.embeddings is not None for s in seq_list):
         names = [n for n in names if not _needs_embeddings(n)]
     params = {k.lower(): dict(v) for k, v in (params or {}).items()}
+    warps = _camera_motion(camera_motion, seq_list, names)
     total = sum(s.num_eval_frames for s in seq_list) * len(names)
     bar = _progress(total, progress, "tracking")
     out = {}
@@ -518,7 +527,7 @@ def evaluate(data: str | os.PathLike | Sequence[EvalSequence] | None = None, *,
             for s in seq_list:
                 if bar is not None:
                     bar.set_description(f"{n} {s.name}")
-                runs[s.name] = run_tracker(n, s, params.get(n), ms, bar)
+                runs[s.name] = run_tracker(n, s, params.get(n), ms, bar, camera_motion=warps.get(s.name))
             sc = score_sequences(seq_list, {k: r.results for k, r in runs.items()}, backend, n)
             sc.runs, sc.min_score, sc.params = runs, ms, params.get(n, {})
             out[n] = sc
@@ -526,3 +535,29 @@ def evaluate(data: str | os.PathLike | Sequence[EvalSequence] | None = None, *,
         if bar is not None:
             bar.close()
     return EvalResult(out, seq_list, backend, time.perf_counter() - t_start)
+
+
+def _camera_motion(camera_motion: Any, seqs: Sequence[EvalSequence], names: Sequence[str]) -> dict:
+    """{sequence name: warps} for ``evaluate(camera_motion=...)``; a file ``MOT17-05.txt``
+    serves every detector's copy of the sequence (``MOT17-05-FRCNN``, ...)."""
+    if camera_motion is None:
+        return {}
+    from ..motion import read_warp_dir
+    try:
+        table = (read_warp_dir(camera_motion) if isinstance(camera_motion, (str, os.PathLike))
+                 else dict(camera_motion))
+    except ValueError as e:
+        msg = str(e)
+        raise ValueError(msg if msg.startswith("camera motion") else f"camera motion: {msg}") from None
+    for n in names:
+        if not tracker_class(n).supports_camera_motion:
+            raise ValueError(f"camera motion: tracker {n!r} does not support it")
+    out = {}
+    for s in seqs:
+        base = s.name.rsplit("-", 1)[0] if s.name.rsplit("-", 1)[-1] in ("DPM", "FRCNN", "SDP") else s.name
+        w = table.get(s.name, table.get(base))
+        if w is None:
+            raise ValueError(f"camera motion: no warp file for sequence {s.name} "
+                             f"(expected {s.name}.txt or {base}.txt)")
+        out[s.name] = np.asarray(w, dtype=np.float64)
+    return out

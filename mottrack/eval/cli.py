@@ -212,6 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="detection file name inside each <SEQ>/det/ or a folder of <SEQ>.txt")
     g.add_argument("--embeddings", metavar="DIR",
                    help="folder of <SEQ>.npy DeepSORT detection+embedding files")
+    g.add_argument("--camera-motion", metavar="DIR",
+                   help="folder of <SEQ>.txt camera warps (one line per tracked frame: index, "
+                        "then the 2x3 affine a00 a01 a02 a10 a11 a12) fed to every tracker")
     g.add_argument("--seed", type=int, default=0,
                    help="seed of the simulated detections of the default data (default 0)")
     _add_output_args(p, results=True)
@@ -329,7 +332,7 @@ def _cmd_eval(argv) -> int:
     if args.min_score is _DEFAULT:
         args.min_score = "default"
     if args.data_root is None:
-        for opt in ("seqs", "det_file", "embeddings", "split"):
+        for opt in ("seqs", "det_file", "embeddings", "split", "camera_motion"):
             if getattr(args, opt):
                 raise CliError(f"--{opt.replace('_', '-')} needs a DATA_ROOT")
         seqs = default_sequences(args.seed)
@@ -368,8 +371,16 @@ def _cmd_eval(argv) -> int:
     if not args.quiet:
         _describe(seqs, args, names, min_scores, out)
         print(file=out)
-    result = api.evaluate(seqs, trackers=names, params=params, min_score=args.min_score,
-                          backend=args.backend, progress=not args.no_progress)
+    if args.camera_motion and not Path(args.camera_motion).is_dir():
+        raise CliError(f"--camera-motion: not a directory: {args.camera_motion}")
+    try:
+        result = api.evaluate(seqs, trackers=names, params=params, min_score=args.min_score,
+                              backend=args.backend, progress=not args.no_progress,
+                              camera_motion=args.camera_motion)
+    except ValueError as e:
+        if str(e).startswith("camera motion"):
+            raise CliError(str(e)) from None
+        raise
     title = f"Metrics ({'TrackEval-exact' if args.backend == 'trackeval-exact' else 'motmetrics'} " \
             f"backend; percentages except counts; FPS = frames per second of update())"
     print(title, file=out)
