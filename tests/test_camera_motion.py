@@ -226,3 +226,16 @@ def test_eval_cli_camera_motion_errors(tmp_path, capsys):
     (tmp_path / "MOT17-05.txt").write_text("0\t1\t0\t0\t0\t1\n")
     assert main(base + ["--camera-motion", str(tmp_path)]) != 0
     assert "line 1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", [n for n in MOVING if tracker_class(n).embeddings != "required"])
+def test_fused_fast_path_and_general_path_agree_with_camera_motion(name):
+    """Plain float64 arrays take the one-call path (warp included), Detections the general
+    one: the same frames and warps give the very same output."""
+    frames = _ptz_scene(n_frames=40)
+    a, b = mottrack.create_tracker(name), mottrack.create_tracker(name)
+    for boxes, ids, warp in frames:
+        rows = np.ascontiguousarray(np.column_stack([boxes, np.full(len(boxes), 0.9)]))
+        oa = a.update(rows, camera_motion=warp)
+        ob = b.update(mottrack.Detections(boxes, rows[:, 4]), camera_motion=warp)
+        assert np.array_equal(oa, ob)

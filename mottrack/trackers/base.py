@@ -25,6 +25,7 @@ from typing import Any, Dict, Optional, Type, TypeVar
 import numpy as np
 
 from .. import state as _state
+from .._numba import njit
 from ..detections import DEGENERATE, Detections, as_detections, count_degenerate
 from ..registry import available_trackers, create_tracker, register_tracker, tracker_parameters
 
@@ -38,6 +39,28 @@ OUTPUT_COLUMNS = ("x1", "y1", "x2", "y2", "track_id", "score", "class_id", "det_
 OUTPUT_BOXES = ("kalman", "detection")
 
 _T = TypeVar("_T", bound="Tracker")
+
+
+@njit
+def _promote_warp(a, out):
+    """Compiled check and promotion of a float64 (2, 3) / (3, 3) warp into ``out`` (3, 3);
+    returns False when :func:`camera_warp`'s full checks must decide (and raise)."""
+    for i in range(3):
+        for j in range(3):
+            out[i, j] = a[i, j] if i < a.shape[0] else (1.0 if i == j else 0.0)
+            if not np.isfinite(out[i, j]):
+                return False
+    h22 = out[2, 2]
+    if not abs(h22) > 1e-12:
+        return False
+    if h22 != 1.0:
+        for i in range(3):
+            for j in range(3):
+                out[i, j] = out[i, j] / h22
+    det2 = out[0, 0] * out[1, 1] - out[0, 1] * out[1, 0]
+    det3 = (out[2, 2] * det2 - out[2, 1] * (out[0, 0] * out[1, 2] - out[0, 2] * out[1, 0])
+            + out[2, 0] * (out[0, 1] * out[1, 2] - out[0, 2] * out[1, 1]))
+    return abs(det3) > 1e-9 and abs(det2) > 1e-9
 
 
 def camera_warp(camera_motion: Any) -> np.ndarray:
@@ -56,6 +79,12 @@ def camera_warp(camera_motion: Any) -> np.ndarray:
     ValueError
         Wrong shape, non-finite entries, or a singular (non-invertible) warp.
     """
+    a = camera_motion
+    if (type(a) is np.ndarray and a.dtype is _F64 and a.ndim == 2 and a.shape[1] == 3
+            and 2 <= a.shape[0] <= 3):
+        out = np.empty((3, 3))
+        if _promote_warp(a, out):  # the common case in one compiled call
+            return out
     try:
         a = np.asarray(camera_motion)
     except Exception as e:  # ragged nested lists and the like
@@ -143,6 +172,8 @@ class Tracker:
 
     #: Trackers that implement ``_step_rows`` take plain float64 arrays in one compiled call.
     _rows_fast_path = False
+    #: ... and with this, ``_step_rows(rows, dt, err, warp)`` also takes the camera warp.
+    _rows_fast_path_warp = False
 
     # -- the per-frame API ---------------------------------------------------------------
     def update(self, detections: Any, timestamp: Optional[float] = None,
@@ -185,13 +216,14 @@ class Tracker:
         frame_count, last = self.frame_count, self._last_timestamp
         dt = 1.0 if timestamp is None and last is None else self._time_step(timestamp)
         self.frame_count = frame_count + 1
-        if (warp is None and self.output_box == "kalman" and self._rows_fast_path
+        if ((warp is None or self._rows_fast_path_warp) and self.output_box == "kalman" and self._rows_fast_path
                 and type(detections) is np.ndarray and detections.dtype is _F64
                 and detections.ndim == 2 and 5 <= detections.shape[1] <= 6
                 and detections.flags.c_contiguous):
             # Fast path: validation, conversion and the whole step in one compiled call.
             err = self._err
-            out = self._step_rows(detections, dt, err)
+            out = (self._step_rows(detections, dt, err) if warp is None
+                   else self._step_rows(detections, dt, err, warp))
             code = err[0]
             if code == 0:
                 return out

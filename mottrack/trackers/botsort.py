@@ -114,15 +114,15 @@ def _botsort_step(mean, cov, ints, floats, counters, feats, boxes, scores, class
 
 
 @njit
-def _botsort_step_rows(mean, cov, ints, floats, counters, feats, rows, dt, frame_count, fw, iw, err):
-    """:func:`_botsort_step` on an (N, 5|6) array (no embeddings, no camera motion),
-    validated first (error code into ``err``)."""
+def _botsort_step_rows(mean, cov, ints, floats, counters, feats, rows, dt, frame_count, fw, iw, err, warp):
+    """:func:`_botsort_step` on an (N, 5|6) array (no embeddings), validated first (error
+    code into ``err``)."""
     boxes, scores, classes, code, r, c = split_rows(rows, False)
     err[0] = code
     if code != 0:
         return np.empty((0, 8))
     return _botsort_step(mean, cov, ints, floats, counters, feats, boxes, scores, classes,
-                         np.empty((0, 0), np.float32), dt, frame_count, fw, iw, np.empty((0, 3)), err[1:])
+                         np.empty((0, 0), np.float32), dt, frame_count, fw, iw, warp, err[1:])
 
 
 @register_tracker("botsort")
@@ -273,14 +273,16 @@ class BoTSORT(Tracker):
         return out
 
     _rows_fast_path = True
+    _rows_fast_path_warp = True
 
-    def _step_rows(self, rows: np.ndarray, dt: float, err: np.ndarray) -> np.ndarray:
+    def _step_rows(self, rows: np.ndarray, dt: float, err: np.ndarray,
+                   warp: np.ndarray = _NO_WARP) -> np.ndarray:
         tr = self.tracks
         need = tr.counters[0] + rows.shape[0]
         if need > self._work_for or 2 * need > tr.mean.shape[0]:
             self._prepare(rows.shape[0])
         return _botsort_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, self.features,
-                                  rows, dt, self.frame_count, self._fw, self._iw, err)
+                                  rows, dt, self.frame_count, self._fw, self._iw, err, warp)
 
     def update(self, detections, timestamp=None, camera_motion=None) -> np.ndarray:
         frame_count, last = self.frame_count, self._last_timestamp

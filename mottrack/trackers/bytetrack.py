@@ -101,14 +101,14 @@ def _bytetrack_step(mean, cov, ints, floats, counters, boxes, scores, classes, d
 
 
 @njit
-def _bytetrack_step_rows(mean, cov, ints, floats, counters, rows, dt, frame_count, fw, iw, err):
+def _bytetrack_step_rows(mean, cov, ints, floats, counters, rows, dt, frame_count, fw, iw, err, warp):
     """:func:`_bytetrack_step` on an (N, 5|6) array, validated first (error code into ``err``)."""
     boxes, scores, classes, code, r, c = split_rows(rows, False)
     err[0] = code
     if code != 0:
         return np.empty((0, 8))
     return _bytetrack_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, frame_count, fw, iw,
-                           _NO_WARP)
+                           warp)
 
 
 @register_tracker("bytetrack")
@@ -206,14 +206,16 @@ class ByteTrack(Tracker):
                                _NO_WARP if warp is None else warp)
 
     _rows_fast_path = True
+    _rows_fast_path_warp = True
 
-    def _step_rows(self, rows: np.ndarray, dt: float, err: np.ndarray) -> np.ndarray:
+    def _step_rows(self, rows: np.ndarray, dt: float, err: np.ndarray,
+                   warp: np.ndarray = _NO_WARP) -> np.ndarray:
         tr = self.tracks
         need = tr.counters[0] + rows.shape[0]
         if need > self._work_for or 2 * need > tr.mean.shape[0]:
             self._prepare(rows.shape[0])
         return _bytetrack_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, rows, dt,
-                                    self.frame_count, self._fw, self._iw, err)
+                                    self.frame_count, self._fw, self._iw, err, warp)
 
     def _reset(self) -> None:
         self.tracks.reset()

@@ -156,14 +156,14 @@ def _sort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, fr
 
 
 @njit
-def _sort_step_rows(mean, cov, ints, floats, counters, rows, dt, frame_count, params, err):
+def _sort_step_rows(mean, cov, ints, floats, counters, rows, dt, frame_count, params, err, warp):
     """:func:`_sort_step` on an (N, 5|6) array, validated first (error into ``err``)."""
     boxes, scores, classes, code, r, c = split_rows(rows, False)
     err[0] = code
     if code != 0:
         return np.empty((0, 8))
     return _sort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, frame_count, params,
-                      np.empty((0, 3)))
+                      warp)
 
 
 @register_tracker("sort")
@@ -214,14 +214,16 @@ class SORT(Tracker):
                           _NO_WARP if warp is None else warp)
 
     _rows_fast_path = True
+    _rows_fast_path_warp = True
     _state_attrs = ("tracks",)
 
-    def _step_rows(self, rows: np.ndarray, dt: float, err: np.ndarray) -> np.ndarray:
+    def _step_rows(self, rows: np.ndarray, dt: float, err: np.ndarray,
+                   warp: np.ndarray = _NO_WARP) -> np.ndarray:
         tr = self.tracks
         if tr.counters[0] + rows.shape[0] > tr.mean.shape[0]:
             tr.reserve(rows.shape[0])
         return _sort_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters,
-                               rows, dt, self.frame_count, self._params, err)
+                               rows, dt, self.frame_count, self._params, err, warp)
 
     def _reset(self) -> None:
         self.tracks.reset()
