@@ -13,9 +13,9 @@ hold every track of a tracker:
 * :class:`KalmanXYWHFilter` — BoT-SORT's 8-state filter over (x, y, w, h, x', y',
   w', h'), noise proportional to the width (x, w components) and the height (y, h).
   Its kernels handle a full covariance, as a camera warp couples x with y and w with h
-  (``xywh_warp_row``, BoT-SORT's ``multi_gmc``).
+  (``xywh_warp_rows``, BoT-SORT's ``multi_gmc``).
 
-Camera warps (``*_warp_row``) move a track's state from the previous frame's pixel
+Camera warps (``*_warp_rows``) move a track's state from the previous frame's pixel
 coordinates to this frame's, each in the way its parametrisation allows (see there).
 
 Predict takes a time step ``dt`` in frames: ``dt = 1`` reproduces the classic
@@ -420,122 +420,142 @@ def xywh_box(mean, row):
 
 # ----------------------------------------------------------------------------- camera warps
 @njit
-def local_affine(H, x, y, A):
-    """Linearise the (3, 3) warp ``H`` at pixel (x, y): writes the 2x2 Jacobian into
-    ``A`` and returns the image (x', y') of the point.  Exact for an affine warp."""
-    d = H[2, 0] * x + H[2, 1] * y + H[2, 2]
-    u = H[0, 0] * x + H[0, 1] * y + H[0, 2]
-    v = H[1, 0] * x + H[1, 1] * y + H[1, 2]
+def local_affine(H, x, y):
+    """Linearise the (3, 3) warp ``H`` at pixel (x, y): returns the image (x', y') of the
+    point and the 2x2 Jacobian a00, a01, a10, a11 there.  Exact for an affine warp."""
     if H[2, 0] == 0.0 and H[2, 1] == 0.0 and H[2, 2] == 1.0:
-        for i in range(2):
-            for j in range(2):
-                A[i, j] = H[i, j]
-        return u, v
-    u /= d
-    v /= d
-    for j in range(2):
-        A[0, j] = (H[0, j] - u * H[2, j]) / d
-        A[1, j] = (H[1, j] - v * H[2, j]) / d
-    return u, v
+        return (H[0, 0] * x + H[0, 1] * y + H[0, 2], H[1, 0] * x + H[1, 1] * y + H[1, 2],
+                H[0, 0], H[0, 1], H[1, 0], H[1, 1])
+    d = H[2, 0] * x + H[2, 1] * y + H[2, 2]
+    u = (H[0, 0] * x + H[0, 1] * y + H[0, 2]) / d
+    v = (H[1, 0] * x + H[1, 1] * y + H[1, 2]) / d
+    return (u, v, (H[0, 0] - u * H[2, 0]) / d, (H[0, 1] - u * H[2, 1]) / d,
+            (H[1, 0] - v * H[2, 0]) / d, (H[1, 1] - v * H[2, 1]) / d)
 
 
 @njit
-def xywh_warp_row(mean, cov, row, H, A):
-    """Apply a camera warp to an (x, y, w, h) row as BoT-SORT's ``multi_gmc`` does:
+def xywh_warp_rows(mean, cov, n, H):
+    """Apply a camera warp to (x, y, w, h) rows 0..n-1 as BoT-SORT's ``multi_gmc`` does:
     mean <- kron(I4, R) mean (+ translation on x, y), P <- R8 P R8^T, with R the warp's
-    linear part (for a homography: its Jacobian at the track centre, and the centre
-    mapped exactly).  ``A`` is (2, 2) scratch."""
-    cx, cy = local_affine(H, mean[row, 0], mean[row, 1], A)
-    for k in range(1, 4):
-        a = mean[row, 2 * k]
-        b = mean[row, 2 * k + 1]
-        mean[row, 2 * k] = A[0, 0] * a + A[0, 1] * b
-        mean[row, 2 * k + 1] = A[1, 0] * a + A[1, 1] * b
-    mean[row, 0] = cx
-    mean[row, 1] = cy
-    P = cov[row]
-    for i in range(8):          # rows: R8 P
-        for k in range(4):
-            a = P[2 * k, i]
-            b = P[2 * k + 1, i]
-            P[2 * k, i] = A[0, 0] * a + A[0, 1] * b
-            P[2 * k + 1, i] = A[1, 0] * a + A[1, 1] * b
-    for i in range(8):          # columns: (R8 P) R8^T
-        for k in range(4):
-            a = P[i, 2 * k]
-            b = P[i, 2 * k + 1]
-            P[i, 2 * k] = A[0, 0] * a + A[0, 1] * b
-            P[i, 2 * k + 1] = A[1, 0] * a + A[1, 1] * b
+    linear part (for a homography: its Jacobian at each track centre, the centre mapped
+    exactly).  One loop, no calls per row (each call with arrays costs reference counts)."""
+    for row in range(n):
+        cx, cy, a00, a01, a10, a11 = local_affine(H, mean[row, 0], mean[row, 1])
+        for k in range(1, 4):
+            a = mean[row, 2 * k]
+            b = mean[row, 2 * k + 1]
+            mean[row, 2 * k] = a00 * a + a01 * b
+            mean[row, 2 * k + 1] = a10 * a + a11 * b
+        mean[row, 0] = cx
+        mean[row, 1] = cy
+        if a00 == 1.0 and a01 == 0.0 and a10 == 0.0 and a11 == 1.0:
+            continue  # a translation leaves the covariance as it is
+        # Every 2x2 block M of P becomes R M R^T.  The (x, y, x', y') and (w, h, w', h')
+        # groups never couple (initiate, predict, update and warps keep them apart), so
+        # only their blocks are non-zero; P is symmetric, so each group is its position
+        # block, its velocity block (both symmetric) and one cross block (mirrored).
+        for i in range(0, 4, 2):
+            for q in range(2):
+                d = i + 4 * q
+                m00 = cov[row, d, d]
+                m01 = cov[row, d, d + 1]
+                m11 = cov[row, d + 1, d + 1]
+                r00 = a00 * m00 + a01 * m01
+                r01 = a00 * m01 + a01 * m11
+                r10 = a10 * m00 + a11 * m01
+                r11 = a10 * m01 + a11 * m11
+                cov[row, d, d] = r00 * a00 + r01 * a01
+                off = r00 * a10 + r01 * a11
+                cov[row, d, d + 1] = off
+                cov[row, d + 1, d] = off
+                cov[row, d + 1, d + 1] = r10 * a10 + r11 * a11
+            j = i + 4
+            m00 = cov[row, i, j]
+            m01 = cov[row, i, j + 1]
+            m10 = cov[row, i + 1, j]
+            m11 = cov[row, i + 1, j + 1]
+            r00 = a00 * m00 + a01 * m10
+            r01 = a00 * m01 + a01 * m11
+            r10 = a10 * m00 + a11 * m10
+            r11 = a10 * m01 + a11 * m11
+            c00 = r00 * a00 + r01 * a01
+            c01 = r00 * a10 + r01 * a11
+            c10 = r10 * a00 + r11 * a01
+            c11 = r10 * a10 + r11 * a11
+            cov[row, i, j] = c00
+            cov[row, i, j + 1] = c01
+            cov[row, i + 1, j] = c10
+            cov[row, i + 1, j + 1] = c11
+            cov[row, j, i] = c00
+            cov[row, j + 1, i] = c01
+            cov[row, j, i + 1] = c10
+            cov[row, j + 1, i + 1] = c11
 
 
 @njit
-def _scale_block(mean, P, row, k, v, f):
-    """Scale component k and its velocity v (v < 0: none) by f; their block by f^2."""
-    mean[row, k] *= f
-    P[k, k] *= f * f
-    if v >= 0:
-        mean[row, v] *= f
-        P[k, v] *= f * f
-        P[v, k] *= f * f
-        P[v, v] *= f * f
+def warp_centre_blocks(mean, cov, n, H, size, aspect, size_by_area):
+    """Move rows 0..n-1 of a filter whose covariance is kept as per-component 2x2 blocks
+    (SORT's (u, v, s, r), the (x, y, a, h) filter) through a camera warp.  The centre
+    (components 0, 1) maps exactly, its velocity (4, 5) by the warp's linear part ``L``
+    at the centre; each centre block becomes the diagonal of ``L P L^T`` (exact for
+    translations and axis-aligned scalings, i.e. pan, tilt and zoom; rotation about the
+    optical axis loses the x-y correlation).  With ``sx``, ``sy`` the column norms of
+    ``L`` (the horizontal and vertical scale), component ``size`` and its velocity scale
+    by ``sx * sy`` (an area, ``size_by_area``) or ``sy`` (a height), component
+    ``aspect`` (w / h) by ``sx / sy``; their blocks by the squares."""
+    for row in range(n):
+        cx, cy, a00, a01, a10, a11 = local_affine(H, mean[row, 0], mean[row, 1])
+        vx = mean[row, 4]
+        vy = mean[row, 5]
+        mean[row, 0] = cx
+        mean[row, 1] = cy
+        mean[row, 4] = a00 * vx + a01 * vy
+        mean[row, 5] = a10 * vx + a11 * vy
+        if a00 == 1.0 and a01 == 0.0 and a10 == 0.0 and a11 == 1.0:
+            continue  # a translation leaves the covariance and the size as they are
+        bx0 = cov[row, 0, 0]
+        bx1 = cov[row, 0, 4]
+        bx2 = cov[row, 4, 4]
+        by0 = cov[row, 1, 1]
+        by1 = cov[row, 1, 5]
+        by2 = cov[row, 5, 5]
+        for i in range(2):
+            a = a00 * a00 if i == 0 else a10 * a10
+            b = a01 * a01 if i == 0 else a11 * a11
+            cov[row, i, i] = a * bx0 + b * by0
+            cov[row, i, i + 4] = a * bx1 + b * by1
+            cov[row, i + 4, i] = cov[row, i, i + 4]
+            cov[row, i + 4, i + 4] = a * bx2 + b * by2
+        sx = np.sqrt(a00 * a00 + a10 * a10)
+        sy = np.sqrt(a01 * a01 + a11 * a11)
+        for c in range(2):
+            k = size if c == 0 else aspect
+            f = (sx * sy if size_by_area else sy) if c == 0 else sx / sy
+            f2 = f * f
+            mean[row, k] *= f
+            cov[row, k, k] *= f2
+            v = k + 4
+            if v < mean.shape[1] and not (c == 1 and size_by_area):
+                mean[row, v] *= f
+                cov[row, k, v] *= f2
+                cov[row, v, k] *= f2
+                cov[row, v, v] *= f2
 
 
 @njit
-def warp_centre_blocks(mean, cov, row, H, A):
-    """Move a row's centre (components 0, 1) and its velocity (4, 5) through a camera
-    warp, for the filters whose covariance is kept as per-component 2x2 blocks (SORT's
-    (u, v, s, r), the (x, y, a, h) filter).  The centre maps exactly, the velocity by
-    the warp's linear part ``L`` at the centre (written into ``A``); each block becomes
-    the diagonal of ``L P L^T`` (exact for translations and axis-aligned scalings,
-    i.e. pan, tilt and zoom; rotation about the optical axis loses the x-y
-    correlation).  Returns the horizontal and vertical scale of the warp (the column
-    norms of ``L``), for the size components."""
-    cx, cy = local_affine(H, mean[row, 0], mean[row, 1], A)
-    vx = mean[row, 4]
-    vy = mean[row, 5]
-    mean[row, 0] = cx
-    mean[row, 1] = cy
-    mean[row, 4] = A[0, 0] * vx + A[0, 1] * vy
-    mean[row, 5] = A[1, 0] * vx + A[1, 1] * vy
-    P = cov[row]
-    bx0 = P[0, 0]
-    bx1 = P[0, 4]
-    bx2 = P[4, 4]
-    by0 = P[1, 1]
-    by1 = P[1, 5]
-    by2 = P[5, 5]
-    for i in range(2):
-        a = A[i, 0] * A[i, 0]
-        b = A[i, 1] * A[i, 1]
-        P[i, i] = a * bx0 + b * by0
-        P[i, i + 4] = a * bx1 + b * by1
-        P[i + 4, i] = P[i, i + 4]
-        P[i + 4, i + 4] = a * bx2 + b * by2
-    sx = np.sqrt(A[0, 0] * A[0, 0] + A[1, 0] * A[1, 0])
-    sy = np.sqrt(A[0, 1] * A[0, 1] + A[1, 1] * A[1, 1])
-    return sx, sy
-
-
-@njit
-def xyah_warp_row(mean, cov, row, H, A):
-    """Camera warp of an (x, y, a, h) row: centre and its velocity as
+def xyah_warp_rows(mean, cov, n, H):
+    """Camera warp of (x, y, a, h) rows 0..n-1: centre and its velocity as
     :func:`warp_centre_blocks`; the height (and its velocity) scales by the vertical
-    scale ``sy`` of the warp, the aspect ratio by ``sx / sy``."""
-    sx, sy = warp_centre_blocks(mean, cov, row, H, A)
-    if sx != 1.0 or sy != 1.0:
-        _scale_block(mean, cov[row], row, 2, 6, sx / sy)
-        _scale_block(mean, cov[row], row, 3, 7, sy)
+    scale ``sy`` of the warp, the aspect ratio (and its velocity) by ``sx / sy``."""
+    warp_centre_blocks(mean, cov, n, H, 3, 2, False)
 
 
 @njit
-def xysr_warp_row(mean, cov, row, H, A):
-    """Camera warp of a SORT (u, v, s, r) row: centre and its velocity as
+def xysr_warp_rows(mean, cov, n, H):
+    """Camera warp of SORT (u, v, s, r) rows 0..n-1: centre and its velocity as
     :func:`warp_centre_blocks`; the area (and its velocity) scales by ``sx * sy``, the
-    aspect ratio by ``sx / sy``."""
-    sx, sy = warp_centre_blocks(mean, cov, row, H, A)
-    if sx != 1.0 or sy != 1.0:
-        _scale_block(mean, cov[row], row, 2, 6, sx * sy)
-        _scale_block(mean, cov[row], row, 3, -1, sx / sy)
+    aspect ratio (no velocity) by ``sx / sy``."""
+    warp_centre_blocks(mean, cov, n, H, 2, 3, True)
 
 
 # ----------------------------------------------------------------------------- numpy twins
@@ -632,7 +652,7 @@ def xywh_update_numpy(mean, cov, boxes):
 
 
 def xywh_warp_numpy(mean, cov, warp):
-    """Vectorised twin of :func:`xywh_warp_row` for an affine (2, 3) warp: BoT-SORT's
+    """Vectorised twin of :func:`xywh_warp_rows` for an affine (2, 3) warp: BoT-SORT's
     ``multi_gmc``, ``kron(I4, R)`` on the mean (+ translation) and ``R8 P R8^T``."""
     W = np.asarray(warp, dtype=np.float64)
     R8 = np.kron(np.eye(4), W[:2, :2])
@@ -843,13 +863,6 @@ def _xywh_update_many(mean, cov, rows, boxes):
 
 
 @njit
-def _xywh_warp_all(mean, cov, n, H):
-    A = np.empty((2, 2))
-    for t in range(n):
-        xywh_warp_row(mean, cov, t, H, A)
-
-
-@njit
 def _xywh_boxes(mean, n):
     out = np.empty((n, 4))
     for t in range(n):
@@ -882,4 +895,4 @@ class KalmanXYWHFilter(_BatchedBoxFilter):
         """Move every row through a camera warp (2x3 affine or 3x3 homography from the
         previous frame's pixels to this frame's), as BoT-SORT's ``multi_gmc``."""
         from .trackers.base import camera_warp
-        _xywh_warp_all(self.mean, self.covariance, self.n, camera_warp(camera_motion))
+        xywh_warp_rows(self.mean, self.covariance, self.n, camera_warp(camera_motion))

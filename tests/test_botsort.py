@@ -293,9 +293,20 @@ def test_compiled_equals_pure_python():
     assert mottrack.trackers._byte_stages in MODULES and mottrack.trackers.botsort in MODULES
     frames, warps = _gmc_frames()
     frames, warps = frames[:25], warps[:25]
+    rows = [np.ascontiguousarray(np.column_stack([f.boxes, f.scores])) for f in frames]
     reid = _reid_frames(25)
-    fast = _run_cm(mottrack.BoTSORT(), frames, warps) + run(mottrack.BoTSORT(), reid)
+
+    def all_runs():
+        return (run(mottrack.BoTSORT(), reid), run(mottrack.BoTSORT(), frames),
+                _run_cm(mottrack.BoTSORT(), frames, warps), _run_cm(mottrack.BoTSORT(), rows, warps))
+
+    fast = all_runs()
     with pure_python():
-        slow = _run_cm(mottrack.BoTSORT(), frames, warps) + run(mottrack.BoTSORT(), reid)
-    for a, b in zip(fast, slow):
+        slow = all_runs()
+    for a, b in zip(fast[0] + fast[1], slow[0] + slow[1]):  # appearance, no camera motion
         assert np.array_equal(a, b)
+    # With camera motion the coupled covariance update of the compiled kernel can round
+    # the last bit differently (4e-16 seen); tracks and ids are the same, boxes to 1e-9.
+    for a, b in zip(fast[2] + fast[3], slow[2] + slow[3]):
+        assert a.shape == b.shape and np.array_equal(a[:, 4:], b[:, 4:])
+        assert np.allclose(a[:, :4], b[:, :4], rtol=0, atol=1e-9)

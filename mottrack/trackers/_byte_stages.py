@@ -34,8 +34,8 @@ import numpy as np
 from .._numba import njit
 from ..assignment import match_edges
 from ..geometry import overlap_edges_into
-from ..kalman import (xyah_box, xyah_initiate, xyah_predict_row, xyah_update, xyah_warp_row,
-                      xywh_box, xywh_initiate, xywh_predict_row, xywh_update, xywh_warp_row)
+from ..kalman import (xyah_box, xyah_initiate, xyah_predict_row, xyah_update, xyah_warp_rows,
+                      xywh_box, xywh_initiate, xywh_predict_row, xywh_update, xywh_warp_rows)
 from ..tracks import (CLASS, CONFIRMED, DELETED, DET, ID, LOST, N_FLOAT_BASE, N_INT_BASE, SCORE,
                       STATE, TENTATIVE, TSU, mark_hit, mark_predicted, start_track)
 
@@ -182,13 +182,11 @@ def predict_pool(model, mean, cov, ints, floats, n0, dt, pool):
 @njit
 def warp_tracks(model, mean, cov, n0, warp):
     """Move every track (tracked, unconfirmed and lost) through the camera warp (3, 3)
-    from the previous frame's pixels to this frame's (see the ``*_warp_row`` kernels)."""
-    A = np.empty((2, 2))
-    for t in range(n0):
-        if model == XYWH:
-            xywh_warp_row(mean, cov, t, warp, A)
-        else:
-            xyah_warp_row(mean, cov, t, warp, A)
+    from the previous frame's pixels to this frame's (see the ``*_warp_rows`` kernels)."""
+    if model == XYWH:
+        xywh_warp_rows(mean, cov, n0, warp)
+    else:
+        xyah_warp_rows(mean, cov, n0, warp)
 
 
 # ----------------------------------------------------------------------------- appearance

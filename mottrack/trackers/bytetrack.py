@@ -12,7 +12,7 @@ already exist.  Each frame:
    the centre exactly, its velocity by the warp's linear part at the centre, the
    height by the warp's vertical scale and the aspect ratio by the ratio of its
    horizontal and vertical scales; the covariance keeps its per-component blocks
-   (:func:`~mottrack.kalman.xyah_warp_row`);
+   (:func:`~mottrack.kalman.xyah_warp_rows`);
 3. **first association**: high detections against all tracked and lost tracks, with
    cost 1 - IoU, or 1 - IoU * score when ``fuse_score`` is on; the assignment with the
    least total cost among pairs cheaper than ``match_thresh``.  A matched lost track is

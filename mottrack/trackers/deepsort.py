@@ -11,7 +11,7 @@ unit-length descriptors of its last ``nn_budget`` detections.  Each frame:
    velocity by the warp's linear part at the centre, the height by the warp's
    vertical scale and the aspect ratio by the ratio of its horizontal and vertical
    scales; the covariance keeps its per-component blocks
-   (:func:`~mottrack.kalman.xyah_warp_row`).
+   (:func:`~mottrack.kalman.xyah_warp_rows`).
 2. **Matching cascade** (confirmed tracks).  Tracks are visited in order of the
    time since they were last seen: first those seen in the previous frame, then
    those missed once, and so on up to ``max_age``, so that a recently seen track
@@ -65,7 +65,7 @@ from .._numba import njit
 from ..assignment import match_edges
 from ..detections import Detections
 from ..kalman import (XYAH_DIM, _chol4, xyah_box, xyah_initiate, xyah_project_into,
-                      xyah_predict_row, xyah_update, xyah_warp_row)
+                      xyah_predict_row, xyah_update, xyah_warp_rows)
 from ..tracks import (CLASS, CONFIRMED, DET, HITS, ID, N, NEXT_ID, SCORE, STATE, TENTATIVE, TSU,
                       TrackTable, compact, mark_hit, mark_predicted, start_track)
 from ._gallery import gallery_append, gallery_max_dot, grow_gallery, normalize_rows
@@ -206,9 +206,7 @@ def _deepsort_step(mean, cov, ints, floats, counters, gallery, gcount, ghead, fr
         xyah_predict_row(mean, cov, t, dt)
     mark_predicted(ints, floats, n, dt)
     if warp.shape[0] == 3:
-        A = np.empty((2, 2))
-        for t in range(n):
-            xyah_warp_row(mean, cov, t, warp, A)
+        xyah_warp_rows(mean, cov, n, warp)
 
     # detections as measurements (x, y, a, h) and as (top-left, size)
     meas = np.empty((n_det, 4))

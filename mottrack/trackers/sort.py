@@ -6,7 +6,7 @@ Each frame:
    move each track through the warp (centre exactly, centre velocity by the warp's
    linear part at the centre, area and its velocity by the product of the warp's
    horizontal and vertical scales, aspect ratio by their ratio; the covariance keeps
-   its per-component blocks, :func:`~mottrack.kalman.xysr_warp_row`); drop tracks
+   its per-component blocks, :func:`~mottrack.kalman.xysr_warp_rows`); drop tracks
    whose predicted box is invalid;
 2. associate detections to predicted boxes by IoU: if every detection and every
    track has at most one partner above ``iou_threshold`` those pairs are taken as
@@ -32,7 +32,7 @@ from ..assignment import max_weight_matching
 from ..detections import Detections
 from ..geometry import overlap_edges
 from ..detections import split_rows
-from ..kalman import XYSR_DIM, xysr_box, xysr_initiate, xysr_predict, xysr_update, xysr_warp_row
+from ..kalman import XYSR_DIM, xysr_box, xysr_initiate, xysr_predict, xysr_update, xysr_warp_rows
 from ..tracks import (CLASS, CONFIRMED, DET, ID, N, NEXT_ID, SCORE, STATE, STREAK, TENTATIVE, TSU,
                       TrackTable, compact, mark_hit, mark_predicted, start_track)
 from ..registry import register_tracker
@@ -101,9 +101,7 @@ def _sort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, fr
     xysr_predict(mean, cov, n, dt)
     mark_predicted(ints, floats, n, dt)
     if warp.shape[0] == 3:
-        A = np.empty((2, 2))
-        for t in range(n):
-            xysr_warp_row(mean, cov, t, warp, A)
+        xysr_warp_rows(mean, cov, n, warp)
     pred = np.empty((n, 4))
     keep = np.ones(n, np.bool_)
     dropped = False
