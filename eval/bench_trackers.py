@@ -255,27 +255,6 @@ def _with_motion(frames, seed, emb_dim=0):
     return out
 
 
-def time_botsort(make, sequences, use_warp, repeats=2):
-    times = []
-    warm = make()
-    for arr, emb, w in sequences[0][:50]:
-        warm(arr, emb, w if use_warp else None)
-    for frames in sequences:
-        best = None
-        for _ in range(repeats):
-            step = make()
-            ts = np.empty(len(frames), np.int64)
-            clock = time.perf_counter_ns
-            for i, (arr, emb, w) in enumerate(frames):
-                w = w if use_warp else None
-                t0 = clock()
-                step(arr, emb, w)
-                ts[i] = clock() - t0
-            best = ts if best is None else np.minimum(best, ts)
-        times.append(best)
-    return np.concatenate(times)
-
-
 def botsort_section(emit, datasets, quick):
     """BoT-SORT beside its peers: real sequences and 40 / 500 synthetic objects, each
     without and with camera motion and with and without embeddings."""
@@ -295,8 +274,9 @@ def botsort_section(emit, datasets, quick):
             inputs = [_with_motion(fr, seed=k, emb_dim=emb_dim) for k, fr in enumerate(seqs)]
             for use_warp in (False, True):
                 for label, make in botsort_implementations():
+                    seqs_in = [[(a, e, w if use_warp else None) for a, e, w in fr] for fr in inputs]
                     try:
-                        ns = time_botsort(make, inputs, use_warp, repeats=1 if quick else 2)
+                        ns = time_sequences(make, seqs_in, repeats=1 if quick else 2)
                     except Exception as e:  # a peer that cannot take this input
                         emit(f"| {label} | {dname} | {'yes' if use_warp else 'no'} | "
                              f"{emb_dim or 'no'} | - | n/a: {type(e).__name__}: {str(e)[:40]} | | |")
@@ -309,20 +289,21 @@ def botsort_section(emit, datasets, quick):
 
 # ----------------------------------------------------------------------------- timing
 def time_sequences(make, sequences, repeats=2):
-    """Per-frame ns over all frames of all sequences (best of ``repeats`` passes per frame)."""
+    """Per-frame ns over all frames of all sequences (best of ``repeats`` passes per frame);
+    each frame is the tuple of arguments of one ``step`` call."""
     times = []
     warm = make()
-    for arr, emb in sequences[0][:50]:  # compile / load kernels outside the timed region
-        warm(arr, emb)
+    for item in sequences[0][:50]:  # compile / load kernels outside the timed region
+        warm(*item)
     for frames in sequences:
         best = None
         for _ in range(repeats):
             step = make()
             ts = np.empty(len(frames), np.int64)
             clock = time.perf_counter_ns
-            for i, (arr, emb) in enumerate(frames):
+            for i, item in enumerate(frames):
                 t0 = clock()
-                step(arr, emb)
+                step(*item)
                 ts[i] = clock() - t0
             best = ts if best is None else np.minimum(best, ts)
         times.append(best)

@@ -590,65 +590,66 @@ def xysr_update_numpy(mean, cov, boxes):
     return mean, A @ cov @ np.swapaxes(A, 1, 2) + K @ R @ np.swapaxes(K, 1, 2)
 
 
+def _predict_numpy(mean, cov, std, dt):
+    """F P F^T + Q for 8-state constant-velocity filters, Q = diag(std^2) dt."""
+    Q = np.zeros(cov.shape)
+    idx = np.arange(8)
+    Q[:, idx, idx] = std ** 2 * dt
+    F = _F(8, 4, dt)
+    return mean @ F.T, F @ cov @ F.T + Q
+
+
+def _update_numpy(mean, cov, z, r):
+    """Kalman correction with measurement z (T, 4) of the first 4 states, noise diag(r)."""
+    H = np.eye(4, 8)
+    S = H @ cov @ H.T
+    S[:, np.arange(4), np.arange(4)] += r
+    K = cov @ H.T @ np.linalg.inv(S)
+    mean = mean + (K @ (z - mean @ H.T)[..., None])[..., 0]
+    return mean, cov - K @ S @ np.swapaxes(K, 1, 2)
+
+
+def _centre_size(boxes):
+    b = np.asarray(boxes, dtype=np.float64)
+    w = b[:, 2] - b[:, 0]
+    h = b[:, 3] - b[:, 1]
+    return b[:, 0] + w / 2, b[:, 1] + h / 2, w, h
+
+
 def xyah_predict_numpy(mean, cov, dt=1.0):
     """Vectorised twin of :func:`xyah_predict_row` on (T, 8) / (T, 8, 8)."""
     h = mean[:, 3]
     sp = STD_WEIGHT_POSITION * h
     sv = STD_WEIGHT_VELOCITY * h
     std = np.stack([sp, sp, np.full_like(h, 1e-2), sp, sv, sv, np.full_like(h, 1e-5), sv], axis=1)
-    Q = np.zeros(cov.shape)
-    idx = np.arange(8)
-    Q[:, idx, idx] = std ** 2 * dt
-    F = _F(8, 4, dt)
-    return mean @ F.T, F @ cov @ F.T + Q
+    return _predict_numpy(mean, cov, std, dt)
 
 
 def xyah_update_numpy(mean, cov, boxes):
     """Vectorised twin of :func:`xyah_update` for (T, 8), (T, 8, 8), boxes (T, 4)."""
-    b = np.asarray(boxes, dtype=np.float64)
-    w = b[:, 2] - b[:, 0]
-    h = b[:, 3] - b[:, 1]
-    z = np.stack([b[:, 0] + w / 2, b[:, 1] + h / 2, w / h, h], axis=1)
+    cx, cy, w, h = _centre_size(boxes)
     sp = STD_WEIGHT_POSITION * mean[:, 3]
     r = np.stack([sp, sp, np.full_like(sp, 1e-1), sp], axis=1) ** 2
-    H = np.eye(4, 8)
-    S = H @ cov @ H.T
-    S[:, np.arange(4), np.arange(4)] += r
-    K = cov @ H.T @ np.linalg.inv(S)
-    mean = mean + (K @ (z - mean @ H.T)[..., None])[..., 0]
-    return mean, cov - K @ S @ np.swapaxes(K, 1, 2)
+    return _update_numpy(mean, cov, np.stack([cx, cy, w / h, h], axis=1), r)
 
 
-def _xywh_std(mean, pos_weight, vel_weight):
+def _xywh_std(mean, weight):
     w = mean[:, 2]
     h = mean[:, 3]
-    return np.stack([pos_weight * w, pos_weight * h, pos_weight * w, pos_weight * h,
-                     vel_weight * w, vel_weight * h, vel_weight * w, vel_weight * h], axis=1)
+    return weight * np.stack([w, h, w, h], axis=1)
 
 
 def xywh_predict_numpy(mean, cov, dt=1.0):
     """Vectorised twin of :func:`xywh_predict_row` on (T, 8) / (T, 8, 8)."""
-    std = _xywh_std(mean, STD_WEIGHT_POSITION, STD_WEIGHT_VELOCITY)
-    Q = np.zeros(cov.shape)
-    idx = np.arange(8)
-    Q[:, idx, idx] = std ** 2 * dt
-    F = _F(8, 4, dt)
-    return mean @ F.T, F @ cov @ F.T + Q
+    std = np.concatenate([_xywh_std(mean, STD_WEIGHT_POSITION), _xywh_std(mean, STD_WEIGHT_VELOCITY)], axis=1)
+    return _predict_numpy(mean, cov, std, dt)
 
 
 def xywh_update_numpy(mean, cov, boxes):
     """Vectorised twin of :func:`xywh_update` for (T, 8), (T, 8, 8), boxes (T, 4)."""
-    b = np.asarray(boxes, dtype=np.float64)
-    w = b[:, 2] - b[:, 0]
-    h = b[:, 3] - b[:, 1]
-    z = np.stack([b[:, 0] + w / 2, b[:, 1] + h / 2, w, h], axis=1)
-    r = _xywh_std(mean, STD_WEIGHT_POSITION, 0.0)[:, :4] ** 2
-    H = np.eye(4, 8)
-    S = H @ cov @ H.T
-    S[:, np.arange(4), np.arange(4)] += r
-    K = cov @ H.T @ np.linalg.inv(S)
-    mean = mean + (K @ (z - mean @ H.T)[..., None])[..., 0]
-    return mean, cov - K @ S @ np.swapaxes(K, 1, 2)
+    cx, cy, w, h = _centre_size(boxes)
+    return _update_numpy(mean, cov, np.stack([cx, cy, w, h], axis=1),
+                         _xywh_std(mean, STD_WEIGHT_POSITION) ** 2)
 
 
 def xywh_warp_numpy(mean, cov, warp):
@@ -662,54 +663,75 @@ def xywh_warp_numpy(mean, cov, warp):
 
 
 # ----------------------------------------------------------------------------- classes
+# ----------------------------------------------------------------------------- any model
+#: Parametrisations, for kernels that serve several (``model`` arguments).
+XYAH, XYWH, XYSR = 0, 1, 2
+
+
 @njit
-def _xysr_initiate_many(mean, cov, rows, boxes):
+def initiate_row(model, mean, cov, t, x1, y1, x2, y2):
+    if model == XYWH:
+        xywh_initiate(mean, cov, t, x1, y1, x2, y2)
+    elif model == XYAH:
+        xyah_initiate(mean, cov, t, x1, y1, x2, y2)
+    else:
+        xysr_initiate(mean, cov, t, x1, y1, x2, y2)
+
+
+@njit
+def update_row(model, mean, cov, t, x1, y1, x2, y2):
+    if model == XYWH:
+        xywh_update(mean, cov, t, x1, y1, x2, y2)
+    elif model == XYAH:
+        xyah_update(mean, cov, t, x1, y1, x2, y2)
+    else:
+        xysr_update(mean, cov, t, x1, y1, x2, y2)
+
+
+@njit
+def box_row(model, mean, t):
+    if model == XYWH:
+        return xywh_box(mean, t)
+    if model == XYAH:
+        return xyah_box(mean, t)
+    return xysr_box(mean, t)
+
+
+@njit
+def _initiate_many(model, mean, cov, rows, boxes):
     for k in range(rows.shape[0]):
-        xysr_initiate(mean, cov, rows[k], boxes[k, 0], boxes[k, 1], boxes[k, 2], boxes[k, 3])
+        initiate_row(model, mean, cov, rows[k], boxes[k, 0], boxes[k, 1], boxes[k, 2], boxes[k, 3])
 
 
 @njit
-def _xysr_update_many(mean, cov, rows, boxes):
+def _update_many(model, mean, cov, rows, boxes):
     for k in range(rows.shape[0]):
-        xysr_update(mean, cov, rows[k], boxes[k, 0], boxes[k, 1], boxes[k, 2], boxes[k, 3])
+        update_row(model, mean, cov, rows[k], boxes[k, 0], boxes[k, 1], boxes[k, 2], boxes[k, 3])
 
 
 @njit
-def _xysr_boxes(mean, n):
+def _boxes_of(model, mean, n):
     out = np.empty((n, 4))
     for t in range(n):
-        out[t, 0], out[t, 1], out[t, 2], out[t, 3] = xysr_box(mean, t)
+        out[t, 0], out[t, 1], out[t, 2], out[t, 3] = box_row(model, mean, t)
     return out
 
 
 @njit
-def _xyah_initiate_many(mean, cov, rows, boxes):
-    for k in range(rows.shape[0]):
-        xyah_initiate(mean, cov, rows[k], boxes[k, 0], boxes[k, 1], boxes[k, 2], boxes[k, 3])
-
-
-@njit
-def _xyah_predict_all(mean, cov, n, dt):
+def _predict_all(model, mean, cov, n, dt):
+    if model == XYSR:
+        xysr_predict(mean, cov, n, dt)
+        return
     for t in range(n):
-        xyah_predict_row(mean, cov, t, dt)
-
-
-@njit
-def _xyah_update_many(mean, cov, rows, boxes):
-    for k in range(rows.shape[0]):
-        xyah_update(mean, cov, rows[k], boxes[k, 0], boxes[k, 1], boxes[k, 2], boxes[k, 3])
-
-
-@njit
-def _xyah_boxes(mean, n):
-    out = np.empty((n, 4))
-    for t in range(n):
-        out[t, 0], out[t, 1], out[t, 2], out[t, 3] = xyah_box(mean, t)
-    return out
+        if model == XYWH:
+            xywh_predict_row(mean, cov, t, dt)
+        else:
+            xyah_predict_row(mean, cov, t, dt)
 
 
 class _BatchedBoxFilter:
     dim = 0
+    _model = XYAH
 
     def __init__(self, capacity: int = 16) -> None:
         if isinstance(capacity, (bool, np.bool_)) or not isinstance(capacity, (int, np.integer)) or capacity < 0:
@@ -736,7 +758,7 @@ class _BatchedBoxFilter:
         b = _boxes(boxes)
         self._reserve(b.shape[0])
         rows = np.arange(self.n, self.n + b.shape[0], dtype=np.int64)
-        self._initiate(self.mean, self.covariance, rows, b)
+        _initiate_many(self._model, self.mean, self.covariance, rows, b)
         self.n += b.shape[0]
         return rows
 
@@ -751,7 +773,7 @@ class _BatchedBoxFilter:
             raise ValueError(f"rows: expected shape ({b.shape[0]},) to match boxes; got {r.shape}")
         if r.size and (r.min() < 0 or r.max() >= self.n):
             raise ValueError(f"rows: expected indices in [0, {self.n}); got {r.tolist()}")
-        self._update(self.mean, self.covariance, r, b)
+        _update_many(self._model, self.mean, self.covariance, r, b)
 
     def remove(self, keep) -> None:
         """Keep only the rows where ``keep`` (n,) is true, preserving order."""
@@ -766,9 +788,13 @@ class _BatchedBoxFilter:
         self.covariance[:m] = self.covariance[: self.n][k]
         self.n = m
 
+    def predict(self, dt: float = 1.0) -> None:
+        """Advance every row by ``dt`` frames (> 0)."""
+        _predict_all(self._model, self.mean, self.covariance, self.n, _dt(dt))
+
     def boxes(self) -> np.ndarray:
         """Current boxes (n, 4) x1, y1, x2, y2 in pixels."""
-        return self._boxes(self.mean, self.n)
+        return _boxes_of(self._model, self.mean, self.n)
 
 
 def _dt(dt) -> float:
@@ -804,14 +830,8 @@ class KalmanBoxFilter(_BatchedBoxFilter):
     """
 
     dim = XYSR_DIM
-    _initiate = staticmethod(_xysr_initiate_many)
-    _update = staticmethod(_xysr_update_many)
-    _boxes = staticmethod(_xysr_boxes)
+    _model = XYSR
 
-    def predict(self, dt: float = 1.0) -> None:
-        """Advance every row by ``dt`` frames (> 0)."""
-        dt = _dt(dt)
-        xysr_predict(self.mean, self.covariance, self.n, float(dt))
 
 
 class KalmanXYAHFilter(_BatchedBoxFilter):
@@ -826,14 +846,8 @@ class KalmanXYAHFilter(_BatchedBoxFilter):
     """
 
     dim = XYAH_DIM
-    _initiate = staticmethod(_xyah_initiate_many)
-    _update = staticmethod(_xyah_update_many)
-    _boxes = staticmethod(_xyah_boxes)
+    _model = XYAH
 
-    def predict(self, dt: float = 1.0) -> None:
-        """Advance every row by ``dt`` frames (> 0)."""
-        dt = _dt(dt)
-        _xyah_predict_all(self.mean, self.covariance, self.n, float(dt))
 
     def gating_distance(self, row: int, boxes, only_position: bool = False) -> np.ndarray:
         """Squared Mahalanobis distance (N,) of boxes (N, 4) to the projection of ``row``."""
@@ -842,32 +856,6 @@ class KalmanXYAHFilter(_BatchedBoxFilter):
         if not 0 <= row < self.n:
             raise ValueError(f"row: expected an index in [0, {self.n}); got {row}")
         return xyah_gating_distance(self.mean, self.covariance, int(row), _boxes(boxes), bool(only_position))
-
-
-@njit
-def _xywh_initiate_many(mean, cov, rows, boxes):
-    for k in range(rows.shape[0]):
-        xywh_initiate(mean, cov, rows[k], boxes[k, 0], boxes[k, 1], boxes[k, 2], boxes[k, 3])
-
-
-@njit
-def _xywh_predict_all(mean, cov, n, dt):
-    for t in range(n):
-        xywh_predict_row(mean, cov, t, dt)
-
-
-@njit
-def _xywh_update_many(mean, cov, rows, boxes):
-    for k in range(rows.shape[0]):
-        xywh_update(mean, cov, rows[k], boxes[k, 0], boxes[k, 1], boxes[k, 2], boxes[k, 3])
-
-
-@njit
-def _xywh_boxes(mean, n):
-    out = np.empty((n, 4))
-    for t in range(n):
-        out[t, 0], out[t, 1], out[t, 2], out[t, 3] = xywh_box(mean, t)
-    return out
 
 
 class KalmanXYWHFilter(_BatchedBoxFilter):
@@ -882,14 +870,8 @@ class KalmanXYWHFilter(_BatchedBoxFilter):
     """
 
     dim = XYWH_DIM
-    _initiate = staticmethod(_xywh_initiate_many)
-    _update = staticmethod(_xywh_update_many)
-    _boxes = staticmethod(_xywh_boxes)
+    _model = XYWH
 
-    def predict(self, dt: float = 1.0) -> None:
-        """Advance every row by ``dt`` frames (> 0)."""
-        dt = _dt(dt)
-        _xywh_predict_all(self.mean, self.covariance, self.n, float(dt))
 
     def warp(self, camera_motion) -> None:
         """Move every row through a camera warp (2x3 affine or 3x3 homography from the

@@ -18,7 +18,7 @@ order) followed by the *lost* pool, and run the same frame:
    rebuilt in the originals' order, tracked/lost duplicates are dropped, the output
    rows are written and the table is stored in pool order.
 
-The trackers differ in their Kalman parametrisation (``model``: ByteTrack's
+:func:`byte_frame` runs them in that order; the trackers differ in their Kalman parametrisation (``model``: ByteTrack's
 (x, y, a, h) or BoT-SORT's (x, y, w, h)), thresholds, the appearance term and in
 which tracked tracks they report; those are arguments.  Scratch arrays come from
 :func:`carve_workspace` so that a frame allocates nothing but its output.
@@ -34,13 +34,10 @@ import numpy as np
 from .._numba import njit
 from ..assignment import match_edges
 from ..geometry import overlap_edges_into
-from ..kalman import (xyah_box, xyah_initiate, xyah_predict_row, xyah_update, xyah_warp_rows,
-                      xywh_box, xywh_initiate, xywh_predict_row, xywh_update, xywh_warp_rows)
-from ..tracks import (CLASS, CONFIRMED, DELETED, DET, ID, LOST, N_FLOAT_BASE, N_INT_BASE, SCORE,
-                      STATE, TENTATIVE, TSU, mark_hit, mark_predicted, start_track)
-
-# Kalman parametrisations.
-XYAH, XYWH = 0, 1
+from ..kalman import (XYAH, XYWH, box_row, initiate_row, update_row, xyah_predict_row, xyah_warp_rows,
+                      xywh_predict_row, xywh_warp_rows)
+from ..tracks import (CLASS, CONFIRMED, DELETED, DET, ID, LOST, N, N_FLOAT_BASE, N_INT_BASE, NEXT_ID,
+                      SCORE, STATE, TENTATIVE, TSU, mark_hit, mark_predicted, start_track)
 
 # Columns of the track table beyond the shared ones.
 REMOVED = N_INT_BASE        # 0: never removed; 1: timed out this frame; 2: in the removed list
@@ -58,40 +55,43 @@ EDGE_BUFFER = 1024          # IoU pairs held without allocating (problems up to 
 N_PARAMS = 8                # parameters at the head of the float work array
 
 
-def work_sizes(cap: int):
-    """Float and int scratch sizes for frames with (tracks + detections) <= cap."""
-    return N_PARAMS + 64 + 12 * cap + EDGE_BUFFER, 11 * cap + 2 * EDGE_BUFFER
+class ByteWork:
+    """Scratch and table room of a BYTE-style tracker (mixin).  The class provides
+    ``tracks`` and ``_kernel_params()`` (at most ``N_PARAMS`` floats, the head of ``_fw``)."""
+
+    def _make_work(self, cap: int) -> None:
+        """Scratch for frames where (tracks + detections) <= cap."""
+        cap = max(cap, 2 * getattr(self, "_work_for", -1), 64)
+        fw = np.zeros(N_PARAMS + 64 + 12 * cap + EDGE_BUFFER)
+        params = self._kernel_params()
+        fw[:len(params)] = params
+        self._fw = fw
+        self._iw = np.zeros(11 * cap + 2 * EDGE_BUFFER, np.int64)
+        self._work_for = cap
+
+    def _prepare(self, n_det: int) -> None:
+        """Room for this frame: the table holds 2 (tracks + detections) rows."""
+        tr = self.tracks
+        need = int(tr.counters[0]) + n_det
+        if 2 * need > tr.mean.shape[0]:
+            tr.reserve(2 * need - int(tr.counters[0]))
+        if need > self._work_for:
+            self._make_work(need)
+
+    def _room(self, n_det: int) -> None:
+        """:meth:`_prepare` only when this frame needs more (the fast path's check)."""
+        tr = self.tracks
+        need = tr.counters[0] + n_det
+        if need > self._work_for or 2 * need > tr.mean.shape[0]:
+            self._prepare(n_det)
 
 
 # ----------------------------------------------------------------------------- the model
 @njit
-def kf_initiate(model, mean, cov, t, x1, y1, x2, y2):
-    if model == XYWH:
-        xywh_initiate(mean, cov, t, x1, y1, x2, y2)
-    else:
-        xyah_initiate(mean, cov, t, x1, y1, x2, y2)
-
-
-@njit
-def kf_update(model, mean, cov, t, x1, y1, x2, y2):
-    if model == XYWH:
-        xywh_update(mean, cov, t, x1, y1, x2, y2)
-    else:
-        xyah_update(mean, cov, t, x1, y1, x2, y2)
-
-
-@njit
-def kf_box(model, mean, t):
-    if model == XYWH:
-        return xywh_box(mean, t)
-    return xyah_box(mean, t)
-
-
-@njit
 def boxes_into(model, mean, rows, out):
     """Boxes (x1, y1, x2, y2) of table ``rows`` into ``out``; returns the filled part."""
     for i in range(rows.shape[0]):
-        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = kf_box(model, mean, rows[i])
+        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = box_row(model, mean, rows[i])
     return out[:rows.shape[0]]
 
 
@@ -303,7 +303,7 @@ def associate(tboxes, trow, dboxes, dsel, scores, classes, track_classes, limit,
 def take_detection(model, mean, cov, ints, floats, feats, t, d, boxes, scores, classes, dfeat):
     """Track ``t`` is updated with detection ``d`` (Kalman correction, lifecycle, and its
     appearance feature when ``dfeat`` has one)."""
-    kf_update(model, mean, cov, t, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3])
+    update_row(model, mean, cov, t, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3])
     mark_hit(ints, floats, t, d, classes[d], scores[d])
     if dfeat.shape[1] > 0:
         smooth_feature(feats, ints, t, dfeat, d)
@@ -404,7 +404,7 @@ def births(model, mean, cov, ints, floats, feats, n0, next_id, left, used, boxes
     for j in range(left.shape[0]):
         d = left[j]
         if used[j] == 0 and scores[d] >= new_thresh:
-            kf_initiate(model, mean, cov, n, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3])
+            initiate_row(model, mean, cov, n, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3])
             start_track(ints, floats, n, next_id, 1, new_state, classes[d], d, scores[d])
             if dfeat.shape[1] > 0:
                 smooth_feature(feats, ints, n, dfeat, d)
@@ -485,7 +485,7 @@ def report(model, mean, ints, floats, order, keep, m_t, with_unconfirmed):
         t = order[i]
         st = ints[t, STATE]
         if keep[i] != 0 and (st == CONFIRMED or (with_unconfirmed and st == TENTATIVE)):
-            out[n_out, 0], out[n_out, 1], out[n_out, 2], out[n_out, 3] = kf_box(model, mean, t)
+            out[n_out, 0], out[n_out, 1], out[n_out, 2], out[n_out, 3] = box_row(model, mean, t)
             out[n_out, 4] = ints[t, ID]
             out[n_out, 5] = floats[t, SCORE]
             out[n_out, 6] = ints[t, CLASS]
@@ -546,3 +546,43 @@ def retire_and_report(model, mean, cov, ints, floats, feats, nt, n0, n, max_time
     drop_duplicates(model, mean, ints, floats, order, m_t, m, per_class, keep, bx2, er, ec, ev)
     out = report(model, mean, ints, floats, order, keep, m_t, with_unconfirmed)
     return out, store_pools(mean, cov, ints, floats, feats, order, keep, m, n)
+
+
+# ----------------------------------------------------------------------------- the frame
+@njit
+def byte_frame(model, mean, cov, ints, floats, counters, feats, boxes, scores, classes, dfeat, dt,
+               frame_count, fw, iw, warp, high, match_thresh, max_time_lost, new_thresh, fuse,
+               per_class, proximity, appearance, with_unconfirmed):
+    """One frame of a BYTE-style tracker: steps 1-7 of the module docs over the track table;
+    returns the (M, 8) output rows.  ``warp``: the (3, 3) camera warp, or a (0, 3) array
+    for none; ``dfeat``: unit-length detection features (N, D), or (1, 0) without
+    appearance.  ``fw`` holds the tracker's parameters then float scratch, ``iw`` int
+    scratch (:class:`ByteWork`); the table has room for 2 (n + N) rows."""
+    n0 = counters[N]
+    dbox, sel, pbox, bx2, ev, v = carve_workspace(fw, iw, n0, boxes.shape[0])
+    hi, lo, pool, m1, m2, rest, mscr, left, used, order, keep, er, ec = v
+    # 1-2: split the detections; predict; camera motion
+    hi, lo = split_detections(boxes, scores, high, dbox, hi, lo)
+    nt = count_tracked(ints, n0)
+    pool = predict_pool(model, mean, cov, ints, floats, n0, dt, pool)
+    if warp.shape[0] == 3:
+        warp_tracks(model, mean, cov, n0, warp)
+    # 3-4: the two rounds
+    pbox = boxes_into(model, mean, pool, pbox)
+    n_rest = first_round(model, mean, cov, ints, floats, feats, nt, pool, pbox, boxes, dbox, hi, scores,
+                         classes, dfeat, match_thresh, fuse, per_class, proximity, appearance, used, m1,
+                         rest, bx2, sel, mscr, er, ec, ev)
+    second_round(model, mean, cov, ints, floats, feats, rest[:n_rest], bx2[:n_rest], boxes, dbox, lo,
+                 scores, classes, per_class, m2, sel, mscr, er, ec, ev)
+    # 5-6: unconfirmed tracks, births
+    left = unconfirmed_round(model, mean, cov, ints, floats, feats, nt, boxes, dbox, hi, used, scores,
+                             classes, dfeat, fuse, per_class, proximity, appearance, left, used, rest, m2,
+                             bx2, sel, mscr, er, ec, ev)
+    n, next_id = births(model, mean, cov, ints, floats, feats, n0, counters[NEXT_ID], left, used, boxes,
+                        scores, classes, dfeat, new_thresh, frame_count)
+    # 7: removal, duplicates, output, storage
+    out, m = retire_and_report(model, mean, cov, ints, floats, feats, nt, n0, n, max_time_lost, per_class,
+                               with_unconfirmed, order, keep, bx2, er, ec, ev)
+    counters[N] = m
+    counters[NEXT_ID] = next_id
+    return out

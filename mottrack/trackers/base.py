@@ -237,15 +237,19 @@ class Tracker:
         except Exception:
             self.frame_count, self._last_timestamp = frame_count, last
             raise
-        if count_degenerate(dets.boxes):
-            b = dets.boxes
-            rows = np.flatnonzero((b[:, 2] > b[:, 0]) & (b[:, 3] > b[:, 1]))
-            self.dropped_detections += b.shape[0] - rows.shape[0]
-            out = self._step(dets[rows], dt, warp)
-            used = out[:, 7] >= 0
-            out[used, 7] = rows[out[used, 7].astype(np.int64)]
-        else:
-            out = self._step(dets, dt, warp)
+        try:  # a tracker's _step validates what it alone checks before changing state
+            if count_degenerate(dets.boxes):
+                b = dets.boxes
+                rows = np.flatnonzero((b[:, 2] > b[:, 0]) & (b[:, 3] > b[:, 1]))
+                out = self._step(dets[rows], dt, warp)
+                self.dropped_detections += b.shape[0] - rows.shape[0]
+                used = out[:, 7] >= 0
+                out[used, 7] = rows[out[used, 7].astype(np.int64)]
+            else:
+                out = self._step(dets, dt, warp)
+        except Exception:
+            self.frame_count, self._last_timestamp = frame_count, last
+            raise
         if self.output_box == "detection" and out.shape[0]:
             used = out[:, 7] >= 0
             out[used, :4] = dets.boxes[out[used, 7].astype(np.int64)]

@@ -50,9 +50,9 @@ import numpy as np
 
 from .._numba import njit
 from ..detections import Detections, split_rows
-from ..kalman import XYWH_DIM
+from ..kalman import XYWH, XYWH_DIM
 from ..registry import register_tracker
-from ..tracks import N, NEXT_ID, TrackTable
+from ..tracks import TrackTable
 from . import _byte_stages as bs
 from .base import Tracker, check_number
 
@@ -70,12 +70,6 @@ def _botsort_step(mean, cov, ints, floats, counters, feats, boxes, scores, class
     empty (0, 8) with nothing changed when an embedding has zero length
     (``bad_row[0]`` then holds its row, -1 otherwise).  ``emb`` (N, D), or (0, 0) without
     appearance; ``warp`` (3, 3) or (0, 3) for no camera motion."""
-    model = bs.XYWH
-    fuse = fw[_P_FUSE] != 0.0
-    per_class = fw[_P_PER_CLASS] != 0.0
-    proximity = fw[_P_PROXIMITY]
-    appearance = fw[_P_APPEARANCE]
-    n0 = counters[N]
     nd = boxes.shape[0]
     dfeat = np.empty((nd if emb.shape[1] > 0 else 1, emb.shape[1]))
     if emb.shape[1] > 0:
@@ -83,34 +77,10 @@ def _botsort_step(mean, cov, ints, floats, counters, feats, boxes, scores, class
         bad_row[0] = bad
         if bad >= 0:
             return np.empty((0, 8))
-    dbox, sel, pbox, bx2, ev, v = bs.carve_workspace(fw, iw, n0, nd)
-    hi, lo, pool, m1, m2, rest, mscr, left, used, order, keep, er, ec = v
-
-    # 1-2: split the detections; predict; camera motion
-    hi, lo = bs.split_detections(boxes, scores, fw[_P_HIGH], dbox, hi, lo)
-    nt = bs.count_tracked(ints, n0)
-    pool = bs.predict_pool(model, mean, cov, ints, floats, n0, dt, pool)
-    if warp.shape[0] == 3:
-        bs.warp_tracks(model, mean, cov, n0, warp)
-    # 3-4: the two rounds
-    pbox = bs.boxes_into(model, mean, pool, pbox)
-    n_rest = bs.first_round(model, mean, cov, ints, floats, feats, nt, pool, pbox, boxes, dbox, hi,
-                            scores, classes, dfeat, fw[_P_MATCH], fuse, per_class, proximity,
-                            appearance, used, m1, rest, bx2, sel, mscr, er, ec, ev)
-    bs.second_round(model, mean, cov, ints, floats, feats, rest[:n_rest], bx2[:n_rest], boxes, dbox, lo,
-                    scores, classes, per_class, m2, sel, mscr, er, ec, ev)
-    # 5-6: unconfirmed tracks, births
-    left = bs.unconfirmed_round(model, mean, cov, ints, floats, feats, nt, boxes, dbox, hi, used, scores,
-                                classes, dfeat, fuse, per_class, proximity, appearance, left, used, rest,
-                                m2, bx2, sel, mscr, er, ec, ev)
-    n, next_id = bs.births(model, mean, cov, ints, floats, feats, n0, counters[NEXT_ID], left, used,
-                           boxes, scores, classes, dfeat, fw[_P_NEW], frame_count)
-    # 7: removal, duplicates, every tracked track reported
-    out, m = bs.retire_and_report(model, mean, cov, ints, floats, feats, nt, n0, n, fw[_P_MAX_LOST],
-                                  per_class, True, order, keep, bx2, er, ec, ev)
-    counters[N] = m
-    counters[NEXT_ID] = next_id
-    return out
+    return bs.byte_frame(XYWH, mean, cov, ints, floats, counters, feats, boxes, scores, classes, dfeat,
+                         dt, frame_count, fw, iw, warp, fw[_P_HIGH], fw[_P_MATCH], fw[_P_MAX_LOST],
+                         fw[_P_NEW], fw[_P_FUSE] != 0.0, fw[_P_PER_CLASS] != 0.0, fw[_P_PROXIMITY],
+                         fw[_P_APPEARANCE], True)
 
 
 @njit
@@ -126,7 +96,7 @@ def _botsort_step_rows(mean, cov, ints, floats, counters, feats, rows, dt, frame
 
 
 @register_tracker("botsort")
-class BoTSORT(Tracker):
+class BoTSORT(bs.ByteWork, Tracker):
     """BoT-SORT (Aharon et al. 2022): ByteTrack with an (x, y, w, h) Kalman filter,
     camera-motion compensation and an optional appearance cost.
 
@@ -160,11 +130,10 @@ class BoTSORT(Tracker):
         Frames per second of the stream: scales ``track_buffer`` and converts
         timestamps to frames.
     per_class : bool, default False
-        Only match detections of the track's class (and only treat tracks of the
-        same class as duplicates).
+        A track matches detections, and is a duplicate of tracks, of its own class only.
     output_box : {"kalman", "detection"}, default "kalman"
-        Which box a matched track reports: its Kalman state (the original's) or the
-        detection that updated it this frame.
+        A matched track reports its Kalman box (BoT-SORT's choice) or, with
+        ``"detection"``, the box of the detection that updated it this frame.
 
     Notes
     -----
@@ -202,37 +171,25 @@ class BoTSORT(Tracker):
         self.fuse_score = bool(fuse_score)
         #: Frames a lost track is kept (the original's ``max_time_lost``).
         self.max_time_lost = int(self.frame_rate / 30.0 * self.track_buffer)
-        self._fw = np.zeros(0)
-        self._iw = np.zeros(0, np.int64)
         self._work_for = -1
         self._bad_row = np.full(1, -1, np.int64)
         self._err = np.zeros(2, np.int64)  # fast path: error code, unused
         self._reset()
+        self._make_work(64)
 
     # -- scratch and storage ------------------------------------------------------------
-    def _make_work(self, cap: int) -> None:
-        """Scratch for frames where (tracks + detections) <= cap."""
-        cap = max(cap, 2 * self._work_for, 64)
-        n_float, n_int = bs.work_sizes(cap)
-        fw = np.zeros(n_float)
-        fw[:8] = (self.track_high_thresh, self.match_thresh, float(self.max_time_lost),
-                  self.new_track_thresh, float(self.fuse_score), float(self.per_class),
-                  self.proximity_thresh, self.appearance_thresh)
-        self._fw = fw
-        self._iw = np.zeros(n_int, np.int64)
-        self._work_for = cap
+    def _kernel_params(self):
+        return (self.track_high_thresh, self.match_thresh, float(self.max_time_lost),
+                self.new_track_thresh, float(self.fuse_score), float(self.per_class),
+                self.proximity_thresh, self.appearance_thresh)
 
     def _prepare(self, n_det: int) -> None:
-        tr = self.tracks
-        need = int(tr.counters[0]) + n_det
-        if 2 * need > tr.mean.shape[0]:
-            tr.reserve(2 * need - int(tr.counters[0]))
-        if self.features.shape[0] < tr.mean.shape[0]:
-            f = np.zeros((tr.mean.shape[0], self.features.shape[1]))
+        super()._prepare(n_det)
+        rows = self.tracks.mean.shape[0]
+        if self.features.shape[0] < rows:  # a feature row per table row
+            f = np.zeros((rows, self.features.shape[1]))
             f[: self.features.shape[0]] = self.features
             self.features = f
-        if need > self._work_for:
-            self._make_work(need)
 
     def _reset(self) -> None:
         self.tracks = TrackTable(XYWH_DIM, extra_int=("removed", "has_feature"),
@@ -241,7 +198,6 @@ class BoTSORT(Tracker):
         self.features = np.zeros((self.tracks.capacity, 0))
         #: Dimension of the embeddings (0 until the first frame that carries them).
         self.embedding_dim = 0
-        self._make_work(64)
 
     def _embeddings(self, dets: Detections) -> np.ndarray:
         emb = dets.embeddings
@@ -277,23 +233,10 @@ class BoTSORT(Tracker):
 
     def _step_rows(self, rows: np.ndarray, dt: float, err: np.ndarray,
                    warp: np.ndarray = _NO_WARP) -> np.ndarray:
+        self._room(rows.shape[0])
         tr = self.tracks
-        need = tr.counters[0] + rows.shape[0]
-        if need > self._work_for or 2 * need > tr.mean.shape[0]:
-            self._prepare(rows.shape[0])
         return _botsort_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, self.features,
                                   rows, dt, self.frame_count, self._fw, self._iw, err, warp)
-
-    def update(self, detections, timestamp=None, camera_motion=None) -> np.ndarray:
-        frame_count, last = self.frame_count, self._last_timestamp
-        try:
-            return super().update(detections, timestamp, camera_motion)
-        except Exception:
-            # bad input leaves the tracker as it was (the kernel validates before mutating)
-            self.frame_count, self._last_timestamp = frame_count, last
-            raise
-
-    update.__doc__ = Tracker.update.__doc__
 
     def _check_restored(self) -> None:
         super()._check_restored()

@@ -48,9 +48,9 @@ import numpy as np
 
 from .._numba import njit
 from ..detections import Detections, split_rows
-from ..kalman import XYAH_DIM
+from ..kalman import XYAH, XYAH_DIM
 from ..registry import register_tracker
-from ..tracks import N, NEXT_ID, TrackTable
+from ..tracks import TrackTable
 from . import _byte_stages as bs
 from .base import Tracker, check_number
 
@@ -63,41 +63,12 @@ _NO_WARP = np.empty((0, 3))  # no camera motion
 @njit
 def _bytetrack_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, frame_count, fw, iw,
                     warp):
-    """One ByteTrack frame over the track table (the stages of
-    :mod:`~mottrack.trackers._byte_stages` in the paper's order); returns the (M, 8)
-    output rows.  ``fw`` holds the parameters then float scratch, ``iw`` int scratch;
-    the table has room for 2 (n + N) rows.  ``warp``: the (3, 3) camera warp, or a
-    (0, 3) array for none."""
-    track_thresh = fw[_P_TRACK]
-    fuse = fw[_P_FUSE] != 0.0
-    per_class = fw[_P_PER_CLASS] != 0.0
-    model = bs.XYAH
-    n0 = counters[N]
-    dbox, sel, pbox, bx2, ev, v = bs.carve_workspace(fw, iw, n0, boxes.shape[0])
-    hi, lo, pool, m1, m2, rest, mscr, left, used, order, keep, er, ec = v
-    feats = np.empty((1, 0))  # no appearance
-
-    hi, lo = bs.split_detections(boxes, scores, track_thresh, dbox, hi, lo)
-    nt = bs.count_tracked(ints, n0)
-    pool = bs.predict_pool(model, mean, cov, ints, floats, n0, dt, pool)
-    if warp.shape[0] == 3:
-        bs.warp_tracks(model, mean, cov, n0, warp)
-    pbox = bs.boxes_into(model, mean, pool, pbox)
-    n_rest = bs.first_round(model, mean, cov, ints, floats, feats, nt, pool, pbox, boxes, dbox, hi,
-                            scores, classes, feats, fw[_P_MATCH], fuse, per_class, 0.0, 0.0, used,
-                            m1, rest, bx2, sel, mscr, er, ec, ev)
-    bs.second_round(model, mean, cov, ints, floats, feats, rest[:n_rest], bx2[:n_rest], boxes, dbox, lo,
-                    scores, classes, per_class, m2, sel, mscr, er, ec, ev)
-    left = bs.unconfirmed_round(model, mean, cov, ints, floats, feats, nt, boxes, dbox, hi, used, scores,
-                                classes, feats, fuse, per_class, 0.0, 0.0, left, used, rest, m2, bx2,
-                                sel, mscr, er, ec, ev)
-    n, next_id = bs.births(model, mean, cov, ints, floats, feats, n0, counters[NEXT_ID], left, used,
-                           boxes, scores, classes, feats, fw[_P_DET], frame_count)
-    out, m = bs.retire_and_report(model, mean, cov, ints, floats, feats, nt, n0, n, fw[_P_MAX_LOST],
-                                  per_class, False, order, keep, bx2, er, ec, ev)
-    counters[N] = m
-    counters[NEXT_ID] = next_id
-    return out
+    """One ByteTrack frame (the shared BYTE stages with the (x, y, a, h) filter, no
+    appearance, confirmed tracks reported); returns the (M, 8) output rows."""
+    return bs.byte_frame(XYAH, mean, cov, ints, floats, counters, np.empty((1, 0)), boxes, scores,
+                         classes, np.empty((1, 0)), dt, frame_count, fw, iw, warp, fw[_P_TRACK],
+                         fw[_P_MATCH], fw[_P_MAX_LOST], fw[_P_DET], fw[_P_FUSE] != 0.0,
+                         fw[_P_PER_CLASS] != 0.0, 0.0, 0.0, False)
 
 
 @njit
@@ -112,7 +83,7 @@ def _bytetrack_step_rows(mean, cov, ints, floats, counters, rows, dt, frame_coun
 
 
 @register_tracker("bytetrack")
-class ByteTrack(Tracker):
+class ByteTrack(bs.ByteWork, Tracker):
     """ByteTrack (Zhang et al. 2022): two-stage IoU association that also uses low-score boxes.
 
     Parameters
@@ -174,29 +145,12 @@ class ByteTrack(Tracker):
         self.max_time_lost = int(self.frame_rate / 30.0 * self.track_buffer)
         self.tracks = TrackTable(XYAH_DIM, extra_int=("removed",), extra_float=("tracked_time",))
         # Parameters, then float scratch; int scratch.  Not state: rebuilt on demand.
-        self._fw = np.zeros(0)
-        self._iw = np.zeros(0, np.int64)
         self._work_for = -1
         self._make_work(64)
 
-    def _make_work(self, cap: int) -> None:
-        """Scratch for frames where (tracks + detections) <= cap."""
-        cap = max(cap, 2 * self._work_for, 64)
-        n_float, n_int = bs.work_sizes(cap)
-        fw = np.zeros(n_float)
-        fw[:6] = (self.track_thresh, self.match_thresh, float(self.max_time_lost), self.det_thresh,
-                  float(self.fuse_score), float(self.per_class))
-        self._fw = fw
-        self._iw = np.zeros(n_int, np.int64)
-        self._work_for = cap
-
-    def _prepare(self, n_det: int) -> None:
-        tr = self.tracks
-        need = int(tr.counters[0]) + n_det
-        if 2 * need > tr.mean.shape[0]:
-            tr.reserve(2 * need - int(tr.counters[0]))
-        if need > self._work_for:
-            self._make_work(need)
+    def _kernel_params(self):
+        return (self.track_thresh, self.match_thresh, float(self.max_time_lost), self.det_thresh,
+                float(self.fuse_score), float(self.per_class))
 
     def _step(self, dets: Detections, dt: float, warp: Optional[np.ndarray] = None) -> np.ndarray:
         tr = self.tracks
@@ -210,10 +164,8 @@ class ByteTrack(Tracker):
 
     def _step_rows(self, rows: np.ndarray, dt: float, err: np.ndarray,
                    warp: np.ndarray = _NO_WARP) -> np.ndarray:
+        self._room(rows.shape[0])
         tr = self.tracks
-        need = tr.counters[0] + rows.shape[0]
-        if need > self._work_for or 2 * need > tr.mean.shape[0]:
-            self._prepare(rows.shape[0])
         return _bytetrack_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, rows, dt,
                                     self.frame_count, self._fw, self._iw, err, warp)
 
