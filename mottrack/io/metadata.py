@@ -25,7 +25,8 @@ Schema (one object per frame; one line per object in JSON Lines)
         }
       ],
       "track_events": [                              # present only when non-empty
-        {"type": "TrackEnded", "object_track_id": "3f2a9c1e-12"}
+        {"type": "TrackEnded", "object_track_id": "3f2a9c1e-12"},
+        {"type": "Rename", "from_id": "3f2a9c1e-4", "to_id": "3f2a9c1e-9"}
       ]
     }
 
@@ -53,6 +54,22 @@ When is a track ended?
 * :meth:`SceneMetadataSerializer.close` ends every live track (app shutdown).
 
 Each ``TrackEnded`` event is reported in the frame at which the track was ended.
+
+Rename events
+-------------
+``Rename {from_id, to_id}`` says that two object tracks are the same object (a positive
+re-identification); neither track's content changes.  A tracker that re-finds a lost
+track under its *old* id needs none.  None of mottrack's trackers re-identifies under a
+new id today (SORT, ByteTrack and DeepSORT all keep the old id), so none emits one; an app
+or a re-identification stage that links two tracker ids passes ``renamed=[(old, new)]``
+to :meth:`SceneMetadataSerializer.frame`.
+
+Consolidated object tracks
+--------------------------
+:class:`ObjectTrackBuilder` turns the stream of frame messages into one *ObjectTrack*
+message per track when it ends (topic ``axis.scene.object_track_v1``); see its docstring
+and ``docs/metadata.md``.  JSON Schemas of both message types ship with the package:
+:func:`load_schema`.
 """
 from __future__ import annotations
 
@@ -61,13 +78,15 @@ import math
 import os
 import secrets
 from datetime import datetime, timezone
+from importlib import resources
 from typing import IO, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from .coco import COCO80_NAMES
 
-__all__ = ["SceneMetadataSerializer", "JsonLinesWriter", "format_timestamp", "TRACK_COLUMNS"]
+__all__ = ["SceneMetadataSerializer", "ObjectTrackBuilder", "JsonLinesWriter", "format_timestamp",
+           "parse_timestamp", "load_schema", "TRACK_COLUMNS"]
 
 #: Column order of tracker output rows.
 TRACK_COLUMNS = ("x1", "y1", "x2", "y2", "track_id", "score", "class_id", "det_index")
@@ -86,6 +105,30 @@ def format_timestamp(timestamp: Union[float, int, datetime]) -> str:
         dt = datetime.fromtimestamp(us_total // 1_000_000, tz=timezone.utc).replace(
             microsecond=us_total % 1_000_000)
     return dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_timestamp(stamp: str) -> float:
+    """POSIX seconds of a ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` string (the inverse of :func:`format_timestamp`)."""
+    try:
+        dt = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ")
+    except (TypeError, ValueError):
+        raise ValueError(f"timestamp: expected 'YYYY-MM-DDTHH:MM:SS.ffffffZ'; got {stamp!r}") from None
+    return dt.replace(tzinfo=timezone.utc).timestamp()
+
+
+def load_schema(name: str) -> Dict[str, Any]:
+    """The JSON Schema (draft 2020-12) shipped for a message type.
+
+    Parameters
+    ----------
+    name : {"frame_v1", "object_track_v1"}
+        ``frame_v1``: :class:`SceneMetadataSerializer` messages; ``object_track_v1``:
+        :class:`ObjectTrackBuilder` messages.
+    """
+    if name not in ("frame_v1", "object_track_v1"):
+        raise ValueError(f"name: expected 'frame_v1' or 'object_track_v1'; got {name!r}")
+    text = resources.files(__package__).joinpath("schemas", f"{name}.json").read_text(encoding="utf-8")
+    return json.loads(text)
 
 
 class SceneMetadataSerializer:
@@ -164,6 +207,33 @@ class SceneMetadataSerializer:
                 return str(name)
         return str(class_id)
 
+    def _check_renames(self, renamed: Iterable[Tuple[int, int]], arr: np.ndarray) -> List[Tuple[str, str]]:
+        """Validate ``renamed`` pairs; returns the (from, to) string ids per pair."""
+        pairs = list(renamed)
+        if not pairs:
+            return []
+        out_ids = set(arr[:, 4].astype(np.int64).tolist())
+        result = []
+        for pair in pairs:
+            try:
+                old, new = (int(v) for v in pair)
+            except (TypeError, ValueError):
+                raise ValueError(f"renamed: expected (old_id, new_id) pairs of ints; got {pair!r}") from None
+            if old in self._live:
+                old_sid = self._live[old][0]
+            elif old in self._generation:
+                g = self._generation[old] - 1  # the generation that ended last
+                old_sid = f"{self.id_prefix}-{old}" if g == 0 else f"{self.id_prefix}-{old}-{g + 1}"
+            else:
+                raise ValueError(f"renamed: old id {old} was never output by this serializer")
+            if new not in self._live and new not in out_ids:
+                raise ValueError(f"renamed: new id {new} is neither live nor in this frame's tracks")
+            if new == old:
+                raise ValueError(f"renamed: old and new id are both {old}")
+            new_sid = self._live[new][0] if new in self._live else self._string_id(new)
+            result.append((old_sid, new_sid))
+        return result
+
     def _end(self, track_id: int, events: List[Dict[str, str]]) -> None:
         entry = self._live.pop(track_id, None)
         if entry is None:
@@ -174,7 +244,8 @@ class SceneMetadataSerializer:
 
     # ------------------------------------------------------------------ API
     def frame(self, tracks: Any, timestamp: Union[float, datetime], *,
-              ended_ids: Iterable[int] = (), frame_size: Optional[Tuple[float, float]] = None) -> Dict[str, Any]:
+              ended_ids: Iterable[int] = (), frame_size: Optional[Tuple[float, float]] = None,
+              renamed: Iterable[Tuple[int, int]] = ()) -> Dict[str, Any]:
         """Build the message of one frame.
 
         Parameters
@@ -189,6 +260,10 @@ class SceneMetadataSerializer:
             detections are written (an id both deleted and output is ended *after*).
         frame_size : (int, int), optional
             This frame's ``(width, height)`` if it differs from the constructor's.
+        renamed : iterable of (int, int)
+            ``(old_id, new_id)`` tracker-id pairs re-identified as one object: each
+            writes ``{"type": "Rename", "from_id": ..., "to_id": ...}``.  ``old_id``
+            must be live or ended before; ``new_id`` live or output in this frame.
 
         Returns
         -------
@@ -198,13 +273,15 @@ class SceneMetadataSerializer:
         Raises
         ------
         ValueError
-            ``tracks`` is not (M, 8), holds non-finite boxes or ids, or the
-            timestamp is not finite.
+            ``tracks`` is not (M, 8), holds non-finite boxes or ids, the
+            timestamp is not finite, or a ``renamed`` pair names an unknown id.
+            The serializer is unchanged after a rejected call.
         """
         arr = _tracks_array(tracks)
         w, h = self.frame_size if frame_size is None else _frame_size(frame_size)
         ts = timestamp.timestamp() if isinstance(timestamp, datetime) else float(timestamp)
         stamp = format_timestamp(timestamp)
+        renames = self._check_renames(renamed, arr)
         self._frame_index += 1
         self._last_time = ts
         fi = self._frame_index
@@ -243,6 +320,8 @@ class SceneMetadataSerializer:
                     cls["score"] = round(score, p)
                 det["class"] = cls
             detections.append(det)
+        for old_sid, new_sid in renames:
+            events.append({"type": "Rename", "from_id": old_sid, "to_id": new_sid})
         for tid in explicit:
             if tid in out_ids:
                 self._end(tid, events)
@@ -308,6 +387,215 @@ def _tracks_array(tracks: Any) -> np.ndarray:
     return arr
 
 
+class _LiveTrack:
+    """Bounded running summary of one object track (see :class:`ObjectTrackBuilder`)."""
+
+    __slots__ = ("first_stamp", "first_t", "last_stamp", "last_t", "cx", "cy", "count", "stride",
+                 "kept", "tail", "vmin", "vmax", "classes")
+
+    def __init__(self, stamp: str, t: float) -> None:
+        self.first_stamp = stamp
+        self.first_t = t
+        self.last_stamp = stamp
+        self.last_t = t
+        self.cx = self.cy = 0.0
+        self.count = 0       # observations so far
+        self.stride = 1      # path keeps observations whose index is a multiple of this
+        self.kept: List[Tuple[int, str, Dict[str, float]]] = []
+        self.tail: Optional[Tuple[int, str, Dict[str, float]]] = None
+        self.vmin = math.inf
+        self.vmax = -math.inf
+        self.classes: Dict[str, List[float]] = {}  # type -> [observations, score sum, scored]
+
+
+class ObjectTrackBuilder:
+    """Consolidate frame messages into one ObjectTrack message per track when it ends.
+
+    Fed every frame message of a :class:`SceneMetadataSerializer` (same ids, same
+    normalised boxes), it keeps a bounded summary of each live track and returns a
+    consolidated message (shape of the AXIS *ObjectTrack* v1 type, topic
+    ``axis.scene.object_track_v1``) when the frame's ``track_events`` end it::
+
+        {
+          "id": "3f2a9c1e-7", "channel_id": 1,
+          "start_time": "2024-05-01T12:00:00.040000Z",   # first observation
+          "end_time": "2024-05-01T12:00:03.240000Z",     # last observation
+          "duration": 3.2,                                # seconds, end - start
+          "classes": [{"type": "person", "score": 0.81}], # most observed first
+          "path": [{"timestamp": "...", "bounding_box": {"left": .., "top": .., "right": .., "bottom": ..}}],
+          "minimum_speed": 0.0123, "maximum_speed": 0.4567  # image widths per second
+        }
+
+    Path decimation (bounded, deterministic)
+        Observation ``k`` (0-based, in arrival order) is kept while ``k`` is a multiple of
+        the stride ``s`` (initially 1).  When ``max_path`` observations are kept, ``s``
+        doubles and the kept observations that are not multiples of the new ``s`` are
+        dropped.  The path is the kept observations plus the last observation, so it
+        holds at most ``max_path`` samples, always the first and the last, evenly
+        spaced in observation count: ``s`` is the smallest power of two with
+        ``ceil(n / s) < max_path`` for ``n`` observations.
+
+    Speed
+        Between consecutive observations of a track, the box centre's displacement
+        divided by the time between them, with vertical displacement converted to
+        image widths (times height / width): **image widths per second**, not m/s (no
+        calibration).  ``minimum_speed`` and ``maximum_speed`` are the extremes of
+        these per-step speeds; both are omitted for a track seen once.  The boxes are the
+        frame messages' (rounded to 4 decimals), so a step's speed is exact to ~1e-4 / dt.
+
+    Classes
+        One entry per class type observed, ``score`` the mean class score over the
+        observations with that type (rounded to ``precision``; omitted when no score was
+        given), ordered by number of observations, then by type.
+
+    Memory per live track is ``O(max_path + number of class types)`` whatever its length.
+
+    Parameters
+    ----------
+    frame_size : (int, int)
+        ``(width, height)`` in pixels: only the aspect ratio is used (speeds).
+    channel_id : int, optional
+        Written to every message; default: the ``channel_id`` of the frame messages.
+    max_path : int, default 64
+        Largest number of path samples per track (>= 2).
+    precision : int, default 4
+        Decimals of class scores; speeds and durations keep 6.
+
+    Examples
+    --------
+    >>> ser = SceneMetadataSerializer((640, 480), id_prefix="cam")
+    >>> builder = ObjectTrackBuilder((640, 480))
+    >>> builder.update(ser.frame(np.array([[0., 0., 64., 48., 1, 0.9, 0, 0]]), 100.0), 100.0)
+    []
+    >>> builder.update(ser.frame(np.array([[64., 0., 128., 48., 1, 0.9, 0, 0]]), 100.5), 100.5)
+    []
+    >>> [t["maximum_speed"] for t in builder.update(ser.close(), 100.5)]
+    [0.2]
+    """
+
+    def __init__(self, frame_size: Tuple[float, float], *, channel_id: Optional[int] = None,
+                 max_path: int = 64, precision: int = 4) -> None:
+        w, h = _frame_size(frame_size)
+        if isinstance(max_path, bool) or not isinstance(max_path, (int, np.integer)) or max_path < 2:
+            raise ValueError(f"max_path: expected an int >= 2; got {max_path!r}")
+        self.aspect = h / w
+        self.channel_id = None if channel_id is None else int(channel_id)
+        self.max_path = int(max_path)
+        self.precision = int(precision)
+        self._live: Dict[str, _LiveTrack] = {}
+        self.tracks_built = 0
+
+    @property
+    def live_count(self) -> int:
+        """Number of tracks observed and not yet ended."""
+        return len(self._live)
+
+    def update(self, message: Mapping[str, Any], timestamp: Optional[float] = None) -> List[Dict[str, Any]]:
+        """Add one frame message; returns the ObjectTrack messages of the tracks it ends.
+
+        Parameters
+        ----------
+        message : dict
+            A frame message (:class:`SceneMetadataSerializer` output, frame v1 shape).
+        timestamp : float, optional
+            The frame time in POSIX seconds (the one given to the serializer); parsed
+            from ``message["timestamp"]`` when omitted.
+
+        Returns
+        -------
+        list of dict
+            One message per track ended by this frame's ``TrackEnded`` events, in event
+            order.  Rename events do not merge tracks (each stays its own object track).
+        """
+        try:
+            stamp = message["timestamp"]
+            detections = message["detections"]
+        except (KeyError, TypeError):
+            raise ValueError("message: expected a frame message with 'timestamp' and 'detections'") from None
+        t = parse_timestamp(stamp) if timestamp is None else float(timestamp)
+        if not math.isfinite(t):
+            raise ValueError(f"timestamp: expected a finite number of seconds; got {timestamp!r}")
+        channel = self.channel_id if self.channel_id is not None else int(message.get("channel_id", 1))
+        for det in detections:
+            self._observe(det, stamp, t)
+        done = []
+        for event in message.get("track_events", ()):
+            if event.get("type") == "TrackEnded":
+                live = self._live.pop(event["object_track_id"], None)
+                if live is not None:
+                    done.append(self._message(event["object_track_id"], live, channel))
+        return done
+
+    def close(self, channel_id: Optional[int] = None) -> List[Dict[str, Any]]:
+        """End every live track; returns their messages in order of first observation."""
+        channel = channel_id if channel_id is not None else (self.channel_id if self.channel_id is not None else 1)
+        done = [self._message(sid, live, channel) for sid, live in self._live.items()]
+        self._live.clear()
+        return done
+
+    # ------------------------------------------------------------------ internals
+    def _observe(self, det: Mapping[str, Any], stamp: str, t: float) -> None:
+        sid = det["object_track_id"]
+        box = det["bounding_box"]
+        cx = 0.5 * (box["left"] + box["right"])
+        cy = 0.5 * (box["top"] + box["bottom"])
+        live = self._live.get(sid)
+        if live is None:
+            live = self._live[sid] = _LiveTrack(stamp, t)
+        elif t > live.last_t:
+            dx = cx - live.cx
+            dy = (cy - live.cy) * self.aspect
+            v = math.sqrt(dx * dx + dy * dy) / (t - live.last_t)
+            if v < live.vmin:
+                live.vmin = v
+            if v > live.vmax:
+                live.vmax = v
+        live.cx, live.cy = cx, cy
+        live.last_t, live.last_stamp = t, stamp
+        k = live.count
+        live.count = k + 1
+        sample = (k, stamp, box)
+        live.tail = sample
+        if k % live.stride == 0:
+            live.kept.append(sample)
+            if len(live.kept) >= self.max_path:
+                live.stride *= 2
+                live.kept = [e for e in live.kept if e[0] % live.stride == 0]
+        cls = det.get("class")
+        if cls is not None:
+            entry = live.classes.get(cls["type"])
+            if entry is None:
+                entry = live.classes[cls["type"]] = [0, 0.0, 0]
+            entry[0] += 1
+            score = cls.get("score")
+            if score is not None:
+                entry[1] += score
+                entry[2] += 1
+
+    def _message(self, sid: str, live: _LiveTrack, channel: int) -> Dict[str, Any]:
+        path = list(live.kept)
+        if live.tail is not None and (not path or path[-1][0] != live.tail[0]):
+            path.append(live.tail)
+        classes = []
+        for ctype, (_n, total, scored) in sorted(live.classes.items(), key=lambda kv: (-kv[1][0], kv[0])):
+            c: Dict[str, Any] = {"type": ctype}
+            if scored:
+                c["score"] = round(total / scored, self.precision)
+            classes.append(c)
+        msg: Dict[str, Any] = {
+            "id": sid, "channel_id": channel,
+            "start_time": live.first_stamp, "end_time": live.last_stamp,
+            "duration": round(live.last_t - live.first_t, 6),
+            "classes": classes,
+            "path": [{"timestamp": stamp, "bounding_box": dict(box)} for _k, stamp, box in path],
+        }
+        if live.vmax >= 0:
+            msg["minimum_speed"] = round(live.vmin, 6)
+            msg["maximum_speed"] = round(live.vmax, 6)
+        self.tracks_built += 1
+        return msg
+
+
 class JsonLinesWriter:
     """Write one JSON object per line (JSON Lines) to a file or stream.
 
@@ -334,7 +622,7 @@ class JsonLinesWriter:
     def __init__(self, target: Union[str, "os.PathLike[str]", IO[str]], *, flush: bool = True,
                  append: bool = False) -> None:
         if hasattr(target, "write"):
-            self._fh = target
+            self._fh: IO[str] = target  # type: ignore[assignment]
             self._owned = False
         else:
             self._fh = open(os.fspath(target), "a" if append else "w", encoding="utf-8")

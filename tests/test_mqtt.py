@@ -1,0 +1,250 @@
+"""MqttPublisher against a real mosquitto broker on a loopback port."""
+import json
+import logging
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("paho.mqtt", reason="paho-mqtt (the [mqtt] extra) is not installed")
+
+from mottrack.io.mqtt import MqttConnectError, MqttPublisher  # noqa: E402
+
+from mqtt_broker import Broker, Subscriber, free_port, needs_mosquitto, running_broker, wait_until  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def broker(tmp_path):
+    yield from running_broker(tmp_path)
+
+
+def frame(i, channel=1):
+    return {"channel_id": channel, "timestamp": f"2024-05-01T12:00:{i:02d}.000000Z", "detections": []}
+
+
+def track(i, channel=1):
+    return {"id": f"p-{i}", "channel_id": channel}
+
+
+@pytest.mark.parametrize("kwargs, field", [
+    ({"host": ""}, "host"), ({"port": 0}, "port"), ({"port": "1883"}, "port"),
+    ({"topic_prefix": "a/#"}, "topic_prefix"), ({"frame_topic": "{prefix}/{camera}"}, "frame_topic"),
+    ({"object_track_topic": "{prefix}/+/t"}, "object_track_topic"), ({"frame_queue": 0}, "frame_queue"),
+    ({"max_inflight": 1.5}, "max_inflight"), ({"reconnect_min": float("nan")}, "reconnect_min"),
+    ({"ca_certs": "/nonexistent/ca.pem"}, "ca_certs"), ({"password": "x"}, "password"),
+    ({"keepalive": True}, "keepalive"),
+])
+def test_bad_parameters_name_the_field(kwargs, field):
+    args = {"host": "127.0.0.1", **kwargs}
+    with pytest.raises(ValueError, match=field):
+        MqttPublisher(args.pop("host"), **args)
+
+
+@needs_mosquitto
+def test_frames_qos0_object_tracks_qos1_on_templated_topics(broker):
+    sub = Subscriber(broker.port, "site/#")
+    try:
+        pub = MqttPublisher("127.0.0.1", broker.port, topic_prefix="site/cam").start(wait=10)
+        for i in range(30):
+            pub.publish_frame(frame(i, channel=1 + i % 2))
+        for i in range(4):
+            pub.publish_object_track(track(i, channel=2))
+        stats = pub.close()
+        assert wait_until(lambda: len(sub.on("/status")) >= 2, 10)
+        assert wait_until(lambda: len(sub.on("/frame")) == 30 and len(sub.on("/object_track")) == 4, 10)
+    finally:
+        sub.close()
+    frames = sub.on("/frame")
+    assert {m.topic for m in frames} == {"site/cam/1/frame", "site/cam/2/frame"}
+    assert [json.loads(m.payload)["timestamp"] for m in frames] == [frame(i)["timestamp"] for i in range(30)]
+    assert all(m.qos == 0 for m in frames)
+    tracks = sub.on("/object_track")
+    assert all(m.qos == 1 and m.topic == "site/cam/2/object_track" for m in tracks)
+    assert [json.loads(m.payload) for m in tracks] == [track(i, 2) for i in range(4)]
+    status = [json.loads(m.payload) for m in sub.on("/status")]
+    assert status[0]["status"] == "online" and status[-1]["status"] == "offline"
+    assert stats["frames_sent"] == 30 and stats["frames_dropped"] == 0
+    assert stats["object_tracks_acked"] == 4 and stats["object_tracks_unsent"] == 0
+
+
+@needs_mosquitto
+def test_status_is_retained_and_last_will_says_offline(broker):
+    # A publisher process killed without a goodbye: the broker publishes its last will.
+    script = ("import sys, time; sys.path.insert(0, sys.argv[2]);"
+              "from mottrack.io.mqtt import MqttPublisher;"
+              "MqttPublisher('127.0.0.1', int(sys.argv[1]), topic_prefix='w', keepalive=2).start(wait=10);"
+              "print('ready', flush=True); time.sleep(60)")
+    proc = subprocess.Popen([sys.executable, "-c", script, str(broker.port), str(ROOT)],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        early = Subscriber(broker.port, "w/status")
+        assert wait_until(lambda: len(early.on("/status")) >= 1, 10)  # the online status has reached the broker
+        early.close()
+        late = Subscriber(broker.port, "w/status")  # subscribes after the fact: gets the retained status
+        try:
+            assert wait_until(lambda: len(late.on("/status")) >= 1, 10)
+            first = late.on("/status")[0]
+            assert first.retain and json.loads(first.payload)["status"] == "online"
+            proc.kill()
+            assert wait_until(lambda: any(json.loads(m.payload)["status"] == "offline"
+                                          for m in late.on("/status")), 15)
+        finally:
+            late.close()
+    finally:
+        proc.kill()
+        proc.wait(10)
+
+
+def test_unreachable_broker_is_one_clear_error_and_no_threads_left():
+    port = free_port()  # nothing listens here
+    before = threading.active_count()
+    with pytest.raises(MqttConnectError, match=rf"cannot connect to 127\.0\.0\.1:{port} within 0\.5 s: "
+                                               r"Connection refused"):
+        MqttPublisher("127.0.0.1", port, reconnect_min=0.1).start(wait=0.5)
+    assert wait_until(lambda: threading.active_count() == before, 5)
+
+
+def test_close_reports_object_tracks_never_delivered(caplog):
+    pub = MqttPublisher("127.0.0.1", free_port(), reconnect_min=0.1).start(wait=0)
+    pub.publish_frame(frame(0))
+    pub.publish_object_track(track(1))
+    pub.publish_object_track(track(2))
+    with caplog.at_level(logging.ERROR, logger="mottrack.mqtt"):
+        stats = pub.close(timeout=0.3)
+    assert stats["object_tracks_unsent"] == 2 and stats["object_tracks_acked"] == 0
+    assert stats["object_tracks_queued_offline"] == 2
+    assert stats["frames_dropped"] == 1 and stats["frames_sent"] == 0
+    assert "2 object tracks not delivered" in caplog.text
+    with pytest.raises(RuntimeError, match="closed"):
+        pub.publish_frame(frame(1))
+
+
+@needs_mosquitto
+def test_queued_while_away_drop_oldest_frames_keep_every_object_track(tmp_path):
+    # The subscriber's persistent session (and QoS 0 queueing) keeps what arrives while it
+    # reconnects, so what it receives is exactly what the publisher sent.
+    b = Broker(tmp_path / "b", persistence=True, queue_qos0=True).start()
+    sub = Subscriber(b.port, "q/#", client_id="recorder", persistent=True)
+    try:
+        b.stop()
+        pub = MqttPublisher("127.0.0.1", b.port, topic_prefix="q", frame_queue=3, reconnect_min=0.1,
+                            reconnect_max=0.5).start(wait=0)
+        for i in range(10):
+            pub.publish_frame(frame(i))
+        for i in range(5):
+            pub.publish_object_track(track(i))
+        assert pub.stats()["frames_dropped"] == 7 and not pub.connected
+        b.start()
+        assert wait_until(lambda: pub.connected, 15)
+        stats = pub.close(timeout=10)
+        assert wait_until(lambda: len(sub.on("/object_track")) >= 5 and len(sub.on("/frame")) >= 3, 15)
+    finally:
+        sub.close()
+        b.stop()
+    assert [f["timestamp"] for f in sub.payloads("/frame")] == [frame(i)["timestamp"] for i in (7, 8, 9)]
+    assert sorted({t["id"] for t in sub.payloads("/object_track")}) == [f"p-{i}" for i in range(5)]
+    assert stats["frames_sent"] == 3 and stats["frames_dropped"] == 7
+    assert stats["object_tracks_acked"] == 5 and stats["object_tracks_unsent"] == 0
+    assert stats["object_tracks_queued_offline"] == 5 and stats["reconnects"] == 0  # first connection
+
+
+@needs_mosquitto
+def test_full_object_track_queue_drops_oldest_and_counts_it(broker, caplog):
+    broker.stop()
+    pub = MqttPublisher("127.0.0.1", broker.port, object_track_queue=2, max_inflight=1,
+                        reconnect_min=0.1, reconnect_max=0.5).start(wait=0)
+    with caplog.at_level(logging.WARNING, logger="mottrack.mqtt"):
+        for i in range(6):
+            pub.publish_object_track(track(i))
+    broker.start()
+    assert wait_until(lambda: pub.connected, 15)
+    stats = pub.close(timeout=10)
+    assert stats["object_tracks_dropped"] >= 3  # at most 1 in flight + 2 queued survive
+    assert stats["object_tracks_dropped"] + stats["object_tracks_acked"] == 6
+    assert stats["object_tracks_unsent"] == 0
+    assert caplog.text.count("object-track queue full") == stats["object_tracks_dropped"]
+
+
+@needs_mosquitto
+def test_username_password(tmp_path):
+    pw = tmp_path / "passwd"
+    pw.write_text("")
+    subprocess.run(["mosquitto_passwd", "-b", str(pw), "cam", "s3cret"], check=True)
+    b = Broker(tmp_path / "b", extra=f"password_file {pw}\n").start()
+    try:
+        with pytest.raises(MqttConnectError, match="refused by the broker"):
+            MqttPublisher("127.0.0.1", b.port, username="cam", password="wrong").start(wait=5)
+        sub = Subscriber(b.port, "a/#", username="cam", password="s3cret")
+        try:
+            pub = MqttPublisher("127.0.0.1", b.port, topic_prefix="a", username="cam", password="s3cret")
+            pub.start(wait=10)
+            pub.publish_object_track(track(1))
+            assert pub.close()["object_tracks_acked"] == 1
+            assert wait_until(lambda: len(sub.on("/object_track")) == 1, 10)
+        finally:
+            sub.close()
+    finally:
+        b.stop()
+
+
+def _make_certs(d: Path):
+    """A throw-away CA and a server certificate for 127.0.0.1 (openssl)."""
+    def run(*args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=d)
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt",
+        "-days", "2", "-subj", "/CN=mottrack test CA")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
+        "-subj", "/CN=127.0.0.1")
+    (d / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1\n")
+    run("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+        "-out", "server.crt", "-days", "2", "-extfile", "ext.cnf")
+
+
+@needs_mosquitto
+@pytest.mark.skipif(not __import__("shutil").which("openssl"), reason="openssl not installed (makes test certs)")
+def test_tls(tmp_path):
+    certs = tmp_path / "certs"
+    certs.mkdir()
+    _make_certs(certs)
+    b = Broker(tmp_path / "b", extra=f"cafile {certs / 'ca.crt'}\ncertfile {certs / 'server.crt'}\n"
+                                     f"keyfile {certs / 'server.key'}\n").start()
+    try:
+        sub = Subscriber(b.port, "tls/#", tls_ca=str(certs / "ca.crt"))
+        try:
+            pub = MqttPublisher("127.0.0.1", b.port, topic_prefix="tls", tls=True, ca_certs=str(certs / "ca.crt"))
+            pub.start(wait=10)
+            pub.publish_frame(frame(0))
+            pub.publish_object_track(track(0))
+            stats = pub.close()
+            assert wait_until(lambda: len(sub.on("/object_track")) == 1 and len(sub.on("/frame")) == 1, 10)
+        finally:
+            sub.close()
+        assert stats["object_tracks_acked"] == 1
+        # Without the CA the broker's certificate is not trusted: no connection.
+        with pytest.raises(MqttConnectError, match="cannot connect"):
+            MqttPublisher("127.0.0.1", b.port, tls=True).start(wait=2)
+    finally:
+        b.stop()
+
+
+@needs_mosquitto
+def test_bad_messages_are_rejected_or_counted_never_fatal(broker, caplog):
+    pub = MqttPublisher("127.0.0.1", broker.port, topic_prefix="bad").start(wait=10)
+    with pytest.raises(TypeError, match="message"):
+        pub.publish_frame([1, 2])
+    with pytest.raises(TypeError, match="message"):
+        pub.publish_object_track("p-1")
+    with caplog.at_level(logging.ERROR, logger="mottrack.mqtt"):
+        pub.publish_frame({"channel_id": 1, "x": float("nan")})   # not JSON
+        pub.publish_object_track({"id": "p-1", "channel_id": "a/#"})  # makes an invalid topic
+        pub.publish_object_track(track(2))
+        pub.publish_frame(frame(1))
+        stats = pub.close()
+    assert stats["frames_sent"] == 1 and stats["frames_dropped"] == 1
+    assert stats["object_tracks_acked"] == 1 and stats["object_tracks_unsent"] == 1
+    assert "cannot encode" in caplog.text and "not sent to" in caplog.text
