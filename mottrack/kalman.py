@@ -367,7 +367,6 @@ def _xywh_update_pair(mean, P, t, p0, p1, r0, r1, y0, y1):
         _block_update(mean, P, t, p0, v0, r0, y0)
         _block_update(mean, P, t, p1, v1, r1, y1)
         return
-    idx = (p0, p1, v0, v1)
     s00 = P[p0, p0] + r0
     s01 = P[p0, p1]
     s11 = P[p1, p1] + r1
@@ -375,19 +374,17 @@ def _xywh_update_pair(mean, P, t, p0, p1, r0, r1, y0, y1):
     i00 = s11 / det
     i01 = -s01 / det
     i11 = s00 / det
-    K = np.empty((4, 2))
+    # K = P[g, (p0, p1)] S^-1 for the group g = (p0, p1, v0, v1); K S K^T = P[g, (p0, p1)] K^T.
+    c = (P[p0, p0], P[p0, p1], P[p1, p0], P[p1, p1], P[v0, p0], P[v0, p1], P[v1, p0], P[v1, p1])
+    k = (c[0] * i00 + c[1] * i01, c[0] * i01 + c[1] * i11,
+         c[2] * i00 + c[3] * i01, c[2] * i01 + c[3] * i11,
+         c[4] * i00 + c[5] * i01, c[4] * i01 + c[5] * i11,
+         c[6] * i00 + c[7] * i01, c[6] * i01 + c[7] * i11)
+    g = (p0, p1, v0, v1)
     for a in range(4):
-        c0 = P[idx[a], p0]
-        c1 = P[idx[a], p1]
-        K[a, 0] = c0 * i00 + c1 * i01
-        K[a, 1] = c0 * i01 + c1 * i11
-    for a in range(4):
-        mean[t, idx[a]] += K[a, 0] * y0 + K[a, 1] * y1
-    for a in range(4):
-        ks0 = K[a, 0] * s00 + K[a, 1] * s01
-        ks1 = K[a, 0] * s01 + K[a, 1] * s11
+        mean[t, g[a]] += k[2 * a] * y0 + k[2 * a + 1] * y1
         for b in range(4):
-            P[idx[a], idx[b]] -= ks0 * K[b, 0] + ks1 * K[b, 1]
+            P[g[a], g[b]] -= c[2 * a] * k[2 * b] + c[2 * a + 1] * k[2 * b + 1]
 
 
 @njit
