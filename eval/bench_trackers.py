@@ -182,9 +182,9 @@ def implementations(kind: str, thresholds=(0.5, 0.8)):
 
 # ----------------------------------------------------------------------------- BoT-SORT
 # Each BoT-SORT step takes (arr, emb or None, warp (2, 3) or None).
-def _ours_botsort():
+def _ours_botsort(**params):
     def make():
-        t = mottrack.BoTSORT()
+        t = mottrack.BoTSORT(**params)
         def step(arr, emb, warp):
             x = arr if emb is None else mottrack.Detections(arr[:, :4], arr[:, 4], embeddings=emb)
             return t.update(x, camera_motion=warp)
@@ -230,7 +230,10 @@ def _rf_botsort():
 
 
 def botsort_implementations():
-    impls = [("mottrack BoTSORT", _ours_botsort())]
+    impls = [("mottrack BoTSORT", _ours_botsort()),
+             # the peers report the matched detection's box: this is the setting whose output
+             # theirs agrees with (trackforge 99.7%, roboflow 96% of rows on MOT15)
+             ("mottrack BoTSORT output_box=detection", _ours_botsort(output_box="detection"))]
     for label, factory in [("trackforge BOTSORT (Rust)", _tf_botsort),
                            ("roboflow trackers BoTSORTTracker (numpy)", _rf_botsort)]:
         try:

@@ -216,7 +216,7 @@ class Tracker:
         frame_count, last = self.frame_count, self._last_timestamp
         dt = 1.0 if timestamp is None and last is None else self._time_step(timestamp)
         self.frame_count = frame_count + 1
-        if ((warp is None or self._rows_fast_path_warp) and self.output_box == "kalman" and self._rows_fast_path
+        if ((warp is None or self._rows_fast_path_warp) and self._rows_fast_path
                 and type(detections) is np.ndarray and detections.dtype is _F64
                 and detections.ndim == 2 and 5 <= detections.shape[1] <= 6
                 and detections.flags.c_contiguous):
@@ -226,6 +226,9 @@ class Tracker:
                    else self._step_rows(detections, dt, err, warp))
             code = err[0]
             if code == 0:
+                if self.output_box == "detection" and out.shape[0]:
+                    used = out[:, 7] >= 0
+                    out[used, :4] = detections[out[used, 7].astype(np.int64), :4]
                 return out
             if code != DEGENERATE:  # invalid input: nothing changed, raise the detailed error
                 self.frame_count, self._last_timestamp = frame_count, last
