@@ -106,12 +106,18 @@ def _install_locator() -> None:
 _install_locator()
 
 
-def njit(func):
+def njit(func=None, *, inline: str = "never"):
     """Compile ``func`` with numba (cached, GIL released); ``func.py_func`` stays pure Python.
+
+    ``@njit(inline="always")`` inlines the function into its compiled callers (numba IR
+    level): for small stages called with many arrays, whose calls would otherwise cost a
+    reference-count update per array argument.
 
     Do not write recursive kernels: numba's cache cannot reload them in a new process.
     """
-    return numba.njit(cache=True, nogil=True)(func)
+    if func is None:
+        return lambda f: njit(f, inline=inline)
+    return numba.njit(cache=True, nogil=True, inline=inline)(func)
 
 
 __all__ = ["njit", "numba", "CACHE_DIR"]

@@ -430,6 +430,29 @@ def local_affine(H, x, y):
             (H[1, 0] - v * H[2, 0]) / d, (H[1, 1] - v * H[2, 1]) / d)
 
 
+WARP_SLOTS = 10  # a flag and the 9 entries of a (3, 3) warp, kept in a kernel's parameter vector
+
+
+@njit(inline="always")
+def stashed_warp(vec, at):
+    """The camera warp a tracker stashed at ``vec[at:at + WARP_SLOTS]`` (see :func:`stash_warp`):
+    a (3, 3) view, or a (0, 3) array when there is none.  Lets the one-call fast path take
+    a warp without one more array argument (each costs dispatch time on every frame)."""
+    if vec[at] != 0.0:
+        return vec[at + 1:at + 10].reshape((3, 3))
+    return vec[at + 1:at + 1].reshape((0, 3))
+
+
+def stash_warp(vec, at, warp) -> bool:
+    """Put ``warp`` (3, 3) or None into ``vec`` for :func:`stashed_warp`; returns whether
+    one is stashed (the caller clears it with ``vec[at] = 0`` after the call)."""
+    if warp is None:
+        return False
+    vec[at] = 1.0
+    vec[at + 1:at + 10] = warp.reshape(9)
+    return True
+
+
 @njit
 def xywh_warp_rows(mean, cov, n, H):
     """Apply a camera warp to (x, y, w, h) rows 0..n-1 as BoT-SORT's ``multi_gmc`` does:
@@ -665,7 +688,7 @@ def xywh_warp_numpy(mean, cov, warp):
 XYAH, XYWH, XYSR = 0, 1, 2
 
 
-@njit
+@njit(inline="always")
 def initiate_row(model, mean, cov, t, x1, y1, x2, y2):
     if model == XYWH:
         xywh_initiate(mean, cov, t, x1, y1, x2, y2)
@@ -675,7 +698,7 @@ def initiate_row(model, mean, cov, t, x1, y1, x2, y2):
         xysr_initiate(mean, cov, t, x1, y1, x2, y2)
 
 
-@njit
+@njit(inline="always")
 def update_row(model, mean, cov, t, x1, y1, x2, y2):
     if model == XYWH:
         xywh_update(mean, cov, t, x1, y1, x2, y2)
@@ -685,7 +708,7 @@ def update_row(model, mean, cov, t, x1, y1, x2, y2):
         xysr_update(mean, cov, t, x1, y1, x2, y2)
 
 
-@njit
+@njit(inline="always")
 def box_row(model, mean, t):
     if model == XYWH:
         return xywh_box(mean, t)

@@ -34,7 +34,7 @@ import numpy as np
 from .._numba import njit
 from ..assignment import match_edges
 from ..geometry import overlap_edges_into
-from ..kalman import (XYAH, XYWH, box_row, initiate_row, update_row, xyah_predict_row, xyah_warp_rows,
+from ..kalman import (WARP_SLOTS, XYAH, XYWH, box_row, initiate_row, update_row, xyah_predict_row, xyah_warp_rows,
                       xywh_predict_row, xywh_warp_rows)
 from ..tracks import (CLASS, CONFIRMED, DELETED, DET, ID, LOST, N, N_FLOAT_BASE, N_INT_BASE, NEXT_ID,
                       SCORE, STATE, TENTATIVE, TSU, mark_hit, mark_predicted, start_track)
@@ -53,6 +53,8 @@ TIME_EPS = 1e-6             # time comparisons tolerate float round-off of times
 FEATURE_ALPHA = 0.9         # BoT-SORT's feature smoothing (EMA weight of the old feature)
 EDGE_BUFFER = 1024          # IoU pairs held without allocating (problems up to 1024 pairs)
 N_PARAMS = 8                # parameters at the head of the float work array
+WARP_AT = N_PARAMS          # then the fast path's stashed camera warp (kalman.stashed_warp)
+N_HEAD = N_PARAMS + WARP_SLOTS
 
 
 class ByteWork:
@@ -62,7 +64,7 @@ class ByteWork:
     def _make_work(self, cap: int) -> None:
         """Scratch for frames where (tracks + detections) <= cap."""
         cap = max(cap, 2 * getattr(self, "_work_for", -1), 64)
-        fw = np.zeros(N_PARAMS + 64 + 12 * cap + EDGE_BUFFER)
+        fw = np.zeros(N_HEAD + 64 + 12 * cap + EDGE_BUFFER)
         params = self._kernel_params()
         fw[:len(params)] = params
         self._fw = fw
@@ -78,16 +80,10 @@ class ByteWork:
         if need > self._work_for:
             self._make_work(need)
 
-    def _room(self, n_det: int) -> None:
-        """:meth:`_prepare` only when this frame needs more (the fast path's check)."""
-        tr = self.tracks
-        need = tr.counters[0] + n_det
-        if need > self._work_for or 2 * need > tr.mean.shape[0]:
-            self._prepare(n_det)
 
 
 # ----------------------------------------------------------------------------- the model
-@njit
+@njit(inline="always")
 def boxes_into(model, mean, rows, out):
     """Boxes (x1, y1, x2, y2) of table ``rows`` into ``out``; returns the filled part."""
     for i in range(rows.shape[0]):
@@ -96,11 +92,11 @@ def boxes_into(model, mean, rows, out):
 
 
 # ----------------------------------------------------------------------------- workspace
-@njit
+@njit(inline="always")
 def carve_workspace(fw, iw, n0, nd):
     """Views into the float (``fw``, after the parameters) and int (``iw``) scratch."""
     cap = n0 + nd
-    f = N_PARAMS
+    f = N_HEAD
     dbox = fw[f:f + 4 * nd].reshape((nd, 4))
     f += 4 * nd
     sel = fw[f:f + 4 * nd].reshape((nd, 4))
@@ -110,16 +106,37 @@ def carve_workspace(fw, iw, n0, nd):
     bx2 = fw[f:f + 4 * cap].reshape((cap, 4))
     f += 4 * cap
     ev = fw[f:f + EDGE_BUFFER]
-    sizes = (nd, nd, n0, n0, n0, n0, 2 * cap, nd, nd, cap, cap, EDGE_BUFFER, EDGE_BUFFER)
-    views = []
     i = 0
-    for s in sizes:
-        views.append(iw[i:i + s])
-        i += s
-    return dbox, sel, pbox, bx2, ev, views
+    hi = iw[i:i + nd]
+    i += nd
+    lo = iw[i:i + nd]
+    i += nd
+    pool = iw[i:i + n0]
+    i += n0
+    m1 = iw[i:i + n0]
+    i += n0
+    m2 = iw[i:i + n0]
+    i += n0
+    rest = iw[i:i + n0]
+    i += n0
+    mscr = iw[i:i + 2 * cap]
+    i += 2 * cap
+    left = iw[i:i + nd]
+    i += nd
+    used = iw[i:i + nd]
+    i += nd
+    order = iw[i:i + cap]
+    i += cap
+    keep = iw[i:i + cap]
+    i += cap
+    er = iw[i:i + EDGE_BUFFER]
+    i += EDGE_BUFFER
+    ec = iw[i:i + EDGE_BUFFER]
+    return (dbox, sel, pbox, bx2, ev,
+            (hi, lo, pool, m1, m2, rest, mscr, left, used, order, keep, er, ec))
 
 
-@njit
+@njit(inline="always")
 def split_detections(boxes, scores, high, dbox, hi, lo):
     """Detection boxes as the originals see them (x1 + (x2 - x1)) into ``dbox``; returns
     the rows scoring above ``high`` and those with 0.1 < score < ``high`` (strict both)."""
@@ -147,7 +164,7 @@ def split_detections(boxes, scores, high, dbox, hi, lo):
 
 
 # ----------------------------------------------------------------------------- predict, warp
-@njit
+@njit(inline="always")
 def count_tracked(ints, n0):
     nt = 0
     while nt < n0 and ints[nt, STATE] != LOST:
@@ -155,7 +172,7 @@ def count_tracked(ints, n0):
     return nt
 
 
-@njit
+@njit(inline="always")
 def predict_pool(model, mean, cov, ints, floats, n0, dt, pool):
     """Age every track; predict the confirmed and lost ones (the pool, returned in table
     order).  Lost tracks coast at constant size: their height velocity (and, in the
@@ -179,7 +196,7 @@ def predict_pool(model, mean, cov, ints, floats, n0, dt, pool):
     return pool[:npool]
 
 
-@njit
+@njit(inline="always")
 def warp_tracks(model, mean, cov, n0, warp):
     """Move every track (tracked, unconfirmed and lost) through the camera warp (3, 3)
     from the previous frame's pixels to this frame's (see the ``*_warp_rows`` kernels)."""
@@ -225,7 +242,7 @@ def cosine_cost(feats, t, dfeat, d):
     return max(c, 0.0) / 2.0
 
 
-@njit
+@njit(inline="always")
 def feature_flags(ints):
     """The ``HAS_FEAT`` column (a table without one: any column, never read then)."""
     return ints[:, HAS_FEAT] if ints.shape[1] > HAS_FEAT else ints[:, 0]
@@ -258,7 +275,7 @@ def smooth_feature(feats, ints, t, dfeat, d):
 
 
 # ----------------------------------------------------------------------------- association
-@njit
+@njit(inline="always")
 def associate(tboxes, trow, dboxes, dsel, scores, classes, track_classes, limit, fuse, per_class,
               feats, has_feat, dfeat, proximity, appearance, sel, col_for_row, mscr, er, ec, ev):
     """Match tracks (boxes ``tboxes``, table rows ``trow``) to the detections ``dsel``.
@@ -299,7 +316,7 @@ def associate(tboxes, trow, dboxes, dsel, scores, classes, track_classes, limit,
     match_edges(tboxes.shape[0], nd, er[:k], ec[:k], ev[:k], col_for_row, mscr)
 
 
-@njit
+@njit(inline="always")
 def take_detection(model, mean, cov, ints, floats, feats, t, d, boxes, scores, classes, dfeat):
     """Track ``t`` is updated with detection ``d`` (Kalman correction, lifecycle, and its
     appearance feature when ``dfeat`` has one)."""
@@ -309,7 +326,7 @@ def take_detection(model, mean, cov, ints, floats, feats, t, d, boxes, scores, c
         smooth_feature(feats, ints, t, dfeat, d)
 
 
-@njit
+@njit(inline="always")
 def first_round(model, mean, cov, ints, floats, feats, nt, pool, pbox, boxes, dbox, hi, scores,
                 classes, dfeat, limit, fuse, per_class, proximity, appearance, hi_used, m1, rest_all,
                 bx2, sel, mscr, er, ec, ev):
@@ -335,14 +352,14 @@ def first_round(model, mean, cov, ints, floats, feats, nt, pool, pbox, boxes, db
     return n_rest
 
 
-@njit
+@njit(inline="always")
 def second_round(model, mean, cov, ints, floats, feats, rest, rboxes, boxes, dbox, lo, scores,
                  classes, per_class, m2, sel, mscr, er, ec, ev):
     """Low detections against the tracked tracks ``rest`` (boxes ``rboxes``), cost 1 - IoU
     below 0.5, no appearance; tracks still unmatched become lost."""
     if rest.shape[0] == 0:
         return
-    no_feat = np.empty((1, 0))
+    no_feat = feats[:1, :0]  # no appearance in the second round
     associate(rboxes, rest, dbox, lo, scores, classes, ints[:, CLASS], SECOND_THRESH, False, per_class,
               feats, feature_flags(ints), no_feat, 0.0, 0.0, sel, m2, mscr, er, ec, ev)
     for i in range(rest.shape[0]):
@@ -355,7 +372,7 @@ def second_round(model, mean, cov, ints, floats, feats, rest, rboxes, boxes, dbo
             ints[t, STATE] = LOST
 
 
-@njit
+@njit(inline="always")
 def unconfirmed_round(model, mean, cov, ints, floats, feats, nt, boxes, dbox, hi, hi_used, scores,
                       classes, dfeat, fuse, per_class, proximity, appearance, left, used, unc_all, m3,
                       bx2, sel, mscr, er, ec, ev):
@@ -393,7 +410,7 @@ def unconfirmed_round(model, mean, cov, ints, floats, feats, nt, boxes, dbox, hi
     return left
 
 
-@njit
+@njit(inline="always")
 def births(model, mean, cov, ints, floats, feats, n0, next_id, left, used, boxes, scores, classes,
            dfeat, new_thresh, frame_count):
     """A new track for each high detection left with score >= ``new_thresh``: confirmed
@@ -414,7 +431,7 @@ def births(model, mean, cov, ints, floats, feats, n0, next_id, left, used, boxes
 
 
 # ----------------------------------------------------------------------------- retire, report
-@njit
+@njit(inline="always")
 def pool_order(ints, floats, nt, n0, n, max_time_lost, order):
     """Lost tracks not updated for more than ``max_time_lost`` are removed; writes the new
     pools into ``order`` in the originals' list order (tracked: surviving tracked
@@ -451,7 +468,7 @@ def pool_order(ints, floats, nt, n0, n, max_time_lost, order):
     return m_t, m
 
 
-@njit
+@njit(inline="always")
 def drop_duplicates(model, mean, ints, floats, order, m_t, m, per_class, keep, bx2, er, ec, ev):
     """A tracked and a lost track whose boxes overlap with 1 - IoU < 0.15 are duplicates:
     the one followed for the shorter time goes (``keep`` per position of ``order``)."""
@@ -475,7 +492,7 @@ def drop_duplicates(model, mean, ints, floats, order, m_t, m, per_class, keep, b
                 keep[de_r[e]] = 0
 
 
-@njit
+@njit(inline="always")
 def report(model, mean, ints, floats, order, keep, m_t, with_unconfirmed):
     """Output rows (M, 8) of the tracked pool: confirmed tracks, and unconfirmed ones too
     with ``with_unconfirmed`` (BoT-SORT returns its not yet activated tracks)."""
@@ -494,7 +511,7 @@ def report(model, mean, ints, floats, order, keep, m_t, with_unconfirmed):
     return out[:n_out]
 
 
-@njit
+@njit(inline="always")
 def copy_row(mean, cov, ints, floats, feats, src, dst):
     for a in range(mean.shape[1]):
         mean[dst, a] = mean[src, a]
@@ -508,7 +525,7 @@ def copy_row(mean, cov, ints, floats, feats, src, dst):
         feats[dst, a] = feats[src, a]
 
 
-@njit
+@njit(inline="always")
 def store_pools(mean, cov, ints, floats, feats, order, keep, m, n):
     """Rewrite the table as the kept rows of ``order``; rows that move go through the free
     rows after ``n`` (the table holds 2 (tracks + detections) rows).  Returns the size."""
@@ -537,7 +554,7 @@ def store_pools(mean, cov, ints, floats, feats, order, keep, m, n):
     return m
 
 
-@njit
+@njit(inline="always")
 def retire_and_report(model, mean, cov, ints, floats, feats, nt, n0, n, max_time_lost, per_class,
                       with_unconfirmed, order, keep, bx2, er, ec, ev):
     """Step 7: timeouts, the new pools, duplicates, the output rows, the stored table.
@@ -549,7 +566,7 @@ def retire_and_report(model, mean, cov, ints, floats, feats, nt, n0, n, max_time
 
 
 # ----------------------------------------------------------------------------- the frame
-@njit
+@njit(inline="always")
 def byte_frame(model, mean, cov, ints, floats, counters, feats, boxes, scores, classes, dfeat, dt,
                frame_count, fw, iw, warp, high, match_thresh, max_time_lost, new_thresh, fuse,
                per_class, proximity, appearance, with_unconfirmed):

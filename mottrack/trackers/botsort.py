@@ -50,7 +50,7 @@ import numpy as np
 
 from .._numba import njit
 from ..detections import Detections, split_rows
-from ..kalman import XYWH, XYWH_DIM
+from ..kalman import XYWH, XYWH_DIM, stash_warp, stashed_warp
 from ..registry import register_tracker
 from ..tracks import TrackTable
 from . import _byte_stages as bs
@@ -84,7 +84,7 @@ def _botsort_step(mean, cov, ints, floats, counters, feats, boxes, scores, class
 
 
 @njit
-def _botsort_step_rows(mean, cov, ints, floats, counters, feats, rows, dt, frame_count, fw, iw, err, warp):
+def _botsort_step_rows(mean, cov, ints, floats, counters, feats, rows, dt, frame_count, fw, iw, err):
     """:func:`_botsort_step` on an (N, 5|6) array (no embeddings), validated first (error
     code into ``err``)."""
     boxes, scores, classes, code, r, c = split_rows(rows, False)
@@ -92,7 +92,8 @@ def _botsort_step_rows(mean, cov, ints, floats, counters, feats, rows, dt, frame
     if code != 0:
         return np.empty((0, 8))
     return _botsort_step(mean, cov, ints, floats, counters, feats, boxes, scores, classes,
-                         np.empty((0, 0), np.float32), dt, frame_count, fw, iw, warp, err[1:])
+                         np.empty((0, 0), np.float32), dt, frame_count, fw, iw, stashed_warp(fw, bs.WARP_AT),
+                         err[1:])
 
 
 @register_tracker("botsort")
@@ -232,11 +233,19 @@ class BoTSORT(bs.ByteWork, Tracker):
     _rows_fast_path_warp = True
 
     def _step_rows(self, rows: np.ndarray, dt: float, err: np.ndarray,
-                   warp: np.ndarray = _NO_WARP) -> np.ndarray:
-        self._room(rows.shape[0])
+                   warp: Optional[np.ndarray] = None) -> np.ndarray:
         tr = self.tracks
-        return _botsort_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, self.features,
-                                  rows, dt, self.frame_count, self._fw, self._iw, err, warp)
+        need = tr.counters[0] + rows.shape[0]
+        if need > self._work_for or 2 * need > tr.mean.shape[0]:
+            self._prepare(rows.shape[0])
+        fw = self._fw
+        stashed = stash_warp(fw, bs.WARP_AT, warp)
+        try:
+            return _botsort_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, self.features,
+                                      rows, dt, self.frame_count, fw, self._iw, err)
+        finally:
+            if stashed:
+                fw[bs.WARP_AT] = 0.0
 
     def _check_restored(self) -> None:
         super()._check_restored()

@@ -48,7 +48,7 @@ import numpy as np
 
 from .._numba import njit
 from ..detections import Detections, split_rows
-from ..kalman import XYAH, XYAH_DIM
+from ..kalman import XYAH, XYAH_DIM, stash_warp, stashed_warp
 from ..registry import register_tracker
 from ..tracks import TrackTable
 from . import _byte_stages as bs
@@ -65,21 +65,22 @@ def _bytetrack_step(mean, cov, ints, floats, counters, boxes, scores, classes, d
                     warp):
     """One ByteTrack frame (the shared BYTE stages with the (x, y, a, h) filter, no
     appearance, confirmed tracks reported); returns the (M, 8) output rows."""
-    return bs.byte_frame(XYAH, mean, cov, ints, floats, counters, np.empty((1, 0)), boxes, scores,
-                         classes, np.empty((1, 0)), dt, frame_count, fw, iw, warp, fw[_P_TRACK],
+    none = fw[:0].reshape((1, 0))  # no appearance features
+    return bs.byte_frame(XYAH, mean, cov, ints, floats, counters, none, boxes, scores,
+                         classes, none, dt, frame_count, fw, iw, warp, fw[_P_TRACK],
                          fw[_P_MATCH], fw[_P_MAX_LOST], fw[_P_DET], fw[_P_FUSE] != 0.0,
                          fw[_P_PER_CLASS] != 0.0, 0.0, 0.0, False)
 
 
 @njit
-def _bytetrack_step_rows(mean, cov, ints, floats, counters, rows, dt, frame_count, fw, iw, err, warp):
+def _bytetrack_step_rows(mean, cov, ints, floats, counters, rows, dt, frame_count, fw, iw, err):
     """:func:`_bytetrack_step` on an (N, 5|6) array, validated first (error code into ``err``)."""
     boxes, scores, classes, code, r, c = split_rows(rows, False)
     err[0] = code
     if code != 0:
         return np.empty((0, 8))
     return _bytetrack_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, frame_count, fw, iw,
-                           warp)
+                           stashed_warp(fw, bs.WARP_AT))
 
 
 @register_tracker("bytetrack")
@@ -163,11 +164,20 @@ class ByteTrack(bs.ByteWork, Tracker):
     _rows_fast_path_warp = True
 
     def _step_rows(self, rows: np.ndarray, dt: float, err: np.ndarray,
-                   warp: np.ndarray = _NO_WARP) -> np.ndarray:
-        self._room(rows.shape[0])
+                   warp: Optional[np.ndarray] = None) -> np.ndarray:
         tr = self.tracks
-        return _bytetrack_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, rows, dt,
-                                    self.frame_count, self._fw, self._iw, err, warp)
+        need = tr.counters[0] + rows.shape[0]
+        if need > self._work_for or 2 * need > tr.mean.shape[0]:
+            self._prepare(rows.shape[0])
+        fw = self._fw
+        if not stash_warp(fw, bs.WARP_AT, warp):
+            return _bytetrack_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, rows, dt,
+                                        self.frame_count, fw, self._iw, err)
+        try:
+            return _bytetrack_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, rows, dt,
+                                        self.frame_count, fw, self._iw, err)
+        finally:
+            fw[bs.WARP_AT] = 0.0
 
     def _reset(self) -> None:
         self.tracks.reset()

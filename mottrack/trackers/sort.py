@@ -32,7 +32,8 @@ from ..assignment import max_weight_matching
 from ..detections import Detections
 from ..geometry import overlap_edges
 from ..detections import split_rows
-from ..kalman import XYSR_DIM, xysr_box, xysr_initiate, xysr_predict, xysr_update, xysr_warp_rows
+from ..kalman import (WARP_SLOTS, XYSR_DIM, stash_warp, stashed_warp, xysr_box, xysr_initiate, xysr_predict,
+                      xysr_update, xysr_warp_rows)
 from ..tracks import (CLASS, CONFIRMED, DET, ID, N, NEXT_ID, SCORE, STATE, STREAK, TENTATIVE, TSU,
                       TrackTable, compact, mark_hit, mark_predicted, start_track)
 from ..registry import register_tracker
@@ -41,6 +42,7 @@ from .base import Tracker, check_number
 __all__ = ["SORT", "associate_iou"]
 
 _NO_WARP = np.empty((0, 3))  # no camera motion
+_WARP_AT = 4  # where the fast path stashes a camera warp in the parameter vector
 
 
 @njit
@@ -154,14 +156,14 @@ def _sort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, fr
 
 
 @njit
-def _sort_step_rows(mean, cov, ints, floats, counters, rows, dt, frame_count, params, err, warp):
+def _sort_step_rows(mean, cov, ints, floats, counters, rows, dt, frame_count, params, err):
     """:func:`_sort_step` on an (N, 5|6) array, validated first (error into ``err``)."""
     boxes, scores, classes, code, r, c = split_rows(rows, False)
     err[0] = code
     if code != 0:
         return np.empty((0, 8))
     return _sort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, frame_count, params,
-                      warp)
+                      stashed_warp(params, _WARP_AT))
 
 
 @register_tracker("sort")
@@ -202,7 +204,9 @@ class SORT(Tracker):
         self.iou_threshold = check_number("iou_threshold", iou_threshold, low=0.0, high=1.0)
         self.tracks = TrackTable(XYSR_DIM)
 
-        self._params = np.array([self.max_age, self.min_hits, self.iou_threshold, float(self.per_class)])
+        # parameters, then room for the fast path's stashed camera warp
+        self._params = np.zeros(_WARP_AT + WARP_SLOTS)
+        self._params[:_WARP_AT] = (self.max_age, self.min_hits, self.iou_threshold, float(self.per_class))
 
     def _step(self, dets: Detections, dt: float, warp: Optional[np.ndarray] = None) -> np.ndarray:
         tr = self.tracks
@@ -216,12 +220,19 @@ class SORT(Tracker):
     _state_attrs = ("tracks",)
 
     def _step_rows(self, rows: np.ndarray, dt: float, err: np.ndarray,
-                   warp: np.ndarray = _NO_WARP) -> np.ndarray:
+                   warp: Optional[np.ndarray] = None) -> np.ndarray:
         tr = self.tracks
         if tr.counters[0] + rows.shape[0] > tr.mean.shape[0]:
             tr.reserve(rows.shape[0])
-        return _sort_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters,
-                               rows, dt, self.frame_count, self._params, err, warp)
+        params = self._params
+        if not stash_warp(params, _WARP_AT, warp):
+            return _sort_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters,
+                                   rows, dt, self.frame_count, params, err)
+        try:
+            return _sort_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters,
+                                   rows, dt, self.frame_count, params, err)
+        finally:
+            params[_WARP_AT] = 0.0
 
     def _reset(self) -> None:
         self.tracks.reset()
