@@ -239,3 +239,15 @@ def test_fused_fast_path_and_general_path_agree_with_camera_motion(name):
         oa = a.update(rows, camera_motion=warp)
         ob = b.update(mottrack.Detections(boxes, rows[:, 4]), camera_motion=warp)
         assert np.array_equal(oa, ob)
+
+
+def test_a_tracker_without_camera_motion_support_rejects_it_unchanged():
+    """(Every built-in tracker supports it now; the base class still guards the others.)"""
+    class Static(mottrack.SORT):
+        supports_camera_motion = False
+
+    t = Static()
+    t.update(np.array([[10.0, 10.0, 50.0, 90.0, 0.9]]))
+    with pytest.raises(ValueError, match="camera_motion: Static does not support camera motion"):
+        t.update(np.array([[10.0, 10.0, 50.0, 90.0, 0.9]]), camera_motion=np.eye(3))
+    assert t.frame_count == 1

@@ -63,6 +63,16 @@ def _promote_warp(a, out):
     return abs(det3) > 1e-9 and abs(det2) > 1e-9
 
 
+@njit
+def _detection_boxes(out, boxes):
+    """``output_box="detection"``: rows updated by a detection (column 7 >= 0) take its box."""
+    for i in range(out.shape[0]):
+        d = np.int64(out[i, 7])
+        if d >= 0:
+            for k in range(4):
+                out[i, k] = boxes[d, k]
+
+
 def camera_warp(camera_motion: Any) -> np.ndarray:
     """Validate a camera-motion warp; returns it as a (3, 3) float64 C-contiguous array.
 
@@ -226,9 +236,8 @@ class Tracker:
                    else self._step_rows(detections, dt, err, warp))
             code = err[0]
             if code == 0:
-                if self.output_box == "detection" and out.shape[0]:
-                    used = out[:, 7] >= 0
-                    out[used, :4] = detections[out[used, 7].astype(np.int64), :4]
+                if self.output_box == "detection":
+                    _detection_boxes(out, detections)
                 return out
             if code != DEGENERATE:  # invalid input: nothing changed, raise the detailed error
                 self.frame_count, self._last_timestamp = frame_count, last
@@ -253,9 +262,8 @@ class Tracker:
         except Exception:
             self.frame_count, self._last_timestamp = frame_count, last
             raise
-        if self.output_box == "detection" and out.shape[0]:
-            used = out[:, 7] >= 0
-            out[used, :4] = dets.boxes[out[used, 7].astype(np.int64)]
+        if self.output_box == "detection":
+            _detection_boxes(out, dets.boxes)
         return out
 
     def __call__(self, detections: Any, timestamp: Optional[float] = None,
