@@ -59,6 +59,8 @@ STREAMS = {
         shared_path("data", "MOT17", "dets", "yolox_x_ablation", "MOT17-04.txt"), 80, first=527)),
     "deepsort/MOT17-09": ("deepsort", {}, lambda: embedding_stream(
         shared_path("data", "MOT17", "embeddings", "deepsort", "MOT17-09-FRCNN.npy"), 120)),
+    "botsort/MOT17-05-reid": ("botsort", {}, lambda: embedding_stream(
+        shared_path("data", "MOT17", "embeddings", "deepsort", "MOT17-05-FRCNN.npy"), 120, min_score=0.0)),
 }
 
 _cache: dict = {}
