@@ -11,7 +11,10 @@ Measures, per call, median and p99 wall time in microseconds of:
   (``(q.astype(float32) - zero_point) * scale``) - what a naive decoder pays before
   it even starts thresholding;
 * ``ssd_to_detections`` on 20-row SSD MobileNet v2 outputs given as a list of
-  arrays, a gRPC-style dict and raw Larod buffers.
+  arrays, a gRPC-style dict and raw Larod buffers;
+* the state round trip of a tracker holding 50 confirmed tracks (in memory and through an
+  ``.npz`` file), and scoring the MOT17 train set (reading the files included): costs
+  the tests used to bound with wall-clock assertions.
 
 Usage: ``python eval/bench_io.py [--shared PATH] [--markdown OUT.md]``
 """
@@ -57,6 +60,34 @@ def ssd_tensors(rng):
     return [boxes, classes, scores, count]
 
 
+def state_rows():
+    """Save/restore of each tracker holding 50 confirmed tracks (DeepSORT: 128-d galleries)."""
+    import io
+
+    import mottrack
+    from mottrack.state import load_state, save_state
+    rows = []
+    rng = np.random.default_rng(1)
+    xy = rng.uniform(0, 1800, (50, 2))
+    emb = rng.normal(size=(50, 128)).astype(np.float32)
+    for name in mottrack.available_trackers():
+        t = mottrack.create_tracker(name)
+        for f in range(10):
+            t.update(mottrack.Detections(np.column_stack([xy + f, xy + f + [30, 80]]), np.full(50, 0.9),
+                                         embeddings=emb))
+
+        def npz(t=t):
+            buf = io.BytesIO()
+            save_state(t, buf)
+            buf.seek(0)
+            return mottrack.Tracker.from_state(load_state(buf))
+
+        rows.append((f"{name}: state round trip, 50 tracks, in memory",
+                     *measure(lambda t=t: mottrack.Tracker.from_state(t.state_dict()), 200, warmup=5)))
+        rows.append((f"{name}: state round trip, 50 tracks, .npz", *measure(npz, 50, warmup=2)))
+    return rows
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
@@ -93,6 +124,13 @@ def main() -> None:
                  *measure(lambda: ssd_to_detections(raw, (1920, 1080)), 50000)))
     rows.append(("SSD conversion, persons only",
                  *measure(lambda: ssd_to_detections(outs, (1920, 1080), classes=[0]), 50000)))
+    rows += state_rows()
+    mot17 = args.shared / "data" / "MOT17"
+    if mot17.exists():
+        from mottrack.eval.metrics import evaluate_dataset
+        rows.append(("score MOT17 train (Lif_T results, files read)",
+                     *measure(lambda: evaluate_dataset(mot17, mot17 / "trackers" / "Lif_T", "MOT17", "train"),
+                              3, warmup=1)))
 
     cpu = platform.processor() or platform.machine()
     lines = [f"Machine: {platform.system()} {platform.machine()} {cpu}, {os.cpu_count()} CPUs, "
@@ -103,7 +141,7 @@ def main() -> None:
     print(text)
     if args.markdown:
         args.markdown.parent.mkdir(parents=True, exist_ok=True)
-        args.markdown.write_text("# bench_io: DLPU tensor adapters\n\n`python eval/bench_io.py`\n\n" + text + "\n")
+        args.markdown.write_text("# bench_io: DLPU tensor adapters, state, scoring\n\n`python eval/bench_io.py`\n\n" + text + "\n")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ Protocol (the same for every implementation, one core, one process):
   the machine is shared and noisy.
 
 Peers are measured only when installed (they are not dependencies): pyxtrackers (Cython),
-trackforge (Rust), edgefirst-tracker (Rust), roboflow ``trackers`` (BoT-SORT, numpy).
+trackforge (Rust), edgefirst-tracker (Rust), roboflow ``trackers`` (Python: OC-SORT, BoT-SORT).
 
 Usage: ``python eval/bench_trackers.py [--quick] [--out eval/results/bench_trackers.md]``
 """
@@ -154,6 +154,34 @@ def _edgefirst_bytetrack():
     return make
 
 
+def _pyx_ocsort(det_thresh):
+    from pyxtrackers import OCSort
+    def make():
+        t = OCSort(det_thresh=det_thresh, max_age=30, min_hits=3, iou_threshold=0.3, delta_t=3,
+                   asso_func="iou", inertia=0.2, use_byte=False)
+        return lambda arr, emb: t.update(arr)
+    return make
+
+
+def _tf_ocsort():
+    from trackforge import OCSORT
+    def make():  # trackforge's OC-SORT has no detection threshold parameter
+        t = OCSORT(max_age=30, min_hits=3, iou_threshold=0.3, delta_t=3, inertia=0.2)
+        return lambda arr, emb: t.update(_tf_input(arr))
+    return make
+
+
+def _rf_ocsort(det_thresh):
+    import supervision as sv
+    from trackers import OCSORTTracker
+    def make():
+        t = OCSORTTracker(lost_track_buffer=30, frame_rate=30.0, minimum_consecutive_frames=3,
+                          minimum_iou_threshold=0.3, direction_consistency_weight=0.2,
+                          high_conf_det_threshold=det_thresh, delta_t=3)
+        return lambda arr, emb: t.update(sv.Detections(xyxy=arr[:, :4], confidence=arr[:, 4]))
+    return make
+
+
 def implementations(kind: str, thresholds=(0.5, 0.8)):
     """(label, factory) pairs for one tracker kind; peers only when importable."""
     impls = []
@@ -167,6 +195,13 @@ def implementations(kind: str, thresholds=(0.5, 0.8)):
         peers = [("pyxtrackers BYTETracker (Cython)", lambda: _pyx_bytetrack(track_thresh=tt, match_thresh=mt)),
                  ("trackforge BYTETRACK (Rust)", lambda: _tf_bytetrack(tt, mt)),
                  ("edgefirst-tracker ByteTrack (Rust)", _edgefirst_bytetrack)]
+    elif kind == "ocsort":
+        dt = thresholds[0]
+        impls.append(("mottrack OCSORT", _ours("ocsort", det_thresh=dt, max_age=30, min_hits=3,
+                                               iou_threshold=0.3, delta_t=3, inertia=0.2)))
+        peers = [("pyxtrackers OCSort (Cython)", lambda: _pyx_ocsort(dt)),
+                 ("trackforge OCSORT (Rust)", _tf_ocsort),
+                 ("roboflow trackers OCSORTTracker (Python)", lambda: _rf_ocsort(dt))]
     elif kind == "deepsort":
         impls.append(("mottrack DeepSORT", _ours("deepsort", max_cosine_distance=0.2, nn_budget=100)))
         peers = [("trackforge DEEPSORT (Rust)", _tf_deepsort)]
@@ -338,7 +373,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer sequences and frames")
     ap.add_argument("--out", type=Path, help="also write the tables as Markdown here")
-    ap.add_argument("--trackers", default="sort,bytetrack,deepsort,botsort")
+    ap.add_argument("--trackers", default="sort,bytetrack,deepsort,ocsort,botsort")
+    ap.add_argument("--objects", default="10,50,100,200,500", help="synthetic object counts")
     args = ap.parse_args(argv)
     kinds = [k for k in args.trackers.split(",") if k in mottrack.available_trackers()]
     lines = ["# Tracker benchmark", "",
@@ -365,6 +401,7 @@ def main(argv=None):
         datasets["MOT17 DeepSORT .npy (score >= 0.3)"] = [
             mot_frames(None, min_score=0.3, embeddings=np.load(p)) for p in npys]
     use = {"sort": ["MOT15 (SORT's dets, 11 seqs)"],
+           "ocsort": ["MOT15 (SORT's dets, 11 seqs)", "MOT17 YOLOX (all scores)"],
            "bytetrack": ["MOT15 (SORT's dets, 11 seqs)", "MOT17 YOLOX (all scores)"],
            "deepsort": ["MOT17 DeepSORT .npy (score >= 0.3)"]}
     thresholds = {"MOT15 (SORT's dets, 11 seqs)": (0.5, 0.8), "MOT17 YOLOX (all scores)": (0.6, 0.9)}
@@ -398,7 +435,7 @@ def main(argv=None):
     emit("|---|---:|---:|---:|")
     n_frames = 60 if args.quick else 150
     for kind in kinds:
-        for n in (10, 50, 100, 200, 500):
+        for n in [int(x) for x in args.objects.split(",") if x]:
             frames = synthetic_frames(n, n_frames, seed=n, emb_dim=128 if kind == "deepsort" else 0)
             for label, make in implementations(kind):
                 try:

@@ -27,12 +27,6 @@ import numpy as np
 import mottrack
 from mottrack import Detections
 
-for _mod in ("bytetrack", "deepsort"):
-    try:
-        __import__(f"mottrack.trackers.{_mod}")
-    except ImportError:  # pragma: no cover
-        pass
-
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 

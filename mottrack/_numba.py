@@ -84,7 +84,7 @@ def _install_locator() -> None:
             self._py_file = py_file
             self._lineno = py_func.__code__.co_firstlineno
             rel = os.path.relpath(os.path.dirname(os.path.abspath(py_file)), _PKG_DIR)
-            self._cache_path = os.path.normpath(os.path.join(CACHE_DIR, rel))
+            self._cache_path = os.path.normpath(os.path.join(str(CACHE_DIR), rel))
 
         @classmethod
         def from_function(cls, py_func, py_file):

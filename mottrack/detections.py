@@ -7,9 +7,8 @@ import numpy as np
 
 from ._numba import njit
 
-__all__ = ["Detections", "as_detections", "MAX_COORDINATE"]
+__all__ = ["Detections", "as_detections", "MAX_COORDINATE", "MIN_BOX_SIDE"]
 
-_EMPTY_BOXES = np.empty((0, 4), dtype=np.float64)
 
 # Error codes of the validation kernels (0 = fine).
 _OK, _NONFINITE, _X_ORDER, _Y_ORDER, _BAD_CLASS, _TOO_LARGE = 0, 1, 2, 3, 4, 5
@@ -19,6 +18,16 @@ DEGENERATE = 6
 #: Largest accepted box coordinate magnitude (pixels or any unit).  Far beyond any image,
 #: and small enough that areas, squared areas and Kalman covariances stay finite.
 MAX_COORDINATE = 1e15
+
+#: Smallest box width and height a tracker uses (pixels or any unit).  Narrower boxes
+#: are ignored like zero-area ones: below it areas (w * h, down to 1e-324) underflow to
+#: zero and the Kalman filters divide by zero.
+MIN_BOX_SIDE = 1e-6
+
+
+_F64 = np.dtype(np.float64)
+_I64 = np.dtype(np.int64)
+_F32 = np.dtype(np.float32)
 
 
 @njit
@@ -41,12 +50,19 @@ def _check_boxes_scores(boxes, scores):
 
 @njit
 def count_degenerate(arr):
-    """Number of rows of an (N, >=4) x1, y1, x2, y2 array without positive area (or with NaN)."""
+    """Number of rows of an (N, >=4) x1, y1, x2, y2 array with a side below ``MIN_BOX_SIDE``
+    (zero area, or NaN)."""
     c = 0
     for i in range(arr.shape[0]):
-        if not (arr[i, 2] > arr[i, 0] and arr[i, 3] > arr[i, 1]):
+        if not (arr[i, 2] - arr[i, 0] >= MIN_BOX_SIDE and arr[i, 3] - arr[i, 1] >= MIN_BOX_SIDE):
             c += 1
     return c
+
+
+def usable_rows(boxes: np.ndarray) -> np.ndarray:
+    """Indices of the rows of (N, 4) boxes whose sides are both >= ``MIN_BOX_SIDE``."""
+    return np.flatnonzero((boxes[:, 2] - boxes[:, 0] >= MIN_BOX_SIDE)
+                          & (boxes[:, 3] - boxes[:, 1] >= MIN_BOX_SIDE))
 
 
 @njit
@@ -54,8 +70,8 @@ def split_rows(arr, xywh):
     """Split an (N, 4|5|6) float64 array into boxes, scores, class ids, validating every value.
 
     Returns ``(boxes, scores, class_ids, code, row, col)``; ``code`` is 0 when the
-    rows are valid, ``DEGENERATE`` when they are valid but some box has zero width or
-    height (trackers then take their slower path that ignores those rows), else the
+    rows are valid, ``DEGENERATE`` when they are valid but some box has a side below
+    ``MIN_BOX_SIDE`` (trackers then take their slower path that ignores those rows), else the
     error found at (row, col).  With ``xywh`` the first four columns are x, y, w, h.
     """
     degenerate = False
@@ -87,7 +103,7 @@ def split_rows(arr, xywh):
             return boxes, scores, class_ids, _TOO_LARGE, i, 0 if abs(x1) > MAX_COORDINATE else 2
         if abs(y1) > MAX_COORDINATE or abs(y2) > MAX_COORDINATE:
             return boxes, scores, class_ids, _TOO_LARGE, i, 1 if abs(y1) > MAX_COORDINATE else 3
-        if not (x2 > x1 and y2 > y1):
+        if not (x2 - x1 >= MIN_BOX_SIDE and y2 - y1 >= MIN_BOX_SIDE):
             degenerate = True
         boxes[i, 0] = x1
         boxes[i, 1] = y1
@@ -125,13 +141,40 @@ def _raise_for(code: int, row: int, col: int, values: np.ndarray, field: str, xy
     raise AssertionError(code)  # pragma: no cover
 
 
-def _as_real_array(value: Any, field: str, dtype=np.float64) -> np.ndarray:
-    arr = np.asarray(value)
+def _asarray(value: Any, field: str) -> np.ndarray:
+    """``np.asarray`` with a clear error for ragged nested lists."""
+    if type(value) is np.ndarray:
+        return value
+    try:
+        return np.asarray(value)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{field}: expected a rectangular numeric array (every row the same "
+                         f"length); got a ragged or mixed sequence ({exc})") from None
+
+
+def _freeze(arr: np.ndarray) -> np.ndarray:
+    arr.setflags(write=False)
+    return arr
+
+
+def _real(value: Any, field: str) -> np.ndarray:
+    """An owned C-contiguous float64 array of ``value`` (a copy if it would alias the caller's)."""
+    arr = _asarray(value, field)
     if arr.dtype.kind not in "fiu":
-        if arr.dtype.kind == "b" or arr.dtype == object or arr.dtype.kind in "cUSV":
-            raise TypeError(f"{field}: expected a real numeric array, got dtype {arr.dtype}")
         raise TypeError(f"{field}: expected a real numeric array, got dtype {arr.dtype}")
-    return np.ascontiguousarray(arr, dtype=dtype)
+    out = np.ascontiguousarray(arr, dtype=np.float64)
+    if out is value or out.base is not None:
+        out = out.copy()
+    return out
+
+
+#: Read-only -1 class ids; frames without class ids share slices of it (no allocation).
+_NO_CLASS = np.full(4096, -1, np.int64)
+_NO_CLASS.setflags(write=False)
+
+
+def _no_class(n: int) -> np.ndarray:
+    return _NO_CLASS[:n] if n <= _NO_CLASS.shape[0] else _freeze(np.full(n, -1, np.int64))
 
 
 class Detections:
@@ -154,44 +197,53 @@ class Detections:
 
     Attributes
     ----------
-    boxes : ndarray, float64, shape (N, 4), C-contiguous
-    scores : ndarray, float64, shape (N,)
-    class_ids : ndarray, int64, shape (N,)
-    embeddings : ndarray, float32, shape (N, D), or None
+    boxes : ndarray, float64, shape (N, 4), C-contiguous, read-only
+    scores : ndarray, float64, shape (N,), read-only
+    class_ids : ndarray, int64, shape (N,), read-only
+    embeddings : ndarray, float32, shape (N, D), read-only, or None
 
     Raises
     ------
     TypeError
         A field has a non-numeric dtype.
     ValueError
-        A field has the wrong shape or length, a non-finite value, or a box with
-        ``x2 < x1`` / ``y2 < y1``.  The message names the field, row and value.
+        A field has the wrong shape or length (also a ragged list), a non-finite
+        value, or a box with ``x2 < x1`` / ``y2 < y1``.  The message names the field,
+        row and value.
 
     Notes
     -----
-    An empty frame (N = 0) is normal input.  All arrays are owned copies (or the
-    caller's array when it already had the exact dtype and layout), so the tracker
-    never sees a read-only or non-contiguous view.
+    An empty frame (N = 0) is normal input.  A ``Detections`` cannot change after it was
+    validated: the fields are read-only properties over arrays flagged non-writeable;
+    boxes, scores and class ids are copies owned by the object (never the caller's
+    array).  Float32 C-contiguous embeddings are a read-only *view* of the caller's
+    array (no copy); DeepSORT checks their values again when it normalises them, so
+    writing into that array later cannot put NaN/inf into a tracker.
     """
 
-    __slots__ = ("boxes", "scores", "class_ids", "embeddings")
+    __slots__ = ("_boxes", "_scores", "_class_ids", "_embeddings")
 
     def __init__(self, boxes: Any, scores: Any, class_ids: Any = None, embeddings: Any = None,
                  *, embedding_quantization: Optional[Tuple[float, int]] = None) -> None:
-        b = _as_real_array(boxes, "boxes")
+        b = _real(boxes, "boxes")
         if b.ndim != 2 or b.shape[1] != 4:
             if b.size == 0 and (b.ndim == 1 or (b.ndim == 2 and b.shape[0] == 0)):
-                b = _EMPTY_BOXES
+                b = np.empty((0, 4))
             else:
                 raise ValueError(f"boxes: expected shape (N, 4) as x1, y1, x2, y2; got {b.shape}")
         n = b.shape[0]
-        s = _as_real_array(scores, "scores")
+        s = _real(scores, "scores")
         if s.ndim != 1 or s.shape[0] != n:
             raise ValueError(f"scores: expected shape ({n},) to match boxes; got {s.shape}")
+        code, row, col = _check_boxes_scores(b, s)
+        if code != _OK:
+            if col == 4:
+                raise ValueError(f"scores: row {row} is {s[row]!r}; expected finite numbers")
+            _raise_for(code, row, col, b, "boxes")
         if class_ids is None:
-            c = np.full(n, -1, dtype=np.int64)
+            c = _no_class(n)
         else:
-            c_in = np.asarray(class_ids)
+            c_in = _asarray(class_ids, "class_ids")
             if c_in.dtype.kind == "f":
                 if c_in.size and not (np.all(np.isfinite(c_in)) and np.all(c_in == np.floor(c_in))):
                     raise ValueError("class_ids: expected whole numbers; got non-integral values")
@@ -199,31 +251,68 @@ class Detections:
                 raise TypeError(f"class_ids: expected an integer array, got dtype {c_in.dtype}")
             if c_in.size and c_in.dtype.kind in "fu" and c_in.max() > 9.0e15:
                 raise ValueError(f"class_ids: expected values <= 9e15; got {c_in.max()!r}")
-            c = np.ascontiguousarray(c_in, dtype=np.int64)
+            c = np.array(c_in, dtype=np.int64, order="C")  # always a copy
             if c.ndim != 1 or c.shape[0] != n:
                 raise ValueError(f"class_ids: expected shape ({n},) to match boxes; got {c.shape}")
             if n and c.min() < -1:
                 raise ValueError(f"class_ids: expected values >= -1; got {int(c.min())}")
-        code, row, col = _check_boxes_scores(b, s)
-        if code != _OK:
-            if col == 4:
-                raise ValueError(f"scores: row {row} is {s[row]!r}; expected finite numbers")
-            _raise_for(code, row, col, b, "boxes")
-        self.boxes = b
-        self.scores = s
-        self.class_ids = c
-        self.embeddings = None if embeddings is None else _validate_embeddings(
-            embeddings, n, embedding_quantization)
+        e = None if embeddings is None else _validate_embeddings(embeddings, n, embedding_quantization)
+        self._store(b, s, c, e)
+
+    def _store(self, boxes, scores, class_ids, embeddings) -> None:
+        """Keep validated, owned arrays, flagged non-writeable (embeddings already are)."""
+        boxes.setflags(write=False)
+        scores.setflags(write=False)
+        class_ids.setflags(write=False)
+        self._boxes = boxes
+        self._scores = scores
+        self._class_ids = class_ids
+        self._embeddings = embeddings
+
+    # ------------------------------------------------------------------ fields (read-only)
+    # Each access returns a new read-only view: assigning ``.shape`` / ``.dtype`` to it
+    # (numpy allows that even on read-only arrays) cannot change the validated arrays.
+    # Trackers read the private fields directly.
+    @property
+    def boxes(self) -> np.ndarray:
+        """(N, 4) float64 x1, y1, x2, y2, pixels (read-only)."""
+        return self._boxes.view()
+
+    @property
+    def scores(self) -> np.ndarray:
+        """(N,) float64 detector scores (read-only)."""
+        return self._scores.view()
+
+    @property
+    def class_ids(self) -> np.ndarray:
+        """(N,) int64 class ids, -1 = none (read-only)."""
+        return self._class_ids.view()
+
+    @property
+    def embeddings(self) -> Optional[np.ndarray]:
+        """(N, D) float32 appearance features, or None (read-only)."""
+        e = self._embeddings
+        return None if e is None else e.view()
 
     # ------------------------------------------------------------------ constructors
     @classmethod
     def _from_parts(cls, boxes, scores, class_ids, embeddings=None) -> "Detections":
+        """Wrap arrays that are already valid and owned (they are frozen here)."""
         self = cls.__new__(cls)
-        self.boxes = boxes
-        self.scores = scores
-        self.class_ids = class_ids
-        self.embeddings = embeddings
+        self._store(boxes, scores, class_ids, embeddings)
         return self
+
+    @classmethod
+    def _validated(cls, boxes: np.ndarray, scores: np.ndarray, class_ids: np.ndarray,
+                   field: str = "detections") -> "Detections":
+        """Owned float64 (N, 4) boxes, (N,) scores and int64 class ids, checked exactly as
+        :class:`Detections` checks its input (for adapters that build the arrays)."""
+        code, row, col = _check_boxes_scores(boxes, scores)
+        if code != _OK:
+            if col == 4:
+                raise ValueError(f"{field}: scores row {row} is {float(scores[row])!r}; expected finite numbers")
+            _raise_for(code, row, col, boxes, f"{field}: boxes")
+        return cls._from_parts(boxes, scores, class_ids, None)
 
     @classmethod
     def from_array(cls, array: Any, *, xywh: bool = False, embeddings: Any = None,
@@ -233,7 +322,7 @@ class Detections:
         Columns are x1, y1, x2, y2 (or x, y, w, h with ``xywh=True``), then an
         optional score (default 1) and an optional class id (default -1).
         """
-        arr = np.asarray(array)
+        arr = _asarray(array, "detections")
         if arr.dtype.kind not in "fiu":
             raise TypeError(f"detections: expected a real numeric array, got dtype {arr.dtype}")
         if arr.ndim != 2 or arr.shape[1] not in (4, 5, 6):
@@ -246,7 +335,7 @@ class Detections:
         if arr.dtype != np.float64 or not arr.flags.c_contiguous:
             arr = np.ascontiguousarray(arr, dtype=np.float64)
         boxes, scores, class_ids, code, row, col = split_rows(arr, xywh)
-        if code != _OK:
+        if code != _OK and code != DEGENERATE:
             _raise_for(code, row, col, arr, "detections", xywh)
         emb = None if embeddings is None else _validate_embeddings(
             embeddings, arr.shape[0], embedding_quantization)
@@ -260,38 +349,43 @@ class Detections:
     @classmethod
     def empty(cls, embedding_dim: Optional[int] = None) -> "Detections":
         """An empty frame."""
-        emb = None if embedding_dim is None else np.empty((0, embedding_dim), np.float32)
-        return cls._from_parts(_EMPTY_BOXES, np.empty(0), np.empty(0, np.int64), emb)
+        emb = None if embedding_dim is None else _freeze(np.empty((0, embedding_dim), np.float32))
+        return cls._from_parts(np.empty((0, 4)), np.empty(0), np.empty(0, np.int64), emb)
 
     # ------------------------------------------------------------------ helpers
     def __len__(self) -> int:
-        return self.boxes.shape[0]
+        return self._boxes.shape[0]
 
     def __repr__(self) -> str:
-        emb = "" if self.embeddings is None else f", embedding_dim={self.embeddings.shape[1]}"
+        emb = "" if self._embeddings is None else f", embedding_dim={self._embeddings.shape[1]}"
         return f"Detections(n={len(self)}{emb})"
 
     def __getitem__(self, index: Any) -> "Detections":
         """Select rows (boolean mask, integer indices or a slice)."""
-        emb = None if self.embeddings is None else np.ascontiguousarray(self.embeddings[index])
-        return Detections._from_parts(np.ascontiguousarray(self.boxes[index]),
-                                      np.ascontiguousarray(self.scores[index]),
-                                      np.ascontiguousarray(self.class_ids[index]), emb)
+        e = self._embeddings
+        emb = None if e is None else _freeze(np.array(e[index], dtype=np.float32, order="C"))
+        return Detections._from_parts(np.array(self._boxes[index], order="C"),
+                                      np.array(self._scores[index], order="C"),
+                                      np.array(self._class_ids[index], order="C"), emb)
 
     @property
     def xywh(self) -> np.ndarray:
-        """Boxes as x, y, w, h (N, 4), pixels."""
-        out = self.boxes.copy()
+        """Boxes as x, y, w, h (N, 4), pixels (a new, writable array)."""
+        out = self._boxes.copy()
         out[:, 2:] -= out[:, :2]
         return out
 
     def to_array(self) -> np.ndarray:
         """(N, 6) float64: x1, y1, x2, y2, score, class_id."""
-        return np.column_stack([self.boxes, self.scores, self.class_ids.astype(np.float64)])
+        return np.column_stack([self._boxes, self._scores, self._class_ids.astype(np.float64)])
+
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def _validate_embeddings(embeddings: Any, n: int, quantization) -> np.ndarray:
-    e = np.asarray(embeddings)
+    """A read-only float32 (n, D) array of validated embeddings."""
+    e = _asarray(embeddings, "embeddings")
     if e.ndim != 2 or e.shape[0] != n:
         raise ValueError(f"embeddings: expected shape ({n}, D) to match boxes; got {e.shape}")
     if e.shape[1] == 0:
@@ -304,35 +398,55 @@ def _validate_embeddings(embeddings: Any, n: int, quantization) -> np.ndarray:
             scale, zero_point = quantization
             scale = float(scale)
             zp = float(zero_point)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise TypeError("embedding_quantization: expected (scale, zero_point) numbers; "
                             f"got {quantization!r}") from None
         if not np.isfinite(scale) or scale <= 0:
             raise ValueError(f"embedding_quantization: scale must be finite and > 0; got {scale!r}")
         if not np.isfinite(zp) or zp != np.floor(zp) or abs(zp) > 2**31:
             raise ValueError(f"embedding_quantization: zero_point must be a whole number; got {zero_point!r}")
-        return np.ascontiguousarray((e.astype(np.float32) - np.float32(zero_point)) * np.float32(scale))
+        out = (e.astype(np.float32) - np.float32(zero_point)) * np.float32(scale)
+        if not np.isfinite(out).all():
+            raise ValueError(f"embedding_quantization: scale {scale!r} puts dequantised values "
+                             "beyond float32 range; expected the model's (scale, zero_point)")
+        return _freeze(np.ascontiguousarray(out))
     if e.dtype.kind != "f":
         raise TypeError(f"embeddings: expected a float or int8/uint8 array, got dtype {e.dtype}")
-    if e.dtype != np.float32 and e.dtype != np.float64:
-        e = e.astype(np.float64)
-    row = _first_bad_embedding_row(e if e.flags.c_contiguous else np.ascontiguousarray(e))
+    if e.dtype is _F32 and e.flags.c_contiguous:
+        row = _first_nonfinite_f32_row(e.view(np.uint32))
+        out = e.view()
+    else:
+        if e.dtype != np.float32 and e.dtype != np.float64:
+            e = e.astype(np.float64)
+        out = np.empty(e.shape, np.float32)
+        row = _to_float32_checked(e, out)
     if row >= 0:
         raise ValueError(f"embeddings: row {row} has non-finite values or values beyond float32 "
                          f"range; expected finite numbers (got {e[row][~(np.abs(e[row]) <= 3.4e38)][:3]})")
-    return np.ascontiguousarray(e, dtype=np.float32)
-
-
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
+    return _freeze(out)
 
 
 @njit
-def _first_bad_embedding_row(e):
-    """First row of a float (N, D) array with a value that is not finite in float32, else -1."""
+def _first_nonfinite_f32_row(bits):
+    """First row of float32 (N, D) data (viewed as uint32) holding a NaN or inf, else -1."""
+    for i in range(bits.shape[0]):
+        bad = 0
+        for j in range(bits.shape[1]):
+            bad |= (bits[i, j] & 0x7F800000) == 0x7F800000
+        if bad:
+            return i
+    return -1
+
+
+@njit
+def _to_float32_checked(e, out):
+    """Copy float (N, D) ``e`` into float32 ``out``; first row not finite in float32, else -1."""
     for i in range(e.shape[0]):
         for j in range(e.shape[1]):
-            if not abs(e[i, j]) <= _FLOAT32_MAX:
+            v = e[i, j]
+            if not abs(v) <= _FLOAT32_MAX:
                 return i
+            out[i, j] = v
     return -1
 
 

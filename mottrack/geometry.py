@@ -10,7 +10,23 @@ import numpy as np
 
 from ._numba import njit
 
-__all__ = ["iou_matrix", "iou_matrix_numpy", "overlap_edges", "overlap_edges_into", "xywh_to_xyxy", "xyxy_to_xywh"]
+__all__ = [
+    "SIMILARITIES",
+    "arccos_into",
+    "direction_consistency_into",
+    "iou_matrix",
+    "iou_matrix_numpy",
+    "nms",
+    "overlap_edges",
+    "overlap_edges_into",
+    "similarity_matrix",
+    "speed_direction",
+    "warp_box",
+    "warp_point",
+    "warp_vector",
+    "xywh_to_xyxy",
+    "xyxy_to_xywh",
+]
 
 
 @njit
@@ -174,7 +190,10 @@ def _sweep_edges(a, b):
                 k += 1
         if k == 0:
             continue
-        # insertion sort of the few candidates: columns in increasing order
+        # columns in increasing order: insertion sort of the few candidates, else a sort
+        # (mutually overlapping crowds give up to M candidates per row)
+        if k > 32:
+            found[:k] = np.sort(found[:k])
         for t in range(1, k):
             x = found[t]
             u = t - 1
@@ -208,6 +227,230 @@ def _grow_f(x, cap):
     out = np.empty(cap, np.float64)
     out[: x.shape[0]] = x
     return out
+
+
+# ----------------------------------------------------------------------------- OC-SORT's costs
+#: Similarity kinds of :func:`similarity_matrix` (OC-SORT's ``asso_func`` names).
+SIMILARITIES = ("iou", "giou", "ciou", "diou", "ct_dist")
+SIM_IOU, SIM_GIOU, SIM_CIOU, SIM_DIOU, SIM_CT_DIST = range(5)
+
+
+@njit
+def _similarity(kind, ax1, ay1, ax2, ay2, bx1, by1, bx2, by2):
+    """One pair's IoU (kind 0) or GIoU / CIoU / DIoU rescaled from (-1, 1) to (0, 1),
+    computed as noahcao/OC_SORT's ``*_batch`` functions do (NaN where theirs is)."""
+    w = max(0.0, min(ax2, bx2) - max(ax1, bx1))
+    h = max(0.0, min(ay2, by2) - max(ay1, by1))
+    wh = w * h
+    union = (ax2 - ax1) * (ay2 - ay1) + (bx2 - bx1) * (by2 - by1) - wh
+    iou = wh / union
+    if kind == SIM_IOU:
+        return iou
+    wc = max(ax2, bx2) - min(ax1, bx1)
+    hc = max(ay2, by2) - min(ay1, by1)
+    if kind == SIM_GIOU:
+        enclose = wc * hc
+        return (iou - (enclose - union) / enclose + 1.0) / 2.0
+    dcx = (ax1 + ax2) / 2.0 - (bx1 + bx2) / 2.0
+    dcy = (ay1 + ay2) / 2.0 - (by1 + by2) / 2.0
+    inner = dcx * dcx + dcy * dcy
+    outer = wc * wc + hc * hc
+    if kind == SIM_DIOU:
+        return (iou - inner / outer + 1.0) / 2.0
+    # CIoU; heights get one pixel added, as in the original
+    arctan = np.arctan((bx2 - bx1) / (by2 - by1 + 1.0)) - np.arctan((ax2 - ax1) / (ay2 - ay1 + 1.0))
+    v = (4.0 / (np.pi * np.pi)) * (arctan * arctan)
+    alpha = v / (1.0 - iou + v)
+    return (iou - inner / outer - alpha * v + 1.0) / 2.0
+
+
+@njit
+def similarity_matrix(kind, a, b):
+    """Dense (N, M) similarity of boxes ``a`` (N, 4) to ``b`` (M, 4) by ``kind``
+    (:data:`SIMILARITIES`).  ``ct_dist`` is 1 - d / max(d) over the matrix, d the
+    centre distance (all NaN when every d is 0, as in the original)."""
+    n = a.shape[0]
+    m = b.shape[0]
+    out = np.empty((n, m))
+    if kind != SIM_CT_DIST:
+        for i in range(n):
+            for j in range(m):
+                out[i, j] = _similarity(kind, a[i, 0], a[i, 1], a[i, 2], a[i, 3],
+                                        b[j, 0], b[j, 1], b[j, 2], b[j, 3])
+        return out
+    dmax = -1.0
+    for i in range(n):
+        for j in range(m):
+            dx = (a[i, 0] + a[i, 2]) / 2.0 - (b[j, 0] + b[j, 2]) / 2.0
+            dy = (a[i, 1] + a[i, 3]) / 2.0 - (b[j, 1] + b[j, 3]) / 2.0
+            out[i, j] = np.sqrt(dx * dx + dy * dy)
+            dmax = max(dmax, out[i, j])
+    top = -np.inf
+    for i in range(n):
+        for j in range(m):
+            out[i, j] = out[i, j] / dmax
+            top = max(top, out[i, j])
+    for i in range(n):
+        for j in range(m):
+            out[i, j] = top - out[i, j]
+    return out
+
+
+@njit
+def speed_direction(ax1, ay1, ax2, ay2, bx1, by1, bx2, by2):
+    """Unit direction (dy, dx) from the centre of box a to that of box b (norm + 1e-6)."""
+    dx = (bx1 + bx2) / 2.0 - (ax1 + ax2) / 2.0
+    dy = (by1 + by2) / 2.0 - (ay1 + ay2) / 2.0
+    norm = np.sqrt(dx * dx + dy * dy) + 1e-6
+    return dy / norm, dx / norm
+
+
+@njit
+def _asin_half(y):
+    """asin(y) for |y| <= 1/2: its Taylor series to z^24 (z = y^2, error < 1e-17)."""
+    z = y * y
+    return y + y * z * ((((((((((((((((((((((((0.002338091892111975) * z
+        + 0.0024894486782468836) * z
+        + 0.00265787063820729) * z
+        + 0.002846178401108942) * z
+        + 0.0030578216492580306) * z
+        + 0.003297059503473485) * z
+        + 0.0035692053938259347) * z
+        + 0.003880964558837669) * z
+        + 0.004240907093679363) * z
+        + 0.004660143486915096) * z
+        + 0.005153309682319905) * z
+        + 0.005740037670841924) * z
+        + 0.006447210311889649) * z
+        + 0.0073125258735988454) * z
+        + 0.008390335809616815) * z
+        + 0.009761609529194078) * z
+        + 0.011551800896139705) * z
+        + 0.01396484375) * z
+        + 0.017352764423076924) * z
+        + 0.022372159090909092) * z
+        + 0.030381944444444444) * z
+        + 0.044642857142857144) * z
+        + 0.075) * z
+        + 0.16666666666666666)
+
+
+@njit
+def arccos_into(a):
+    """arccos of every element of the 1-D array ``a`` (values in [-1, 1]), in place; within
+    one ulp of numpy's, and branch-free arithmetic (unlike a libm call), so it runs SIMD."""
+    for i in range(a.shape[0]):
+        x = a[i]
+        ax = abs(x)
+        small = ax <= 0.5
+        p = _asin_half(x if small else np.sqrt((1.0 - ax) * 0.5))
+        r_small = np.pi / 2.0 - p
+        r_pos = 2.0 * p
+        r_neg = np.pi - r_pos
+        a[i] = r_small if small else (r_pos if x > 0.0 else r_neg)
+
+
+@njit
+def direction_consistency_into(out, det_boxes, prev_boxes, vel_y, vel_x):
+    """OC-SORT's momentum term of every detection (D, 4) and track into ``out`` (D, T):
+    (pi/2 - angle) / pi in [-1/2, 1/2], angle between the track's velocity direction
+    (vel_y[t], vel_x[t]) and the direction from its observation ``prev_boxes[t]`` (T, 4+)
+    (``delta_t`` frames back) to the detection, centre to centre.  Computed as the
+    original's ``speed_direction_batch`` and ``associate`` do (norm + 1e-6, cosine clipped
+    to [-1, 1]), in passes that vectorise."""
+    D = det_boxes.shape[0]
+    T = prev_boxes.shape[0]
+    pcx = np.empty(T)
+    pcy = np.empty(T)
+    for t in range(T):
+        pcx[t] = (prev_boxes[t, 0] + prev_boxes[t, 2]) / 2.0
+        pcy[t] = (prev_boxes[t, 1] + prev_boxes[t, 3]) / 2.0
+    for d in range(D):
+        cx = (det_boxes[d, 0] + det_boxes[d, 2]) / 2.0
+        cy = (det_boxes[d, 1] + det_boxes[d, 3]) / 2.0
+        row = out[d]
+        for t in range(T):
+            dx = cx - pcx[t]
+            dy = cy - pcy[t]
+            norm = np.sqrt(dx * dx + dy * dy) + 1e-6
+            # np.true_divide: the IEEE quotient of "/" without numba's zero check (norm > 0)
+            c = vel_x[t] * np.true_divide(dx, norm) + vel_y[t] * np.true_divide(dy, norm)
+            row[t] = min(max(c, -1.0), 1.0)
+    flat = out.reshape(D * T)
+    arccos_into(flat)
+    for i in range(D * T):
+        flat[i] = np.true_divide(np.pi / 2.0 - flat[i], np.pi)
+
+
+@njit
+def warp_point(H, x, y):
+    """Map the point (x, y) by the (3, 3) homography ``H``; returns (x', y', a) with
+    ``a`` the local area scale |det J| of the map at (x, y) (exactly |det A| for an affine)."""
+    wz = H[2, 0] * x + H[2, 1] * y + H[2, 2]
+    xn = H[0, 0] * x + H[0, 1] * y + H[0, 2]
+    yn = H[1, 0] * x + H[1, 1] * y + H[1, 2]
+    xp = xn / wz
+    yp = yn / wz
+    # Jacobian of (xn / wz, yn / wz)
+    j00 = (H[0, 0] - xp * H[2, 0]) / wz
+    j01 = (H[0, 1] - xp * H[2, 1]) / wz
+    j10 = (H[1, 0] - yp * H[2, 0]) / wz
+    j11 = (H[1, 1] - yp * H[2, 1]) / wz
+    return xp, yp, abs(j00 * j11 - j01 * j10)
+
+
+@njit
+def warp_vector(H, x, y, dx, dy):
+    """Map a displacement (dx, dy) at (x, y) by the linear part (Jacobian) of ``H``."""
+    wz = H[2, 0] * x + H[2, 1] * y + H[2, 2]
+    xp = (H[0, 0] * x + H[0, 1] * y + H[0, 2]) / wz
+    yp = (H[1, 0] * x + H[1, 1] * y + H[1, 2]) / wz
+    return (((H[0, 0] - xp * H[2, 0]) * dx + (H[0, 1] - xp * H[2, 1]) * dy) / wz,
+            ((H[1, 0] - yp * H[2, 0]) * dx + (H[1, 1] - yp * H[2, 1]) * dy) / wz)
+
+
+@njit
+def warp_box(H, x1, y1, x2, y2):
+    """Box moved by the camera warp ``H`` (3, 3): centre mapped, width and height scaled
+    by the square root of the local area scale (aspect ratio kept)."""
+    xp, yp, a = warp_point(H, x1 + (x2 - x1) / 2.0, y1 + (y2 - y1) / 2.0)
+    k = np.sqrt(a)
+    hw = (x2 - x1) * k / 2.0
+    hh = (y2 - y1) * k / 2.0
+    return xp - hw, yp - hh, xp + hw, yp + hh
+
+
+@njit
+def nms(boxes, scores, classes, iou_threshold, max_keep):
+    """Class-aware greedy non-maximum suppression.
+
+    Visits boxes in descending score order (ties keep their row order) and keeps a box
+    unless an already kept box of the same class overlaps it with IoU > ``iou_threshold``;
+    stops after ``max_keep`` boxes.  ``boxes`` (N, 4) float64 x1, y1, x2, y2 (a box with
+    x2 < x1 or y2 < y1 overlaps nothing), ``scores`` (N,) float64, ``classes`` (N,) int64.
+    Returns the kept rows, (K,) int64, best first.
+    """
+    n = scores.shape[0]
+    order = np.argsort(-scores, kind="mergesort")
+    suppressed = np.zeros(n, dtype=np.bool_)
+    keep = np.empty(min(n, max_keep), dtype=np.int64)
+    k = 0
+    for a in range(n):
+        if k >= max_keep:
+            break
+        i = order[a]
+        if suppressed[i]:
+            continue
+        keep[k] = i
+        k += 1
+        for b in range(a + 1, n):
+            j = order[b]
+            if suppressed[j] or classes[j] != classes[i]:
+                continue
+            if _iou(boxes[i, 0], boxes[i, 1], boxes[i, 2], boxes[i, 3],
+                    boxes[j, 0], boxes[j, 1], boxes[j, 2], boxes[j, 3]) > iou_threshold:
+                suppressed[j] = True
+    return keep[:k]
 
 
 def xywh_to_xyxy(boxes) -> np.ndarray:

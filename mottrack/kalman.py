@@ -31,12 +31,19 @@ full matrix products, a tenth of the work); they are compiled with numba and are
 what the trackers call inside their per-frame kernels.  The
 ``*_numpy`` functions are vectorised numpy twins of the same math; tests compare
 both, and both against filterpy.
+
+For OC-SORT the (u, v, s, r) filter also takes measurements directly
+(``xysr_initiate_z``, ``xysr_update_z``; its r is w / (h + 1e-6)), saves and restores a
+row losslessly (``xysr_save`` / ``xysr_load``: 17 numbers), re-runs a row along a
+linearly interpolated virtual trajectory (``xysr_reupdate_linear``, OC-SORT's ORU), and
+moves a row by a camera warp (``xysr_warp``).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ._numba import njit
+from .geometry import warp_point, warp_vector
 
 __all__ = ["KalmanBoxFilter", "KalmanXYAHFilter", "KalmanXYWHFilter",
            "xysr_predict_numpy", "xysr_update_numpy", "xyah_predict_numpy", "xyah_update_numpy",
@@ -67,20 +74,33 @@ def _chol4(S, L):
 
 
 @njit
-def xysr_initiate(mean, cov, row, x1, y1, x2, y2):
-    """Start track ``row`` at a box (x1, y1, x2, y2)."""
+def xysr_z(x1, y1, x2, y2, h_eps):
+    """Measurement (u, v, s, r) of a box; r = w / (h + h_eps) (SORT: 0, OC-SORT: 1e-6)."""
     w = x2 - x1
     h = y2 - y1
-    mean[row, 0] = x1 + w / 2.0
-    mean[row, 1] = y1 + h / 2.0
-    mean[row, 2] = w * h
-    mean[row, 3] = w / h
+    return x1 + w / 2.0, y1 + h / 2.0, w * h, w / (h + h_eps)
+
+
+@njit
+def xysr_initiate_z(mean, cov, row, u, v, s, r):
+    """Start track ``row`` at a measurement (u, v, s, r) with zero velocity."""
+    mean[row, 0] = u
+    mean[row, 1] = v
+    mean[row, 2] = s
+    mean[row, 3] = r
     for k in range(4, 7):
         mean[row, k] = 0.0
     for i in range(7):
         for j in range(7):
             cov[row, i, j] = 0.0
         cov[row, i, i] = XYSR_P0[i]
+
+
+@njit
+def xysr_initiate(mean, cov, row, x1, y1, x2, y2):
+    """Start track ``row`` at a box (x1, y1, x2, y2)."""
+    u, v, s, r = xysr_z(x1, y1, x2, y2, 0.0)
+    xysr_initiate_z(mean, cov, row, u, v, s, r)
 
 
 @njit
@@ -98,15 +118,22 @@ def _block_predict(mean, P, t, k, v, dt, qk, qv):
 
 
 @njit
+def xysr_predict_row(mean, cov, t, dt):
+    """Predict row ``t`` by ``dt`` frames: x <- F x, P <- F P F^T + Q dt (no clamp)."""
+    P = cov[t]
+    for k in range(3):
+        _block_predict(mean, P, t, k, k + 4, dt, XYSR_Q[k] * dt, XYSR_Q[k + 4] * dt)
+    P[3, 3] += XYSR_Q[3] * dt
+
+
+@njit
 def xysr_predict(mean, cov, n, dt):
-    """Predict rows 0..n-1 by ``dt`` frames (SORT, including its area-velocity clamp)."""
+    """Predict rows 0..n-1 by ``dt`` frames (SORT, including its area-velocity clamp:
+    s' is zeroed first when the step would make the area s non-positive)."""
     for t in range(n):
         if mean[t, 6] * dt + mean[t, 2] <= 0.0:
             mean[t, 6] = 0.0
-        P = cov[t]
-        for k in range(3):
-            _block_predict(mean, P, t, k, k + 4, dt, XYSR_Q[k] * dt, XYSR_Q[k + 4] * dt)
-        P[3, 3] += XYSR_Q[3] * dt
+        xysr_predict_row(mean, cov, t, dt)
 
 
 @njit
@@ -140,20 +167,133 @@ def _block_update_joseph(mean, P, t, k, v, r, y):
 
 
 @njit
-def xysr_update(mean, cov, row, x1, y1, x2, y2):
-    """Kalman update of ``row`` with a box (x1, y1, x2, y2), Joseph form as filterpy."""
-    w = x2 - x1
-    h = y2 - y1
+def xysr_update_z(mean, cov, row, zu, zv, zs, zr):
+    """Kalman update of ``row`` with a measurement (u, v, s, r), Joseph form as filterpy."""
     P = cov[row]
-    _block_update_joseph(mean, P, row, 0, 4, XYSR_R[0], x1 + w / 2.0 - mean[row, 0])
-    _block_update_joseph(mean, P, row, 1, 5, XYSR_R[1], y1 + h / 2.0 - mean[row, 1])
-    _block_update_joseph(mean, P, row, 2, 6, XYSR_R[2], w * h - mean[row, 2])
+    _block_update_joseph(mean, P, row, 0, 4, XYSR_R[0], zu - mean[row, 0])
+    _block_update_joseph(mean, P, row, 1, 5, XYSR_R[1], zv - mean[row, 1])
+    _block_update_joseph(mean, P, row, 2, 6, XYSR_R[2], zs - mean[row, 2])
     # r has no velocity: a scalar filter
     p = P[3, 3]
     s = p + XYSR_R[3]
     g = p / s
-    mean[row, 3] += g * (w / h - mean[row, 3])
+    mean[row, 3] += g * (zr - mean[row, 3])
     P[3, 3] = (1.0 - g) * (1.0 - g) * p + g * g * XYSR_R[3]
+
+
+@njit
+def xysr_update(mean, cov, row, x1, y1, x2, y2):
+    """Kalman update of ``row`` with a box (x1, y1, x2, y2), Joseph form as filterpy."""
+    u, v, s, r = xysr_z(x1, y1, x2, y2, 0.0)
+    xysr_update_z(mean, cov, row, u, v, s, r)
+
+
+#: Numbers :func:`xysr_save` stores per row: the 7 means, then the covariance blocks
+#: (k, k), (k, k+4), (k+4, k+4) for k = 0, 1, 2, then (3, 3).
+XYSR_SNAPSHOT = 17
+
+
+@njit
+def xysr_save(mean, cov, row, store, srow, col):
+    """Copy row ``row``'s mean and covariance into ``store[srow, col:col + 17]``.
+
+    Lossless: the covariance of these filters only ever has its 2x2 blocks non-zero."""
+    for k in range(7):
+        store[srow, col + k] = mean[row, k]
+    c = col + 7
+    for k in range(3):
+        store[srow, c] = cov[row, k, k]
+        store[srow, c + 1] = cov[row, k, k + 4]
+        store[srow, c + 2] = cov[row, k + 4, k + 4]
+        c += 3
+    store[srow, c] = cov[row, 3, 3]
+
+
+@njit
+def xysr_load(mean, cov, row, store, srow, col):
+    """Restore row ``row`` from a :func:`xysr_save` snapshot."""
+    for k in range(7):
+        mean[row, k] = store[srow, col + k]
+    for i in range(7):
+        for j in range(7):
+            cov[row, i, j] = 0.0
+    c = col + 7
+    for k in range(3):
+        cov[row, k, k] = store[srow, c]
+        cov[row, k, k + 4] = store[srow, c + 1]
+        cov[row, k + 4, k] = store[srow, c + 1]
+        cov[row, k + 4, k + 4] = store[srow, c + 2]
+        c += 3
+    cov[row, 3, 3] = store[srow, c]
+
+
+@njit
+def xysr_reupdate_linear(mean, cov, row, u1, v1, s1, r1, u2, v2, s2, r2, steps, dt):
+    """Observation-centric re-update (OC-SORT's ORU) of ``row`` along a virtual trajectory.
+
+    The row must hold the filter state of the first frame without an observation (its
+    prediction for that frame).  Boxes are interpolated linearly in centre, width and
+    height from the last observation (u1, v1, s1, r1) to the new one (u2, v2, s2, r2)
+    over ``steps`` frames; the filter is updated with each virtual box and predicted by
+    ``dt`` frames between them, as ``KalmanFilterNew.unfreeze`` of noahcao/OC_SORT does.
+
+    Returns the last virtual measurement (u, v, s, r) (the one at the new frame).
+    """
+    w1 = np.sqrt(s1 * r1)
+    h1 = np.sqrt(s1 / r1)
+    w2 = np.sqrt(s2 * r2)
+    h2 = np.sqrt(s2 / r2)
+    du = (u2 - u1) / steps
+    dv = (v2 - v1) / steps
+    dw = (w2 - w1) / steps
+    dh = (h2 - h1) / steps
+    u = u1
+    v = v1
+    s = s1
+    r = r1
+    for i in range(steps):
+        u = u1 + (i + 1) * du
+        v = v1 + (i + 1) * dv
+        w = w1 + (i + 1) * dw
+        h = h1 + (i + 1) * dh
+        s = w * h
+        r = w / h
+        xysr_update_z(mean, cov, row, u, v, s, r)
+        if i != steps - 1:
+            xysr_predict_row(mean, cov, row, dt)
+    return u, v, s, r
+
+
+@njit
+def xysr_warp(mean, cov, row, H):
+    """Move row ``row`` of a (u, v, s, r) filter by the camera warp ``H`` (3, 3).
+
+    The centre (u, v) is mapped by ``H``, the area s and its velocity by the local
+    area scale a = |det J|, r is unchanged, the centre velocity by the Jacobian J.
+    The covariance is scaled per block (centre and centre velocity by sqrt(a), so their
+    (co)variances by a; area and area velocity by a, so theirs by a^2), which keeps the
+    filter's independent 2x2 blocks: the small rotation or shear a camera warp may have
+    is applied to the mean but not to the covariance."""
+    u = mean[row, 0]
+    v = mean[row, 1]
+    du, dv = warp_vector(H, u, v, mean[row, 4], mean[row, 5])
+    up, vp, a = warp_point(H, u, v)
+    mean[row, 0] = up
+    mean[row, 1] = vp
+    mean[row, 4] = du
+    mean[row, 5] = dv
+    mean[row, 2] *= a
+    mean[row, 6] *= a
+    for k in range(2):
+        cov[row, k, k] *= a
+        cov[row, k, k + 4] *= a
+        cov[row, k + 4, k] *= a
+        cov[row, k + 4, k + 4] *= a
+    a2 = a * a
+    cov[row, 2, 2] *= a2
+    cov[row, 2, 6] *= a2
+    cov[row, 6, 2] *= a2
+    cov[row, 6, 6] *= a2
 
 
 # ----------------------------------------------------------------------------- DeepSORT (x, y, a, h)
@@ -335,7 +475,8 @@ def xywh_initiate(mean, cov, row, x1, y1, x2, y2):
 @njit
 def xywh_predict_row(mean, cov, t, dt):
     """Predict one row by ``dt`` frames: full ``F P F^T + Q`` (the covariance may hold any
-    coupling a camera warp put there), noise from the row's width / height before the step."""
+    coupling a camera warp put there), noise from the row's width / height before the step;
+    the result is made exactly symmetric (upper triangle mirrored)."""
     P = cov[t]
     w = mean[t, 2]
     h = mean[t, 3]
@@ -353,6 +494,9 @@ def xywh_predict_row(mean, cov, t, dt):
         sv = STD_WEIGHT_VELOCITY * size
         P[k, k] += sp * sp * dt
         P[k + 4, k + 4] += sv * sv * dt
+    for i in range(8):          # exactly symmetric (the two passes round differently)
+        for j in range(i + 1, 8):
+            P[j, i] = P[i, j]
 
 
 @njit
@@ -383,8 +527,10 @@ def _xywh_update_pair(mean, P, t, p0, p1, r0, r1, y0, y1):
     g = (p0, p1, v0, v1)
     for a in range(4):
         mean[t, g[a]] += k[2 * a] * y0 + k[2 * a + 1] * y1
-        for b in range(4):
-            P[g[a], g[b]] -= c[2 * a] * k[2 * b] + c[2 * a + 1] * k[2 * b + 1]
+        for b in range(a, 4):
+            v = P[g[a], g[b]] - (c[2 * a] * k[2 * b] + c[2 * a + 1] * k[2 * b + 1])
+            P[g[a], g[b]] = v
+            P[g[b], g[a]] = v  # exactly symmetric
 
 
 @njit
@@ -568,14 +714,6 @@ def xyah_warp_rows(mean, cov, n, H):
     :func:`warp_centre_blocks`; the height (and its velocity) scales by the vertical
     scale ``sy`` of the warp, the aspect ratio (and its velocity) by ``sx / sy``."""
     warp_centre_blocks(mean, cov, n, H, 3, 2, False)
-
-
-@njit
-def xysr_warp_rows(mean, cov, n, H):
-    """Camera warp of SORT (u, v, s, r) rows 0..n-1: centre and its velocity as
-    :func:`warp_centre_blocks`; the area (and its velocity) scales by ``sx * sy``, the
-    aspect ratio (no velocity) by ``sx / sy``."""
-    warp_centre_blocks(mean, cov, n, H, 2, 3, True)
 
 
 # ----------------------------------------------------------------------------- numpy twins

@@ -34,7 +34,18 @@ arrays are ``{"__ndarray__": dtype, "shape": [...], "data": base64}`` (exact byt
 :func:`load_state` reads either back.
 
 Errors: a state of another format version, of another tracker type, or with missing,
-mis-typed or mis-shaped entries raises ``ValueError`` naming the entry.
+mis-typed or mis-shaped entries raises ``ValueError`` naming the entry.  So does a state
+whose *values* the compiled kernels could not run: after the attributes are restored on
+the new object, :meth:`Tracker._check_restored` range-checks every integer that indexes,
+counts or sizes something and every float that must be finite or a valid covariance
+(:func:`check_track_table` for the track tables, each tracker for its own attributes).
+A rejected state never reaches a tracker: :func:`load_state_dict` swaps the attributes
+in only after the checks passed.
+
+Limits: files are read with their size bounded by ``max_bytes`` (default
+:data:`MAX_STATE_BYTES`, 1 GiB): every ``.npz`` member's declared size (zip header) and
+array header are checked before it is decompressed, and a JSON document may nest at most
+:data:`MAX_JSON_DEPTH` levels.
 """
 from __future__ import annotations
 
@@ -42,15 +53,27 @@ import base64
 import io
 import json
 import os
+import zipfile
 from typing import Any, Dict, Optional, Type, Union
 
 import numpy as np
 
 from .registry import tracker_class, tracker_parameters
-from .tracks import N, NEXT_ID, TrackTable
+from .tracks import (AGE, CLASS, DELETED, DET, HITS, ID, N, NEXT_ID, STATE, STREAK, TSU,
+                     TrackTable)
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "state_dict", "load_state_dict", "from_state",
-           "save_state", "load_state", "state_to_json", "state_from_json"]
+           "save_state", "load_state", "state_to_json", "state_from_json", "check_track_table",
+           "MAX_STATE_BYTES", "MAX_JSON_DEPTH"]
+
+#: Default largest state file (and sum of decompressed ``.npz`` members) that
+#: :func:`load_state` reads, in bytes.  A DeepSORT state with 1000 live tracks and
+#: 100 x 128-d galleries is about 52 MB.
+MAX_STATE_BYTES = 1 << 30
+#: Deepest nesting of a JSON state (a real one nests 4 levels).
+MAX_JSON_DEPTH = 32
+#: Largest integer counter in a restored state (ids, hits, ages): far from int64 overflow.
+_MAX_COUNT = 2 ** 62
 
 FORMAT = "mottrack.tracker_state"
 FORMAT_VERSION = 1
@@ -173,6 +196,71 @@ def _restore_table(table: TrackTable, saved: Any, where: str) -> None:
     table.counters[:] = counters
 
 
+def check_track_table(table: TrackTable, where: str = "tracks") -> None:
+    """Raise ``ValueError`` unless ``table``'s live rows are ones the shared kernels can run.
+
+    Checks: the live count within the capacity and the arrays' shapes; ids positive,
+    unique and below the next id (itself below 2**62); hit, streak and age counters in
+    [0, 2**62); the state code a known one; class id >= -1; det index >= -1; time since
+    update >= 0 and every float finite; covariances symmetric with a positive diagonal
+    and positive definite (Cholesky); for the (u, v, s, r) filter (dim 7) a positive area
+    ``s`` and aspect ratio ``r``.
+    """
+    n = table.n
+    cap = table.mean.shape[0]
+    dim = table.dim
+    if not 0 <= n <= cap:
+        raise ValueError(f"state: {where}.counters track count {n} is outside [0, {cap}]")
+    if (table.covariance.shape != (cap, dim, dim) or table.ints.shape != (cap, len(table.int_columns))
+            or table.floats.shape != (cap, len(table.float_columns)) or table.mean.shape != (cap, dim)):
+        raise ValueError(f"state: {where} arrays have inconsistent shapes")
+    nid = table.next_id
+    if not 1 <= nid < _MAX_COUNT:
+        raise ValueError(f"state: {where}.counters next id {nid} is outside [1, 2**62)")
+    if n == 0:
+        return
+    ints = table.ints[:n]
+    floats = table.floats[:n]
+    ids = ints[:, ID]
+    if ids.min() < 1:
+        raise ValueError(f"state: {where}.ints column 'id' holds {int(ids.min())}; ids are >= 1")
+    if ids.max() >= nid:
+        raise ValueError(f"state: {where}.counters next id {nid} is not above the largest live id "
+                         f"{int(ids.max())}")
+    if np.unique(ids).shape[0] != n:
+        raise ValueError(f"state: {where}.ints column 'id' holds duplicate ids")
+    for col in (HITS, STREAK, AGE):
+        c = ints[:, col]
+        if c.min() < 0 or c.max() >= _MAX_COUNT:
+            raise ValueError(f"state: {where}.ints column {table.int_columns[col]!r} holds "
+                             f"{int(c.min() if c.min() < 0 else c.max())}; expected [0, 2**62)")
+    st = ints[:, STATE]
+    if st.min() < 0 or st.max() > DELETED:
+        bad = int(st.min() if st.min() < 0 else st.max())
+        raise ValueError(f"state: {where}.ints column 'state' holds {bad}; expected 0..{DELETED}")
+    for col in (CLASS, DET):
+        c = ints[:, col]
+        if c.min() < -1 or c.max() >= _MAX_COUNT:
+            raise ValueError(f"state: {where}.ints column {table.int_columns[col]!r} holds "
+                             f"{int(c.min() if c.min() < -1 else c.max())}; expected -1 or more")
+    if not (np.isfinite(floats).all() and np.isfinite(table.mean[:n]).all()
+            and np.isfinite(table.covariance[:n]).all()):
+        raise ValueError(f"state: {where} holds non-finite values")
+    if floats[:, TSU].min() < 0:
+        raise ValueError(f"state: {where}.floats column 'time_since_update' is negative")
+    if dim == 7 and not ((table.mean[:n, 2] > 0).all() and (table.mean[:n, 3] > 0).all()):
+        raise ValueError(f"state: {where}.mean holds a box of non-positive area s or aspect r")
+    cov = table.covariance[:n]
+    if not np.array_equal(cov, cov.transpose(0, 2, 1)):
+        raise ValueError(f"state: {where}.covariance is not symmetric")
+    if not (np.diagonal(cov, axis1=1, axis2=2) > 0).all():
+        raise ValueError(f"state: {where}.covariance has a non-positive variance")
+    try:
+        np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError:
+        raise ValueError(f"state: {where}.covariance is not positive definite") from None
+
+
 def _restore_value(current: Any, saved: Any, where: str) -> Any:
     """A validated, owned copy of ``saved`` shaped like the freshly constructed ``current``."""
     if isinstance(current, np.ndarray):
@@ -185,7 +273,10 @@ def _restore_value(current: Any, saved: Any, where: str) -> Any:
                              f"got {saved.shape}")
         if saved.dtype.kind not in "biuf" or not np.can_cast(saved.dtype, current.dtype, "same_kind"):
             raise ValueError(f"state: {where} must have dtype {current.dtype}; got {saved.dtype}")
-        return np.array(saved, dtype=current.dtype, copy=True, order="C")
+        arr = np.array(saved, dtype=current.dtype, copy=True, order="C")
+        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+            raise ValueError(f"state: {where} contains non-finite values")
+        return arr
     if isinstance(current, np.generic):
         if not isinstance(saved, np.ndarray) or saved.shape != ():
             raise ValueError(f"state: {where} must be a 0-d array; got {type(saved).__name__}")
@@ -206,6 +297,10 @@ def _restore_value(current: Any, saved: Any, where: str) -> Any:
             saved = saved.item()
         if not isinstance(saved, (int, float)) or (isinstance(current, int) and not isinstance(saved, int)):
             raise ValueError(f"state: {where} must be {type(current).__name__}; got {saved!r}")
+        if isinstance(current, int) and not -_MAX_COUNT <= saved <= _MAX_COUNT:
+            raise ValueError(f"state: {where} is {saved!r}; expected a whole number within +-2**62")
+        if isinstance(current, float) and not np.isfinite(saved):
+            raise ValueError(f"state: {where} is {saved!r}; expected a finite number")
         return type(current)(saved)
     if isinstance(current, str):
         if not isinstance(saved, str):
@@ -276,8 +371,9 @@ def from_state(state: Dict[str, Any], cls: Optional[Type[Any]] = None) -> Any:
     frame_count = _get(state, "frame_count", "")
     if isinstance(frame_count, np.ndarray) and frame_count.shape == ():
         frame_count = frame_count.item()
-    if isinstance(frame_count, bool) or not isinstance(frame_count, (int, np.integer)) or frame_count < 0:
-        raise ValueError(f"state: frame_count must be a whole number >= 0; got {frame_count!r}")
+    if (isinstance(frame_count, bool) or not isinstance(frame_count, (int, np.integer))
+            or not 0 <= frame_count < _MAX_COUNT):
+        raise ValueError(f"state: frame_count must be a whole number in [0, 2**62); got {frame_count!r}")
     last = _get(state, "last_timestamp", "")
     if isinstance(last, np.ndarray) and last.shape == ():
         last = last.item()
@@ -311,8 +407,10 @@ def load_state_dict(tracker: Any, state: Dict[str, Any]) -> None:
     if type(restored) is not type(tracker):
         raise ValueError(f"state: saved by {type(restored).__name__}; cannot load into "
                          f"{type(tracker).__name__}")
+    keep = {k: tracker.__dict__[k] for k in ("_lock", "_owner") if k in tracker.__dict__}
     tracker.__dict__.clear()
     tracker.__dict__.update(restored.__dict__)
+    tracker.__dict__.update(keep)
 
 
 # --------------------------------------------------------------------------- files
@@ -333,6 +431,8 @@ def _unflatten(arrays: Dict[str, Any], meta: Dict[str, Any]) -> Dict[str, Any]:
     for key in sorted(list(meta) + list(arrays), key=lambda s: s.count(_SEP)):
         value = arrays[key] if key in arrays else meta[key]
         parts = key.split(_SEP)
+        if len(parts) > MAX_JSON_DEPTH:
+            raise ValueError(f"state file: entry {key[:60]!r}... nests deeper than {MAX_JSON_DEPTH} levels")
         node = out
         for p in parts[:-1]:
             node = node.setdefault(p, {})
@@ -363,7 +463,9 @@ def _encode_json(v: Any) -> Any:
     return v
 
 
-def _decode_json(v: Any) -> Any:
+def _decode_json(v: Any, depth: int = 0) -> Any:
+    if depth > MAX_JSON_DEPTH:
+        raise ValueError(f"state JSON: nested deeper than {MAX_JSON_DEPTH} levels")
     if isinstance(v, dict):
         if "__ndarray__" in v:
             try:
@@ -371,11 +473,26 @@ def _decode_json(v: Any) -> Any:
                 if dt.kind not in "biuf":
                     raise ValueError(f"unsupported dtype {dt}")
                 raw = base64.b64decode(v["data"], validate=True)
-                return np.frombuffer(raw, dtype=dt).reshape(v["shape"]).astype(dt.newbyteorder("="))
+                shape = v["shape"]
+                if not (isinstance(shape, list) and len(shape) <= 8
+                        and all(isinstance(k, int) and not isinstance(k, bool) and 0 <= k for k in shape)):
+                    raise ValueError(f"shape must be a list of at most 8 sizes >= 0; got {str(shape)[:60]}")
+                return np.frombuffer(raw, dtype=dt).reshape(shape).astype(dt.newbyteorder("="))
             except (KeyError, TypeError, ValueError) as exc:
                 raise ValueError(f"state JSON: invalid array entry: {exc}") from None
-        return {k: _decode_json(x) for k, x in v.items()}
+        return {k: _decode_json(x, depth + 1) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_decode_json(x, depth + 1) for x in v]
     return v
+
+
+def _json_loads(text: Union[str, bytes], what: str) -> Any:
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError(f"{what}: nested too deeply (at most {MAX_JSON_DEPTH} levels)") from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, int digit limit
+        raise ValueError(f"{what}: not valid JSON: {str(exc)[:200]}") from None
 
 
 def state_to_json(state_or_tracker: Any) -> str:
@@ -384,11 +501,14 @@ def state_to_json(state_or_tracker: Any) -> str:
 
 
 def state_from_json(text: Union[str, bytes]) -> Dict[str, Any]:
-    """Parse :func:`state_to_json` output back into a state dict."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"state JSON: not valid JSON: {exc}") from None
+    """Parse :func:`state_to_json` output back into a state dict.
+
+    Raises ``ValueError`` for invalid JSON, a document that is not a JSON object,
+    nesting deeper than :data:`MAX_JSON_DEPTH`, or a malformed array entry."""
+    data = _json_loads(text, "state JSON")
+    if not isinstance(data, dict):
+        raise ValueError(f"state JSON: expected an object (a saved tracker state); got a "
+                         f"{type(data).__name__}")
     state = _decode_json(data)
     _check_header(state)
     return state
@@ -419,26 +539,107 @@ def save_state(state_or_tracker: Any, path: PathOrFile, *, format: Optional[str]
     _flatten(state, "", arrays, meta)
     if _NPZ_META in arrays:
         raise ValueError(f"state: key {_NPZ_META!r} is reserved")
-    np.savez(path, **{_NPZ_META: np.array(json.dumps(meta, allow_nan=False))}, **arrays)
+    # (numpy's stub matches **arrays against savez's keyword parameters)
+    np.savez(path, **{_NPZ_META: np.array(json.dumps(meta, allow_nan=False))}, **arrays)  # type: ignore[arg-type]
 
 
-def load_state(path: PathOrFile) -> Dict[str, Any]:
-    """Read a state written by :func:`save_state` (npz or JSON, detected from the content)."""
+def _read_bounded(path: PathOrFile, max_bytes: int) -> bytes:
     if isinstance(path, (str, os.PathLike)):
         with open(path, "rb") as fh:
-            data = fh.read()
+            data = fh.read(max_bytes + 1)
     else:
-        data = path.read()
+        data = path.read(max_bytes + 1)
+    if not isinstance(data, bytes):
+        raise TypeError(f"path: expected a binary file object; read {type(data).__name__}")
+    if len(data) > max_bytes:
+        raise ValueError(f"state file: larger than max_bytes = {max_bytes} bytes")
+    return data
+
+
+def _npz_arrays(data: bytes, max_bytes: int) -> Dict[str, np.ndarray]:
+    """The arrays of an ``.npz`` held in ``data``, reading at most ``max_bytes`` decompressed
+    bytes: each member's declared size (zip header) and its ``.npy`` header (dtype, shape)
+    are checked before anything is allocated."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
+        raise ValueError(f"state file: not a readable .npz: {exc}") from None
+    budget = max_bytes
+    arrays: Dict[str, np.ndarray] = {}
+    with zf:
+        for info in infos:
+            name = info.filename
+            if not name.endswith(".npy"):
+                raise ValueError(f"state file: unexpected member {name[:60]!r} in the .npz")
+            size = info.file_size
+            if size > budget:
+                raise ValueError(f"state file: member {name[:60]!r} declares {size} bytes; the "
+                                 f"state may hold at most max_bytes = {max_bytes} bytes")
+            budget -= size
+            try:
+                with zf.open(info) as fh:
+                    raw = fh.read(size + 1)
+            except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError,
+                    RuntimeError) as exc:
+                raise ValueError(f"state file: member {name[:60]!r} is corrupt: {exc}") from None
+            if len(raw) != size:
+                raise ValueError(f"state file: member {name[:60]!r} holds {len(raw)} bytes, "
+                                 f"its header says {size}")
+            arrays[name[:-4]] = _npy_array(raw, name)
+    return arrays
+
+
+def _npy_array(raw: bytes, name: str) -> np.ndarray:
+    """Parse one ``.npy`` member; the data must be exactly what its header declares."""
+    fh = io.BytesIO(raw)
+    try:
+        version = np.lib.format.read_magic(fh)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh, max_header_size=10000)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh, max_header_size=10000)
+        else:
+            raise ValueError(f"unsupported .npy version {version}")
+    except (ValueError, SyntaxError, TypeError, KeyError, EOFError, OverflowError) as exc:
+        raise ValueError(f"state file: member {name[:60]!r} has an invalid .npy header: {exc}") from None
+    if dtype.hasobject or dtype.kind not in "biufU":
+        raise ValueError(f"state file: member {name[:60]!r} has unsupported dtype {dtype}")
+    count = 1
+    for k in shape:
+        count *= int(k)
+    offset = fh.tell()
+    if count * dtype.itemsize != len(raw) - offset:
+        raise ValueError(f"state file: member {name[:60]!r} declares shape {shape} of {dtype} "
+                         f"({count * dtype.itemsize} bytes) but holds {len(raw) - offset}")
+    arr = np.frombuffer(raw, dtype=dtype, count=count, offset=offset)
+    return arr.reshape(shape, order="F" if fortran else "C")
+
+
+def load_state(path: PathOrFile, *, max_bytes: int = MAX_STATE_BYTES) -> Dict[str, Any]:
+    """Read a state written by :func:`save_state` (npz or JSON, detected from the content).
+
+    Reads at most ``max_bytes`` (default :data:`MAX_STATE_BYTES`) from the file and, for
+    an ``.npz``, at most ``max_bytes`` decompressed; larger, corrupt or foreign files
+    raise ``ValueError`` before anything large is allocated."""
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
+        raise ValueError(f"max_bytes: expected a whole number of bytes >= 1; got {max_bytes!r}")
+    data = _read_bounded(path, max_bytes)
     if data[:2] != b"PK":
         return state_from_json(data)
-    try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-    except Exception as exc:  # zipfile / format errors of a corrupt file
-        raise ValueError(f"state file: not a readable .npz: {exc}") from None
+    arrays = _npz_arrays(data, max_bytes)
     if _NPZ_META not in arrays:
         raise ValueError("state file: missing the metadata entry; not written by save_state")
-    meta = json.loads(str(arrays.pop(_NPZ_META)))
+    meta_arr = arrays.pop(_NPZ_META)
+    if meta_arr.dtype.kind != "U" or meta_arr.shape != ():
+        raise ValueError("state file: the metadata entry is not a JSON string")
+    meta = _json_loads(str(meta_arr), "state file metadata")
+    if not isinstance(meta, dict):
+        raise ValueError("state file: the metadata entry is not a JSON object")
+    for k, v in arrays.items():
+        if v.dtype.kind not in "biuf":
+            raise ValueError(f"state file: entry {k[:60]!r} has unsupported dtype {v.dtype}")
+    _decode_json(meta)  # depth check
     state = _unflatten(arrays, meta)
     _check_header(state)
     return state

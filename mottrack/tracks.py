@@ -17,6 +17,14 @@ ints (capacity, NI) int64:
 floats (capacity, NF) float64:
     ``TSU`` time since the last update, in frames (fractional with timestamps),
     ``SCORE`` score of the last detection, then tracker-specific extras.
+
+Observation history: a tracker that needs a track's past detections keeps a ring of
+the last L of them, keyed by the track's age, in float columns named by
+:func:`observation_columns` (:func:`record_observation`, :func:`observation_at`);
+they move with the row on deletion and are saved with the table.
+
+SORT's reporting rule over (u, v, s, r) tables (:func:`xysr_boxes_or_drop`,
+:func:`report_xysr_tracks`) is shared by SORT and OC-SORT.
 """
 from __future__ import annotations
 
@@ -25,8 +33,9 @@ from typing import Dict, Sequence
 import numpy as np
 
 from ._numba import njit
+from .kalman import xysr_box
 
-__all__ = ["TrackTable", "TENTATIVE", "CONFIRMED", "LOST", "DELETED"]
+__all__ = ["TrackTable", "TENTATIVE", "CONFIRMED", "LOST", "DELETED", "observation_columns"]
 
 TENTATIVE, CONFIRMED, LOST, DELETED = 0, 1, 2, 3
 STATE_NAMES = {TENTATIVE: "tentative", CONFIRMED: "confirmed", LOST: "lost", DELETED: "deleted"}
@@ -88,6 +97,106 @@ def compact(mean, cov, ints, floats, n, keep):
                 floats[m] = floats[t]
             m += 1
     return m
+
+
+@njit
+def xysr_boxes_or_drop(mean, cov, ints, floats, n):
+    """Boxes (n, 4) of rows 0..n-1 of a (u, v, s, r) track table after a prediction;
+    rows whose box is invalid (NaN: s * r < 0) are deleted, as SORT does.  Returns the
+    boxes of the rows kept and the new number of rows."""
+    pred = np.empty((n, 4))
+    keep = np.ones(n, np.bool_)
+    dropped = False
+    for t in range(n):
+        pred[t, 0], pred[t, 1], pred[t, 2], pred[t, 3] = xysr_box(mean, t)
+        for k in range(4):
+            if np.isnan(pred[t, k]):
+                keep[t] = False
+                dropped = True
+    if dropped:
+        n = compact(mean, cov, ints, floats, n, keep)
+        pred = pred[keep]
+    return pred, n
+
+
+@njit
+def report_xysr_tracks(mean, cov, ints, floats, n, frame_count, min_hits, max_age, need_detection):
+    """SORT's reporting and deletion rule over rows 0..n-1 of a (u, v, s, r) track table
+    (also OC-SORT's); returns the (M, 8) output rows and the new number of rows.
+
+    A track with ``min_hits`` consecutive hits is confirmed.  It is reported, with its
+    Kalman box, when it was updated this frame (time since update < 1 frame, or with
+    ``need_detection`` a detection this frame) and has ``min_hits`` consecutive hits, or
+    the tracker is within its first ``min_hits`` frames.  Tracks not updated for more
+    than ``max_age`` frames are deleted (after reporting)."""
+    out = np.empty((n, 8))
+    keep = np.empty(n, np.bool_)
+    m = 0
+    dropped = False
+    for t in range(n):
+        if ints[t, STREAK] >= min_hits:
+            ints[t, STATE] = CONFIRMED
+        updated = ints[t, DET] >= 0 if need_detection else floats[t, TSU] < 1.0
+        if updated and (ints[t, STREAK] >= min_hits or frame_count <= min_hits):
+            out[m, 0], out[m, 1], out[m, 2], out[m, 3] = xysr_box(mean, t)
+            out[m, 4] = ints[t, ID]
+            out[m, 5] = floats[t, SCORE]
+            out[m, 6] = ints[t, CLASS]
+            out[m, 7] = ints[t, DET]
+            m += 1
+        keep[t] = not floats[t, TSU] > max_age
+        dropped = dropped or not keep[t]
+    if dropped:
+        n = compact(mean, cov, ints, floats, n, keep)
+    return out[:m], n
+
+
+# ----------------------------------------------------------------------------- observations
+#: Numbers one stored observation takes in a track's float row: x1, y1, x2, y2, score, age.
+OBS_WIDTH = 6
+
+
+def observation_columns(length: int, prefix: str = "obs") -> tuple:
+    """Names of the float columns of a ring of ``length`` observations (see
+    :func:`record_observation`), to pass as ``extra_float`` of a :class:`TrackTable`."""
+    return tuple(f"{prefix}{k}_{c}" for k in range(length)
+                 for c in ("x1", "y1", "x2", "y2", "score", "age"))
+
+
+@njit
+def clear_observations(floats, row, col, length):
+    """Empty the observation ring of ``row`` (stored at ``floats[row, col:]``)."""
+    for k in range(length):
+        floats[row, col + k * OBS_WIDTH + 5] = -1.0
+
+
+@njit
+def record_observation(floats, row, col, length, age, x1, y1, x2, y2, score):
+    """Store the observation a track received at ``age`` (its prediction count) in its ring.
+
+    The ring keeps the last ``length`` ages: slot ``age % length``, so the ages
+    ``age - length .. age - 1`` of any later lookup occupy distinct slots."""
+    if length == 0:
+        return
+    c = col + (age % length) * OBS_WIDTH
+    floats[row, c] = x1
+    floats[row, c + 1] = y1
+    floats[row, c + 2] = x2
+    floats[row, c + 3] = y2
+    floats[row, c + 4] = score
+    floats[row, c + 5] = age
+
+
+@njit
+def observation_at(floats, row, col, length, age):
+    """Column of the observation ``row`` received at ``age`` (x1, y1, x2, y2, score follow),
+    or -1 when it has none stored for that age."""
+    if length == 0 or age < 0:
+        return -1
+    c = col + (age % length) * OBS_WIDTH
+    if floats[row, c + 5] == age:
+        return c
+    return -1
 
 
 class TrackTable:

@@ -12,6 +12,19 @@ def load_csv(path: Path) -> np.ndarray:
     return np.loadtxt(path, delimiter=",", ndmin=2)
 
 
+def frames_of(det: np.ndarray):
+    """frame -> (N, 5) x1, y1, x2, y2, score: that frame's rows of a MOTChallenge det array
+    (frame, id, x, y, w, h, score, ...) in file order, as the references were fed."""
+    det = det[np.argsort(det[:, 0], kind="stable")]
+    starts = np.searchsorted(det[:, 0], np.arange(0, int(det[:, 0].max()) + 2))
+
+    def get(f):
+        d = det[starts[f]:starts[f + 1], 2:7].copy()
+        d[:, 2:4] += d[:, 0:2]
+        return d
+    return get
+
+
 def run_on_frames(tracker, frames: Iterable, n_frames: int) -> np.ndarray:
     """Feed ``frames`` (frame -> Detections/array) for frames 1..n_frames.
 

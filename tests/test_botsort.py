@@ -13,7 +13,7 @@ import mottrack.trackers.botsort
 from mottrack.kalman import (KalmanXYWHFilter, xywh_predict_numpy, xywh_update_numpy,
                              xywh_warp_numpy)
 from conftest import shared_path
-from test_pure_python import MODULES, pure_python
+from test_pure_python import pure_python
 from test_state import assert_identical, det_stream, embedding_stream, roundtrip, run, timestamps
 
 
@@ -290,7 +290,6 @@ def test_timestamps_one_frame_apart_equal_frames_and_jitter_matters():
 
 
 def test_compiled_equals_pure_python():
-    assert mottrack.trackers._byte_stages in MODULES and mottrack.trackers.botsort in MODULES
     frames, warps = _gmc_frames()
     frames, warps = frames[:25], warps[:25]
     rows = [np.ascontiguousarray(np.column_stack([f.boxes, f.scores])) for f in frames]

@@ -97,12 +97,21 @@ def test_profile_files(tmp_path):
 def test_calibrate_writes_a_loadable_profile(tmp_path):
     f = tmp_path / "cam.json"
     rec = budget.calibrate(f, name="test cam")
-    assert rec["reference_ms"] > 0
-    (p,) = load_profiles(f, host_reference_ms=rec["reference_ms"])
-    assert p.factor == pytest.approx(1.0, rel=1e-3)
+    assert json.loads(f.read_text()) == rec  # the file holds the returned record
+    assert rec["name"] == "test cam" and rec["reference_ms"] > 0
+    assert isinstance(rec["direct"], bool) and rec["workload"] and rec["measured_on"]["cpu"]
+    # Loaded on a host that runs the same workload 4x faster: the target is 4x slower.
+    (p,) = load_profiles(f, host_reference_ms=rec["reference_ms"] / 4)
+    assert p.name == "test cam" and p.measured
+    assert p.factor == pytest.approx(4.0, rel=1e-12)
+    assert f"{rec['reference_ms']:.1f} ms" in p.source
 
 
-def test_scaling_curve_is_monotone_enough():
+def test_scaling_curve_reports_each_count():
+    # No timing assertion: only what the curve must hold whatever the machine's speed.
     sc = budget.scaling_curve("sort", counts=(10, 200), frames=30)
-    assert sc["objects"][1] > 5 * sc["objects"][0]
-    assert sc["p50_ms"][1] > sc["p50_ms"][0]
+    assert sc["counts"] == [10, 200]
+    assert all(len(sc[k]) == 2 for k in ("objects", "p50_ms", "p99_ms"))
+    assert sc["objects"][1] > 5 * sc["objects"][0] > 0  # more objects per frame, as asked
+    for p50, p99 in zip(sc["p50_ms"], sc["p99_ms"]):
+        assert 0 < p50 <= p99 < float("inf")

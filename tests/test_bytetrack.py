@@ -131,25 +131,42 @@ def test_buffer_scales_with_frame_rate():
     assert ByteTrack(track_thresh=0.6).det_thresh == 0.6 + 0.1
 
 
-def test_duplicate_of_a_lost_track_is_removed():
-    # a lost track (followed 5 frames) and a new track on the same spot (0 frames):
-    # the shorter one goes; the box re-found by the lost track instead would keep id 1,
-    # so make the new detection not overlap the lost track's *prediction* enough for
-    # matching but > 0.85 IoU with it for the duplicate test: impossible by geometry,
-    # hence check the other direction: a re-found track removes a lost duplicate
-    t = ByteTrack(track_buffer=30)
-    a = BOX
-    b = (103.0, 100.0, 153.0, 220.0)  # IoU(a, b) ~ 0.89
-    t.update(det(at(a, 0.9), (600.0, 100.0, 650.0, 220.0, 0.9)))
-    for _ in range(5):
-        t.update(det(at(a, 0.9), (600.0, 100.0, 650.0, 220.0, 0.9)))
-    t.update(det((600.0, 100.0, 650.0, 220.0, 0.9)))  # track 1 lost
-    tr = t.tracks
-    assert sorted(tr.column("state").tolist()) == [1, 2]
-    # new detection b over lost track 1: matched (re-found), no duplicate left behind
-    out = t.update(det(at(b, 0.9), (600.0, 100.0, 650.0, 220.0, 0.9)))
-    assert sorted(ids(out)) == [1, 2]
-    assert len(t.tracks) == 2
+def approach(f, start, dx0, speed=2.0):
+    """Box of an object that appears at frame ``start`` ``dx0`` px right of BOX and moves left."""
+    return at(BOX, 0.9, dx=dx0 - speed * (f - start))
+
+
+def test_duplicate_removal_drops_the_younger_tracked_track():
+    # Track 1 is followed at BOX for frames 1-30, then lost (it stays put).  Track 2 starts
+    # at frame 25, 60 px to the right, and walks left 2 px a frame.  At frame 53 it is 4 px
+    # from BOX: IoU 46/54 = 0.852, a duplicate (1 - IoU < 0.15) of the lost track 1.  Track 2
+    # was followed for 28 frames, track 1 for 29: the younger one, track 2, goes, although a
+    # detection just updated it, and the next frame the lost track 1 takes the detection.
+    # (pyxtrackers' BYTETracker, a port of the original, gives the same ids frame by frame.)
+    t = ByteTrack()
+    outs = {}
+    for f in range(1, 56):
+        rows = ([at(BOX, 0.9)] if f <= 30 else []) + ([approach(f, 25, 60.0)] if f >= 25 else [])
+        outs[f] = ids(t.update(det(*rows)))
+    assert outs[30] == [1, 2] and outs[31] == [2] and outs[52] == [2]
+    assert outs[53] == []        # track 2 matched, then dropped as the duplicate
+    assert outs[54] == [1] and outs[55] == [1]
+
+
+def test_duplicate_removal_drops_the_younger_lost_track():
+    # The other direction: track 1 is followed for frames 1-5 only, track 2 from frame 1 on
+    # (walking left from 110 px away).  When track 2 covers the lost track 1 (frame 53, 4 px,
+    # IoU 0.852), track 1 is the younger and leaves the lost pool, long before its buffer of
+    # 90 frames would have expired.
+    t = ByteTrack(track_buffer=90)
+    held = {}
+    for f in range(1, 56):
+        rows = ([at(BOX, 0.9)] if f <= 5 else []) + [approach(f, 0, 110.0)]
+        out = t.update(det(*rows))
+        assert ids(out) == ([1, 2] if f <= 5 else [2])
+        held[f] = sorted(t.track_ids().tolist())
+    assert held[6] == held[52] == [1, 2]
+    assert held[53] == held[55] == [2]
 
 
 # -- options -------------------------------------------------------------------------------------
@@ -314,7 +331,7 @@ def test_many_objects_and_growth():
     t = ByteTrack()
     rng = np.random.default_rng(0)
     pos = rng.uniform(0, 4000, (500, 2))
-    for k in range(5):
+    for _ in range(5):
         rows = np.c_[pos - 10, pos + 10 + 20, np.full(500, 0.9)]
         out = t.update(np.ascontiguousarray(rows))
         pos += 1.0

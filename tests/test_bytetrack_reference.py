@@ -8,7 +8,7 @@ import pytest
 
 from mottrack.trackers.base import create_tracker
 from conftest import shared_path
-from reference import compare_tracks, load_csv, run_on_frames
+from reference import compare_tracks, frames_of, load_csv, run_on_frames
 
 MOT15 = ["ADL-Rundle-6", "ADL-Rundle-8", "ETH-Bahnhof", "ETH-Pedcross2", "ETH-Sunnyday",
          "KITTI-13", "KITTI-17", "PETS09-S2L1", "TUD-Campus", "TUD-Stadtmitte", "Venice-2"]
@@ -16,18 +16,6 @@ YOLOX = ["MOT17-02", "MOT17-04", "MOT17-05", "MOT17-09"]
 CASES = ([("MOT15_thresh0.5_match0.8", s, 0.5, 0.8) for s in MOT15]
          + [("MOT15_thresh0.7_match0.8", s, 0.7, 0.8) for s in MOT15]
          + [("MOT17_yolox_thresh0.6_match0.9", s, 0.6, 0.9) for s in YOLOX])
-
-
-def frames_of(det: np.ndarray):
-    """frame -> (N, 5) x1, y1, x2, y2, score, that frame's rows in file order."""
-    det = det[np.argsort(det[:, 0], kind="stable")]
-    starts = np.searchsorted(det[:, 0], np.arange(0, int(det[:, 0].max()) + 2))
-
-    def get(f):
-        d = det[starts[f]:starts[f + 1], 2:7].copy()
-        d[:, 2:4] += d[:, 0:2]
-        return d
-    return get
 
 
 def det_path(ref_dir: str, seq: str):

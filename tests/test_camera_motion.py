@@ -195,18 +195,19 @@ def test_bad_camera_motion_is_rejected_and_state_unchanged(name):
 
 def test_eval_cli_camera_motion_reproduces_botsort_halfval_reference(tmp_path, capsys):
     """``python -m mottrack.eval ... --frames second-half --camera-motion DIR`` feeds line k
-    to the k-th tracked frame: its BoT-SORT output is the original's with camera motion."""
+    to the k-th tracked frame: its BoT-SORT output is the original's with camera motion
+    (the reference ran at frame_rate 30; the evaluator's default is the sequence's)."""
     from mottrack.eval.cli import main
     seqs = ["MOT17-05-FRCNN", "MOT17-09-FRCNN"]
     rc = main([str(shared_path("data", "MOT17")), "--seqs", ",".join(seqs),
                "--det-file", str(shared_path("data", "MOT17", "dets", "yolox_x_ablation")),
-               "--frames", "second-half", "--trackers", "botsort",
+               "--frames", "second-half", "--trackers", "botsort", "--param", "botsort.frame_rate=30",
                "--camera-motion", str(shared_path("data", "MOT17", "gmc")),
                "--no-progress", "--no-budget", "-q", "--out", str(tmp_path)])
     assert rc == 0
     from reference import compare_tracks
     for s in seqs:
-        ours = load_csv(tmp_path / f"{s}.txt")
+        ours = load_csv(tmp_path / "botsort" / f"{s}.txt")
         ref = load_csv(shared_path("reference", "botsort_cmc", "MOT17_yolox_halfval", f"{s[:8]}.txt"))
         compare_tracks(ours, ref, box_tol=0.0051)  # results are written with 2 decimals
 
@@ -219,10 +220,10 @@ def test_eval_cli_camera_motion_errors(tmp_path, capsys):
     assert main(base + ["--camera-motion", str(tmp_path / "missing")]) != 0
     assert "camera-motion" in capsys.readouterr().err
     assert main(base + ["--camera-motion", str(tmp_path)]) != 0  # no MOT17-05.txt in it
-    assert "no warp file for sequence MOT17-05-FRCNN" in capsys.readouterr().err
+    assert "no warps for sequence MOT17-05-FRCNN" in capsys.readouterr().err
     (tmp_path / "MOT17-05.txt").write_text("0\t1\t0\t0\t0\t1\t0\n")
     assert main(base + ["--camera-motion", str(tmp_path)]) != 0  # too few lines
-    assert "1 warps for" in capsys.readouterr().err
+    assert "camera motion of MOT17-05-FRCNN" in capsys.readouterr().err
     (tmp_path / "MOT17-05.txt").write_text("0\t1\t0\t0\t0\t1\n")
     assert main(base + ["--camera-motion", str(tmp_path)]) != 0
     assert "line 1" in capsys.readouterr().err

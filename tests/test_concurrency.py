@@ -87,24 +87,23 @@ def test_reset_and_restore_do_not_touch_other_instances():
 
 
 def test_no_module_level_mutable_state():
-    """Module globals hold constants only: no lists/dicts/sets/arrays that code mutates,
-    except the tracker registry (written only by the class decorators at import)."""
-    allowed = {("trackers/base.py", "_REGISTRY")}
+    """Module-level containers (lists, dicts, sets, arrays) are never mutated after import,
+    whatever their names, except the tracker registry (written by the class decorators at
+    import) and the evaluator's set of tracker kernels already warmed up (it only skips a
+    warm-up run, it changes no output)."""
+    allowed = {("registry.py", "_REGISTRY"), ("eval/run.py", "_WARM")}
+    container = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*(?::[^=]*)?=\s*"
+                           r"(\[|\{|set\(|dict\(|list\(|np\.(zeros|empty|ones|full|array)\()", re.M)
     offenders = []
-    pat = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*(?::[^=]*)?=\s*(\[|\{|set\(|dict\(|list\(|np\.(zeros|empty|ones|full)\()")
     for path in sorted(PACKAGE.rglob("*.py")):
         rel = path.relative_to(PACKAGE).as_posix()
-        for line in path.read_text().splitlines():
-            m = pat.match(line)
-            if m and (rel, m.group(1)) not in allowed and not m.group(1).isupper() and not m.group(1).startswith("__"):
-                offenders.append(f"{rel}: {line.strip()}")
-    # Upper-case names are constants by convention; check the arrays among them are read-only
-    # in use by making sure no code assigns into them.
-    for path in sorted(PACKAGE.rglob("*.py")):
         text = path.read_text()
-        for name in re.findall(r"^([A-Z][A-Z0-9_]*)\s*=\s*np\.", text, re.M):
-            if re.search(rf"\b{name}\[[^\]]*\]\s*[+\-*/]?=(?!=)", text):
-                offenders.append(f"{path.relative_to(PACKAGE)}: module array {name} is assigned into")
+        for name in {m.group(1) for m in container.finditer(text)} - {"__all__"}:
+            mutated = re.search(rf"\b{name}(\[[^\]]*\]\s*[+\-*/|&]?=(?!=)|\s*[+\-*/|&]=|"
+                                rf"\.(append|add|update|pop|popitem|clear|setdefault|extend|insert|"
+                                rf"remove|discard|fill|sort|resize)\()", text)
+            if mutated and (rel, name) not in allowed:
+                offenders.append(f"{rel}: {name} is mutated: {mutated.group(0)!r}")
     assert not offenders, "module-level mutable state:\n" + "\n".join(offenders)
 
 
@@ -117,3 +116,128 @@ def test_class_attributes_are_not_mutated_by_updates():
         _run(n, p, frames[:20])
         after = {k: repr(v) for k, v in vars(cls).items() if not callable(v)}
         assert before == after
+
+
+# --------------------------------------------------------------------------- one shared instance
+def _hammer(key, n_threads=4):
+    """Threads share one tracker: every update (and state_dict) happens in some serial
+    order, which is recorded inside the instance lock and replayed on a fresh tracker."""
+    name, params, frames = stream(key)
+    frames = frames[:80]
+    shared = mottrack.create_tracker(name, **params)
+    order = []
+    inner = shared._update
+
+    def recording(dets, timestamp, camera_motion):
+        order.append(dets_index[id(dets)])
+        return inner(dets, timestamp, camera_motion)
+
+    shared._update = recording
+    dets_index = {id(f): i for i, f in enumerate(frames)}
+    outputs = {}
+    states = []
+    errors = []
+    barrier = threading.Barrier(n_threads + 1)
+
+    def work(k):
+        barrier.wait()
+        try:
+            for i in range(k, len(frames), n_threads):
+                outputs[i] = shared.update(frames[i])
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    def snapshot():
+        barrier.wait()
+        for _ in range(20):
+            states.append(shared.state_dict())
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(n_threads)]
+    threads.append(threading.Thread(target=snapshot))
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not errors, errors
+    assert sorted(order) == list(range(len(frames)))
+    serial = mottrack.create_tracker(name, **params)
+    for i in order:
+        out = serial.update(frames[i])
+        assert out.tobytes() == outputs[i].tobytes(), f"frame {i} differs from the serial replay"
+    assert shared.frame_count == len(frames)
+    for s in states:  # every snapshot is a consistent state
+        mottrack.Tracker.from_state(s)
+    return shared
+
+
+def hammer_all():
+    for key in STREAMS:
+        _hammer(key)
+    # reset and load_state_dict racing with updates: no crash, a consistent tracker after
+    name, params, frames = stream("deepsort/MOT17-09")
+    t = mottrack.create_tracker(name, **params)
+    saved = t.state_dict()
+    stop = threading.Event()
+
+    def updates():
+        for f in frames[:60]:
+            t.update(f)
+        stop.set()
+
+    def meddle():
+        while not stop.is_set():
+            t.load_state_dict(saved)
+            t.state_dict()
+            t.reset()
+
+    ths = [threading.Thread(target=updates), threading.Thread(target=meddle)]
+    for th in ths:
+        th.start()
+    for th in ths:
+        th.join()
+    mottrack.Tracker.from_state(t.state_dict())
+    for f in frames[60:70]:
+        t.update(f)
+
+
+def test_threads_sharing_one_tracker_run_in_some_serial_order():
+    """Before the instance lock, SORT and DeepSORT aborted with heap corruption here and
+    ByteTrack's tables were corrupted; run in a child so an abort fails the test."""
+    from test_fuzz_readers import run_limited
+    from conftest import SHARED
+    if not SHARED.exists():
+        # Justified: the streams are real sequences from ../shared.
+        pytest.skip("../shared is not available")
+    run_limited("""
+        import sys
+        sys.setswitchinterval(1e-5)  # switch threads as often as possible
+        import test_concurrency as m
+        LIMIT()
+        m.hammer_all()
+    """, mem_mb=1500, cpu_s=400)
+
+
+def test_reentrant_use_raises_instead_of_deadlocking():
+    t = mottrack.create_tracker("sort")
+    inner = t._update
+
+    def calls_itself(*args):
+        t.state_dict()  # e.g. a subclass saving state from inside its own step
+        return inner(*args)
+
+    t._update = calls_itself
+    with pytest.raises(RuntimeError, match="re-entrant"):
+        t.update(np.array([[0.0, 0.0, 10.0, 20.0, 0.9]]))
+    del t._update
+    assert t.update(np.array([[0.0, 0.0, 10.0, 20.0, 0.9]])).shape[1] == 8
+
+
+def test_tracker_can_be_deep_copied_and_pickled():
+    import copy
+    import pickle
+    t = mottrack.create_tracker("sort", min_hits=0)
+    t.update(np.array([[0.0, 0.0, 10.0, 20.0, 0.9]]))
+    for c in (copy.deepcopy(t), pickle.loads(pickle.dumps(t))):
+        a = c.update(np.array([[1.0, 1.0, 11.0, 21.0, 0.9]]))
+        assert a.tobytes() == copy.deepcopy(t).update(np.array([[1.0, 1.0, 11.0, 21.0, 0.9]])).tobytes()
+        assert c._lock is not t._lock

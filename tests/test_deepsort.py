@@ -113,17 +113,23 @@ def test_gating_rejects_a_far_detection_despite_identical_appearance():
 
 
 def test_cascade_prefers_the_more_recently_seen_track():
-    # Two confirmed tracks with the same appearance at the same place; one was missed for
-    # 2 frames.  The detection goes to the track seen in the previous frame (level 1).
+    # Two confirmed tracks 6 px apart, both inside the gate of the final detection and both
+    # within max_cosine_distance of it.  Track 2 was missed for 2 frames and its appearance is
+    # the closer one (cosine distance 0 against 0.015): a single global assignment would give it
+    # the detection.  The cascade visits track 1 (seen in the previous frame) first, so track 1
+    # takes it.
     t = ds.DeepSORT()
-    e = unit(0)
-    box2 = (100.0, 100.0, 140.0, 200.0)
-    run(t, [dets(BOX + (e,), (400, 100, 440, 200, unit(90)))] * 3)
-    # track 2 (at x=400) vanishes; track 1 continues
-    run(t, [dets(BOX + (e,))] * 2)
-    out = t.update(dets(box2 + (e,)))
-    assert 1 in ids(out)
-    assert out[ids(out).index(1), 7] == 0
+    near = (106.0, 100.0, 146.0, 200.0)
+    run(t, [dets(BOX + (unit(0),), near + (unit(10),))] * 3)   # both confirmed
+    run(t, [dets(BOX + (unit(0),))] * 2)                       # track 2 missed twice
+    out = t.update(dets((103.0, 100.0, 143.0, 200.0, unit(10))))
+    assert ids(out) == [1] and out[0, 7] == 0
+    # Control: the same final detection without the recent competitor goes to track 2.
+    t = ds.DeepSORT()
+    run(t, [dets(BOX + (unit(0),), near + (unit(10),))] * 3)
+    run(t, [dets()] * 2)                                       # both missed twice
+    out = t.update(dets((103.0, 100.0, 143.0, 200.0, unit(10))))
+    assert ids(out) == [2] and out[0, 7] == 0
 
 
 def test_nn_budget_forgets_old_appearances():
@@ -244,8 +250,9 @@ def test_galleries_of_deleted_tracks_are_reused():
 def test_many_objects_random_stream_invariants():
     rng = np.random.default_rng(3)
     t = ds.DeepSORT()
-    seen_ids = set()
-    for k in range(60):
+    held = [set(), set()]  # ids the tracker held after each of the last two frames
+    ended = set()
+    for _ in range(60):
         n = rng.integers(0, 40)
         xy = rng.uniform(0, 1000, (n, 2))
         boxes = np.column_stack([xy, xy + rng.uniform(10, 80, (n, 2))])
@@ -254,8 +261,15 @@ def test_many_objects_random_stream_invariants():
         out = t.update(d)
         assert np.isfinite(out).all()
         assert len(set(ids(out))) == len(out)
+        now = set(t.track_ids().tolist())
+        assert set(ids(out)) <= now
+        # Only confirmed tracks are reported: n_init = 3 hits in a row, so a reported track
+        # was already held after each of the two previous frames.
+        assert set(ids(out)) <= held[-1] & held[-2]
+        assert not now & ended  # ids are never reused
         for r in out:
             if r[7] >= 0:
-                assert r[4] in seen_ids or t.frame_count >= 3
                 np.testing.assert_allclose(r[:4], boxes[int(r[7])], atol=50)
-        seen_ids.update(ids(out))
+        ended |= held[-1] - now
+        held = [held[-1], now]
+    assert len(ended) > 20

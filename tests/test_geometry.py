@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from mottrack.geometry import iou_matrix, iou_matrix_numpy, overlap_edges
+from mottrack.geometry import iou_matrix, iou_matrix_numpy, nms, overlap_edges
 
 
 @pytest.mark.parametrize("a,b,expected", [
@@ -66,3 +66,28 @@ def test_overlap_edges_is_the_positive_part_of_the_matrix(n, m):
     r_ref, c_ref = np.nonzero(full > 0)
     assert np.array_equal(rows, r_ref) and np.array_equal(cols, c_ref)
     assert np.array_equal(vals, full[r_ref, c_ref])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 40), st.integers(0, 2**31 - 1), st.sampled_from([0.0, 0.3, 0.45, 0.7, 1.0]),
+       st.integers(1, 50))
+def test_nms_equals_the_numpy_reference(n, seed, iou_thr, max_keep):
+    from test_larod import nms_reference
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0, 100, (n, 2))
+    boxes = np.hstack([xy, xy + rng.uniform(1, 40, (n, 2))])
+    scores = np.round(rng.uniform(0, 1, n), 1)  # ties: kept in row order
+    classes = rng.integers(0, 3, n)
+    want = nms_reference(boxes, scores, classes, iou_thr)[:max_keep]
+    np.testing.assert_array_equal(nms(boxes, scores, classes, iou_thr, max_keep), want)
+    np.testing.assert_array_equal(nms.py_func(boxes, scores, classes, iou_thr, max_keep), want)
+
+
+def test_nms_hand_worked():
+    boxes = np.array([[0, 0, 10, 10], [1, 0, 11, 10], [0, 0, 10, 10], [50, 50, 60, 60.0]])
+    scores = np.array([0.8, 0.9, 0.7, 0.1])
+    # rows 0 and 1 overlap with IoU 90/110 = 0.82; row 2 is row 0 in another class
+    keep = nms(boxes, scores, np.array([0, 0, 1, 0]), 0.5, 10)
+    assert keep.tolist() == [1, 2, 3]
+    assert nms(boxes, scores, np.array([0, 0, 1, 0]), 0.9, 10).tolist() == [1, 0, 2, 3]
+    assert nms(boxes, scores, np.array([0, 0, 1, 0]), 0.5, 2).tolist() == [1, 2]

@@ -92,7 +92,7 @@ def test_mot17_lif_t_published_overall(expected, mot17_scores):
 
 def _trackeval_scores(gt_folder: Path, trackers_folder: Path, tracker: str, benchmark: str,
                       seqs: list[str]):
-    trackeval = pytest.importorskip("trackeval")
+    import trackeval
     for alias, typ in (("float", float), ("int", int), ("bool", bool)):
         if not hasattr(np, alias):  # numpy 2 removed these aliases; TrackEval may use them
             setattr(np, alias, typ)
@@ -335,12 +335,3 @@ def test_permuting_result_ids_changes_nothing(rows, seed, perm_seed):
     b = evaluate_sequence(gt, _table(renamed), "MOT17").summary()
     for k in a:
         assert a[k] == pytest.approx(b[k], abs=1e-9), k
-
-
-@needs_shared
-def test_mot17_train_scoring_time(mot17_scores):
-    import time
-    t = time.perf_counter()  # kernels already compiled by the mot17_scores fixture
-    evaluate_dataset(DATA / "MOT17", MOT17_RES, "MOT17", "train")
-    # aim: < 2 s including file reading; generous bound for slow CI machines
-    assert time.perf_counter() - t < 6.0

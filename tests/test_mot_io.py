@@ -99,6 +99,11 @@ def test_seqinfo(tmp_path):
     bad = _write(tmp_path, "[Sequence]\nname=S\nframeRate=x\n", "bad.ini")
     with pytest.raises(MotFormatError, match="frameRate"):
         read_seqinfo(bad)
+    latin1 = tmp_path / "latin1.ini"
+    latin1.write_bytes("[Sequence]\nname=Caf\xe9\n".encode("latin-1"))
+    with pytest.raises(MotFormatError, match="not UTF-8") as ei:
+        read_seqinfo(latin1)
+    assert str(latin1) in str(ei.value)
 
 
 def test_discover_layouts(tmp_path):

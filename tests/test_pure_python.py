@@ -2,41 +2,26 @@
 bit for bit (the "pure numpy path" of the standards), on real detections."""
 from __future__ import annotations
 
+import sys
 import types
 
 import numpy as np
 import pytest
 
 import mottrack
-import mottrack.assignment
-import mottrack.detections
-import mottrack.geometry
-import mottrack.kalman
-import mottrack.tracks
-import mottrack.trackers._byte_stages
-import mottrack.trackers._gallery
-import mottrack.trackers.botsort
-import mottrack.trackers.bytetrack
-import mottrack.trackers.deepsort
-import mottrack.trackers.sort
 from conftest import shared_path
-from reference import load_csv
-
-MODULES = [mottrack.assignment, mottrack.detections, mottrack.geometry, mottrack.kalman,
-           mottrack.tracks, mottrack.trackers._gallery, mottrack.trackers._byte_stages,
-           mottrack.trackers.bytetrack, mottrack.trackers.botsort,
-           mottrack.trackers.deepsort, mottrack.trackers.sort]
+from reference import frames_of, load_csv
 
 
 class pure_python:
-    """Swap every compiled function of mottrack's tracking modules for its Python original.
+    """Swap every compiled function in every loaded mottrack module for its Python original.
 
     The originals look their callees up in module globals, which then hold the originals
     too, so the whole step runs uncompiled."""
 
     def __enter__(self):
         self.saved = []
-        for m in MODULES:
+        for m in [m for k, m in list(sys.modules.items()) if k == "mottrack" or k.startswith("mottrack.")]:
             for name, obj in list(vars(m).items()):
                 if hasattr(obj, "py_func") and isinstance(obj.py_func, types.FunctionType):
                     self.saved.append((m, name, obj))
@@ -49,13 +34,8 @@ class pure_python:
 
 
 def _mot_frames(n_frames):
-    det = load_csv(shared_path("data", "MOT15", "train", "TUD-Campus", "det", "det.txt"))
-    frames = []
-    for f in range(1, n_frames + 1):
-        d = det[det[:, 0] == f][:, 2:7].copy()
-        d[:, 2:4] += d[:, 0:2]
-        frames.append(d)
-    return frames
+    get = frames_of(load_csv(shared_path("data", "MOT15", "train", "TUD-Campus", "det", "det.txt")))
+    return [get(f) for f in range(1, n_frames + 1)]
 
 
 def _run(tracker, frames, make=lambda d: d):
@@ -66,12 +46,16 @@ def _run(tracker, frames, make=lambda d: d):
     ("sort", {}), ("sort", {"max_age": 3, "min_hits": 1}),
     ("bytetrack", {"track_thresh": 0.5, "match_thresh": 0.8}),
     ("bytetrack", {"track_thresh": 0.7, "match_thresh": 0.8}),
+    ("ocsort", {"det_thresh": 0.5}),
+    ("ocsort", {"det_thresh": 0.8, "use_byte": True, "asso_func": "giou", "delta_t": 1, "min_hits": 1}),
+    ("ocsort", {"det_thresh": 0.6, "asso_func": "ct_dist", "output_box": "kalman", "per_class": True}),
 ])
 def test_compiled_equals_pure_python(name, params):
     frames = _mot_frames(40)
     fast = _run(mottrack.create_tracker(name, **params), frames)
     with pure_python():
         slow = _run(mottrack.create_tracker(name, **params), frames)
+    assert len(fast) == len(slow) == 40 and sum(map(len, fast)) > 40
     for a, b in zip(fast, slow):
         assert np.array_equal(a, b)
 

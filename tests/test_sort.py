@@ -88,7 +88,13 @@ def test_timestamps_drive_age_limits_and_motion():
     t = SORT(max_age=3, min_hits=1, frame_rate=10)
     for k in range(6):
         t.update(np.array([box(10 + 4 * k, 10)]), timestamp=k * 0.1)
-    out = t.update(np.array([box(10 + 4 * 7.5, 10)]), timestamp=0.75)
+    before = t.tracks.mean[0].copy()  # (u, v, s, r, du, dv, ds)
+    assert before[4] > 2.0            # moving right, about 4 px per frame
+    t.update(None, timestamp=0.75)
+    after = t.tracks.mean[0]
+    assert after[0] - before[0] == pytest.approx(2.5 * before[4], rel=1e-12)
+    assert after[4] == before[4]
+    out = t.update(np.array([box(10 + 4 * 8.5, 10)]), timestamp=0.85)
     assert out[:, 4].tolist() == [1.0]
 
 

@@ -1,30 +1,16 @@
 """SORT reproduces the original implementation (abewley/sort) on all 18 shared sequences."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 import mottrack
 from conftest import shared_path
-from reference import compare_tracks, load_csv, run_on_frames
+from reference import compare_tracks, frames_of, load_csv, run_on_frames
 
 MOT15 = ["ADL-Rundle-6", "ADL-Rundle-8", "ETH-Bahnhof", "ETH-Pedcross2", "ETH-Sunnyday",
          "KITTI-13", "KITTI-17", "PETS09-S2L1", "TUD-Campus", "TUD-Stadtmitte", "Venice-2"]
 MOT17 = [f"MOT17-{n:02d}-FRCNN" for n in (2, 4, 5, 9, 10, 11, 13)]
 CASES = [("MOT15", s) for s in MOT15] + [("MOT17", s) for s in MOT17]
-
-
-def frames_of(det: np.ndarray):
-    """frame -> (N, 5) x1, y1, x2, y2, score in file order, as the reference was fed."""
-    order = np.argsort(det[:, 0], kind="stable")
-    det = det[order]
-    starts = np.searchsorted(det[:, 0], np.arange(0, int(det[:, 0].max()) + 2))
-
-    def get(f):
-        d = det[starts[f]:starts[f + 1], 2:7].copy()
-        d[:, 2:4] += d[:, 0:2]
-        return d
-    return get
 
 
 @pytest.mark.parametrize("bench,seq", CASES, ids=[s for _, s in CASES])

@@ -11,15 +11,24 @@ progress bars (tqdm) are loaded on first use.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # type checkers see the real names; at run time they load on first use
+    from .api import DEFAULT_MIN_SCORE, EvalResult, evaluate, run_tracker, score_sequences
+    from .cli import main
+    from .datasets import EvalSequence, default_sequences, load_dataset
+    from .simulate import DetectorSimulator, synthetic_scene
+
 __all__ = ["evaluate", "EvalResult", "EvalSequence", "load_dataset", "default_sequences",
            "DetectorSimulator", "synthetic_scene", "run_tracker", "score_sequences",
-           "DEFAULT_MIN_SCORE", "main"]
+           "DEFAULT_MIN_SCORE", "InputError", "main"]
 
 _LAZY = {
     "evaluate": "api", "EvalResult": "api", "run_tracker": "api", "score_sequences": "api",
     "DEFAULT_MIN_SCORE": "api",
     "EvalSequence": "datasets", "load_dataset": "datasets", "default_sequences": "datasets",
     "DetectorSimulator": "simulate", "synthetic_scene": "simulate",
+    "InputError": "errors",
     "main": "cli",
 }
 

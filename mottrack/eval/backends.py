@@ -64,7 +64,7 @@ BACKENDS = ("mottrack", "motmetrics")
 MOTMETRICS_SUMMARY_KEYS = ("MOTA", "MOTP", "IDF1", "IDP", "IDR", "Rcll", "Prcn", "FP", "FN",
                            "IDSW", "MT", "PT", "ML", "Frag", "GT", "backend")
 
-_BENCHMARKS = ("MOT15", "MOT16", "MOT17", "MOT20")
+from .metrics.preprocess import BENCHMARKS as _BENCHMARKS  # noqa: E402
 
 # motmetrics metric names -> our keys; percentages (x100) and counts (int)
 _MM_PCT = (("mota", "MOTA"), ("idf1", "IDF1"), ("idp", "IDP"), ("idr", "IDR"),

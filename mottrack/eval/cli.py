@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import ast
 import json
 import os
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..registry import registered_trackers
+from .errors import InputError
 
 __all__ = ["main", "build_parser"]
 
@@ -31,45 +33,80 @@ simulator: misses, box jitter, false positives, low-score tail, identity embeddi
 Other commands:
   %(prog)s score GT_ROOT RESULTS_DIR [--benchmark MOT17] ...
         score existing result files (RESULTS_DIR/<SEQ>.txt) of any tracker
+  %(prog)s tune DATA_ROOT --tracker NAME --range NAME=LOW:HIGH ...
+        parameter search (Optuna: grid, random, TPE), parallel and resumable
   %(prog)s calibrate [--write-profile FILE]
         time the fixed reference workload (run it on a camera; see --profile)
-Run '%(prog)s score --help' / '%(prog)s calibrate --help' for their options.
+Run '%(prog)s COMMAND --help' for their options.
 """
 
 _EPILOG = """\
-score filtering:
-  Detections below a minimum score are dropped before update(), per tracker:
-  sort 0.5 (SORT was designed for thresholded detections; the SORT paper's
-  detections are cut at 0.5), deepsort 0.3 (deep_sort_app's min_confidence on
-  MOTChallenge), bytetrack none (it splits high/low scores itself and needs the
-  low-score tail).  --min-score overrides it for every tracker ('none' = keep all).
-  The thresholds used are printed.
+trackers (from each tracker class's declared defaults):
+{trackers}
+  Every tracker runs at its sequence's frame rate (seqinfo.ini frameRate: MOT17 14, 25
+  or 30 fps, MOT20 25, DanceTrack 20, KITTI 10); --param NAME.frame_rate=F overrides it.
+  The reference implementations were run at their default 30 fps, so to run a tracker
+  exactly as its original on MOTChallenge data: --param NAME.frame_rate=30, plus
+  --min-score NAME=none when the original applies no score gate of its own (SORT: the
+  SORT paper's detections were already cut at 0.5, so its gate changes nothing there).
+  --min-score overrides the gates ('none' = keep all). The gates used are printed.
 
 data layout:
-  DATA_ROOT/<split>/<SEQ>/{gt/gt.txt, det/det.txt, seqinfo.ini} (or DATA_ROOT/<SEQ>/...,
-  or one sequence folder).  --det-file NAME reads DATA_ROOT/.../<SEQ>/det/NAME;
-  --det-file DIR reads DIR/<SEQ>.txt (DIR/MOT17-02.txt also serves MOT17-02-FRCNN).
-  --embeddings DIR reads DIR/<SEQ>.npy (rows frame,-1,x,y,w,h,score,e1..eD); DeepSORT
-  then takes detections and embeddings from it.
+  DATA_ROOT/<split>/<SEQ>/{{gt/gt.txt, det/det.txt, seqinfo.ini}} (or DATA_ROOT/<SEQ>/...,
+  or one sequence folder): MOT15/16/17/20, DanceTrack (dancetrack/{{train,val,test}}),
+  SportsMOT (sportsmot_publish/dataset/{{train,val,test}}); sequences without gt (test
+  splits) are skipped with a note. KITTI tracking (--benchmark KITTI, detected from a
+  label_02 folder): DATA_ROOT/label_02/<SEQ>.txt with lengths from
+  DATA_ROOT/evaluate_tracking.seqmap[.SPLIT], or the MOT-converted layout
+  DATA_ROOT/<split>/<SEQ>/{{seqinfo.ini, gt/gt.txt holding the label_02 lines}}; KITTI
+  frames count from 0 in its files and from 1 in --frames and MOT-format det files;
+  --out writes KITTI-format result files.
+  --det-file NAME reads DATA_ROOT/.../<SEQ>/det/NAME; --det-file DIR reads DIR/<SEQ>.txt
+  (DIR/MOT17-02.txt also serves MOT17-02-FRCNN); repeat --det-file (or separate with
+  commas) to take each sequence's file from the first entry that has it.
+  --embeddings DIR reads DIR/<SEQ>.npy (rows frame,-1,x,y,w,h,score,e1..eD); trackers that
+  use embeddings then take detections and embeddings from it.
 
-outputs:
-  --json: {"sequences": {SEQ: {...}}, "combined": {...}} (nested per tracker when
-  several run) with MOTA MOTP IDF1 IDP IDR HOTA DetA AssA LocA (percent, 0-100
-  floats) and FP FN IDSW MT PT ML Frag (ints), plus Rcll Prcn GT FPS frames.
-  --csv: one row per tracker x sequence (and COMBINED).  --out: MOTChallenge result
-  files (OUT/<SEQ>.txt for one tracker, OUT/<tracker>/<SEQ>.txt for several).
+outputs (one layout whatever the number of trackers):
+  --json: {{"trackers": {{NAME: {{"sequences": {{SEQ: {{...}}}}, "combined": {{...}},
+  "min_score", "params", "backend"}}}}, "budget": [...]}} with MOTA MOTP IDF1 IDP IDR HOTA
+  DetA AssA LocA (percent, 0-100 floats) and FP FN IDSW MT PT ML Frag (ints), plus Rcll
+  Prcn GT FPS frames (and each sequence's frame_rate).  --csv: one row per tracker x sequence (and COMBINED).
+  --out DIR: MOTChallenge result files DIR/<tracker>/<SEQ>.txt, boxes with enough decimals
+  that '%(prog)s score' on them reproduces the printed metrics exactly. Frames keep the
+  sequence's own numbers (half-val: N//2+2..N; score them with --frames second-half);
+  --renumber writes them from 1 (the numbering of half-val gt folders).
 
 examples:
   %(prog)s
-  %(prog)s ../shared/data/MOT15 --trackers sort,bytetrack
+  %(prog)s ../shared/data/MOT15 --trackers sort,bytetrack --jobs 2
   %(prog)s ../shared/data/MOT17 --seqs MOT17-02-FRCNN,MOT17-04-FRCNN \\
       --det-file ../shared/data/MOT17/dets/yolox_x_ablation --frames second-half \\
       --trackers bytetrack --param bytetrack.track_thresh=0.6 --json out.json
   %(prog)s score ../shared/data/MOT17 ../shared/data/MOT17/trackers/Lif_T
 
-exit status: 0 success, 1 bad input (missing file, malformed line: the message names
-the file and line), 2 bad command line.
+exit status: 0 success; 2 bad input or command line (missing file, malformed line,
+unknown option: one line naming the file and line); 1 an internal error (a bug: shown
+with its traceback, please report it).
 """
+
+
+def _tracker_notes() -> str:
+    from .run import tracker_class
+    lines = []
+    for n in registered_trackers():
+        c = tracker_class(n)
+        g = "none" if c.default_min_score is None else f"{c.default_min_score:g}"
+        feed = "by descending score" if c.feed_order == "score" else "in file order"
+        emb = {"required": ", needs embeddings", "optional": ", uses embeddings when given"}.get(
+            c.embeddings, "")
+        cm = ", accepts camera motion" if getattr(c, "supports_camera_motion", False) else ""
+        lines.append(f"  {n}: min score {g}, detections {feed}{emb}{cm}")
+    return "\n".join(lines)
+
+
+def _epilog() -> str:
+    return _EPILOG.format(trackers=_tracker_notes())
 
 
 class _Default:
@@ -80,8 +117,8 @@ class _Default:
 _DEFAULT = _Default()
 
 
-class CliError(Exception):
-    """A user error: printed as one line, exit code 1."""
+class CliError(InputError):
+    """A command-line error: printed as one line, exit code 2."""
 
 
 def _parse_value(v: str):
@@ -119,9 +156,12 @@ def _one_score(v: str):
     if v.strip().lower() in ("none", "all", "off"):
         return None
     try:
-        return float(v)
+        x = float(v)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number or 'none', got {v!r}") from None
+    if not math.isfinite(x):
+        raise argparse.ArgumentTypeError(f"expected a finite number or 'none', got {v!r}")
+    return x
 
 
 def _min_score(v: str):
@@ -149,20 +189,38 @@ def _fraction(v: str) -> float:
     return x
 
 
+def _jobs(v: str) -> int:
+    try:
+        n = int(v)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {v!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {v!r}")
+    if n == 0:
+        from .jobs import default_jobs
+        n = default_jobs()
+    return n
+
+
 def _positive(v: str) -> float:
     try:
         x = float(v)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {v!r}") from None
-    if not x > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {v!r}")
+    if not (x > 0 and math.isfinite(x)):
+        raise argparse.ArgumentTypeError(f"expected a finite positive number, got {v!r}")
     return x
 
 
 def _add_output_args(p: argparse.ArgumentParser, results: bool = False) -> None:
     g = p.add_argument_group("outputs")
     if results:
-        g.add_argument("--out", metavar="DIR", help="write MOTChallenge result files here")
+        g.add_argument("--out", metavar="DIR",
+                       help="write MOTChallenge result files DIR/<tracker>/<SEQ>.txt (frames "
+                            "numbered as in the sequence)")
+        g.add_argument("--renumber", action="store_true",
+                       help="with --frames second-half: write --out frames from 1 (as half-val "
+                            "gt folders number them) instead of the sequence's N//2+2..N")
     g.add_argument("--json", metavar="PATH", help="write the metrics as JSON")
     g.add_argument("--csv", metavar="PATH", help="write the metrics as CSV")
     g.add_argument("--backend", choices=("trackeval-exact", "motmetrics"),
@@ -175,16 +233,25 @@ def _add_output_args(p: argparse.ArgumentParser, results: bool = False) -> None:
     g.add_argument("-q", "--quiet", action="store_true", help="print only the tables")
 
 
+BENCHMARK_CHOICES = ("MOT15", "MOT16", "MOT17", "MOT20", "DANCETRACK", "SPORTSMOT", "KITTI")
+
+
 def _add_data_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("data")
     g.add_argument("--seqs", metavar="A,B,...",
                    help="comma-separated sequence names to evaluate (default: all with gt)")
-    g.add_argument("--split", metavar="NAME", help="only this split folder (e.g. train)")
-    g.add_argument("--benchmark", choices=("MOT15", "MOT16", "MOT17", "MOT20"), type=str.upper,
-                   help="preprocessing rules (default: from the path, e.g. 'MOT17' in it; else "
-                        "MOT15 when the gt has no classes). MOT15: only gt rows with conf 0 are "
-                        "ignored. MOT16/17/20: only class 1 is scored and tracker boxes matched "
-                        "to distractors (classes 2,7,8,12) are removed first")
+    g.add_argument("--split", metavar="NAME", help="only this split folder (e.g. train, val)")
+    g.add_argument("--benchmark", choices=BENCHMARK_CHOICES, type=str.upper,
+                   help="preprocessing rules (default: from the path, e.g. 'MOT17', 'dancetrack', "
+                        "'sportsmot' in it, a label_02 folder for KITTI; else MOT15 when the gt "
+                        "has no classes). MOT15, DANCETRACK, SPORTSMOT: only gt rows with conf 0 "
+                        "are ignored (no classes, no distractors). MOT16/17: only class 1 is "
+                        "scored and tracker boxes matched to distractors (classes 2,7,8,12) are "
+                        "removed first; MOT20 also class 6 (non-motorized vehicle). KITTI: "
+                        "TrackEval's Kitti2DBox rules for --kitti-class (DontCare regions, "
+                        "truncation, occlusion, min height 25 px, Van/Person distractors)")
+    g.add_argument("--kitti-class", choices=("car", "pedestrian"), default="car", type=str.lower,
+                   help="KITTI class scored (default car)")
     g.add_argument("--frames", choices=("all", "second-half"), default="all",
                    help="'second-half': track and score frames N//2+2..N only (the half-val "
                         "protocol of detectors trained on the first half)")
@@ -192,7 +259,7 @@ def _add_data_args(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """Parser of the main command (tracking + scoring + budget)."""
-    p = argparse.ArgumentParser(prog=PROG, description=_DESC, epilog=_EPILOG,
+    p = argparse.ArgumentParser(prog=PROG, description=_DESC, epilog=_epilog(),
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("data_root", nargs="?", metavar="DATA_ROOT",
                    help="dataset in MOTChallenge layout (omit for the embedded default)")
@@ -208,8 +275,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "tracker: sort=0.6,bytetrack=none (default: per tracker, see below)")
     _add_data_args(p)
     g = p.add_argument_group("detections")
-    g.add_argument("--det-file", metavar="NAME|DIR",
-                   help="detection file name inside each <SEQ>/det/ or a folder of <SEQ>.txt")
+    g.add_argument("--det-file", metavar="NAME|DIR", action="append",
+                   help="detection file name inside each <SEQ>/det/ or a folder of <SEQ>.txt; "
+                        "repeatable (or comma-separated): the first that has a sequence's file "
+                        "serves it")
     g.add_argument("--embeddings", metavar="DIR",
                    help="folder of <SEQ>.npy DeepSORT detection+embedding files")
     g.add_argument("--camera-motion", metavar="DIR",
@@ -217,6 +286,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "then the 2x3 affine a00 a01 a02 a10 a11 a12) fed to every tracker")
     g.add_argument("--seed", type=int, default=0,
                    help="seed of the simulated detections of the default data (default 0)")
+    g.add_argument("--jobs", type=_jobs, default=1, metavar="N",
+                   help="worker processes tracking and scoring sequences x trackers (default 1; "
+                        "0 = one per CPU); the numbers equal those of --jobs 1")
     _add_output_args(p, results=True)
     g = p.add_argument_group("CPU budget (ARTPEC)")
     g.add_argument("--fps", type=_positive, default=30.0,
@@ -239,8 +311,10 @@ def build_score_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog=f"{PROG} score",
         description="Score existing MOTChallenge result files (RESULTS_DIR/<SEQ>.txt: "
-                    "frame,id,x,y,w,h,score,-1,-1,-1) of any tracker against GT_ROOT with the "
-                    "same metrics and outputs as the main command.",
+                    "frame,id,x,y,w,h,score,-1,-1,-1; KITTI: label_02-format files too) of any "
+                    "tracker against GT_ROOT with the same metrics and outputs as the main "
+                    "command. Without --seqs, the sequences that have a results file are scored "
+                    "and the others are named as skipped; with --seqs, each must have one.",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("gt_root", metavar="GT_ROOT", help="dataset in MOTChallenge layout")
     p.add_argument("results_dir", metavar="RESULTS_DIR", help="folder of <SEQ>.txt result files")
@@ -279,15 +353,22 @@ def _split_csv(v: str | None):
     return [x.strip() for x in v.split(",") if x.strip()]
 
 
-def _write_outputs(result, args, out) -> None:
+def _write_outputs(result, args, out, extra: dict | None = None) -> None:
     if getattr(args, "json", None):
         p = Path(args.json)
         p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(json.dumps(result.to_json_dict(), indent=2, allow_nan=False) + "\n")
+        doc = {**result.to_json_dict(), **(extra or {})}
+        p.write_text(json.dumps(doc, indent=2, allow_nan=False) + "\n")
         print(f"wrote {p}", file=out)
     if getattr(args, "csv", None):
         result.to_csv(args.csv)
         print(f"wrote {args.csv}", file=out)
+
+
+def _rules(seqs) -> str:
+    """``MOT17`` / ``KITTI (class car)``: the preprocessing rules of ``seqs``."""
+    return ", ".join(sorted({s.benchmark + (f" (class {s.eval_class})" if s.eval_class else "")
+                             for s in seqs}))
 
 
 def _describe(seqs, args, names, min_scores, out) -> None:
@@ -303,7 +384,7 @@ def _describe(seqs, args, names, min_scores, out) -> None:
         print(f"Dataset: {args.data_root}", file=out)
     n_frames = sum(s.num_eval_frames for s in seqs)
     print(f"  {len(seqs)} sequences, {n_frames} frames, benchmark rules "
-          f"{', '.join(sorted({s.benchmark for s in seqs}))}"
+          f"{_rules(seqs)}"
           + (", frames N//2+2..N (second half)" if args.frames == "second-half" else ""), file=out)
     if sim:
         print("  detections are SIMULATED (seeded detector simulator: ~10% misses, box jitter, "
@@ -312,6 +393,12 @@ def _describe(seqs, args, names, min_scores, out) -> None:
     else:
         srcs = sorted({os.path.basename(s.source) for s in seqs})
         print(f"  detections: {', '.join(srcs[:4])}{' ...' if len(srcs) > 4 else ''}", file=out)
+    rates: dict[str, list[str]] = {}
+    for s in seqs:
+        rates.setdefault(f"{s.frame_rate:g}", []).append(s.name)
+    print("  frame rates (passed to every tracker unless --param NAME.frame_rate is set): "
+          + "; ".join(f"{r} fps: {', '.join(v[:5])}{' ...' if len(v) > 5 else ''}"
+                      for r, v in rates.items()), file=out)
     for n in names:
         ms = min_scores[n]
         print(f"  {n}: minimum detection score {'none (all detections)' if ms is None else ms}",
@@ -320,6 +407,27 @@ def _describe(seqs, args, names, min_scores, out) -> None:
 
 
 # --------------------------------------------------------------------------- commands
+
+
+def _det_files(v):
+    if not v:
+        return None
+    return [x for item in v for x in _split_csv(item)]
+
+
+def check_tracker_params(names, params) -> None:
+    """Create each tracker once with its ``--param`` values, turning a rejected value or an
+    unknown parameter into a one-line :class:`CliError`."""
+    from ..registry import create_tracker
+    for tr in params:
+        if tr not in names:
+            raise CliError(f"--param for {tr!r}, which is not among the trackers run "
+                           f"({', '.join(names)})")
+    for n in names:
+        try:
+            create_tracker(n, **params.get(n, {}))
+        except (ValueError, TypeError) as exc:
+            raise CliError(f"--param {n}: {exc}") from None
 
 
 def _cmd_eval(argv) -> int:
@@ -331,6 +439,7 @@ def _cmd_eval(argv) -> int:
     params = parse_params(args.param)
     if args.min_score is _DEFAULT:
         args.min_score = "default"
+    notes: list = []
     if args.data_root is None:
         for opt in ("seqs", "det_file", "embeddings", "split", "camera_motion"):
             if getattr(args, opt):
@@ -340,60 +449,57 @@ def _cmd_eval(argv) -> int:
         if not Path(args.data_root).exists():
             raise CliError(f"dataset root not found: {args.data_root}")
         seqs = load_dataset(args.data_root, split=args.split, seqs=_split_csv(args.seqs),
-                            det_file=args.det_file, frames=args.frames,
-                            embeddings=args.embeddings, benchmark=args.benchmark)
-    avail = api.available()
-    if args.trackers:
-        names = [t.lower() for t in _split_csv(args.trackers)]
-        bad = [n for n in names if n not in avail]
-        if bad:
-            raise CliError(f"unknown or unavailable tracker(s) {', '.join(bad)}; "
-                           f"available: {', '.join(avail)}")
-    else:
-        names = list(avail)
-        if not any(s.embeddings is not None for s in seqs):
-            names = [n for n in names if not api._needs_embeddings(n)]
-    for tr in params:
-        if tr not in names:
-            raise CliError(f"--param for {tr!r}, which is not among the trackers run "
-                           f"({', '.join(names)})")
+                            det_file=_det_files(args.det_file), frames=args.frames,
+                            embeddings=args.embeddings, benchmark=args.benchmark,
+                            kitti_class=args.kitti_class, notes=notes)
+    try:
+        names = api.select_trackers(args.trackers, seqs)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    check_tracker_params(names, params)
     for n in names:
-        missing = [s.name for s in seqs if s.embeddings is None] if api._needs_embeddings(n) else []
+        missing = [s.name for s in seqs if s.embeddings is None] if api.needs_embeddings(n) else []
         if missing:
             raise CliError(f"{n} needs appearance embeddings; none for {', '.join(missing)} "
                            "(pass --embeddings DIR with <SEQ>.npy files, or --seqs)")
-    min_scores = {n: api.resolve_min_score(args.min_score, n) for n in names}
     if isinstance(args.min_score, dict):
         extra = sorted(set(args.min_score) - set(names))
         if extra:
             raise CliError(f"--min-score for {', '.join(extra)}, which is not among the "
                            f"trackers run ({', '.join(names)})")
-    if not args.quiet:
-        _describe(seqs, args, names, min_scores, out)
-        print(file=out)
+    min_scores = {n: api.resolve_min_score(args.min_score, n) for n in names}
+    if args.renumber and not args.out:
+        raise CliError("--renumber needs --out")
     if args.camera_motion and not Path(args.camera_motion).is_dir():
         raise CliError(f"--camera-motion: not a directory: {args.camera_motion}")
-    try:
-        result = api.evaluate(seqs, trackers=names, params=params, min_score=args.min_score,
-                              backend=args.backend, progress=not args.no_progress,
-                              camera_motion=args.camera_motion)
-    except ValueError as e:
-        if str(e).startswith("camera motion"):
-            raise CliError(str(e)) from None
-        raise
+    seqs = api.attach_camera_motion(seqs, args.camera_motion, names)
+    if not args.quiet:
+        _describe(seqs, args, names, min_scores, out)
+        for line in notes:
+            print(f"  note: {line}", file=out)
+        print(file=out)
+    result = api.evaluate(seqs, trackers=names, params=params, min_score=args.min_score,
+                          backend=args.backend, progress=not args.no_progress, jobs=args.jobs)
     title = f"Metrics ({'TrackEval-exact' if args.backend == 'trackeval-exact' else 'motmetrics'} " \
             f"backend; percentages except counts; FPS = frames per second of update())"
     print(title, file=out)
     print(result.format_table(), file=out)
     if args.out:
-        paths = result.write_results(args.out)
-        print(f"wrote {len(paths)} result files under {args.out}", file=out)
+        paths = result.write_results(args.out, renumber=args.renumber)
+        half = any(s.first_frame != 1 for s in seqs)
+        how = ("frames renumbered from 1" if args.renumber else
+               "the sequences' own frame numbers; score with --frames second-half" if half else
+               "the sequences' own frame numbers")
+        print(f"wrote {len(paths)} result files under {args.out}/<tracker>/ ({how})", file=out)
     budget_doc = None
     if not args.no_budget:
         from . import budget
         profiles = None
         if args.profile:
-            profiles = budget.load_profiles(args.profile)
+            try:
+                profiles = budget.load_profiles(args.profile)
+            except ValueError as exc:  # a malformed profile file
+                raise CliError(f"--profile: {exc}") from None
         scaling = None
         if not args.no_scaling:
             scaling = {n: budget.scaling_curve(n, params=params.get(n), frames=40,
@@ -405,12 +511,7 @@ def _cmd_eval(argv) -> int:
         print(file=out)
         print(budget.format_budget(rows, args.fps, args.cpu_share), file=out)
         budget_doc = [r.to_dict() for r in rows]
-    _write_outputs(result, args, out)
-    if args.json and budget_doc is not None:
-        p = Path(args.json)
-        doc = json.loads(p.read_text())
-        doc["budget"] = budget_doc
-        p.write_text(json.dumps(doc, indent=2, allow_nan=False) + "\n")
+    _write_outputs(result, args, out, {"budget": budget_doc} if budget_doc is not None else None)
     if not args.quiet:
         print(f"total time {time.perf_counter() - t0:.1f} s", file=out)
     return 0
@@ -419,22 +520,39 @@ def _cmd_eval(argv) -> int:
 def _cmd_score(argv) -> int:
     args = build_score_parser().parse_args(argv)
     out = sys.stdout
-    from .api import EvalResult, score_sequences
+    from .api import EvalResult, TrackerScores
     from .datasets import load_dataset
+    from .jobs import progress_bar
+    from .metrics import combine_sequences
+    from .scoring import score_one, score_sequences
     from ..io.mot import MotFormatError, read_results
     t0 = time.perf_counter()
     for p, what in ((args.gt_root, "GT_ROOT"), (args.results_dir, "RESULTS_DIR")):
         if not Path(p).is_dir():
             raise CliError(f"{what} not found: {p}")
     rd = Path(args.results_dir)
-    seqs = load_dataset(args.gt_root, split=args.split, seqs=_split_csv(args.seqs),
-                        frames=args.frames, benchmark=args.benchmark, with_dets=False)
-    for s in seqs:
-        f = rd / f"{s.name}.txt"
-        if not f.is_file():
-            raise CliError(f"results file not found: {f} (every sequence with gt needs one; "
-                           "use --seqs to score a subset)")
-    results = {s.name: read_results(rd / f"{s.name}.txt") for s in seqs}
+    notes: list = []
+    chosen = _split_csv(args.seqs)
+    seqs = load_dataset(args.gt_root, split=args.split, seqs=chosen, frames=args.frames,
+                        benchmark=args.benchmark, with_dets=False, kitti_class=args.kitti_class,
+                        notes=notes)
+    missing = [s for s in seqs if not (rd / f"{s.name}.txt").is_file()]
+    if missing and chosen:
+        raise CliError(f"results file not found: {rd / (missing[0].name + '.txt')} (every "
+                       "sequence named in --seqs needs one)")
+    if missing:
+        names = [s.name for s in missing]
+        notes.append(f"skipped {len(names)} sequence(s) without a results file in {rd}: "
+                     f"{', '.join(names[:8])}{' ...' if len(names) > 8 else ''}")
+        seqs = [s for s in seqs if s not in missing]
+        if not seqs:
+            raise CliError(f"no results file in {rd} matches a sequence with gt under "
+                           f"{args.gt_root} (expected <SEQ>.txt)")
+    if any(s.benchmark == "KITTI" for s in seqs):
+        from .kitti import read_kitti_or_mot_results as reader
+    else:
+        reader = read_results
+    results = {s.name: reader(rd / f"{s.name}.txt") for s in seqs}
     import numpy as np
     for s in seqs:
         r = results[s.name]
@@ -444,22 +562,26 @@ def _cmd_score(argv) -> int:
             raise MotFormatError(f"frame {r.frames[k]} outside 1..{s.num_frames} "
                                  f"(seqLength of {s.name})", r.path, int(r.lines[k]) or None)
     name = args.name or rd.name
-    from .api import TrackerScores
-    if args.backend == "motmetrics" or args.no_progress:
+    if args.backend == "motmetrics":
         sc = score_sequences(seqs, results, args.backend, name)
         per, comb = sc.sequences, sc.combined
     else:
-        from tqdm import tqdm
-        from .metrics import combine_sequences
+        bar = progress_bar(len(seqs), not args.no_progress, "scoring")
         per = {}
-        for s in tqdm(seqs, desc="scoring", unit="seq", file=sys.stderr, leave=False):
-            per[s.name] = score_sequences([s], results, args.backend, name).sequences[s.name]
+        for s in seqs:
+            per[s.name] = score_one(s, results[s.name])
+            if bar is not None:
+                bar.update(1)
+        if bar is not None:
+            bar.close()
         comb = combine_sequences(per.values())
     res = EvalResult({name: TrackerScores(name, per, comb, backend=args.backend)}, seqs,
                      args.backend, time.perf_counter() - t0)
     if not args.quiet:
         print(f"Scoring {rd} against {args.gt_root}: {len(seqs)} sequences, benchmark rules "
-              f"{', '.join(sorted({s.benchmark for s in seqs}))}, backend {args.backend}", file=out)
+              f"{_rules(seqs)}, backend {args.backend}", file=out)
+        for line in notes:
+            print(f"  note: {line}", file=out)
     print(res.format_table(columns=[c for c in ("MOTA", "IDF1", "HOTA", "IDSW", "FP", "FN", "MT",
                                                 "ML", "Rcll", "Prcn")]), file=out)
     _write_outputs(res, args, out)
@@ -493,11 +615,26 @@ def _cmd_calibrate(argv) -> int:
     return 0
 
 
+#: Subcommands: name -> "module:function" (relative to mottrack.eval), imported when used.
+SUBCOMMANDS = {"score": "cli:_cmd_score", "calibrate": "cli:_cmd_calibrate", "tune": "tune:main"}
+
+_REPORT = "this is a bug in mottrack; please report it with the command line and the traceback above"
+
+
+def _subcommand(name: str):
+    import importlib
+    target = SUBCOMMANDS.get(name)
+    if target is None:
+        return None
+    mod, fn = target.split(":")
+    return getattr(importlib.import_module(f"{__package__}.{mod}"), fn)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit code (0 ok, 1 bad input, 2 bad command line)."""
+    """Entry point; returns the exit code (0 ok, 2 bad input or command line, 1 internal error)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     from ..io.mot import MotFormatError
-    cmd = {"score": _cmd_score, "calibrate": _cmd_calibrate}.get(argv[0] if argv else "")
+    cmd = _subcommand(argv[0]) if argv else None
     try:
         if cmd is not None:
             return cmd(argv[1:])
@@ -513,13 +650,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError:
             pass
         return 141
-    except (CliError, MotFormatError, FileNotFoundError, NotADirectoryError,
-            PermissionError, ValueError, TypeError, RuntimeError, OSError) as exc:
+    except (InputError, MotFormatError, OSError) as exc:
         msg = str(exc)
-        if isinstance(exc, (FileNotFoundError, PermissionError)) and exc.filename and \
-                str(exc.filename) not in msg:
-            msg = f"{msg}: {exc.filename}"
-        elif isinstance(exc, OSError) and exc.strerror and exc.filename:
-            msg = f"{exc.filename}: {exc.strerror}"
+        if isinstance(exc, OSError) and not isinstance(exc, MotFormatError):
+            if exc.filename and str(exc.filename) not in msg:
+                msg = f"{exc.strerror or msg}: {exc.filename}"
         _err(" ".join(msg.split()) or type(exc).__name__)
+        return 2
+    except Exception:  # a bug: keep the traceback
+        import traceback
+        traceback.print_exc()
+        _err(_REPORT)
         return 1

@@ -11,6 +11,10 @@ score, the frame rate and the preprocessing rules (``benchmark``).
   ``frame, -1, x, y, w, h, score, e_1 .. e_D`` (the detections then come from that file,
   as in deep_sort_app), and the half-val protocol (``frames='second-half'``: frames
   ``N//2 + 2 .. N``).
+  DanceTrack (``dancetrack/{train,val,test}``) and SportsMOT
+  (``sportsmot_publish/dataset/{train,val,test}``) use the same layout; their benchmark is
+  recognised from the path and sequences without gt (the test splits) are skipped with a note.
+  KITTI tracking layouts are read by :mod:`mottrack.eval.kitti`.
 * :func:`default_sequences` is the no-argument default: the TUD-Campus and TUD-Stadtmitte
   ground truth shipped inside the installed ``motmetrics`` package (read in place, never
   copied) plus a synthetic crowded scene, all with simulated detections.
@@ -28,7 +32,8 @@ import numpy as np
 from ..io.mot import MotFormatError, MotTable, discover_sequences, read_det, read_gt
 from .simulate import DetectorSimulator, synthetic_scene
 
-__all__ = ["EvalSequence", "load_dataset", "default_sequences", "guess_benchmark",
+__all__ = ["EvalSequence", "load_dataset", "default_sequences", "synthetic_sequence",
+           "guess_benchmark",
            "motmetrics_data_dir", "FRAMES_CHOICES"]
 
 FRAMES_CHOICES = ("all", "second-half")
@@ -59,6 +64,13 @@ class EvalSequence:
         True when the detections come from :class:`~mottrack.eval.simulate.DetectorSimulator`.
     source : str
         Where the data came from (for the printed summary).
+    camera_motion : ndarray (num_eval_frames, 3, 3) or None
+        Per tracked frame, the warp from the previous frame's pixels to this frame's; given
+        as ``camera_motion`` to trackers with ``supports_camera_motion``.
+    gt_extras : dict or None
+        Benchmark-specific gt columns (KITTI: ``truncation``, ``occlusion``, corner boxes).
+    eval_class : str or None
+        The class scored (KITTI: ``car`` or ``pedestrian``).
     """
 
     name: str
@@ -72,6 +84,9 @@ class EvalSequence:
     image_size: tuple | None = None
     simulated: bool = False
     source: str = ""
+    camera_motion: np.ndarray | None = None
+    gt_extras: dict | None = None
+    eval_class: str | None = None
 
     @property
     def frames(self) -> range:
@@ -95,43 +110,57 @@ class EvalSequence:
 
 
 def guess_benchmark(root: str | os.PathLike | None, gt: MotTable | None = None) -> str:
-    """MOT15/16/17/20 from the dataset path, else MOT15 when the gt has no classes."""
+    """MOT15/16/17/20, DanceTrack or SportsMOT from the dataset path, else MOT15 when the gt
+    has no classes, else MOT17."""
     if root is not None:
-        for part in reversed(Path(root).resolve().parts):
+        parts = list(reversed(Path(root).resolve().parts))
+        for part in parts:
             m = re.search(r"MOT(15|16|17|20)", part, re.IGNORECASE)
             if m:
                 return "MOT" + m.group(1)
+        for part in parts:
+            for bench in ("DANCETRACK", "SPORTSMOT"):
+                if bench in part.upper():
+                    return bench
     if gt is not None and len(gt) and (gt.classes < 1).any():
         return "MOT15"
     return "MOT17" if gt is not None and len(gt) else "MOT15"
 
 
-def _det_file_for(seq_name: str, det_file: str | os.PathLike | None, seq_dir: Path) -> Path:
-    if det_file is None:
-        return seq_dir / "det" / "det.txt"
+def _det_file_in(seq_name: str, det_file: str | os.PathLike, seq_dir: Path) -> Path | None:
     p = Path(det_file)
     if p.is_dir():
         cands = [p / f"{seq_name}.txt"]
         m = re.match(r"^(.*)-(DPM|FRCNN|SDP)$", seq_name)
         if m:
             cands.append(p / f"{m.group(1)}.txt")
-        for c in cands:
-            if c.is_file():
-                return c
-        raise FileNotFoundError(f"no detection file for {seq_name} in {p} "
-                                f"(tried {', '.join(c.name for c in cands)})")
+        return next((c for c in cands if c.is_file()), None)
     if p.is_absolute() or os.sep in str(det_file) or "/" in str(det_file):
+        # a file, or a relative path inside the sequence folder, e.g. det/det_acf_public.txt
+        return next((c for c in (p, seq_dir / p) if c.is_file()), None)
+    return next((c for c in (seq_dir / "det" / p.name, seq_dir / p.name) if c.is_file()), None)
+
+
+def _det_file_for(seq_name: str, det_file, seq_dir: Path) -> Path:
+    """The detection file of one sequence: ``<SEQ>/det/det.txt``, or the first of the
+    ``det_file`` entries (folders of ``<SEQ>.txt``, names inside ``<SEQ>/det/``) that has it."""
+    if det_file is None:
+        p = seq_dir / "det" / "det.txt"
         if p.is_file():
             return p
-        # a relative path inside the sequence folder, e.g. det/det_acf_public.txt
-        q = seq_dir / p
-        if q.is_file():
-            return q
-        raise FileNotFoundError(f"detection file not found: {p}")
-    for c in (seq_dir / "det" / p.name, seq_dir / p.name):
-        if c.is_file():
-            return c
-    raise FileNotFoundError(f"detection file not found: {seq_dir / 'det' / p.name}")
+        d = seq_dir / "det"
+        there = sorted(x.name for x in d.iterdir() if x.is_file()) if d.is_dir() else []
+        hint = (f"{d} holds {', '.join(there)}; pick one with --det-file NAME" if there else
+                f"{d} has no files" if d.is_dir() else f"{seq_dir} has no det/ folder")
+        raise FileNotFoundError(f"no detection file {p} ({hint}, or pass --det-file DIR with "
+                                f"{seq_name}.txt)")
+    entries = [det_file] if isinstance(det_file, (str, os.PathLike)) else list(det_file)
+    for e in entries:
+        found = _det_file_in(seq_name, e, seq_dir)
+        if found is not None:
+            return found
+    raise FileNotFoundError(f"no detection file for {seq_name} in --det-file "
+                            f"{', '.join(os.fspath(e) for e in entries)}")
 
 
 def _fail(table: MotTable, rows: np.ndarray, msg: str) -> None:
@@ -199,11 +228,14 @@ def read_embeddings(path: str | os.PathLike) -> tuple[MotTable, np.ndarray]:
 
 
 def load_dataset(root: str | os.PathLike, *, split: str | None = None,
-                 seqs: Sequence[str] | None = None, det_file: str | os.PathLike | None = None,
+                 seqs: Sequence[str] | None = None,
+                 det_file: str | os.PathLike | Sequence[str | os.PathLike] | None = None,
                  frames: str = "all", embeddings: str | os.PathLike | None = None,
                  benchmark: str | None = None, require_gt: bool = True,
-                 with_dets: bool = True) -> list[EvalSequence]:
-    """Load the sequences of a MOTChallenge-layout dataset.
+                 with_dets: bool = True, kitti_class: str = "car",
+                 notes: list | None = None) -> list[EvalSequence]:
+    """Load the sequences of a dataset in MOTChallenge layout (MOT15/16/17/20, DanceTrack,
+    SportsMOT) or KITTI tracking layout (see :mod:`mottrack.eval.kitti`).
 
     Parameters
     ----------
@@ -213,20 +245,27 @@ def load_dataset(root: str | os.PathLike, *, split: str | None = None,
         Only this split folder.
     seqs : list of str, optional
         Sequence names to keep (error if one is missing).
-    det_file : path, optional
+    det_file : path or list of paths, optional
         A file name inside each ``<SEQ>/det/`` (``det_acf_public.txt``), or a folder of
-        ``<SEQ>.txt`` files (``MOT17-02.txt`` also serves ``MOT17-02-FRCNN``).
+        ``<SEQ>.txt`` files (``MOT17-02.txt`` also serves ``MOT17-02-FRCNN``); several are
+        tried in order, the first that has a sequence's file serves it.
     frames : {'all', 'second-half'}
         ``second-half``: track and score frames ``N//2 + 2 .. N`` (half-val protocol).
     embeddings : path, optional
         Folder of ``<SEQ>.npy`` files; detections and embeddings are read from them.
         Sequences without a file keep their text detections and no embeddings.
     benchmark : str, optional
-        Preprocessing rules; default guessed from the path (``MOT17`` in it) or the gt.
+        Preprocessing rules; default guessed from the path (``MOT17``, ``dancetrack``,
+        ``sportsmot`` in it, a ``label_02`` folder for KITTI) or the gt.
     require_gt : bool
-        Skip sequences without ``gt/gt.txt`` (error if none is left).
+        Skip sequences without ground truth (error if none is left); each skipped sequence
+        is named in ``notes``.
     with_dets : bool
         Read the detections (False: an empty table, for scoring existing results).
+    kitti_class : {'car', 'pedestrian'}
+        The KITTI class scored.
+    notes : list, optional
+        Receives one line per skipped sequence.
 
     Raises
     ------
@@ -234,9 +273,22 @@ def load_dataset(root: str | os.PathLike, *, split: str | None = None,
     """
     if frames not in FRAMES_CHOICES:
         raise ValueError(f"frames must be one of {FRAMES_CHOICES}, got {frames!r}")
+    from .kitti import is_kitti_layout, load_kitti
+    if (benchmark or "").upper() == "KITTI" or (benchmark is None and is_kitti_layout(root)):
+        return load_kitti(root, split=split, seqs=seqs, det_file=det_file, frames=frames,
+                          kitti_class=kitti_class, with_dets=with_dets, notes=notes)
     found = discover_sequences(root, split, list(seqs) if seqs else None)
     if require_gt:
+        skipped = [s for s in found if not s.has_gt]
         found = [s for s in found if s.has_gt]
+        if notes is not None and skipped:
+            by_split: dict = {}
+            for s in skipped:
+                by_split.setdefault(s.split or "", []).append(s.name)
+            for sp, names in by_split.items():
+                notes.append(f"skipped {len(names)} sequence(s) without gt/gt.txt"
+                             + (f" in {sp}/" if sp else "") + f": {', '.join(names[:6])}"
+                             + (" ..." if len(names) > 6 else ""))
     if not found:
         raise FileNotFoundError(f"no sequences with ground truth under {root}")
     emb_dir = None if embeddings is None else Path(embeddings)
@@ -262,9 +314,9 @@ def load_dataset(root: str | os.PathLike, *, split: str | None = None,
                     int(dets.frames[-1]) if len(dets) else 0)
             fps, size = 30.0, None
         first = n // 2 + 2 if frames == "second-half" else 1
-        bench = benchmark or guess_benchmark(root, gt)
+        bench = (benchmark or guess_benchmark(root, gt)).upper()
         check_detections(dets, n)
-        out.append(EvalSequence(s.name, gt, dets, n, first, fps, bench.upper(), emb, size,
+        out.append(EvalSequence(s.name, gt, dets, n, first, fps, bench, emb, size,
                                 False, os.fspath(dets.path or s.path)))
     return out
 
@@ -283,6 +335,33 @@ def motmetrics_data_dir() -> Path | None:
 _TUD = {"TUD-Campus": (25.0, (640, 480)), "TUD-Stadtmitte": (25.0, (640, 480))}
 
 
+def synthetic_sequence(name: str, num_frames: int, num_objects: int, concurrent: int,
+                       simulator: DetectorSimulator, scene_seed: int,
+                       image_size: tuple = (1920, 1080), source: str = "") -> EvalSequence:
+    """A synthetic scene (:func:`~mottrack.eval.simulate.synthetic_scene`) with ``simulator``'s
+    detections, as a 30 fps MOT15-rules :class:`EvalSequence`.
+
+    Parameters
+    ----------
+    name : str
+    num_frames, num_objects, concurrent : int
+        Length, people in total, people at a time.
+    simulator : DetectorSimulator
+        Its ``image_size`` and ``seed`` are used as given.
+    scene_seed : int
+        Seed of the scene.
+    image_size : (int, int)
+        Width, height of the scene in pixels.
+    source : str
+        Description for the printed summary.
+    """
+    gt = synthetic_scene(num_frames, num_objects=num_objects, concurrent=concurrent,
+                         image_size=image_size, seed=scene_seed)
+    sd = simulator.simulate(gt, num_frames)
+    return EvalSequence(name, gt, sd.dets, num_frames, 1, 30.0, "MOT15", sd.embeddings,
+                        tuple(image_size), True, source)
+
+
 def default_sequences(seed: int = 0, simulator: DetectorSimulator | None = None,
                       synthetic_frames: int = 300) -> list[EvalSequence]:
     """The embedded default: motmetrics' TUD gt + a synthetic crowd, simulated detections."""
@@ -298,10 +377,7 @@ def default_sequences(seed: int = 0, simulator: DetectorSimulator | None = None,
         out.append(EvalSequence(name, gt, sd.dets, n, 1, fps, "MOT15", sd.embeddings, size, True,
                                 f"motmetrics package: {d / name / 'gt.txt'}"))
     size = (1920, 1080)
-    gt = synthetic_scene(synthetic_frames, num_objects=60, concurrent=25, image_size=size,
-                         seed=seed)
-    sd = replace(sim, image_size=size, seed=sim.seed + 7).simulate(gt, synthetic_frames)
-    out.append(EvalSequence("SYNTH-Crowd", gt, sd.dets, synthetic_frames, 1, 30.0, "MOT15",
-                            sd.embeddings, size, True,
-                            f"synthetic crowded scene (seed {seed}, 1920x1080, 30 fps)"))
+    out.append(synthetic_sequence("SYNTH-Crowd", synthetic_frames, 60, 25,
+                                  replace(sim, image_size=size, seed=sim.seed + 7), seed, size,
+                                  f"synthetic crowded scene (seed {seed}, 1920x1080, 30 fps)"))
     return out

@@ -101,7 +101,7 @@ def plot_track_timeline(seq, results: MotTable, ax=None, title: str | None = Non
     ax.scatter(f, yy, s=3, c=[cmap(int(v) % 20) for v in t], marker="s", lw=0,
                label="tracked (colour = track id)")
     sw_f, sw_y = [], []
-    last = {}
+    last: dict[int, int] = {}
     for fi, gi, ti in zip(f.tolist(), g.tolist(), t.tolist()):
         if gi in last and last[gi] != ti:
             sw_f.append(fi)

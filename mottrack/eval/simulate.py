@@ -189,7 +189,7 @@ class DetectorSimulator:
         all_scores = np.round(np.concatenate([tp_scores, fp_scores]), 5)
         src = np.concatenate([ids, np.full(k, -1, np.int64)])
         # shuffle within each frame: a detector has no notion of identity order
-        order = np.lexsort((rng.random(all_frames.shape[0]), all_frames))
+        order = np.lexsort((rng.random(all_frames.shape), all_frames))
         all_frames, all_boxes = all_frames[order], np.round(all_boxes[order], 2)
         all_scores, src = all_scores[order], src[order]
 
@@ -223,7 +223,7 @@ def _bursty(rng: np.random.Generator, ids: np.ndarray, rate: float, burst: float
         return np.ones(n, bool)
     p_out = 1.0 / max(burst, 1.0)
     p_in = min(1.0, rate * p_out / (1.0 - rate))
-    u = rng.random(n)
+    u = rng.random(ids.shape)
     order = np.argsort(ids, kind="stable")  # per id, in frame order
     sid = ids[order]
     flags = np.zeros(n, bool)

@@ -36,7 +36,7 @@ _UNUSED_IDS = (12, 26, 29, 30, 45, 66, 68, 69, 71, 83)
 
 
 def _build_coco90() -> Tuple[Tuple[Optional[str], ...], np.ndarray]:
-    names = []
+    names: list[Optional[str]] = []
     to80 = np.full(90, -1, dtype=np.int64)
     k = 0
     for cat_id in range(1, 91):

@@ -38,7 +38,8 @@ from typing import Any, Iterable, Mapping, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from .._numba import njit
-from ..detections import Detections
+from ..detections import MAX_COORDINATE, Detections
+from ..geometry import nms
 from .coco import COCO80_NAMES, COCO90_NAMES
 from .tflite import input_shape as _tflite_input_shape
 from .tflite import output_quantization as _tflite_output_quantization
@@ -53,25 +54,38 @@ SSD_OUTPUT_NAMES = ("TFLite_Detection_PostProcess", "TFLite_Detection_PostProces
 _SSD_FIELDS = ("boxes", "classes", "scores", "count")
 _BUFFER_TYPES = (bytes, bytearray, memoryview)
 
+#: Largest magnitude a quantised YOLOv5 value may dequantise to (the tensor holds
+#: normalised coordinates and probabilities).
+_MAX_DEQUANTISED = 1e6
+
 # Kernel status codes.
 _OK, _BAD_BOX, _BAD_CLASS = 0, 1, 2
 
 
 # ----------------------------------------------------------------------------- helpers
-def _frame_size(frame_size: Any) -> Tuple[float, float]:
+def _size_pair(value: Any, field: str, what: str, low: float = 0.0) -> Tuple[float, float]:
     try:
-        w, h = frame_size
+        w, h = value
         w = float(w)
         h = float(h)
-    except (TypeError, ValueError):
-        raise ValueError(f"frame_size: expected (width, height) in pixels; got {frame_size!r}") from None
-    if not (math.isfinite(w) and math.isfinite(h) and w > 0 and h > 0):
-        raise ValueError(f"frame_size: expected (width, height) > 0 in pixels; got {frame_size!r}")
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{field}: expected {what} in pixels; got {value!r}") from None
+    if not (math.isfinite(w) and math.isfinite(h) and low < w <= MAX_COORDINATE and low < h <= MAX_COORDINATE):
+        raise ValueError(f"{field}: expected {what} > {low:g} and <= {MAX_COORDINATE:g} pixels; got {value!r}")
     return w, h
 
 
+def _frame_size(frame_size: Any) -> Tuple[float, float]:
+    return _size_pair(frame_size, "frame_size", "(width, height)")
+
+
 def _unit_interval(value: Any, field: str) -> float:
-    v = float(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{field}: expected a number in [0, 1]; got {type(value).__name__}")
+    try:
+        v = float(value)
+    except OverflowError:
+        v = math.inf
     if not (0.0 <= v <= 1.0):
         raise ValueError(f"{field}: expected a number in [0, 1]; got {value!r}")
     return v
@@ -277,7 +291,12 @@ def ssd_to_detections(outputs: Union[Sequence[Any], Mapping[str, Any]], frame_si
     if not (c == c and c >= 0 and c <= n and c == math.floor(c)):
         raise ValueError(f"count: {c!r} is not a whole number in [0, {n}] (the tensors hold {n} rows)")
     width, height = _frame_size(frame_size)
-    thr = float(score_threshold)
+    if isinstance(score_threshold, bool) or not isinstance(score_threshold, (int, float, np.integer, np.floating)):
+        raise TypeError(f"score_threshold: expected a number; got {type(score_threshold).__name__}")
+    try:
+        thr = float(score_threshold)
+    except OverflowError:
+        thr = math.inf if score_threshold > 0 else -math.inf
     if thr != thr:
         raise ValueError(f"score_threshold: expected a number; got {score_threshold!r}")
     mask = _class_mask(classes, COCO90_NAMES)
@@ -286,7 +305,8 @@ def ssd_to_detections(outputs: Union[Sequence[Any], Mapping[str, Any]], frame_si
         if status == _BAD_CLASS:
             raise ValueError(f"classes: row {row} is {float(cls[row])!r}; expected a whole number >= 0")
         raise ValueError(f"boxes: row {row} is {boxes[row].tolist()}; expected finite numbers")
-    return Detections._from_parts(out_b, out_s, out_c, None)
+    # the same checks as Tracker.update (e.g. an inf score of a kept row)
+    return Detections._validated(out_b, out_s, out_c, "ssd_to_detections")
 
 
 # ----------------------------------------------------------------------------- YOLOv5
@@ -327,8 +347,8 @@ def _yolo_kernel(t, raw_thr, scale, zero_point, score_thr, obj_only, class_mask,
             score = obj
         else:
             score = obj * ((np.float64(qbest) - zero_point) * scale)
-        if not (score >= score_thr):
-            continue
+        if not (score >= score_thr) or not np.isfinite(score):
+            continue  # (a non-finite score comes from a float tensor only)
         if n == cap:
             cap *= 2
             nb = np.empty((cap, 4), dtype=np.float64)
@@ -352,38 +372,8 @@ def _yolo_kernel(t, raw_thr, scale, zero_point, score_thr, obj_only, class_mask,
         cc[n] = best
         n += 1
 
-    # Class-aware greedy NMS in descending score order (stable for ties).
-    order = np.argsort(-cs[:n], kind="mergesort")
-    suppressed = np.zeros(n, dtype=np.bool_)
-    keep = np.empty(min(n, max_det), dtype=np.int64)
-    k = 0
-    for a in range(n):
-        if k >= max_det:
-            break
-        i = order[a]
-        if suppressed[i]:
-            continue
-        keep[k] = i
-        k += 1
-        ax1 = cb[i, 0]
-        ay1 = cb[i, 1]
-        ax2 = cb[i, 2]
-        ay2 = cb[i, 3]
-        area_a = max(ax2 - ax1, 0.0) * max(ay2 - ay1, 0.0)
-        for b in range(a + 1, n):
-            j = order[b]
-            if suppressed[j] or cc[j] != cc[i]:
-                continue
-            iw = min(ax2, cb[j, 2]) - max(ax1, cb[j, 0])
-            ih = min(ay2, cb[j, 3]) - max(ay1, cb[j, 1])
-            if iw <= 0.0 or ih <= 0.0:
-                continue
-            inter = iw * ih
-            area_b = max(cb[j, 2] - cb[j, 0], 0.0) * max(cb[j, 3] - cb[j, 1], 0.0)
-            union = area_a + area_b - inter
-            if union > 0.0 and inter / union > iou_thr:
-                suppressed[j] = True
-
+    keep = nms(cb[:n], cs[:n], cc[:n], iou_thr, max_det)
+    k = keep.shape[0]
     out_b = np.empty((k, 4), dtype=np.float64)
     out_s = np.empty(k, dtype=np.float64)
     out_c = np.empty(k, dtype=np.int64)
@@ -551,6 +541,11 @@ def yolov5_to_detections(output: Any, frame_size: Tuple[float, float], *,
             if not (zp == math.floor(zp) and info.min <= zp <= info.max):
                 raise ValueError(f"quantization: zero_point must be a whole number in "
                                  f"[{info.min}, {info.max}] for {t.dtype}; got {zero_point!r}")
+            span = max(zp - info.min, info.max - zp) * scale
+            if not span <= _MAX_DEQUANTISED:
+                raise ValueError(f"quantization: scale {scale!r} dequantises {t.dtype} values to up to "
+                                 f"{span:.3g}; expected normalised coordinates and probabilities "
+                                 f"(|value| <= {_MAX_DEQUANTISED:g})")
         elif not math.isfinite(zp):
             raise ValueError(f"quantization: zero_point must be finite; got {zero_point!r}")
         zero_point = zp
@@ -558,14 +553,14 @@ def yolov5_to_detections(output: Any, frame_size: Tuple[float, float], *,
     iou = _unit_interval(iou_threshold, "iou_threshold")
     if score_mode not in ("obj_x_cls", "obj"):
         raise ValueError(f"score_mode: expected 'obj_x_cls' or 'obj'; got {score_mode!r}")
-    if isinstance(max_detections, bool) or not isinstance(max_detections, (int, np.integer)) or max_detections < 0:
-        raise ValueError(f"max_detections: expected an int >= 0; got {max_detections!r}")
+    if (isinstance(max_detections, bool) or not isinstance(max_detections, (int, np.integer))
+            or not 0 <= max_detections <= 2 ** 31):
+        raise ValueError(f"max_detections: expected an int in [0, 2**31]; got {max_detections!r}")
     raw_thr = _raw_threshold(thr, scale, zero_point, t.dtype) if integer else thr
     mask = _class_mask(classes, COCO80_NAMES)
     if letterbox:
-        in_w, in_h = (640, 640) if in_size is None else (float(in_size[0]), float(in_size[1]))
-        if not (in_w > 0 and in_h > 0):
-            raise ValueError(f"input_size: expected (width, height) > 0; got {in_size!r}")
+        in_w, in_h = (640.0, 640.0) if in_size is None else _size_pair(
+            in_size, "input_size", "the model input (width, height)", low=0.5)
         r = min(in_w / width, in_h / height)
         pad_x = (in_w - width * r) / 2.0
         pad_y = (in_h - height * r) / 2.0
@@ -575,4 +570,5 @@ def yolov5_to_detections(output: Any, frame_size: Tuple[float, float], *,
         sx, sy, ox, oy = width, height, 0.0, 0.0
     b, s, c = _yolo_kernel(t, raw_thr, scale, zero_point, thr, score_mode == "obj", mask,
                            iou, int(max_detections), sx, sy, ox, oy, width, height)
-    return Detections._from_parts(b, s, c, None)
+    # the same checks as Tracker.update
+    return Detections._validated(b, s, c, "yolov5_to_detections")

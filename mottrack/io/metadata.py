@@ -127,7 +127,7 @@ def load_schema(name: str) -> Dict[str, Any]:
     """
     if name not in ("frame_v1", "object_track_v1"):
         raise ValueError(f"name: expected 'frame_v1' or 'object_track_v1'; got {name!r}")
-    text = resources.files(__package__).joinpath("schemas", f"{name}.json").read_text(encoding="utf-8")
+    text = resources.files(__package__).joinpath("schemas").joinpath(f"{name}.json").read_text(encoding="utf-8")
     return json.loads(text)
 
 

@@ -24,6 +24,7 @@ TrackEval reads.  Handling of unusual input, documented once here:
 from __future__ import annotations
 
 import configparser
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,21 +81,35 @@ _TWO53 = 2 ** 53
 _ERR_NONE = 0
 _ERR_EMPTY_FIELD = 1
 _ERR_NOT_NUMBER = 2
+_ERR_SHORT = 3
 
 
 @njit
-def _scan(buf, width, pow10):
+def _scan(buf, width, pow10, min_cols):
     """Parse a MOT text buffer into a (rows, width) float64 matrix.
 
     Returns ``values, ncols, line_no, n_rows, fb (k, 4) [row, col, start, end], n_fb,
     err_code, err_line, err_col``.  Tokens that the exact fast path cannot convert are
-    listed in ``fb`` for conversion with Python's ``float``.
+    listed in ``fb`` for conversion with Python's ``float``.  A row with fewer than
+    ``min_cols`` fields stops the scan (``_ERR_SHORT``, its field count in ``err_col``).
+
+    Memory is bounded by the input size: rows are the non-blank lines, and each kept row
+    has at least ``min_cols`` fields, so at most ``n // (2 * min_cols - 1) + 1`` of them.
     """
     n = buf.shape[0]
-    n_lines = 1
+    n_lines = 0
+    blank = True
     for k in range(n):
-        if buf[k] == 10:
-            n_lines += 1
+        c = buf[k]
+        if c == 10:
+            if not blank:
+                n_lines += 1
+            blank = True
+        elif not (c == 32 or c == 9 or c == 13):
+            blank = False
+    if not blank:
+        n_lines += 1
+    n_lines = min(n_lines, n // max(2 * min_cols - 1, 1) + 1)
     values = np.full((n_lines, width), np.nan)
     ncols = np.zeros(n_lines, np.int64)
     line_no = np.zeros(n_lines, np.int64)
@@ -212,6 +227,8 @@ def _scan(buf, width, pow10):
                 break
             if buf[pos] == 44:
                 return values, ncols, line_no, n_rows, fb, n_fb, _ERR_EMPTY_FIELD, line, col
+        if col < min_cols:
+            return values, ncols, line_no, n_rows, fb, n_fb, _ERR_SHORT, line, col
         ncols[row] = col
         line_no[row] = line
         n_rows += 1
@@ -224,22 +241,23 @@ def _parse_matrix(data: bytes, path: PathLike | None, width: int,
     buf = np.frombuffer(data, dtype=np.uint8)
     if buf.size == 0:
         return np.empty((0, width)), np.empty(0, np.int64)
-    values, ncols, line_no, n_rows, fb, n_fb, err, err_line, err_col = _scan(buf, width, _POW10)
+    values, ncols, line_no, n_rows, fb, n_fb, err, err_line, err_col = _scan(buf, width, _POW10, min_cols)
     if err == _ERR_EMPTY_FIELD:
         raise MotFormatError(f"empty field in column {err_col + 1}", path, int(err_line))
     if err == _ERR_NOT_NUMBER:
         raise MotFormatError(f"non-numeric value in column {err_col + 1}", path, int(err_line))
+    if err == _ERR_SHORT:
+        raise MotFormatError(f"expected at least {min_cols} columns, found {err_col}",
+                             path, int(err_line))
     values = values[:n_rows]
-    ncols = ncols[:n_rows]
     line_no = line_no[:n_rows]
     for k in range(n_fb):
         r, c, s, e = fb[k]
-        values[r, c] = float(data[s:e])
-    short = np.flatnonzero(ncols < min_cols)
-    if short.size:
-        r = short[0]
-        raise MotFormatError(f"expected at least {min_cols} columns, found {ncols[r]}",
-                             path, int(line_no[r]))
+        v = float(data[s:e])
+        if not math.isfinite(v):  # e.g. 1e400: the fast path never gives inf
+            raise MotFormatError(f"column {c + 1} is {data[s:e].decode('ascii', 'replace')!r}, "
+                                 "beyond float range; expected finite numbers", path, int(line_no[r]))
+        values[r, c] = v
     return values, line_no
 
 
@@ -440,7 +458,7 @@ def read_results(path: PathLike) -> MotTable:
     return read_mot(path, "results")
 
 
-def write_results(path: PathLike, rows, box_precision: int = 2) -> None:
+def write_results(path: PathLike, rows, box_precision: int | None = 2) -> None:
     """Write tracker results in MOTChallenge format ``frame,id,x,y,w,h,score,-1,-1,-1``.
 
     Parameters
@@ -449,8 +467,9 @@ def write_results(path: PathLike, rows, box_precision: int = 2) -> None:
         Output file (parent directories are created).
     rows : MotTable or array_like, shape (n, 6) or (n, >=7)
         ``frame, id, x, y, w, h[, score]``; a missing score is written as 1.
-    box_precision : int
-        Decimals for the box coordinates (pixels); 2 as in the MOTChallenge files.
+    box_precision : int or None
+        Decimals for the box coordinates (pixels); 2 as in the MOTChallenge files.  None
+        writes the shortest decimals that read back to the same float64 values.
     """
     if isinstance(rows, MotTable):
         frames, ids, boxes, scores = rows.frames, rows.ids, rows.boxes, rows.scores
@@ -464,7 +483,7 @@ def write_results(path: PathLike, rows, box_precision: int = 2) -> None:
         scores = arr[:, 6] if arr.shape[1] > 6 else np.ones(arr.shape[0])
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    bf = f"%.{int(box_precision)}f"
+    bf = "%r" if box_precision is None else f"%.{int(box_precision)}f"
     fmt = f"%d,%d,{bf},{bf},{bf},{bf},%.6g,-1,-1,-1\n"
     n = len(frames)
     with open(p, "w", encoding="ascii", newline="\n") as fh:
@@ -503,40 +522,59 @@ class SeqInfo:
     im_ext: str = ""
 
 
+#: Largest ``seqinfo.ini`` read (bytes); real ones are ~150 bytes.
+MAX_SEQINFO_BYTES = 1 << 20
+#: Largest ``seqLength`` accepted (frames); per-frame tables are sized by it.
+MAX_SEQ_LENGTH = 100_000_000
+
+
 def read_seqinfo(path: PathLike) -> SeqInfo:
     """Read a ``seqinfo.ini`` (section ``[Sequence]``).
+
+    ``%`` is an ordinary character (no interpolation).  ``frameRate`` must be a finite
+    number in [1e-6, 1e6], ``seqLength`` a whole number in [0, ``MAX_SEQ_LENGTH``],
+    ``imWidth`` / ``imHeight`` whole numbers in [0, 1e9].
 
     Raises
     ------
     MotFormatError
-        Missing section or key, or a non-numeric value.
+        Missing section or key, a non-numeric or out-of-range value, a file that is not
+        UTF-8 or larger than ``MAX_SEQINFO_BYTES``.
     """
     path = os.fspath(path)
-    cp = configparser.ConfigParser()
+    cp = configparser.ConfigParser(interpolation=None)  # '%' is an ordinary character
     try:
-        with open(path, encoding="utf-8") as fh:
-            cp.read_file(fh)
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_SEQINFO_BYTES + 1)
+        if len(raw) > MAX_SEQINFO_BYTES:
+            raise MotFormatError(f"larger than {MAX_SEQINFO_BYTES} bytes; not a seqinfo.ini", path)
+        cp.read_string(raw.decode("utf-8"), source=path)
+    except UnicodeDecodeError as exc:
+        raise MotFormatError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path) from None
     except configparser.Error as exc:
-        raise MotFormatError(f"invalid ini file: {exc}", path) from None
+        raise MotFormatError(f"invalid ini file: {str(exc)[:200]}", path) from None
     if not cp.has_section("Sequence"):
         raise MotFormatError("missing [Sequence] section", path)
     sec = cp["Sequence"]
 
-    def get(key: str, conv):
+    def get(key: str, conv, low, high):
         if key.lower() not in sec:
             raise MotFormatError(f"missing key {key!r}", path)
         raw = sec[key.lower()].strip()
         try:
-            return conv(raw)
-        except ValueError:
-            raise MotFormatError(f"{key}={raw!r} is not a number", path) from None
+            v = conv(raw)
+        except (ValueError, OverflowError):
+            raise MotFormatError(f"{key}={raw[:40]!r} is not a number", path) from None
+        if not (math.isfinite(v) and low <= v <= high):
+            raise MotFormatError(f"{key}={raw[:40]!r} is outside [{low:g}, {high:g}]", path)
+        return v
 
     return SeqInfo(
         name=sec.get("name", Path(path).parent.name).strip(),
-        frame_rate=get("frameRate", float),
-        seq_length=get("seqLength", int),
-        im_width=get("imWidth", int),
-        im_height=get("imHeight", int),
+        frame_rate=get("frameRate", float, 1e-6, 1e6),
+        seq_length=get("seqLength", int, 0, MAX_SEQ_LENGTH),
+        im_width=get("imWidth", int, 0, 1e9),
+        im_height=get("imHeight", int, 0, 1e9),
         im_dir=sec.get("imdir", "").strip(),
         im_ext=sec.get("imext", "").strip(),
     )

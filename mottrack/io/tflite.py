@@ -19,7 +19,9 @@ Only the parts of the TFLite schema that lead to tensors are read::
     QuantizationParameters.zero_point -> [int64]   (field 3)
 
 Every offset is bounds-checked; a truncated or foreign file raises
-:class:`ValueError` naming the path and what was wrong.
+:class:`ValueError` naming the path and what was wrong.  Work and memory are linear in
+the file size: each tensor is decoded once, and the vectors and strings read may add
+up to at most twice the file (crafted files with shared or overlapping vectors fail).
 """
 from __future__ import annotations
 
@@ -79,6 +81,16 @@ class _Reader:
     def __init__(self, data: bytes, where: str) -> None:
         self.data = data
         self.where = where
+        # Bytes of vectors and strings materialised so far may not exceed twice the file
+        # (real files never reference one byte twice), so crafted files whose vectors
+        # overlap or are shared cost time and memory linear in their size.
+        self.budget = 2 * len(data) + 65536
+
+    def charge(self, nbytes: int) -> None:
+        self.budget -= nbytes
+        if self.budget < 0:
+            raise self.fail("vectors and strings reference more data than the file holds "
+                            "(overlapping or shared vectors)")
 
     def fail(self, what: str) -> "ValueError":
         return ValueError(f"{self.where}: not a valid .tflite flatbuffer ({what})")
@@ -126,12 +138,14 @@ class _Reader:
         size = struct.calcsize(fmt)
         if start + n * size > len(self.data):
             raise self.fail("vector runs past the end of the file")
+        self.charge(n * size)
         return list(struct.unpack_from(f"<{n}{fmt}", self.data, start)) if n else []
 
     def table_vector(self, table: int, index: int) -> List[int]:
         start, n = self.vector(table, index)
         if start + 4 * n > len(self.data):
             raise self.fail("vector runs past the end of the file")
+        self.charge(4 * n)
         return [self.ref(start + 4 * i) for i in range(n)]
 
     def string(self, table: int, index: int) -> str:
@@ -142,6 +156,7 @@ class _Reader:
         n = self.u32(s)
         if s + 4 + n > len(self.data):
             raise self.fail("string runs past the end of the file")
+        self.charge(n)
         return self.data[s + 4:s + 4 + n].decode("utf-8", "replace")
 
     def scalar(self, table: int, index: int, fmt: str, default):
@@ -211,12 +226,18 @@ def read_tensors(model: Union[PathLike, bytes], subgraph: int = 0) -> Tuple[List
     sg = subgraphs[subgraph]
     tensors = r.table_vector(sg, 0)
     out = []
+    seen: dict = {}  # each tensor is decoded once, however often the lists name it
     for field in (1, 2):
         idx = r.scalar_vector(sg, field, "i")
+        infos = []
         for i in idx:
             if not 0 <= i < len(tensors):
                 raise r.fail(f"tensor index {i} out of range (0..{len(tensors) - 1})")
-        out.append([_tensor_info(r, tensors[i]) for i in idx])
+            info = seen.get(i)
+            if info is None:
+                info = seen[i] = _tensor_info(r, tensors[i])
+            infos.append(info)
+        out.append(infos)
     return out[0], out[1]
 
 

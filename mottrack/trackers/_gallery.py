@@ -24,18 +24,35 @@ __all__ = ["normalize_rows", "gallery_append", "gallery_max_dot", "grow_gallery"
 def normalize_rows(emb, out):
     """L2-normalise each row of ``emb`` (N, D) float32 into ``out``.
 
-    Returns the first row with a zero (or non-finite) norm, or -1 when all are fine.
+    Returns the first row that is all zeros or holds a non-finite value, or -1 when all
+    are fine.  Rows whose sum of squares overflows or underflows float32 (valid values
+    beyond ~1e19 or below ~1e-10) are scaled by their largest magnitude first.
     """
     n, d = emb.shape
     for i in range(n):
         acc = np.float32(0.0)
         for k in range(d):
             acc += emb[i, k] * emb[i, k]
-        norm = np.float32(np.sqrt(acc))
-        if not (norm > 0.0) or not np.isfinite(norm):
-            return i
+        if acc >= 1e-20 and acc < np.inf:
+            norm = np.float32(np.sqrt(acc))
+            for k in range(d):
+                out[i, k] = emb[i, k] / norm
+            continue
+        big = np.float32(0.0)
         for k in range(d):
-            out[i, k] = emb[i, k] / norm
+            a = abs(emb[i, k])
+            if not a <= np.inf:
+                return i  # NaN
+            big = max(big, a)
+        if not (big > 0.0 and big < np.inf):
+            return i
+        acc = np.float32(0.0)
+        for k in range(d):
+            y = emb[i, k] / big
+            acc += y * y
+        norm = np.float32(np.sqrt(acc))
+        for k in range(d):
+            out[i, k] = (emb[i, k] / big) / norm
     return -1
 
 

@@ -14,23 +14,40 @@ Output contract
                    none did (the box is then the track's prediction)
 ====  ===========  ==================================================================
 
-Rows are in the order of the tracker's track list (creation order).  Columns 4, 6
-and 7 hold whole numbers; ``out[:, 4].astype(np.int64)`` is exact up to 2**53.
+Rows are in the order of the tracker's track list, which is its original's: creation
+order for SORT and DeepSORT; for ByteTrack the original's list order (a re-found lost
+track moves behind the tracks that stayed tracked).  Columns 4, 6 and 7 hold whole
+numbers; ``out[:, 4].astype(np.int64)`` is exact up to 2**53.
 """
 from __future__ import annotations
 
 import math
+import threading
 from typing import Any, Dict, Optional, Type, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 from .. import state as _state
 from .._numba import njit
-from ..detections import DEGENERATE, Detections, as_detections, count_degenerate
+from ..detections import DEGENERATE, Detections, as_detections, count_degenerate, usable_rows
+from ..tracks import TrackTable
 from ..registry import available_trackers, create_tracker, register_tracker, tracker_parameters
 
 __all__ = ["Tracker", "create_tracker", "register_tracker", "available_trackers", "OUTPUT_COLUMNS",
-           "OUTPUT_BOXES"]
+           "OUTPUT_BOXES", "MAX_TIME_STEP", "MAX_DETECTIONS"]
+
+#: Largest time step between two ``update`` calls, in nominal frames (a million years
+#: at 30 fps).  A longer one (e.g. a clock jump of 1e308 s) is rejected (``ValueError``,
+#: tracker and clock unchanged).  Keeps every ``dt``-scaled Kalman term (up to dt^4)
+#: finite for coordinates up to ``MAX_COORDINATE``.
+MAX_TIME_STEP = 1e15
+
+#: Default ``Tracker.max_detections``: most detections per ``update``.
+MAX_DETECTIONS = 5000
+
+_INT64_MIN, _INT64_MAX = -(2 ** 63), 2 ** 63 - 1
+_get_ident = threading.get_ident
 
 _F64 = np.dtype(np.float64)
 
@@ -118,19 +135,42 @@ def camera_warp(camera_motion: Any) -> np.ndarray:
                          "point); expected an invertible warp")
     return np.ascontiguousarray(h)
 
+def _short(value: Any) -> str:
+    r = repr(value)
+    return r if len(r) <= 40 else f"{r[:20]}...({len(r)} characters)"
+
+
 def check_number(name: str, value: Any, *, low: float = -math.inf, high: float = math.inf,
                  low_open: bool = False, integer: bool = False) -> Any:
-    """Validate a constructor parameter; returns it as int/float."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+    """Validate a constructor parameter; returns it as int/float.
+
+    Integers must be whole (NaN and inf are not) and within int64 as well as
+    ``[low, high]``; floats must be finite (``inf`` only where ``high`` is inf) and
+    representable (``10**400`` is not).
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name}: expected a number; got {type(value).__name__}")
-    if integer and float(value) != int(value):
-        raise ValueError(f"{name}: expected a whole number; got {value!r}")
-    v = int(value) if integer else float(value)
-    if not math.isfinite(v) and not (high == math.inf and v == math.inf):
-        raise ValueError(f"{name}: expected a finite number; got {value!r}")
+    if integer:
+        if isinstance(value, (float, np.floating)):
+            f = float(value)
+            if not (math.isfinite(f) and f == math.floor(f)):
+                raise ValueError(f"{name}: expected a whole number; got {value!r}")
+            v: Any = int(f)
+        else:
+            v = int(value)
+        if not _INT64_MIN <= v <= _INT64_MAX:
+            raise ValueError(f"{name}: expected a whole number within int64; got {_short(value)}")
+    else:
+        try:
+            v = float(value)
+        except OverflowError:
+            raise ValueError(f"{name}: expected a finite number; got {_short(value)} "
+                             "(beyond float range)") from None
+        if not math.isfinite(v) and not (high == math.inf and v == math.inf):
+            raise ValueError(f"{name}: expected a finite number; got {value!r}")
     if v < low or (low_open and v == low) or v > high:
         lo = "(" if low_open else "["
-        raise ValueError(f"{name}: expected a value in {lo}{low}, {high}]; got {value!r}")
+        raise ValueError(f"{name}: expected a value in {lo}{low}, {high}]; got {_short(value)}")
     return v
 
 
@@ -174,20 +214,32 @@ class Tracker:
             raise ValueError(f"output_box: expected one of {', '.join(map(repr, OUTPUT_BOXES))}; "
                              f"got {output_box!r}")
         self.output_box = output_box
-        #: Detections without positive area (x2 <= x1 or y2 <= y1) ignored so far (see ``update``).
+        #: Detections with a side below ``MIN_BOX_SIDE`` ignored so far (see ``update``).
         self.dropped_detections = 0
         self.frame_count = 0
         self._last_timestamp: Optional[float] = None
         self._err = np.zeros(1, np.int64)
+        self._lock = threading.Lock()
+        self._owner: Optional[int] = None
 
     #: Trackers that implement ``_step_rows`` take plain float64 arrays in one compiled call.
     _rows_fast_path = False
-    #: ... and with this, ``_step_rows(rows, dt, err, warp)`` also takes the camera warp.
+    #: Whether ``_step_rows`` applies ``output_box`` itself (else the base does, after it).
+    _rows_output_box = False
+    #: Whether ``_step_rows(rows, dt, err, warp)`` also takes the camera warp.
     _rows_fast_path_warp = False
+    #: The track table every tracker keeps (set by its ``_reset``).
+    tracks: TrackTable
+
+    #: Most detections one ``update`` accepts (``ValueError`` beyond, tracker unchanged).
+    #: Scattered scenes cost O((T + N) log N) per frame; N mutually overlapping boxes make
+    #: the association itself dense: O(N^2) memory and up to O(N^3) time (SORT: 2000 such
+    #: boxes take ~1-3 s a frame).  Set it on an instance to accept more.
+    max_detections: int = MAX_DETECTIONS
 
     # -- the per-frame API ---------------------------------------------------------------
     def update(self, detections: Any, timestamp: Optional[float] = None,
-               camera_motion: Any = None) -> np.ndarray:
+               camera_motion: Any = None) -> npt.NDArray[np.float64]:
         """Advance the tracker by one frame.
 
         Parameters
@@ -212,65 +264,93 @@ class Tracker:
 
         Notes
         -----
-        Detections without positive area (``x2 == x1`` or ``y2 == y1``; the Kalman
-        filters divide by width and height) are ignored: they neither update nor start
-        a track, ``det_index`` still refers to rows of the caller's detections, and
-        ``self.dropped_detections`` counts them.  Invalid input (see ``Detections``)
-        raises before the tracker state changes.
+        Detections narrower or lower than ``MIN_BOX_SIDE`` (1e-6; zero-area boxes
+        included: the Kalman filters divide by width and height) are ignored: they
+        neither update nor start a track, ``det_index`` still refers to rows of the
+        caller's detections, and ``self.dropped_detections`` counts them.  Invalid input
+        (see ``Detections``; a time step above ``MAX_TIME_STEP`` frames) raises before
+        the tracker state changes.
+
+        One instance may be shared between threads: ``update``, ``reset``,
+        ``state_dict`` and ``load_state_dict`` hold the instance's lock, so concurrent
+        calls run one after another (in some order).
         """
+        lock = self._lock
+        if not lock.acquire(False):
+            self._wait(lock)
+        self._owner = _get_ident()
+        try:
+            return self._update(detections, timestamp, camera_motion)
+        finally:
+            self._owner = None
+            lock.release()
+
+    def _wait(self, lock: Any) -> None:
+        """Block until ``lock`` is free; a call from inside a call of the same thread raises."""
+        if self._owner == _get_ident():
+            raise RuntimeError(f"{type(self).__name__}: update/reset/state_dict called from inside "
+                               "itself (re-entrant use of one tracker)")
+        lock.acquire()
+
+    def _update(self, detections: Any, timestamp: Optional[float], camera_motion: Any) -> np.ndarray:
         warp = None
         if camera_motion is not None:
             if not self.supports_camera_motion:
                 raise ValueError(f"camera_motion: {type(self).__name__} does not support camera motion")
             warp = camera_warp(camera_motion)
-        frame_count, last = self.frame_count, self._last_timestamp
+        frame_count, last, dropped = self.frame_count, self._last_timestamp, self.dropped_detections
         dt = 1.0 if timestamp is None and last is None else self._time_step(timestamp)
         self.frame_count = frame_count + 1
+        try:
+            return self._advance(detections, dt, warp)
+        except BaseException:
+            # Rejected input (here, or in a tracker's _step before its kernel mutates
+            # anything): the tracker stays as it was, clock and counters included.
+            self.frame_count, self._last_timestamp, self.dropped_detections = frame_count, last, dropped
+            raise
+
+    def _advance(self, detections: Any, dt: float, warp: Optional[np.ndarray]) -> npt.NDArray[np.float64]:
+        """The body of :meth:`update` once the clock has advanced: convert, step, report."""
         if ((warp is None or self._rows_fast_path_warp) and self._rows_fast_path
                 and type(detections) is np.ndarray and detections.dtype is _F64
                 and detections.ndim == 2 and 5 <= detections.shape[1] <= 6
-                and detections.flags.c_contiguous):
+                and detections.flags.c_contiguous and detections.shape[0] <= self.max_detections):
             # Fast path: validation, conversion and the whole step in one compiled call.
             err = self._err
             out = (self._step_rows(detections, dt, err) if warp is None
                    else self._step_rows(detections, dt, err, warp))
             code = err[0]
             if code == 0:
-                if self.output_box == "detection":
+                if self.output_box == "detection" and not self._rows_output_box:
                     _detection_boxes(out, detections)
                 return out
             if code != DEGENERATE:  # invalid input: nothing changed, raise the detailed error
-                self.frame_count, self._last_timestamp = frame_count, last
                 Detections.from_array(detections)
                 raise AssertionError("unreachable")  # pragma: no cover
             # valid, but with zero-area boxes: the general path below ignores those rows
-        try:
-            dets = detections if type(detections) is Detections else as_detections(detections)
-        except Exception:
-            self.frame_count, self._last_timestamp = frame_count, last
-            raise
-        try:  # a tracker's _step validates what it alone checks before changing state
-            if count_degenerate(dets.boxes):
-                b = dets.boxes
-                rows = np.flatnonzero((b[:, 2] > b[:, 0]) & (b[:, 3] > b[:, 1]))
-                out = self._step(dets[rows], dt, warp)
-                self.dropped_detections += b.shape[0] - rows.shape[0]
-                used = out[:, 7] >= 0
-                out[used, 7] = rows[out[used, 7].astype(np.int64)]
-            else:
-                out = self._step(dets, dt, warp)
-        except Exception:
-            self.frame_count, self._last_timestamp = frame_count, last
-            raise
+        dets = detections if type(detections) is Detections else as_detections(detections)
+        if len(dets) > self.max_detections:
+            raise ValueError(f"detections: {len(dets)} rows; {type(self).__name__} takes at most "
+                             f"max_detections = {self.max_detections} per frame")
+        if count_degenerate(dets._boxes):
+            b = dets._boxes
+            rows = usable_rows(b)
+            self.dropped_detections += b.shape[0] - rows.shape[0]
+            out = self._step(dets[rows], dt, warp)
+            used = out[:, 7] >= 0
+            out[used, 7] = rows[out[used, 7].astype(np.int64)]
+        else:
+            out = self._step(dets, dt, warp)
         if self.output_box == "detection":
-            _detection_boxes(out, dets.boxes)
+            _detection_boxes(out, dets._boxes)
         return out
 
     def __call__(self, detections: Any, timestamp: Optional[float] = None,
-                 camera_motion: Any = None) -> np.ndarray:
+                 camera_motion: Any = None) -> npt.NDArray[np.float64]:
         return self.update(detections, timestamp, camera_motion)
 
     def _time_step(self, timestamp: Optional[float]) -> float:
+        """The step in frames to ``timestamp``; sets the clock only when the step is valid."""
         last = self._last_timestamp
         if timestamp is None:
             # A frame without a timestamp after timestamped ones: one nominal frame.
@@ -278,7 +358,11 @@ class Tracker:
             return 1.0
         if isinstance(timestamp, (bool, np.bool_)) or not isinstance(timestamp, (int, float, np.integer, np.floating)):
             raise TypeError(f"timestamp: expected seconds as a float; got {type(timestamp).__name__}")
-        t = float(timestamp)
+        try:
+            t = float(timestamp)
+        except OverflowError:
+            raise ValueError(f"timestamp: expected a finite number of seconds; got {_short(timestamp)} "
+                             "(beyond float range)") from None
         if not math.isfinite(t):
             raise ValueError(f"timestamp: expected a finite number of seconds; got {timestamp!r}")
         if last is None:
@@ -286,8 +370,12 @@ class Tracker:
             return 1.0
         if t <= last:
             raise ValueError(f"timestamp: must increase from frame to frame; got {t!r} after {last!r}")
-        self._last_timestamp = t
         dt = (t - last) * self.frame_rate
+        if not dt <= MAX_TIME_STEP:
+            raise ValueError(f"timestamp: {t!r} is {t - last:.6g} s ({dt:.6g} frames) after the previous "
+                             f"frame; expected at most MAX_TIME_STEP = {MAX_TIME_STEP:g} frames (call "
+                             "reset() after a long outage)")
+        self._last_timestamp = t
         # Steady clocks give whole frames up to rounding; snap those so that timestamps
         # exactly 1 / frame_rate apart reproduce the frame-based filters bit for bit.
         # The tolerance covers epoch clocks: at t ~ 1.7e9 s a float64 second count has a
@@ -296,25 +384,43 @@ class Tracker:
         return float(whole) if whole >= 1 and abs(dt - whole) < 1e-4 else dt
 
     def track_ids(self) -> np.ndarray:
-        """Ids (int64, creation order) of every track the tracker holds, in any state
+        """Ids (int64, track-list order) of every track the tracker holds, in any state
         (tentative, confirmed, lost).  Ids are never reused, so an id that leaves this set
         has ended for good: what a "track ended" event (scene metadata) reports."""
         return self.tracks.column("id").copy()
 
     def reset(self) -> None:
         """Forget all tracks and restart ids at 1 and the clock."""
-        self.frame_count = 0
-        self._last_timestamp = None
-        self._reset()
+        with self._locked():
+            self.frame_count = 0
+            self._last_timestamp = None
+            self._reset()
+
+    # -- sharing one instance between threads ---------------------------------------------
+    def _locked(self) -> "_Held":
+        return _Held(self)
+
+    def __getstate__(self) -> Dict[str, Any]:
+        d = self.__dict__.copy()
+        d.pop("_lock", None)
+        d["_owner"] = None
+        return d
+
+    def __setstate__(self, d: Dict[str, Any]) -> None:
+        self.__dict__.update(d)
+        self._lock = threading.Lock()
 
     # -- state that survives a restart (see mottrack.state) -------------------------------
     def state_dict(self) -> Dict[str, Any]:
         """The tracker's full state as a versioned dict of arrays and scalars (copies)."""
-        return _state.state_dict(self)
+        with self._locked():
+            return _state.state_dict(self)
 
     def load_state_dict(self, state: Dict[str, Any]) -> None:
-        """Replace this tracker's state (and parameters) with a saved ``state``."""
-        _state.load_state_dict(self, state)
+        """Replace this tracker's state (and parameters) with a saved ``state``; a rejected
+        state (``ValueError``) leaves the tracker unchanged."""
+        with self._locked():
+            _state.load_state_dict(self, state)
 
     @classmethod
     def from_state(cls: Type[_T], state: Dict[str, Any]) -> _T:
@@ -324,7 +430,16 @@ class Tracker:
     def _check_restored(self) -> None:
         """Check a restored state before it is used (called by :mod:`mottrack.state` on the
         new object); raise ``ValueError`` naming the entry if the kernels could not run it.
-        Subclasses extend this for their own attributes (calling ``super()``)."""
+        Subclasses extend this for their own attributes (calling ``super()``).
+
+        Here: the frame counter and every :class:`~mottrack.tracks.TrackTable` in
+        ``_state_attrs`` (see :func:`mottrack.state.check_track_table`)."""
+        if not 0 <= self.frame_count < 2 ** 62:
+            raise ValueError(f"state: frame_count {self.frame_count} is outside [0, 2**62)")
+        for attr in getattr(type(self), "_state_attrs", ()):
+            value = getattr(self, attr)
+            if isinstance(value, _state.TrackTable):
+                _state.check_track_table(value, f"attrs.{attr}")
 
     # -- to implement ----------------------------------------------------------------------
     def _step(self, detections: Detections, dt: float,
@@ -335,7 +450,30 @@ class Tracker:
     def _reset(self) -> None:  # pragma: no cover
         raise NotImplementedError
 
+    def _step_rows(self, rows: np.ndarray, dt: float, err: np.ndarray) -> np.ndarray:  # pragma: no cover
+        """The fused fast path (only where ``_rows_fast_path``): validate, convert and step."""
+        raise NotImplementedError
+
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={getattr(self, k)!r}" for k in tracker_parameters(self.name)
                            if hasattr(self, k))
         return f"{type(self).__name__}({params})"
+
+
+class _Held:
+    """``with tracker._locked():`` -- the instance lock, with the re-entrance check."""
+
+    __slots__ = ("t",)
+
+    def __init__(self, tracker: Tracker) -> None:
+        self.t = tracker
+
+    def __enter__(self) -> None:
+        t = self.t
+        if not t._lock.acquire(False):
+            t._wait(t._lock)
+        t._owner = _get_ident()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.t._owner = None
+        self.t._lock.release()

@@ -63,6 +63,7 @@ import numpy as np
 
 from .._numba import njit
 from ..assignment import match_edges
+from ..geometry import overlap_edges
 from ..detections import Detections
 from ..kalman import (XYAH_DIM, _chol4, xyah_box, xyah_initiate, xyah_project_into,
                       xyah_predict_row, xyah_update, xyah_warp_rows)
@@ -115,6 +116,52 @@ def _solve(n_rows, n_cols, er, ec, ew, ne):
             ec[k] = col_for_row[r]
             k += 1
     return er[:k], ec[:k]
+
+
+@njit
+def _iou_edges_sparse(mean, ints, rows, boxes, classes, det_track, per_class, max_iou, limit,
+                      er, ec, ew):
+    """IoU-stage edges (track position, detection, ``limit - cost``) of the pairs with
+    ``1 - IoU <= max_iou``, in (track, detection) order, among the detections still free.
+    Candidates come from :func:`overlap_edges`; the cost is the original's tlwh IoU."""
+    nr = rows.shape[0]
+    tb = np.empty((nr, 4))     # x1, y1, x2, y2 for the sweep
+    tlwh = np.empty((nr, 4))   # the original's arithmetic for the cost
+    for r in range(nr):
+        t = rows[r]
+        th = mean[t, 3]
+        tw = mean[t, 2] * th
+        tlwh[r, 0] = mean[t, 0] - tw / 2.0
+        tlwh[r, 1] = mean[t, 1] - th / 2.0
+        tlwh[r, 2] = tw
+        tlwh[r, 3] = th
+        tb[r, 0] = tlwh[r, 0]
+        tb[r, 1] = tlwh[r, 1]
+        tb[r, 2] = tlwh[r, 0] + tw
+        tb[r, 3] = tlwh[r, 1] + th
+    free = np.empty(boxes.shape[0], np.int64)
+    nf = 0
+    for j in range(boxes.shape[0]):
+        if det_track[j] == -1:
+            free[nf] = j
+            nf += 1
+    db = np.empty((nf, 4))
+    for q in range(nf):
+        for k in range(4):
+            db[q, k] = boxes[free[q], k]
+    cr, cc, _ = overlap_edges(tb, db)
+    ne = 0
+    for e in range(cr.shape[0]):
+        r = cr[e]
+        j = free[cc[e]]
+        t = rows[r]
+        if per_class and classes[j] != ints[t, CLASS]:
+            continue
+        cost = 1.0 - _iou_tlwh(tlwh[r, 0], tlwh[r, 1], tlwh[r, 2], tlwh[r, 3], boxes[j, 0],
+                               boxes[j, 1], boxes[j, 2] - boxes[j, 0], boxes[j, 3] - boxes[j, 1])
+        if cost <= max_iou:
+            er, ec, ew, ne = _push_edge(er, ec, ew, ne, r, j, limit - cost)
+    return er, ec, ew, ne
 
 
 @njit
@@ -275,21 +322,27 @@ def _deepsort_step(mean, cov, ints, floats, counters, gallery, gcount, ghead, fr
                 nr += 1
         ne = 0
         limit = max_iou + 1e-5
-        for r in range(nr):
-            t = rows[r]
-            th = mean[t, 3]
-            tw = mean[t, 2] * th
-            tx = mean[t, 0] - tw / 2.0
-            ty = mean[t, 1] - th / 2.0
-            for j in range(n_det):
-                if det_track[j] != -1:
-                    continue
-                if per_class and classes[j] != ints[t, CLASS]:
-                    continue
-                cost = 1.0 - _iou_tlwh(tx, ty, tw, th, boxes[j, 0], boxes[j, 1],
-                                       boxes[j, 2] - boxes[j, 0], boxes[j, 3] - boxes[j, 1])
-                if cost <= max_iou:
-                    er, ec, ew, ne = _push_edge(er, ec, ew, ne, r, j, limit - cost)
+        if max_iou < 1.0 - 1e-9:
+            # Only overlapping pairs can pass (IoU >= 1 - max_iou > 0): find them with the
+            # sparse overlap sweep, O((T + D) log D + pairs), then cost them exactly as below.
+            er, ec, ew, ne = _iou_edges_sparse(mean, ints, rows[:nr], boxes, classes, det_track,
+                                               per_class, max_iou, limit, er, ec, ew)
+        else:  # max_iou_distance = 1: every pair is a candidate (dense by definition)
+            for r in range(nr):
+                t = rows[r]
+                th = mean[t, 3]
+                tw = mean[t, 2] * th
+                tx = mean[t, 0] - tw / 2.0
+                ty = mean[t, 1] - th / 2.0
+                for j in range(n_det):
+                    if det_track[j] != -1:
+                        continue
+                    if per_class and classes[j] != ints[t, CLASS]:
+                        continue
+                    cost = 1.0 - _iou_tlwh(tx, ty, tw, th, boxes[j, 0], boxes[j, 1],
+                                           boxes[j, 2] - boxes[j, 0], boxes[j, 3] - boxes[j, 1])
+                    if cost <= max_iou:
+                        er, ec, ew, ne = _push_edge(er, ec, ew, ne, r, j, limit - cost)
         if ne > 0:
             mr, mc = _solve(nr, n_det, er, ec, ew, ne)
             for k in range(mr.shape[0]):
@@ -432,22 +485,38 @@ class DeepSORT(Tracker):
         self._pending = np.empty(64, np.int64)  # scratch: matches when galleries must grow
         self._reset()
 
-    def update(self, detections, timestamp=None, camera_motion=None) -> np.ndarray:
-        frame_count, last = self.frame_count, self._last_timestamp
-        try:
-            return super().update(detections, timestamp, camera_motion)
-        except Exception:
-            # bad input leaves the tracker as it was (the kernel validates before mutating)
-            self.frame_count, self._last_timestamp = frame_count, last
-            raise
-
-    update.__doc__ = Tracker.update.__doc__
-
     def _reset(self) -> None:
         self.tracks = TrackTable(XYAH_DIM, extra_int=("gallery_slot",))
         #: dimension of the embeddings (0 until the first frame that carries them)
         self.embedding_dim = 0
         self._alloc_gallery(0, 0)
+
+    def _check_restored(self) -> None:
+        """Base checks, then the galleries: shapes agree with the budget and embedding
+        dimension, every live track owns a distinct slot in range, the free list holds
+        exactly the other slots, fill counts and ring positions within the budget."""
+        super()._check_restored()
+        g, cnt, head, free = self.gallery, self.gallery_count, self.gallery_head, self.free_slots
+        cap, n, dim = g.shape[0], self.tracks.n, self.embedding_dim
+        if not 0 <= dim <= 1 << 20:
+            raise ValueError(f"state: attrs.embedding_dim is {dim}; expected 0 .. 2**20")
+        if g.shape[1:] != (self.nn_budget, dim):
+            raise ValueError(f"state: attrs.gallery has shape {g.shape}; expected (slots, nn_budget "
+                             f"{self.nn_budget}, embedding_dim {dim})")
+        for arr, what in ((cnt, "gallery_count"), (head, "gallery_head"), (free, "free_slots")):
+            if arr.shape != (cap,):
+                raise ValueError(f"state: attrs.{what} has shape {arr.shape}; expected ({cap},) "
+                                 "(one entry per gallery slot)")
+        if n > cap or (dim == 0 and n > 0):
+            raise ValueError(f"state: {n} live tracks but {cap} gallery slots of dimension {dim}")
+        if cap and (cnt.min() < 0 or cnt.max() > self.nn_budget or head.min() < 0
+                    or head.max() >= self.nn_budget):
+            raise ValueError("state: attrs.gallery_count / gallery_head outside [0, nn_budget]")
+        slots = np.concatenate([self.tracks.ints[:n, SLOT], free[:cap - n]])
+        if slots.shape[0] and (slots.min() < 0 or slots.max() >= cap
+                               or np.unique(slots).shape[0] != cap):
+            raise ValueError(f"state: attrs.tracks gallery_slot column and attrs.free_slots must "
+                             f"together hold each slot 0..{cap - 1} once")
 
     def _alloc_gallery(self, capacity: int, dim: int) -> None:
         self.gallery = np.zeros((capacity, self.nn_budget, dim), np.float32)
@@ -456,8 +525,8 @@ class DeepSORT(Tracker):
         self.free_slots = np.arange(capacity, dtype=np.int64)[::-1].copy()
 
     def _check_embeddings(self, dets: Detections) -> np.ndarray:
-        emb = dets.embeddings
-        n = dets.boxes.shape[0]
+        emb = dets._embeddings
+        n = dets._boxes.shape[0]
         if emb is None:
             if n == 0:
                 return np.empty((0, max(self.embedding_dim, 1)), np.float32)
@@ -477,20 +546,21 @@ class DeepSORT(Tracker):
     def _step(self, dets: Detections, dt: float, warp: Optional[np.ndarray] = None) -> np.ndarray:
         emb = self._check_embeddings(dets)
         tr = self.tracks
-        tr.reserve(dets.boxes.shape[0])
+        tr.reserve(dets._boxes.shape[0])
         err = self._err
-        n_det = dets.boxes.shape[0]
+        n_det = dets._boxes.shape[0]
         if self._pending.shape[0] < n_det:
             self._pending = np.empty(2 * n_det, np.int64)
         out = _deepsort_step(
             tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, self.gallery, self.gallery_count,
-            self.gallery_head, self.free_slots, dets.boxes, dets.scores, dets.class_ids, emb, dt,
+            self.gallery_head, self.free_slots, dets._boxes, dets._scores, dets._class_ids, emb, dt,
             self._params, err, self._pending, _NO_WARP if warp is None else warp)
         if err[0] != 0:
             code, value = int(err[0]), int(err[1])
             err[0] = 0
             if code == 1:
-                raise ValueError(f"embeddings: row {value} has zero length; cannot normalise it")
+                raise ValueError(f"embeddings: row {value} has zero length (all zeros, or it holds "
+                                 "NaN/inf); expected a non-zero, finite appearance vector")
             # More new tracks than free gallery slots: grow (by at least a quarter), then finish.
             n = int(tr.counters[N])
             cap = self.gallery.shape[0]
@@ -500,6 +570,6 @@ class DeepSORT(Tracker):
             feats = np.empty(emb.shape, np.float32)
             normalize_rows(emb, feats)
             out = _start_and_report(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, self.gallery,
-                                    self.gallery_count, self.gallery_head, self.free_slots, dets.boxes,
-                                    dets.scores, dets.class_ids, feats, self._pending[:n_det], dt)
+                                    self.gallery_count, self.gallery_head, self.free_slots, dets._boxes,
+                                    dets._scores, dets._class_ids, feats, self._pending[:n_det], dt)
         return out

@@ -3,10 +3,9 @@
 Each frame:
 
 1. predict every track with its (u, v, s, r) Kalman filter; with ``camera_motion``,
-   move each track through the warp (centre exactly, centre velocity by the warp's
-   linear part at the centre, area and its velocity by the product of the warp's
-   horizontal and vertical scales, aspect ratio by their ratio; the covariance keeps
-   its per-component blocks, :func:`~mottrack.kalman.xysr_warp_rows`); drop tracks
+   move each track through the warp as OC-SORT does (:func:`~mottrack.kalman.xysr_warp`:
+   the centre exactly, its velocity by the warp's Jacobian, the area and its velocity by
+   the local area scale; the covariance keeps its per-component blocks); drop tracks
    whose predicted box is invalid;
 2. associate detections to predicted boxes by IoU: if every detection and every
    track has at most one partner above ``iou_threshold`` those pairs are taken as
@@ -32,10 +31,10 @@ from ..assignment import max_weight_matching
 from ..detections import Detections
 from ..geometry import overlap_edges
 from ..detections import split_rows
-from ..kalman import (WARP_SLOTS, XYSR_DIM, stash_warp, stashed_warp, xysr_box, xysr_initiate, xysr_predict,
-                      xysr_update, xysr_warp_rows)
-from ..tracks import (CLASS, CONFIRMED, DET, ID, N, NEXT_ID, SCORE, STATE, STREAK, TENTATIVE, TSU,
-                      TrackTable, compact, mark_hit, mark_predicted, start_track)
+from ..kalman import (WARP_SLOTS, XYSR_DIM, stash_warp, stashed_warp, xysr_initiate, xysr_predict,
+                      xysr_update, xysr_warp)
+from ..tracks import (CLASS, N, NEXT_ID, TENTATIVE, TrackTable, mark_hit, mark_predicted,
+                      report_xysr_tracks, start_track, xysr_boxes_or_drop)
 from ..registry import register_tracker
 from .base import Tracker, check_number
 
@@ -80,12 +79,14 @@ def associate_iou(det_boxes, det_classes, track_boxes, track_classes, iou_thresh
     # Maximum total IoU, then reject pairs below the threshold.
     mr, mc = max_weight_matching(n_det, n_trk, rows, cols, ious)
     for k in range(mr.shape[0]):
-        # look the pair's IoU up among the edges of its row
-        for e in range(rows.shape[0]):
-            if rows[e] == mr[k] and cols[e] == mc[k]:
+        # look the pair's IoU up among the edges of its row (edges are sorted by row, then col)
+        e = np.searchsorted(rows, mr[k])
+        while e < rows.shape[0] and rows[e] == mr[k]:
+            if cols[e] == mc[k]:
                 if ious[e] >= iou_threshold:
                     track_for_det[mr[k]] = mc[k]
                 break
+            e += 1
     return track_for_det
 
 
@@ -103,19 +104,9 @@ def _sort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, fr
     xysr_predict(mean, cov, n, dt)
     mark_predicted(ints, floats, n, dt)
     if warp.shape[0] == 3:
-        xysr_warp_rows(mean, cov, n, warp)
-    pred = np.empty((n, 4))
-    keep = np.ones(n, np.bool_)
-    dropped = False
-    for t in range(n):
-        pred[t, 0], pred[t, 1], pred[t, 2], pred[t, 3] = xysr_box(mean, t)
-        for k in range(4):
-            if np.isnan(pred[t, k]):
-                keep[t] = False
-                dropped = True
-    if dropped:
-        n = compact(mean, cov, ints, floats, n, keep)
-        pred = pred[keep]
+        for t in range(n):
+            xysr_warp(mean, cov, t, warp)
+    pred, n = xysr_boxes_or_drop(mean, cov, ints, floats, n)
     # 2. associate
     track_for_det = associate_iou(boxes, classes, pred, ints[:n, CLASS], iou_threshold, per_class)
     # 3. update matched tracks, 4. start new ones
@@ -131,28 +122,10 @@ def _sort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, fr
             next_id += 1
             n += 1
     # 5. report and delete
-    out = np.empty((n, 8))
-    m = 0
-    keep = np.ones(n, np.bool_)
-    dropped = False
-    for t in range(n):
-        if ints[t, STREAK] >= min_hits:
-            ints[t, STATE] = CONFIRMED
-        if floats[t, TSU] < 1.0 and (ints[t, STREAK] >= min_hits or frame_count <= min_hits):
-            out[m, 0], out[m, 1], out[m, 2], out[m, 3] = xysr_box(mean, t)
-            out[m, 4] = ints[t, ID]
-            out[m, 5] = floats[t, SCORE]
-            out[m, 6] = ints[t, CLASS]
-            out[m, 7] = ints[t, DET]
-            m += 1
-        if floats[t, TSU] > max_age:
-            keep[t] = False
-            dropped = True
-    if dropped:
-        n = compact(mean, cov, ints, floats, n, keep)
+    out, n = report_xysr_tracks(mean, cov, ints, floats, n, frame_count, min_hits, max_age, False)
     counters[N] = n
     counters[NEXT_ID] = next_id
-    return out[:m]
+    return out
 
 
 @njit

@@ -4,8 +4,8 @@ The metric kernels must reproduce TrackEval's floating-point decisions (threshol
 ``0.5 - eps``, assignment ties), so the IoU here follows the same operation order as
 TrackEval's ``_calculate_box_ious`` for ``xywh`` boxes, and :func:`np_sum` adds in the
 same order as NumPy's ``add.reduce`` over a contiguous axis (first element, then
-pairwise summation with eight accumulators).  The lead's ``mottrack.geometry.iou_matrix``
-works on corner boxes; this private copy stays until the two are deduplicated.
+pairwise summation with eight accumulators).  :func:`mottrack.geometry.iou_matrix` takes
+corner boxes and rounds differently, so it cannot stand in for TrackEval's IoU here.
 """
 from __future__ import annotations
 
@@ -18,13 +18,25 @@ _PW_BLOCKSIZE = 128
 
 
 @njit
-def box_iou_xywh(a, b):
-    """IoU between two sets of ``x, y, w, h`` boxes, exactly as TrackEval computes it.
+def xywh_corners(a):
+    """``x, y, w, h`` boxes (n, 4) as ``x0, y0, x0 + w, y0 + h`` corners (TrackEval's conversion)."""
+    out = np.empty((a.shape[0], 4))
+    for i in range(a.shape[0]):
+        out[i, 0] = a[i, 0]
+        out[i, 1] = a[i, 1]
+        out[i, 2] = a[i, 0] + a[i, 2]
+        out[i, 3] = a[i, 1] + a[i, 3]
+    return out
+
+
+@njit
+def box_iou_corners(a, b):
+    """IoU between two sets of ``x0, y0, x1, y1`` boxes, exactly as TrackEval computes it.
 
     Parameters
     ----------
     a : ndarray, shape (n, 4), float64
-        Boxes as left, top, width, height (pixels).
+        Boxes as left, top, right, bottom (pixels).
     b : ndarray, shape (m, 4), float64
         Boxes in the same format.
 
@@ -39,14 +51,14 @@ def box_iou_xywh(a, b):
     for i in range(n):
         ax0 = a[i, 0]
         ay0 = a[i, 1]
-        ax1 = ax0 + a[i, 2]
-        ay1 = ay0 + a[i, 3]
+        ax1 = a[i, 2]
+        ay1 = a[i, 3]
         area_a = (ax1 - ax0) * (ay1 - ay0)
         for j in range(m):
             bx0 = b[j, 0]
             by0 = b[j, 1]
-            bx1 = bx0 + b[j, 2]
-            by1 = by0 + b[j, 3]
+            bx1 = b[j, 2]
+            by1 = b[j, 3]
             area_b = (bx1 - bx0) * (by1 - by0)
             iw = min(ax1, bx1) - max(ax0, bx0)
             ih = min(ay1, by1) - max(ay0, by0)
@@ -62,6 +74,35 @@ def box_iou_xywh(a, b):
                 union = 1.0
             out[i, j] = inter / union
     return out
+
+
+@njit
+def box_ioa_corners(a, b):
+    """Intersection over the area of ``a`` (n, 4) with each of ``b`` (m, 4), corner boxes,
+    as TrackEval's ``do_ioa`` (0 where ``a``'s area <= eps)."""
+    n = a.shape[0]
+    m = b.shape[0]
+    out = np.zeros((n, m))
+    for i in range(n):
+        area_a = (a[i, 2] - a[i, 0]) * (a[i, 3] - a[i, 1])
+        if area_a <= EPS:
+            continue
+        for j in range(m):
+            iw = min(a[i, 2], b[j, 2]) - max(a[i, 0], b[j, 0])
+            ih = min(a[i, 3], b[j, 3]) - max(a[i, 1], b[j, 1])
+            if iw < 0.0:
+                iw = 0.0
+            if ih < 0.0:
+                ih = 0.0
+            out[i, j] = iw * ih / area_a
+    return out
+
+
+@njit
+def box_iou_xywh(a, b):
+    """IoU between two sets of ``x, y, w, h`` boxes (n, 4) and (m, 4), exactly as TrackEval
+    computes it: converted to corners, then :func:`box_iou_corners`."""
+    return box_iou_corners(xywh_corners(a), xywh_corners(b))
 
 
 @njit

@@ -126,6 +126,9 @@ class ClearMetrics:
         Sum of the IoU of all matches.
     frames : int
         Timesteps evaluated (0 when one side is empty, as in TrackEval).
+    empty : bool
+        One side of the sequence had no boxes: the scores are TrackEval's initial values for
+        that case (0, and MLR 1), not derived from the counts.  Combining clears it.
     """
 
     tp: int = 0
@@ -138,6 +141,7 @@ class ClearMetrics:
     frag: int = 0
     motp_sum: float = 0.0
     frames: int = 0
+    empty: bool = False
 
     @property
     def num_gt_ids(self) -> int:
@@ -145,50 +149,52 @@ class ClearMetrics:
 
     @property
     def mota(self) -> float:
-        return (self.tp - self.fp - self.idsw) / max(1.0, self.tp + self.fn)
+        return 0.0 if self.empty else (self.tp - self.fp - self.idsw) / max(1.0, self.tp + self.fn)
 
     @property
     def moda(self) -> float:
-        return (self.tp - self.fp) / max(1.0, self.tp + self.fn)
+        return 0.0 if self.empty else (self.tp - self.fp) / max(1.0, self.tp + self.fn)
 
     @property
     def motp(self) -> float:
-        return self.motp_sum / max(1.0, self.tp)
+        return 0.0 if self.empty else self.motp_sum / max(1.0, self.tp)
 
     @property
     def smota(self) -> float:
-        return (self.motp_sum - self.fp - self.idsw) / max(1.0, self.tp + self.fn)
+        return 0.0 if self.empty else (self.motp_sum - self.fp - self.idsw) / max(1.0, self.tp + self.fn)
 
     @property
     def recall(self) -> float:
-        return self.tp / max(1.0, self.tp + self.fn)
+        return 0.0 if self.empty else self.tp / max(1.0, self.tp + self.fn)
 
     @property
     def precision(self) -> float:
-        return self.tp / max(1.0, self.tp + self.fp)
+        return 0.0 if self.empty else self.tp / max(1.0, self.tp + self.fp)
 
     @property
     def f1(self) -> float:
-        return self.tp / max(1.0, self.tp + 0.5 * self.fn + 0.5 * self.fp)
+        return 0.0 if self.empty else self.tp / max(1.0, self.tp + 0.5 * self.fn + 0.5 * self.fp)
 
     @property
     def mtr(self) -> float:
-        return self.mt / max(1.0, self.num_gt_ids)
+        return 0.0 if self.empty else self.mt / max(1.0, self.num_gt_ids)
 
     @property
     def ptr(self) -> float:
-        return self.pt / max(1.0, self.num_gt_ids)
+        return 0.0 if self.empty else self.pt / max(1.0, self.num_gt_ids)
 
     @property
     def mlr(self) -> float:
-        return self.ml / max(1.0, self.num_gt_ids)
+        return 1.0 if self.empty else self.ml / max(1.0, self.num_gt_ids)
 
     @classmethod
     def combine(cls, parts) -> "ClearMetrics":
         """Sum the counts of several sequences (TrackEval's ``combine_sequences``)."""
         parts = list(parts)
-        out = {}
+        out: dict = {}
         for f in fields(cls):
+            if f.name == "empty":
+                continue
             total = 0.0 if f.name == "motp_sum" else 0
             for p in parts:
                 total = total + getattr(p, f.name)
@@ -207,9 +213,9 @@ def clear_metrics(seq: PreparedSequence, threshold: float = 0.5) -> ClearMetrics
         IoU needed for a match (0.5 in MOTChallenge).
     """
     if seq.num_tracker_dets == 0:
-        return ClearMetrics(fn=seq.num_gt_dets, ml=seq.num_gt_ids)
+        return ClearMetrics(fn=seq.num_gt_dets, ml=seq.num_gt_ids, empty=True)
     if seq.num_gt_dets == 0:
-        return ClearMetrics(fp=seq.num_tracker_dets)
+        return ClearMetrics(fp=seq.num_tracker_dets, empty=True)
     tp, fn, fp, idsw, mt, pt, frag, motp_sum = _clear_kernel(
         seq.num_frames, seq.gt_off, seq.gt_ids, seq.tr_off, seq.tr_ids, seq.sim, seq.sim_off,
         seq.num_gt_ids, float(threshold))

@@ -7,13 +7,17 @@ tracker boxes.  Then:
   boxes matched to a *distractor* gt box (classes 2 person on vehicle, 7 static person,
   8 distractor, 12 reflection; MOT20 also 6 non-MOT vehicle) are removed.  Only gt boxes of
   class 1 (pedestrian) with ``conf != 0`` are kept.
-* MOT15: only gt boxes with ``conf == 0`` are removed (there are no classes).
+* MOT15, DanceTrack, SportsMOT: only gt boxes with ``conf == 0`` are removed (no classes,
+  no distractors; DanceTrack and SportsMOT gt mark every box class 1, conf 1).
+
+KITTI has its own rules (classes, DontCare regions, truncation, occlusion, minimum height):
+see :mod:`mottrack.eval.kitti`.
 
 ``conf`` is truncated to an integer first, as TrackEval does (a conf of 0.5 counts as 0).
 Ids are then relabelled ``0 .. n-1`` in increasing order of the original ids.  Differences
 from TrackEval, all in error handling only: invalid gt classes and tracker classes > 1 are
 rejected for the whole file (TrackEval checks frame by frame, and classes only in frames
-where both sides have boxes), and errors are :class:`ValueError`.
+where both sides have boxes), and errors are :class:`~mottrack.eval.errors.InputError` (a ``ValueError``).
 """
 from __future__ import annotations
 
@@ -23,12 +27,16 @@ import numpy as np
 
 from ..._numba import njit
 from ...io.mot import MotTable
+from ..errors import InputError
 from ._common import EPS, box_iou_xywh
 from ...assignment import linear_sum_assignment as lsa
 
-__all__ = ["PreparedSequence", "preprocess_sequence", "BENCHMARKS"]
+__all__ = ["PreparedSequence", "preprocess_sequence", "BENCHMARKS", "NO_DISTRACTORS",
+           "relabel"]
 
-BENCHMARKS = ("MOT15", "MOT16", "MOT17", "MOT20")
+BENCHMARKS = ("MOT15", "MOT16", "MOT17", "MOT20", "DANCETRACK", "SPORTSMOT")
+#: Benchmarks scored with the MOT15 rules (conf-0 gt removed; no classes, no distractors).
+NO_DISTRACTORS = ("MOT15", "DANCETRACK", "SPORTSMOT")
 _DISTRACTORS = {"MOT16": (2, 7, 8, 12), "MOT17": (2, 7, 8, 12), "MOT20": (2, 6, 7, 8, 12)}
 _VALID_GT_CLASSES = np.arange(1, 14)
 
@@ -123,10 +131,10 @@ def _check_unique(frames: np.ndarray, ids: np.ndarray, what: str, name: str) -> 
     dup = np.flatnonzero((f[1:] == f[:-1]) & (i[1:] == i[:-1]))
     if dup.size:
         k = order[dup[0]]
-        raise ValueError(f"{name}: {what} has id {ids[k]} more than once in frame {frames[k]}")
+        raise InputError(f"{name}: {what} has id {ids[k]} more than once in frame {frames[k]}")
 
 
-def _relabel(ids: np.ndarray) -> tuple[np.ndarray, int]:
+def relabel(ids: np.ndarray) -> tuple[np.ndarray, int]:
     if ids.shape[0] == 0:
         return ids.astype(np.int64), 0
     uniq, inv = np.unique(ids, return_inverse=True)
@@ -143,8 +151,8 @@ def preprocess_sequence(gt: MotTable, results: MotTable, benchmark: str = "MOT17
         Ground truth (``scores`` = conf flag, ``classes`` = gt class).
     results : MotTable
         Tracker output.
-    benchmark : {'MOT15', 'MOT16', 'MOT17', 'MOT20'}
-        Selects the preprocessing rules.
+    benchmark : {'MOT15', 'MOT16', 'MOT17', 'MOT20', 'DANCETRACK', 'SPORTSMOT'}
+        Selects the preprocessing rules (case-insensitive).
     num_frames : int, optional
         Sequence length (``seqLength``); default the largest frame in either table.
         Rows outside ``1 .. num_frames`` are an error, as in TrackEval.
@@ -166,14 +174,14 @@ def preprocess_sequence(gt: MotTable, results: MotTable, benchmark: str = "MOT17
     for table, what in ((gt, "ground truth"), (results, "tracker results")):
         if len(table) and (table.frames[0] < 1 or table.frames[-1] > num_frames):
             bad = table.frames[(table.frames < 1) | (table.frames > num_frames)][0]
-            raise ValueError(f"{label}: {what} has frame {bad} outside 1..{num_frames}")
+            raise InputError(f"{label}: {what} has frame {bad} outside 1..{num_frames}")
     _check_unique(gt.frames, gt.ids, "ground truth", label)
     _check_unique(results.frames, results.ids, "tracker results", label)
     if len(results) and results.classes.max() > 1:
-        raise ValueError(f"{label}: tracker results contain a non-pedestrian class "
+        raise InputError(f"{label}: tracker results contain a non-pedestrian class "
                          f"({results.classes.max()}); only class 1 can be evaluated")
     zero_marked = np.trunc(gt.scores) != 0
-    if bench == "MOT15":
+    if bench in NO_DISTRACTORS:
         g_keep = zero_marked
         g_distr = np.zeros(len(gt), np.bool_)
         remove = False
@@ -181,7 +189,7 @@ def preprocess_sequence(gt: MotTable, results: MotTable, benchmark: str = "MOT17
         bad = ~np.isin(gt.classes, _VALID_GT_CLASSES)
         if bad.any():
             k = int(np.flatnonzero(bad)[0])
-            raise ValueError(f"{label}: ground truth class {gt.classes[k]} is not a MOTChallenge "
+            raise InputError(f"{label}: ground truth class {gt.classes[k]} is not a MOTChallenge "
                              f"class (1..13); use benchmark='MOT15' for files without classes")
         g_keep = zero_marked & (gt.classes == 1)
         g_distr = np.isin(gt.classes, _DISTRACTORS[bench])
@@ -191,8 +199,8 @@ def preprocess_sequence(gt: MotTable, results: MotTable, benchmark: str = "MOT17
     sim, sim_off, t_keep = _preprocess_kernel(
         num_frames, g_off, np.ascontiguousarray(gt.boxes, np.float64), g_keep, g_distr,
         t_off, np.ascontiguousarray(results.boxes, np.float64), remove)
-    gt_ids, n_gt = _relabel(gt.ids[g_keep])
-    tr_ids, n_tr = _relabel(results.ids[t_keep])
+    gt_ids, n_gt = relabel(gt.ids[g_keep])
+    tr_ids, n_tr = relabel(results.ids[t_keep])
     gt_new_off = np.concatenate(([0], np.cumsum(g_keep, dtype=np.int64)))[g_off]
     tr_new_off = np.concatenate(([0], np.cumsum(t_keep, dtype=np.int64)))[t_off]
     return PreparedSequence(num_frames, gt_new_off, gt_ids, tr_new_off, tr_ids, sim, sim_off,
