@@ -71,6 +71,14 @@ class ByteWork:
         self._iw = np.zeros(11 * cap + 2 * EDGE_BUFFER, np.int64)
         self._work_for = cap
 
+    def _check_restored(self) -> None:
+        """Base checks, then the pools: the removed flag is 0, 1 or 2."""
+        super()._check_restored()  # type: ignore[misc]
+        tr = self.tracks
+        rem = tr.ints[:tr.n, REMOVED]
+        if rem.shape[0] and (rem.min() < 0 or rem.max() > 2):
+            raise ValueError("state: attrs.tracks column 'removed' must hold 0, 1 or 2")
+
     def _prepare(self, n_det: int) -> None:
         """Room for this frame: the table holds 2 (tracks + detections) rows."""
         tr = self.tracks

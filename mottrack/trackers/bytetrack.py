@@ -179,13 +179,5 @@ class ByteTrack(bs.ByteWork, Tracker):
         finally:
             fw[bs.WARP_AT] = 0.0
 
-    def _check_restored(self) -> None:
-        """Base checks, then the pools: the removed flag is 0, 1 or 2."""
-        super()._check_restored()
-        tr = self.tracks
-        rem = tr.ints[:tr.n, REMOVED]
-        if rem.shape[0] and (rem.min() < 0 or rem.max() > 2):
-            raise ValueError("state: attrs.tracks column 'removed' must hold 0, 1 or 2")
-
     def _reset(self) -> None:
         self.tracks.reset()
