@@ -5,7 +5,8 @@ and columns so as to minimise the total cost of the pairs plus ``max_cost / 2`` 
 every row and column left unpaired, which is the same as maximising
 ``sum(max_cost - cost[i, j])`` over the chosen pairs; a pair is only ever chosen if
 ``cost[i, j] < max_cost``.  It is solved by ``lap.lapjv`` (``extend_cost``,
-``cost_limit``) with ``scipy.optimize.linear_sum_assignment`` as the fallback.
+``cost_limit``) when lap is installed, else ``scipy.optimize.linear_sum_assignment``, else
+the compiled solvers below (both optional; imported on first use).
 
 The trackers' per-frame problems are small (a handful of tracks) and sparse (a box
 overlaps few others), where the Python wrappers of those solvers dominate the cost.
@@ -29,10 +30,18 @@ from ._numba import njit
 
 __all__ = ["assign", "max_weight_matching", "match_edges", "linear_sum_assignment"]
 
-try:  # pragma: no cover - exercised when lap is installed (it is a dependency)
-    import lap as _lap
-except ImportError:  # pragma: no cover
-    _lap = None
+_OPTIONAL: dict = {}
+
+
+def _optional(name: str):
+    """The optional solver module ``name`` ("lap" or "scipy.optimize"), or None; imported on first use."""
+    if name not in _OPTIONAL:
+        try:
+            import importlib
+            _OPTIONAL[name] = importlib.import_module(name)
+        except ImportError:
+            _OPTIONAL[name] = None
+    return _OPTIONAL[name]
 
 
 def _split(n: int, m: int, rows: np.ndarray, cols: np.ndarray):
@@ -56,7 +65,7 @@ def assign(cost, max_cost: float = math.inf, *, backend: str = "auto"
         Pairs with ``cost >= max_cost`` are never chosen; each unpaired row or column
         costs ``max_cost / 2``.  With ``inf`` every row (or column, if fewer) is paired.
     backend : {"auto", "lap", "scipy", "compiled"}
-        ``auto`` uses lap when installed, else scipy.
+        ``auto`` uses lap when installed, else scipy, else the compiled solvers.
 
     Returns
     -------
@@ -84,8 +93,10 @@ def assign(cost, max_cost: float = math.inf, *, backend: str = "auto"
     if n == 0 or m == 0:
         return np.empty((0, 2), np.int64), np.arange(n, dtype=np.int64), np.arange(m, dtype=np.int64)
     if backend == "auto":
-        backend = "lap" if _lap is not None else "scipy"
+        backend = ("lap" if _optional("lap") is not None
+                   else "scipy" if _optional("scipy.optimize") is not None else "compiled")
     if backend == "lap":
+        _lap = _optional("lap")
         if _lap is None:
             raise ValueError("backend: 'lap' is not installed")
         if math.isinf(max_cost):
@@ -99,7 +110,9 @@ def assign(cost, max_cost: float = math.inf, *, backend: str = "auto"
         keep = c[rows, cols] < max_cost
         return _split(n, m, rows[keep], cols[keep])
     if backend == "scipy":
-        from scipy.optimize import linear_sum_assignment as scipy_lsa
+        if _optional("scipy.optimize") is None:
+            raise ValueError("backend: 'scipy' is not installed")
+        scipy_lsa = _optional("scipy.optimize").linear_sum_assignment
         if math.isinf(max_cost):
             if np.isinf(c).any():
                 raise ValueError("cost: inf entries need a finite max_cost")

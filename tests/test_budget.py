@@ -115,3 +115,75 @@ def test_scaling_curve_reports_each_count():
     assert sc["objects"][1] > 5 * sc["objects"][0] > 0  # more objects per frame, as asked
     for p50, p99 in zip(sc["p50_ms"], sc["p99_ms"]):
         assert 0 < p50 <= p99 < float("inf")
+
+
+A53_CPUINFO = """processor\t: 0
+BogoMIPS\t: 48.00
+Features\t: fp asimd evtstrm aes pmull sha1 sha2 crc32 cpuid
+CPU implementer\t: 0x41
+CPU architecture: 8
+CPU variant\t: 0x0
+CPU part\t: 0xd03
+CPU revision\t: 4
+
+processor\t: 1
+CPU implementer\t: 0x41
+CPU part\t: 0xd03
+"""
+QEMU_CPUINFO = """processor\t: 0
+vendor_id\t: GenuineIntel
+cpu family\t: 6
+model name\t: Intel(R) Xeon(R) Processor
+"""
+A72_CPUINFO = A53_CPUINFO.replace("0xd03", "0xd08")  # Cortex-A72 (a Raspberry Pi 4): not a camera core
+
+
+@pytest.mark.parametrize("cpuinfo,machine,kind,core", [
+    (A53_CPUINFO, "aarch64", "camera", "Cortex-A53"),
+    (A53_CPUINFO.replace("0xd03", "0xd05"), "aarch64", "camera", "Cortex-A55"),
+    (QEMU_CPUINFO, "aarch64", "emulated", None),      # qemu-user shows the host's cpuinfo
+    (A72_CPUINFO, "aarch64", "other", None),
+    ("", "arm64", "other", None),                      # e.g. macOS on Apple silicon: no cpuinfo
+    (QEMU_CPUINFO, "x86_64", "x86", None),
+])
+def test_host_kind(cpuinfo, machine, kind, core):
+    k = budget.host_kind(cpuinfo, machine)
+    assert (k["kind"], k["core"]) == (kind, core)
+
+
+@pytest.mark.parametrize("kind,verdicts", [("emulated", {"n/a"}), ("other", {"n/a"}),
+                                           ("camera", {"PASS", "FAIL"})])
+def test_no_verdict_unless_the_times_mean_something(monkeypatch, kind, verdicts):
+    k = {"kind": kind, "cpu": "Intel(R) Xeon(R)" if kind == "emulated" else "Cortex-A72",
+         "core": "Cortex-A53" if kind == "camera" else None}
+    monkeypatch.setattr(budget, "host_kind", lambda *a, **kw: k)
+    fast, slow = _lat([1.0] * 50), _lat([20.0] * 50)
+    rows = budget_report({"a": [fast], "b": [slow]}, {"a": [np.ones(50)], "b": [np.ones(50)]})
+    assert len(rows) == 2 and all(r.factor == 1.0 for r in rows)  # this machine only, no factor table
+    assert {r.verdict for r in rows} == verdicts
+    if kind == "camera":
+        assert [r.passed for r in rows] == [True, False] and all(r.measured for r in rows)
+    text = budget.format_budget(rows)
+    assert ("PASS" in text) == (kind == "camera")
+    if kind == "emulated":
+        assert "emulation" in text and "no verdict" in text
+    assert rows[0].to_dict()["verdict"] == rows[0].verdict
+
+
+def test_x86_host_reports_estimates_per_profile(monkeypatch):
+    monkeypatch.setattr(budget, "host_kind", lambda *a, **kw: {"kind": "x86", "cpu": "x", "core": None})
+    rows = budget_report({"a": [_lat([0.5] * 50)]}, {"a": [np.ones(50)]})
+    assert [r.profile for r in rows] == [p.name for p in load_profiles()]
+    assert {r.verdict for r in rows} == {"PASS"}  # 0.5 ms x <= 12.5 fits 8.33 ms
+    text = budget.format_budget(rows)
+    assert "ESTIMATES" in text and "estimate" in text.splitlines()[4]
+
+
+def test_footprint_figures_have_sources():
+    figs = budget.camera_footprint()
+    assert figs and all(f.get("source") for f in figs)
+    whats = " ".join(f["what"] for f in figs).lower()
+    for topic in ("install", "compile", "first update", "peak rss"):
+        assert topic in whats
+    text = budget.format_footprint(figs)
+    assert all(str(f["value"]) in text for f in figs) and "peak RSS of this process" in text

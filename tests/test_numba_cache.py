@@ -34,9 +34,28 @@ def test_read_only_package_caches_in_a_user_directory(tmp_path, monkeypatch):
 
 
 def test_numba_cache_dir_is_honoured(tmp_path, monkeypatch):
+    monkeypatch.delenv("MOTTRACK_CACHE_DIR", raising=False)
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "nc"))
     chosen = nb.cache_dir()
     assert chosen.startswith(str(tmp_path / "nc" / "mottrack"))
+
+
+def test_mottrack_cache_dir_comes_first(tmp_path, monkeypatch):
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "nc"))
+    monkeypatch.setenv("MOTTRACK_CACHE_DIR", str(tmp_path / "mc"))
+    assert nb.cache_dir() == str(tmp_path / "mc" / ("numba-" + nb._source_hash()))
+
+
+def test_a_compiled_cache_is_preferred_to_an_empty_one(tmp_path, monkeypatch):
+    # e.g. an image with a cache baked in under XDG_CACHE_HOME while the package dir is writable
+    monkeypatch.delenv("MOTTRACK_CACHE_DIR", raising=False)
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    baked = tmp_path / "xdg" / "mottrack" / ("numba-" + nb._source_hash())
+    assert nb.cache_dir() != str(baked)
+    baked.mkdir(parents=True)
+    (baked / nb.COMPILED_MARKER).write_text("{}")
+    assert nb.cache_dir() == str(baked)
 
 
 def test_kernels_are_cached():

@@ -12,6 +12,12 @@ Cortex-A53 at 1.5 GHz is roughly 8-12x slower than a current x86 server core; we
 2. on the host: ``python -m mottrack.eval ... --profile cam.json``: the host runs the same
    workload and the factor is the ratio of the two times.  Or pass ``--cpu-scale F``.
 
+Where the times come from decides what the report may claim (:func:`host_kind`): on an
+x86 host the target times are estimates (host time x factor); on an aarch64 camera CPU
+(a core named in the profiles, identified from ``/proc/cpuinfo``) they are measured
+directly; under emulation (qemu: an aarch64 userland on an x86 CPU) or on any other CPU
+the report gives no verdict, because the times say nothing about a camera.
+
 Budget per frame = ``1000 / fps x cpu_share`` ms (defaults 30 fps, 25 % of one core:
 8.3 ms).  A tracker PASSes a profile when its estimated p99 per-frame time fits the budget
 (p99 rather than max: the max is dominated by rare interpreter / OS hiccups, which a
@@ -34,13 +40,17 @@ import numpy as np
 
 __all__ = ["Profile", "load_profiles", "latency_stats", "budget_ms", "BudgetRow",
            "budget_report", "format_budget", "scaling_curve", "largest_count",
-           "calibrate", "reference_workload", "is_arm_host", "DEFAULT_FPS",
-           "DEFAULT_CPU_SHARE", "SCALING_COUNTS"]
+           "calibrate", "reference_workload", "is_arm_host", "host_kind", "timing_note",
+           "camera_footprint", "format_footprint", "DEFAULT_FPS", "DEFAULT_CPU_SHARE",
+           "SCALING_COUNTS"]
 
 DEFAULT_FPS = 30.0
 DEFAULT_CPU_SHARE = 0.25
 SCALING_COUNTS = (10, 25, 50, 100, 200, 400, 800, 1600)
 _DATA = Path(__file__).with_name("data") / "artpec_profiles.json"
+_FOOTPRINT = Path(__file__).with_name("data") / "camera_footprint.json"
+#: Arm "CPU part" numbers (``/proc/cpuinfo``) of the cores in the ARTPEC profiles.
+ARM_CORES = {"0xd03": "Cortex-A53", "0xd05": "Cortex-A55"}
 
 
 @dataclass(frozen=True)
@@ -58,8 +68,62 @@ class Profile:
 
 
 def is_arm_host() -> bool:
-    """True on aarch64 (a camera or another Arm board): timings are direct measurements."""
+    """True when this process runs aarch64 code (natively, or emulated: see :func:`host_kind`)."""
     return platform.machine().lower() in ("aarch64", "arm64")
+
+
+def host_kind(cpuinfo: str | None = None, machine: str | None = None) -> dict:
+    """What the times measured in this process mean.
+
+    Returns ``{"kind", "cpu", "core"}`` with kind ``"x86"`` (a host: target times are
+    estimates), ``"camera"`` (aarch64 on a core of the ARTPEC profiles: measured),
+    ``"emulated"`` (aarch64 code on a non-Arm CPU, e.g. qemu-user: meaningless for a
+    camera) or ``"other"`` (any other CPU: no verdict).  ``cpuinfo`` / ``machine``
+    default to ``/proc/cpuinfo`` and ``platform.machine()``.
+    """
+    machine = (machine if machine is not None else platform.machine()).lower()
+    if cpuinfo is None:
+        try:
+            with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as fh:
+                cpuinfo = fh.read()
+        except OSError:
+            cpuinfo = ""
+    fields: dict = {}
+    for line in cpuinfo.splitlines():
+        k, _, v = line.partition(":")
+        fields.setdefault(k.strip().lower(), []).append(v.strip())
+    model = (fields.get("model name") or fields.get("hardware") or [""])[0]
+    if machine in ("x86_64", "amd64", "i386", "i686"):
+        return {"kind": "x86", "cpu": model or machine, "core": None}
+    if machine in ("aarch64", "arm64", "armv8l"):
+        if "vendor_id" in fields or any(x in model for x in ("Intel", "AMD", "Xeon", "EPYC")):
+            return {"kind": "emulated", "cpu": model or "an x86 CPU", "core": None}
+        parts = {p.lower() for p in fields.get("cpu part", [])}
+        cores = {ARM_CORES.get(p) for p in parts}
+        if parts and None not in cores and len(cores) == 1:
+            core = cores.pop()
+            return {"kind": "camera", "cpu": core, "core": core}
+        return {"kind": "other", "cpu": model or ("Arm CPU part " + ", ".join(sorted(parts)) if parts else machine),
+                "core": None}
+    return {"kind": "other", "cpu": model or machine, "core": None}
+
+
+def timing_note(kind: dict | None = None) -> str:
+    """One sentence: what per-frame times measured here say about a camera."""
+    k = kind or host_kind()
+    if k["kind"] == "camera":
+        return f"Running on aarch64 {k['core']}: times are measured directly on a camera-class core."
+    if k["kind"] == "emulated":
+        return (f"Running aarch64 code under emulation (qemu on {k['cpu']}): times measured here say "
+                "nothing about a camera, so there is no verdict. Measure on the camera, or on an "
+                "x86 host with the estimated factors.")
+    if k["kind"] == "other":
+        return (f"This CPU ({k['cpu']}) is neither a camera core nor an x86 host the factors are "
+                "relative to: no verdict. Measure on the camera (python -m mottrack.eval calibrate).")
+    return ("Target times are ESTIMATES: host time x a slowdown factor from published single-core "
+            "benchmark ratios (A53 @ 1.5 GHz ~10x a current x86 server core; see "
+            "mottrack/eval/data/artpec_profiles.json). Measure yours with "
+            "`python -m mottrack.eval calibrate` on the camera.")
 
 
 def _profile_from(d: Mapping[str, Any], path: str) -> Profile:
@@ -216,15 +280,19 @@ class BudgetRow:
     target_p99: float
     target_max: float
     budget: float
-    passed: bool
+    passed: bool | None             # None: no verdict (emulated or unknown CPU)
     largest: tuple | None = None   # (count, qualifier)
     factor_range: tuple | None = None
     cores: int = 1
     measured: bool = False
 
+    @property
+    def verdict(self) -> str:
+        return "n/a" if self.passed is None else "PASS" if self.passed else "FAIL"
+
     def to_dict(self) -> dict:
         d = dict(self.__dict__)
-        d["verdict"] = "PASS" if self.passed else "FAIL"
+        d["verdict"] = self.verdict
         if self.largest is not None:
             d["largest"] = {"count": self.largest[0], "qualifier": self.largest[1]}
         return d
@@ -244,17 +312,25 @@ def budget_report(latencies: Mapping[str, Sequence[np.ndarray]],
     objects : dict
         ``{tracker: [per-frame detection counts]}`` (same shapes).
     profiles : list of Profile, optional
-        Default: the ARTPEC table; on an aarch64 host: one profile "this machine"
-        with factor 1 (direct measurement).
+        Default: the ARTPEC table on an x86 host; elsewhere one profile "this
+        machine" with factor 1: measured directly on a camera core, no verdict
+        (``passed=None``) under emulation or on another CPU (see :func:`host_kind`).
     cpu_scale : float, optional
         Adds (or, alone on an Arm host, replaces) a profile "custom" with this factor.
     scaling : dict, optional
         ``{tracker: scaling_curve(...)}`` for the largest-count column.
     """
     b = budget_ms(fps, cpu_share)
+    kind = host_kind()
+    verdicts = kind["kind"] in ("x86", "camera")
     if profiles is None:
-        profiles = ([Profile("this machine (aarch64, measured directly)", 1.0, measured=True)]
-                    if is_arm_host() else load_profiles())
+        if kind["kind"] == "x86":
+            profiles = load_profiles()
+        else:
+            label = {"camera": f"this machine ({kind['core']}, measured directly)",
+                     "emulated": "this machine (emulated aarch64: no verdict)"}.get(
+                         kind["kind"], f"this machine ({kind['cpu']}: no verdict)")
+            profiles = [Profile(label, 1.0, measured=kind["kind"] == "camera")]
     profiles = list(profiles)
     if cpu_scale is not None:
         if not cpu_scale > 0:
@@ -275,7 +351,8 @@ def budget_report(latencies: Mapping[str, Sequence[np.ndarray]],
                                   float(obj.mean()) if obj.size else 0.0,
                                   int(obj.max()) if obj.size else 0,
                                   st["p50"] * p.factor, st["p99"] * p.factor,
-                                  st["max"] * p.factor, b, st["p99"] * p.factor <= b, largest,
+                                  st["max"] * p.factor, b,
+                                  (st["p99"] * p.factor <= b) if verdicts else None, largest,
                                   p.factor_range, p.cores, p.measured))
     return rows
 
@@ -284,15 +361,12 @@ def format_budget(rows: Sequence[BudgetRow], fps: float = DEFAULT_FPS,
                   cpu_share: float = DEFAULT_CPU_SHARE) -> str:
     """Text report of :func:`budget_report` rows."""
     b = budget_ms(fps, cpu_share)
-    lines = [f"CPU budget: {fps:g} fps x {100 * cpu_share:g}% of one core = {b:.2f} ms per frame "
-             f"(PASS = estimated p99 within budget)."]
-    if rows and not rows[0].measured and not is_arm_host():
-        lines.append("Target times are ESTIMATES: host time x a slowdown factor from published "
-                     "single-core benchmark ratios (A53 @ 1.5 GHz ~10x a current x86 server core; "
-                     "see mottrack/eval/data/artpec_profiles.json). Measure yours with "
-                     "`python -m mottrack.eval calibrate` on the camera.")
-    elif rows and is_arm_host():
-        lines.append("Running on aarch64: times are measured directly on this machine.")
+    judged = any(r.passed is not None for r in rows)
+    lines = [f"CPU budget: {fps:g} fps x {100 * cpu_share:g}% of one core = {b:.2f} ms per frame"
+             + (" (PASS = p99 within budget)." if judged else ".")]
+    lines.append(timing_note())
+    if any(r.measured for r in rows) and any(not r.measured for r in rows):
+        lines.append("factor 'measured' = calibrated on a target; 'estimate' = from the profile table.")
     head = ("tracker", "profile", "factor", "host p50/p99/max ms", "obj/frame",
             "target p50/p99 ms", "budget ms", "verdict", "largest count")
     cells = []
@@ -302,11 +376,12 @@ def format_budget(rows: Sequence[BudgetRow], fps: float = DEFAULT_FPS,
         if r.largest is not None:
             c, q = r.largest
             lc = f"{q}{int(c)}" if q else f"~{int(c)}"
-        cells.append((r.tracker, r.profile, f"{r.factor:g}{rng}",
+        basis = " measured" if r.measured else " estimate" if r.factor != 1.0 else ""
+        cells.append((r.tracker, r.profile, f"{r.factor:g}{rng}{basis}",
                       f"{r.host['p50']:.3f}/{r.host['p99']:.3f}/{r.host['max']:.3f}",
                       f"{r.objects_mean:.1f} (max {r.objects_max})",
                       f"{r.target_p50:.2f}/{r.target_p99:.2f}", f"{r.budget:.2f}",
-                      "PASS" if r.passed else "FAIL", lc))
+                      r.verdict, lc))
     w = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(head)]
     lines.append("  ".join(h.ljust(x) for h, x in zip(head, w)))
     lines.append("  ".join("-" * x for x in w))
@@ -320,6 +395,45 @@ def format_budget(rows: Sequence[BudgetRow], fps: float = DEFAULT_FPS,
                  "fits (synthetic scaling run, 10-1600 objects; '>=': the largest measured fits). "
                  "The median, because short scaling runs' p99 is dominated by scheduler noise; "
                  "leave headroom for the p99/p50 ratio seen above.")
+    if _FOOTPRINT.exists():
+        lines += ["", format_footprint()]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- footprint
+
+def camera_footprint(path: str | os.PathLike | None = None) -> list[dict]:
+    """Install size, start-up and memory figures (package data, each with its source).
+
+    Each entry: ``what``, ``value``, ``unit``, ``where`` (machine), ``measured`` (False:
+    an estimate) and ``source`` (the command that produced it).
+    """
+    p = Path(path) if path is not None else _FOOTPRINT
+    with open(p, encoding="utf-8") as fh:
+        doc = json.load(fh)
+    items = doc.get("figures") if isinstance(doc, dict) else None
+    if not isinstance(items, list) or not all(isinstance(d, dict) and {"what", "value", "unit"} <= set(d)
+                                              for d in items):
+        raise ValueError(f"{p}: expected {{'figures': [{{'what', 'value', 'unit', ...}}]}}")
+    return items
+
+
+def format_footprint(figures: Sequence[Mapping[str, Any]] | None = None) -> str:
+    """Text block of :func:`camera_footprint` figures, plus this process's peak RSS."""
+    figs = camera_footprint() if figures is None else figures
+    lines = ["Install, start-up and memory (measured unless marked estimate; sources in "
+             "mottrack/eval/data/camera_footprint.json):"]
+    w = max((len(str(f["what"])) for f in figs), default=10)
+    for f in figs:
+        basis = "" if f.get("measured", True) else "  [estimate]"
+        where = f"  ({f['where']})" if f.get("where") else ""
+        lines.append(f"  {str(f['what']).ljust(w)}  {f['value']} {f['unit']}{where}{basis}")
+    try:
+        import resource
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+        lines.append(f"  {'peak RSS of this process so far'.ljust(w)}  {rss:.0f} MB")
+    except (ImportError, OSError):  # pragma: no cover - not on Linux
+        pass
     return "\n".join(lines)
 
 
@@ -359,7 +473,7 @@ def reference_workload(repeats: int | None = None) -> dict:
 
 def machine_info() -> dict:
     """CPU model, cores, architecture and versions (for reports)."""
-    import numba
+    from .._numba import numba
     cpu = platform.processor() or ""
     try:
         with open("/proc/cpuinfo") as fh:
@@ -371,16 +485,19 @@ def machine_info() -> dict:
         pass
     return {"cpu": cpu or platform.machine(), "machine": platform.machine(),
             "cores": os.cpu_count(), "python": platform.python_version(),
-            "numpy": np.__version__, "numba": numba.__version__, "platform": platform.platform()}
+            "numpy": np.__version__, "numba": numba.__version__ if numba is not None else "not usable",
+            "platform": platform.platform(), "host_kind": host_kind()["kind"]}
 
 
 def calibrate(write_profile: str | os.PathLike | None = None, name: str | None = None) -> dict:
     """Run the reference workload, return (and optionally write) a calibration record."""
     res = reference_workload()
     info = machine_info()
-    rec = {"name": name or ("this camera" if is_arm_host() else f"host {info['cpu']}"),
+    kind = host_kind()
+    rec = {"name": name or ("this camera" if kind["kind"] == "camera" else f"host {info['cpu']}"),
            "reference_ms": round(res["ms"], 3), "per_frame_ms": res["per_frame_ms"],
-           "measured_on": info, "direct": is_arm_host(), "workload": res["workload"],
+           "measured_on": info, "direct": kind["kind"] == "camera", "host_kind": kind["kind"],
+           "workload": res["workload"],
            "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
     if write_profile is not None:
         p = Path(write_profile)

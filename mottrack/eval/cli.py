@@ -592,9 +592,9 @@ def _cmd_calibrate(argv) -> int:
     args = build_calibrate_parser().parse_args(argv)
     from . import budget
     info = budget.machine_info()
-    if budget.is_arm_host():
-        print(f"Running on {info['machine']} ({info['cpu']}): this is a direct measurement "
-              "on an Arm CPU, no slowdown factor involved.")
+    kind = budget.host_kind()
+    if kind["kind"] != "x86":
+        print(f"Running on {info['machine']} ({info['cpu']}): {budget.timing_note(kind)}")
     else:
         print(f"Running on {info['machine']} ({info['cpu']}): this is the HOST time; run the "
               "same command on the camera to get the target time.")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._numba import numba, njit
+from .._numba import njit
 
 __all__ = ["normalize_rows", "gallery_append", "gallery_max_dot", "grow_gallery"]
 
@@ -67,7 +67,7 @@ def gallery_append(gallery, count, head, slot, feats, row):
         count[slot] += 1
 
 
-@numba.njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
+@njit(fastmath={"reassoc", "contract"})
 def gallery_max_dot(gallery, count, slot, feats, row):
     """Largest dot product between ``feats[row]`` and the vectors of ``slot`` (float32).
 
