@@ -10,6 +10,13 @@ hold every track of a tracker:
 * :class:`KalmanXYAHFilter` — the 8-state filter of DeepSORT / ByteTrack over
   (x, y, a, h, x', y', a', h'): centre, aspect ratio w / h, height, velocities,
   with process and measurement noise proportional to the box height.
+* :class:`KalmanXYWHFilter` — BoT-SORT's 8-state filter over (x, y, w, h, x', y',
+  w', h'), noise proportional to the width (x, w components) and the height (y, h).
+  Its kernels handle a full covariance, as a camera warp couples x with y and w with h
+  (``xywh_warp_rows``, BoT-SORT's ``multi_gmc``).
+
+Camera warps (``*_warp_rows``) move a track's state from the previous frame's pixel
+coordinates to this frame's, each in the way its parametrisation allows (see there).
 
 Predict takes a time step ``dt`` in frames: ``dt = 1`` reproduces the classic
 filters exactly; other values (from real timestamps) scale the transition
@@ -33,15 +40,14 @@ moves a row by a camera warp (``xysr_warp``).
 """
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from ._numba import njit
 from .geometry import warp_point, warp_vector
 
-__all__ = ["KalmanBoxFilter", "KalmanXYAHFilter",
-           "xysr_predict_numpy", "xysr_update_numpy", "xyah_predict_numpy", "xyah_update_numpy"]
+__all__ = ["KalmanBoxFilter", "KalmanXYAHFilter", "KalmanXYWHFilter",
+           "xysr_predict_numpy", "xysr_update_numpy", "xyah_predict_numpy", "xyah_update_numpy",
+           "xywh_predict_numpy", "xywh_update_numpy", "xywh_warp_numpy"]
 
 # ----------------------------------------------------------------------------- SORT (u, v, s, r)
 XYSR_DIM = 7
@@ -439,6 +445,277 @@ def xyah_gating_distance(mean, cov, row, boxes, only_position):
     return out
 
 
+# ----------------------------------------------------------------------------- BoT-SORT (x, y, w, h)
+XYWH_DIM = 8
+
+
+@njit
+def xywh_initiate(mean, cov, row, x1, y1, x2, y2):
+    """Start track ``row`` at a box (x1, y1, x2, y2): state (x, y, w, h, x', y', w', h')
+    with noise proportional to the width (x, w) and the height (y, h)."""
+    w = x2 - x1
+    h = y2 - y1
+    mean[row, 0] = x1 + w / 2.0
+    mean[row, 1] = y1 + h / 2.0
+    mean[row, 2] = w
+    mean[row, 3] = h
+    for k in range(4, 8):
+        mean[row, k] = 0.0
+    for i in range(8):
+        for j in range(8):
+            cov[row, i, j] = 0.0
+    for k in range(4):
+        size = w if k % 2 == 0 else h
+        sp = 2.0 * STD_WEIGHT_POSITION * size
+        sv = 10.0 * STD_WEIGHT_VELOCITY * size
+        cov[row, k, k] = sp * sp
+        cov[row, k + 4, k + 4] = sv * sv
+
+
+@njit
+def xywh_predict_row(mean, cov, t, dt):
+    """Predict one row by ``dt`` frames: full ``F P F^T + Q`` (the covariance may hold any
+    coupling a camera warp put there), noise from the row's width / height before the step;
+    the result is made exactly symmetric (upper triangle mirrored)."""
+    P = cov[t]
+    w = mean[t, 2]
+    h = mean[t, 3]
+    for k in range(4):
+        mean[t, k] += dt * mean[t, k + 4]
+    for i in range(4):          # rows: F P
+        for j in range(8):
+            P[i, j] += dt * P[i + 4, j]
+    for j in range(4):          # columns: (F P) F^T
+        for i in range(8):
+            P[i, j] += dt * P[i, j + 4]
+    for k in range(4):
+        size = w if k % 2 == 0 else h
+        sp = STD_WEIGHT_POSITION * size
+        sv = STD_WEIGHT_VELOCITY * size
+        P[k, k] += sp * sp * dt
+        P[k + 4, k + 4] += sv * sv * dt
+    for i in range(8):          # exactly symmetric (the two passes round differently)
+        for j in range(i + 1, 8):
+            P[j, i] = P[i, j]
+
+
+@njit
+def _xywh_update_pair(mean, P, t, p0, p1, r0, r1, y0, y1):
+    """Correct the group (p0, p1, p0 + 4, p1 + 4) with innovations (y0, y1) of the
+    measured components p0, p1 (noise r0, r1): P <- P - K S K^T with S the 2x2
+    innovation covariance.  Without coupling between p0 and p1 (no rotating warp so
+    far) this is two independent 2x2 blocks, computed as :func:`_block_update`."""
+    v0 = p0 + 4
+    v1 = p1 + 4
+    if P[p0, p1] == 0.0 and P[p0, v1] == 0.0 and P[v0, p1] == 0.0 and P[v0, v1] == 0.0:
+        _block_update(mean, P, t, p0, v0, r0, y0)
+        _block_update(mean, P, t, p1, v1, r1, y1)
+        return
+    s00 = P[p0, p0] + r0
+    s01 = P[p0, p1]
+    s11 = P[p1, p1] + r1
+    det = s00 * s11 - s01 * s01
+    i00 = s11 / det
+    i01 = -s01 / det
+    i11 = s00 / det
+    # K = P[g, (p0, p1)] S^-1 for the group g = (p0, p1, v0, v1); K S K^T = P[g, (p0, p1)] K^T.
+    c = (P[p0, p0], P[p0, p1], P[p1, p0], P[p1, p1], P[v0, p0], P[v0, p1], P[v1, p0], P[v1, p1])
+    k = (c[0] * i00 + c[1] * i01, c[0] * i01 + c[1] * i11,
+         c[2] * i00 + c[3] * i01, c[2] * i01 + c[3] * i11,
+         c[4] * i00 + c[5] * i01, c[4] * i01 + c[5] * i11,
+         c[6] * i00 + c[7] * i01, c[6] * i01 + c[7] * i11)
+    g = (p0, p1, v0, v1)
+    for a in range(4):
+        mean[t, g[a]] += k[2 * a] * y0 + k[2 * a + 1] * y1
+        for b in range(a, 4):
+            v = P[g[a], g[b]] - (c[2 * a] * k[2 * b] + c[2 * a + 1] * k[2 * b + 1])
+            P[g[a], g[b]] = v
+            P[g[b], g[a]] = v  # exactly symmetric
+
+
+@njit
+def xywh_update(mean, cov, row, x1, y1, x2, y2):
+    """Kalman update of ``row`` with a box (x1, y1, x2, y2) (measurement x, y, w, h)."""
+    w = x2 - x1
+    h = y2 - y1
+    P = cov[row]
+    rw = STD_WEIGHT_POSITION * mean[row, 2]
+    rh = STD_WEIGHT_POSITION * mean[row, 3]
+    rw *= rw
+    rh *= rh
+    y0 = x1 + w / 2.0 - mean[row, 0]
+    y1_ = y1 + h / 2.0 - mean[row, 1]
+    y2_ = w - mean[row, 2]
+    y3 = h - mean[row, 3]
+    _xywh_update_pair(mean, P, row, 0, 1, rw, rh, y0, y1_)
+    _xywh_update_pair(mean, P, row, 2, 3, rw, rh, y2_, y3)
+
+
+@njit
+def xywh_box(mean, row):
+    """Box (x1, y1, x2, y2) of an (x, y, w, h) state row (top-left first, as BoT-SORT)."""
+    w = mean[row, 2]
+    h = mean[row, 3]
+    x1 = mean[row, 0] - w / 2.0
+    y1 = mean[row, 1] - h / 2.0
+    return x1, y1, x1 + w, y1 + h
+
+
+# ----------------------------------------------------------------------------- camera warps
+@njit
+def local_affine(H, x, y):
+    """Linearise the (3, 3) warp ``H`` at pixel (x, y): returns the image (x', y') of the
+    point and the 2x2 Jacobian a00, a01, a10, a11 there.  Exact for an affine warp."""
+    if H[2, 0] == 0.0 and H[2, 1] == 0.0 and H[2, 2] == 1.0:
+        return (H[0, 0] * x + H[0, 1] * y + H[0, 2], H[1, 0] * x + H[1, 1] * y + H[1, 2],
+                H[0, 0], H[0, 1], H[1, 0], H[1, 1])
+    d = H[2, 0] * x + H[2, 1] * y + H[2, 2]
+    u = (H[0, 0] * x + H[0, 1] * y + H[0, 2]) / d
+    v = (H[1, 0] * x + H[1, 1] * y + H[1, 2]) / d
+    return (u, v, (H[0, 0] - u * H[2, 0]) / d, (H[0, 1] - u * H[2, 1]) / d,
+            (H[1, 0] - v * H[2, 0]) / d, (H[1, 1] - v * H[2, 1]) / d)
+
+
+WARP_SLOTS = 10  # a flag and the 9 entries of a (3, 3) warp, kept in a kernel's parameter vector
+
+
+@njit(inline="always")
+def stashed_warp(vec, at):
+    """The camera warp a tracker stashed at ``vec[at:at + WARP_SLOTS]`` (see :func:`stash_warp`):
+    a (3, 3) view, or a (0, 3) array when there is none.  Lets the one-call fast path take
+    a warp without one more array argument (each costs dispatch time on every frame)."""
+    if vec[at] != 0.0:
+        return vec[at + 1:at + 10].reshape((3, 3))
+    return vec[at + 1:at + 1].reshape((0, 3))
+
+
+def stash_warp(vec, at, warp) -> bool:
+    """Put ``warp`` (3, 3) or None into ``vec`` for :func:`stashed_warp`; returns whether
+    one is stashed (the caller clears it with ``vec[at] = 0`` after the call)."""
+    if warp is None:
+        return False
+    vec[at] = 1.0
+    vec[at + 1:at + 10] = warp.reshape(9)
+    return True
+
+
+@njit
+def xywh_warp_rows(mean, cov, n, H):
+    """Apply a camera warp to (x, y, w, h) rows 0..n-1 as BoT-SORT's ``multi_gmc`` does:
+    mean <- kron(I4, R) mean (+ translation on x, y), P <- R8 P R8^T, with R the warp's
+    linear part (for a homography: its Jacobian at each track centre, the centre mapped
+    exactly).  One loop, no calls per row (each call with arrays costs reference counts)."""
+    for row in range(n):
+        cx, cy, a00, a01, a10, a11 = local_affine(H, mean[row, 0], mean[row, 1])
+        for k in range(1, 4):
+            a = mean[row, 2 * k]
+            b = mean[row, 2 * k + 1]
+            mean[row, 2 * k] = a00 * a + a01 * b
+            mean[row, 2 * k + 1] = a10 * a + a11 * b
+        mean[row, 0] = cx
+        mean[row, 1] = cy
+        if a00 == 1.0 and a01 == 0.0 and a10 == 0.0 and a11 == 1.0:
+            continue  # a translation leaves the covariance as it is
+        # Every 2x2 block M of P becomes R M R^T.  The (x, y, x', y') and (w, h, w', h')
+        # groups never couple (initiate, predict, update and warps keep them apart), so
+        # only their blocks are non-zero; P is symmetric, so each group is its position
+        # block, its velocity block (both symmetric) and one cross block (mirrored).
+        for i in range(0, 4, 2):
+            for q in range(2):
+                d = i + 4 * q
+                m00 = cov[row, d, d]
+                m01 = cov[row, d, d + 1]
+                m11 = cov[row, d + 1, d + 1]
+                r00 = a00 * m00 + a01 * m01
+                r01 = a00 * m01 + a01 * m11
+                r10 = a10 * m00 + a11 * m01
+                r11 = a10 * m01 + a11 * m11
+                cov[row, d, d] = r00 * a00 + r01 * a01
+                off = r00 * a10 + r01 * a11
+                cov[row, d, d + 1] = off
+                cov[row, d + 1, d] = off
+                cov[row, d + 1, d + 1] = r10 * a10 + r11 * a11
+            j = i + 4
+            m00 = cov[row, i, j]
+            m01 = cov[row, i, j + 1]
+            m10 = cov[row, i + 1, j]
+            m11 = cov[row, i + 1, j + 1]
+            r00 = a00 * m00 + a01 * m10
+            r01 = a00 * m01 + a01 * m11
+            r10 = a10 * m00 + a11 * m10
+            r11 = a10 * m01 + a11 * m11
+            c00 = r00 * a00 + r01 * a01
+            c01 = r00 * a10 + r01 * a11
+            c10 = r10 * a00 + r11 * a01
+            c11 = r10 * a10 + r11 * a11
+            cov[row, i, j] = c00
+            cov[row, i, j + 1] = c01
+            cov[row, i + 1, j] = c10
+            cov[row, i + 1, j + 1] = c11
+            cov[row, j, i] = c00
+            cov[row, j + 1, i] = c01
+            cov[row, j, i + 1] = c10
+            cov[row, j + 1, i + 1] = c11
+
+
+@njit
+def warp_centre_blocks(mean, cov, n, H, size, aspect, size_by_area):
+    """Move rows 0..n-1 of a filter whose covariance is kept as per-component 2x2 blocks
+    (SORT's (u, v, s, r), the (x, y, a, h) filter) through a camera warp.  The centre
+    (components 0, 1) maps exactly, its velocity (4, 5) by the warp's linear part ``L``
+    at the centre; each centre block becomes the diagonal of ``L P L^T`` (exact for
+    translations and axis-aligned scalings, i.e. pan, tilt and zoom; rotation about the
+    optical axis loses the x-y correlation).  With ``sx``, ``sy`` the column norms of
+    ``L`` (the horizontal and vertical scale), component ``size`` and its velocity scale
+    by ``sx * sy`` (an area, ``size_by_area``) or ``sy`` (a height), component
+    ``aspect`` (w / h) by ``sx / sy``; their blocks by the squares."""
+    for row in range(n):
+        cx, cy, a00, a01, a10, a11 = local_affine(H, mean[row, 0], mean[row, 1])
+        vx = mean[row, 4]
+        vy = mean[row, 5]
+        mean[row, 0] = cx
+        mean[row, 1] = cy
+        mean[row, 4] = a00 * vx + a01 * vy
+        mean[row, 5] = a10 * vx + a11 * vy
+        if a00 == 1.0 and a01 == 0.0 and a10 == 0.0 and a11 == 1.0:
+            continue  # a translation leaves the covariance and the size as they are
+        bx0 = cov[row, 0, 0]
+        bx1 = cov[row, 0, 4]
+        bx2 = cov[row, 4, 4]
+        by0 = cov[row, 1, 1]
+        by1 = cov[row, 1, 5]
+        by2 = cov[row, 5, 5]
+        for i in range(2):
+            a = a00 * a00 if i == 0 else a10 * a10
+            b = a01 * a01 if i == 0 else a11 * a11
+            cov[row, i, i] = a * bx0 + b * by0
+            cov[row, i, i + 4] = a * bx1 + b * by1
+            cov[row, i + 4, i] = cov[row, i, i + 4]
+            cov[row, i + 4, i + 4] = a * bx2 + b * by2
+        sx = np.sqrt(a00 * a00 + a10 * a10)
+        sy = np.sqrt(a01 * a01 + a11 * a11)
+        for c in range(2):
+            k = size if c == 0 else aspect
+            f = (sx * sy if size_by_area else sy) if c == 0 else sx / sy
+            f2 = f * f
+            mean[row, k] *= f
+            cov[row, k, k] *= f2
+            v = k + 4
+            if v < mean.shape[1] and not (c == 1 and size_by_area):
+                mean[row, v] *= f
+                cov[row, k, v] *= f2
+                cov[row, v, k] *= f2
+                cov[row, v, v] *= f2
+
+
+@njit
+def xyah_warp_rows(mean, cov, n, H):
+    """Camera warp of (x, y, a, h) rows 0..n-1: centre and its velocity as
+    :func:`warp_centre_blocks`; the height (and its velocity) scales by the vertical
+    scale ``sy`` of the warp, the aspect ratio (and its velocity) by ``sx / sy``."""
+    warp_centre_blocks(mean, cov, n, H, 3, 2, False)
+
+
 # ----------------------------------------------------------------------------- numpy twins
 def _F(d, nvel, dt):
     F = np.eye(d)
@@ -471,12 +748,8 @@ def xysr_update_numpy(mean, cov, boxes):
     return mean, A @ cov @ np.swapaxes(A, 1, 2) + K @ R @ np.swapaxes(K, 1, 2)
 
 
-def xyah_predict_numpy(mean, cov, dt=1.0):
-    """Vectorised twin of :func:`xyah_predict_row` on (T, 8) / (T, 8, 8)."""
-    h = mean[:, 3]
-    sp = STD_WEIGHT_POSITION * h
-    sv = STD_WEIGHT_VELOCITY * h
-    std = np.stack([sp, sp, np.full_like(h, 1e-2), sp, sv, sv, np.full_like(h, 1e-5), sv], axis=1)
+def _predict_numpy(mean, cov, std, dt):
+    """F P F^T + Q for 8-state constant-velocity filters, Q = diag(std^2) dt."""
     Q = np.zeros(cov.shape)
     idx = np.arange(8)
     Q[:, idx, idx] = std ** 2 * dt
@@ -484,14 +757,8 @@ def xyah_predict_numpy(mean, cov, dt=1.0):
     return mean @ F.T, F @ cov @ F.T + Q
 
 
-def xyah_update_numpy(mean, cov, boxes):
-    """Vectorised twin of :func:`xyah_update` for (T, 8), (T, 8, 8), boxes (T, 4)."""
-    b = np.asarray(boxes, dtype=np.float64)
-    w = b[:, 2] - b[:, 0]
-    h = b[:, 3] - b[:, 1]
-    z = np.stack([b[:, 0] + w / 2, b[:, 1] + h / 2, w / h, h], axis=1)
-    sp = STD_WEIGHT_POSITION * mean[:, 3]
-    r = np.stack([sp, sp, np.full_like(sp, 1e-1), sp], axis=1) ** 2
+def _update_numpy(mean, cov, z, r):
+    """Kalman correction with measurement z (T, 4) of the first 4 states, noise diag(r)."""
     H = np.eye(4, 8)
     S = H @ cov @ H.T
     S[:, np.arange(4), np.arange(4)] += r
@@ -500,59 +767,129 @@ def xyah_update_numpy(mean, cov, boxes):
     return mean, cov - K @ S @ np.swapaxes(K, 1, 2)
 
 
+def _centre_size(boxes):
+    b = np.asarray(boxes, dtype=np.float64)
+    w = b[:, 2] - b[:, 0]
+    h = b[:, 3] - b[:, 1]
+    return b[:, 0] + w / 2, b[:, 1] + h / 2, w, h
+
+
+def xyah_predict_numpy(mean, cov, dt=1.0):
+    """Vectorised twin of :func:`xyah_predict_row` on (T, 8) / (T, 8, 8)."""
+    h = mean[:, 3]
+    sp = STD_WEIGHT_POSITION * h
+    sv = STD_WEIGHT_VELOCITY * h
+    std = np.stack([sp, sp, np.full_like(h, 1e-2), sp, sv, sv, np.full_like(h, 1e-5), sv], axis=1)
+    return _predict_numpy(mean, cov, std, dt)
+
+
+def xyah_update_numpy(mean, cov, boxes):
+    """Vectorised twin of :func:`xyah_update` for (T, 8), (T, 8, 8), boxes (T, 4)."""
+    cx, cy, w, h = _centre_size(boxes)
+    sp = STD_WEIGHT_POSITION * mean[:, 3]
+    r = np.stack([sp, sp, np.full_like(sp, 1e-1), sp], axis=1) ** 2
+    return _update_numpy(mean, cov, np.stack([cx, cy, w / h, h], axis=1), r)
+
+
+def _xywh_std(mean, weight):
+    w = mean[:, 2]
+    h = mean[:, 3]
+    return weight * np.stack([w, h, w, h], axis=1)
+
+
+def xywh_predict_numpy(mean, cov, dt=1.0):
+    """Vectorised twin of :func:`xywh_predict_row` on (T, 8) / (T, 8, 8)."""
+    std = np.concatenate([_xywh_std(mean, STD_WEIGHT_POSITION), _xywh_std(mean, STD_WEIGHT_VELOCITY)], axis=1)
+    return _predict_numpy(mean, cov, std, dt)
+
+
+def xywh_update_numpy(mean, cov, boxes):
+    """Vectorised twin of :func:`xywh_update` for (T, 8), (T, 8, 8), boxes (T, 4)."""
+    cx, cy, w, h = _centre_size(boxes)
+    return _update_numpy(mean, cov, np.stack([cx, cy, w, h], axis=1),
+                         _xywh_std(mean, STD_WEIGHT_POSITION) ** 2)
+
+
+def xywh_warp_numpy(mean, cov, warp):
+    """Vectorised twin of :func:`xywh_warp_rows` for an affine (2, 3) warp: BoT-SORT's
+    ``multi_gmc``, ``kron(I4, R)`` on the mean (+ translation) and ``R8 P R8^T``."""
+    W = np.asarray(warp, dtype=np.float64)
+    R8 = np.kron(np.eye(4), W[:2, :2])
+    mean = mean @ R8.T
+    mean[:, :2] += W[:2, 2]
+    return mean, R8 @ cov @ R8.T
+
+
 # ----------------------------------------------------------------------------- classes
+# ----------------------------------------------------------------------------- any model
+#: Parametrisations, for kernels that serve several (``model`` arguments).
+XYAH, XYWH, XYSR = 0, 1, 2
+
+
+@njit(inline="always")
+def initiate_row(model, mean, cov, t, x1, y1, x2, y2):
+    if model == XYWH:
+        xywh_initiate(mean, cov, t, x1, y1, x2, y2)
+    elif model == XYAH:
+        xyah_initiate(mean, cov, t, x1, y1, x2, y2)
+    else:
+        xysr_initiate(mean, cov, t, x1, y1, x2, y2)
+
+
+@njit(inline="always")
+def update_row(model, mean, cov, t, x1, y1, x2, y2):
+    if model == XYWH:
+        xywh_update(mean, cov, t, x1, y1, x2, y2)
+    elif model == XYAH:
+        xyah_update(mean, cov, t, x1, y1, x2, y2)
+    else:
+        xysr_update(mean, cov, t, x1, y1, x2, y2)
+
+
+@njit(inline="always")
+def box_row(model, mean, t):
+    if model == XYWH:
+        return xywh_box(mean, t)
+    if model == XYAH:
+        return xyah_box(mean, t)
+    return xysr_box(mean, t)
+
+
 @njit
-def _xysr_initiate_many(mean, cov, rows, boxes):
+def _initiate_many(model, mean, cov, rows, boxes):
     for k in range(rows.shape[0]):
-        xysr_initiate(mean, cov, rows[k], boxes[k, 0], boxes[k, 1], boxes[k, 2], boxes[k, 3])
+        initiate_row(model, mean, cov, rows[k], boxes[k, 0], boxes[k, 1], boxes[k, 2], boxes[k, 3])
 
 
 @njit
-def _xysr_update_many(mean, cov, rows, boxes):
+def _update_many(model, mean, cov, rows, boxes):
     for k in range(rows.shape[0]):
-        xysr_update(mean, cov, rows[k], boxes[k, 0], boxes[k, 1], boxes[k, 2], boxes[k, 3])
+        update_row(model, mean, cov, rows[k], boxes[k, 0], boxes[k, 1], boxes[k, 2], boxes[k, 3])
 
 
 @njit
-def _xysr_boxes(mean, n):
+def _boxes_of(model, mean, n):
     out = np.empty((n, 4))
     for t in range(n):
-        out[t, 0], out[t, 1], out[t, 2], out[t, 3] = xysr_box(mean, t)
+        out[t, 0], out[t, 1], out[t, 2], out[t, 3] = box_row(model, mean, t)
     return out
 
 
 @njit
-def _xyah_initiate_many(mean, cov, rows, boxes):
-    for k in range(rows.shape[0]):
-        xyah_initiate(mean, cov, rows[k], boxes[k, 0], boxes[k, 1], boxes[k, 2], boxes[k, 3])
-
-
-@njit
-def _xyah_predict_all(mean, cov, n, dt):
+def _predict_all(model, mean, cov, n, dt):
+    if model == XYSR:
+        xysr_predict(mean, cov, n, dt)
+        return
     for t in range(n):
-        xyah_predict_row(mean, cov, t, dt)
-
-
-@njit
-def _xyah_update_many(mean, cov, rows, boxes):
-    for k in range(rows.shape[0]):
-        xyah_update(mean, cov, rows[k], boxes[k, 0], boxes[k, 1], boxes[k, 2], boxes[k, 3])
-
-
-@njit
-def _xyah_boxes(mean, n):
-    out = np.empty((n, 4))
-    for t in range(n):
-        out[t, 0], out[t, 1], out[t, 2], out[t, 3] = xyah_box(mean, t)
-    return out
+        if model == XYWH:
+            xywh_predict_row(mean, cov, t, dt)
+        else:
+            xyah_predict_row(mean, cov, t, dt)
 
 
 class _BatchedBoxFilter:
     dim = 0
-    # the compiled kernels of the concrete filter (static methods on the subclasses)
-    _initiate: Any
-    _update: Any
-    _boxes: Any
+    _model = XYAH
 
     def __init__(self, capacity: int = 16) -> None:
         if isinstance(capacity, (bool, np.bool_)) or not isinstance(capacity, (int, np.integer)) or capacity < 0:
@@ -579,7 +916,7 @@ class _BatchedBoxFilter:
         b = _boxes(boxes)
         self._reserve(b.shape[0])
         rows = np.arange(self.n, self.n + b.shape[0], dtype=np.int64)
-        self._initiate(self.mean, self.covariance, rows, b)
+        _initiate_many(self._model, self.mean, self.covariance, rows, b)
         self.n += b.shape[0]
         return rows
 
@@ -594,7 +931,7 @@ class _BatchedBoxFilter:
             raise ValueError(f"rows: expected shape ({b.shape[0]},) to match boxes; got {r.shape}")
         if r.size and (r.min() < 0 or r.max() >= self.n):
             raise ValueError(f"rows: expected indices in [0, {self.n}); got {r.tolist()}")
-        self._update(self.mean, self.covariance, r, b)
+        _update_many(self._model, self.mean, self.covariance, r, b)
 
     def remove(self, keep) -> None:
         """Keep only the rows where ``keep`` (n,) is true, preserving order."""
@@ -609,9 +946,13 @@ class _BatchedBoxFilter:
         self.covariance[:m] = self.covariance[: self.n][k]
         self.n = m
 
+    def predict(self, dt: float = 1.0) -> None:
+        """Advance every row by ``dt`` frames (> 0)."""
+        _predict_all(self._model, self.mean, self.covariance, self.n, _dt(dt))
+
     def boxes(self) -> np.ndarray:
         """Current boxes (n, 4) x1, y1, x2, y2 in pixels."""
-        return self._boxes(self.mean, self.n)
+        return _boxes_of(self._model, self.mean, self.n)
 
 
 def _dt(dt) -> float:
@@ -647,14 +988,8 @@ class KalmanBoxFilter(_BatchedBoxFilter):
     """
 
     dim = XYSR_DIM
-    _initiate = staticmethod(_xysr_initiate_many)
-    _update = staticmethod(_xysr_update_many)
-    _boxes = staticmethod(_xysr_boxes)
+    _model = XYSR
 
-    def predict(self, dt: float = 1.0) -> None:
-        """Advance every row by ``dt`` frames (> 0)."""
-        dt = _dt(dt)
-        xysr_predict(self.mean, self.covariance, self.n, float(dt))
 
 
 class KalmanXYAHFilter(_BatchedBoxFilter):
@@ -669,14 +1004,8 @@ class KalmanXYAHFilter(_BatchedBoxFilter):
     """
 
     dim = XYAH_DIM
-    _initiate = staticmethod(_xyah_initiate_many)
-    _update = staticmethod(_xyah_update_many)
-    _boxes = staticmethod(_xyah_boxes)
+    _model = XYAH
 
-    def predict(self, dt: float = 1.0) -> None:
-        """Advance every row by ``dt`` frames (> 0)."""
-        dt = _dt(dt)
-        _xyah_predict_all(self.mean, self.covariance, self.n, float(dt))
 
     def gating_distance(self, row: int, boxes, only_position: bool = False) -> np.ndarray:
         """Squared Mahalanobis distance (N,) of boxes (N, 4) to the projection of ``row``."""
@@ -685,3 +1014,25 @@ class KalmanXYAHFilter(_BatchedBoxFilter):
         if not 0 <= row < self.n:
             raise ValueError(f"row: expected an index in [0, {self.n}); got {row}")
         return xyah_gating_distance(self.mean, self.covariance, int(row), _boxes(boxes), bool(only_position))
+
+
+class KalmanXYWHFilter(_BatchedBoxFilter):
+    """BoT-SORT's (x, y, w, h) filter, batched over tracks, with its camera warp.
+
+    Attributes
+    ----------
+    mean : ndarray, shape (capacity, 8)
+        x, y (centre), w, h (pixels) and their velocities (pixels per frame).
+    covariance : ndarray, shape (capacity, 8, 8)
+    n : int
+    """
+
+    dim = XYWH_DIM
+    _model = XYWH
+
+
+    def warp(self, camera_motion) -> None:
+        """Move every row through a camera warp (2x3 affine or 3x3 homography from the
+        previous frame's pixels to this frame's), as BoT-SORT's ``multi_gmc``."""
+        from .trackers.base import camera_warp
+        xywh_warp_rows(self.mean, self.covariance, self.n, camera_warp(camera_motion))

@@ -97,8 +97,9 @@ def test_camera_motion_reaches_trackers_that_support_it(seqs):
         # through evaluate(): a (K, 2, 3) table keyed by name
         evaluate([seq], trackers=["warptest"], camera_motion={seq.name: warps[:, :2]})
         assert seen[-seq.num_eval_frames:] == list(map(float, range(seq.num_eval_frames)))
+        register_tracker("staticwarptest")(type("_Static", (SORT,), {"supports_camera_motion": False}))
         with pytest.raises(InputError, match="does not support"):
-            attach_camera_motion([seq], {seq.name: warps}, ["sort"])
+            attach_camera_motion([seq], {seq.name: warps}, ["staticwarptest"])
         with pytest.raises(InputError, match="no warps for sequence"):
             attach_camera_motion([seq], {"other": warps}, ["warptest"])
         with pytest.raises(InputError, match="one per tracked frame"):
@@ -108,3 +109,4 @@ def test_camera_motion_reaches_trackers_that_support_it(seqs):
         np.testing.assert_array_equal(got.camera_motion, warps)
     finally:
         _REGISTRY.pop("warptest", None)
+        _REGISTRY.pop("staticwarptest", None)

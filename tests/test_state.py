@@ -52,6 +52,8 @@ STREAMS = {
         shared_path("data", "MOT17", "dets", "yolox_x_ablation", "MOT17-04.txt"), 80, first=527)),
     "deepsort/MOT17-09": ("deepsort", {}, lambda: embedding_stream(
         shared_path("data", "MOT17", "embeddings", "deepsort", "MOT17-09-FRCNN.npy"), 120)),
+    "botsort/MOT17-05-reid": ("botsort", {}, lambda: embedding_stream(
+        shared_path("data", "MOT17", "embeddings", "deepsort", "MOT17-05-FRCNN.npy"), 120, min_score=0.0)),
     "ocsort/MOT17-05-yolox": ("ocsort", {"det_thresh": 0.6, "use_byte": True}, lambda: det_stream(
         shared_path("data", "MOT17", "dets", "yolox_x_ablation", "MOT17-05.txt"), 120, first=420)),
 }

@@ -6,7 +6,8 @@ from .sort import SORT  # noqa: I001  (registration order = the order tables lis
 from .bytetrack import ByteTrack
 from .deepsort import DeepSORT
 from .ocsort import OCSORT
+from .botsort import BoTSORT
 
-__all__ = ["Tracker", "SORT", "ByteTrack", "DeepSORT", "OCSORT", "create_tracker", "register_tracker",
+__all__ = ["Tracker", "SORT", "ByteTrack", "DeepSORT", "OCSORT", "BoTSORT", "create_tracker", "register_tracker",
            "available_trackers", "registered_trackers", "tracker_class", "tracker_parameters",
            "camera_warp", "OUTPUT_COLUMNS", "OUTPUT_BOXES"]

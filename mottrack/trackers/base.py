@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .. import state as _state
+from .._numba import njit
 from ..detections import DEGENERATE, Detections, as_detections, count_degenerate, usable_rows
 from ..tracks import TrackTable
 from ..registry import available_trackers, create_tracker, register_tracker, tracker_parameters
@@ -57,6 +58,38 @@ OUTPUT_BOXES = ("kalman", "detection")
 _T = TypeVar("_T", bound="Tracker")
 
 
+@njit
+def _promote_warp(a, out):
+    """Compiled check and promotion of a float64 (2, 3) / (3, 3) warp into ``out`` (3, 3);
+    returns False when :func:`camera_warp`'s full checks must decide (and raise)."""
+    for i in range(3):
+        for j in range(3):
+            out[i, j] = a[i, j] if i < a.shape[0] else (1.0 if i == j else 0.0)
+            if not np.isfinite(out[i, j]):
+                return False
+    h22 = out[2, 2]
+    if not abs(h22) > 1e-12:
+        return False
+    if h22 != 1.0:
+        for i in range(3):
+            for j in range(3):
+                out[i, j] = out[i, j] / h22
+    det2 = out[0, 0] * out[1, 1] - out[0, 1] * out[1, 0]
+    det3 = (out[2, 2] * det2 - out[2, 1] * (out[0, 0] * out[1, 2] - out[0, 2] * out[1, 0])
+            + out[2, 0] * (out[0, 1] * out[1, 2] - out[0, 2] * out[1, 1]))
+    return abs(det3) > 1e-9 and abs(det2) > 1e-9
+
+
+@njit
+def _detection_boxes(out, boxes):
+    """``output_box="detection"``: rows updated by a detection (column 7 >= 0) take its box."""
+    for i in range(out.shape[0]):
+        d = np.int64(out[i, 7])
+        if d >= 0:
+            for k in range(4):
+                out[i, k] = boxes[d, k]
+
+
 def camera_warp(camera_motion: Any) -> np.ndarray:
     """Validate a camera-motion warp; returns it as a (3, 3) float64 C-contiguous array.
 
@@ -73,6 +106,12 @@ def camera_warp(camera_motion: Any) -> np.ndarray:
     ValueError
         Wrong shape, non-finite entries, or a singular (non-invertible) warp.
     """
+    a = camera_motion
+    if (type(a) is np.ndarray and a.dtype is _F64 and a.ndim == 2 and a.shape[1] == 3
+            and 2 <= a.shape[0] <= 3):
+        out = np.empty((3, 3))
+        if _promote_warp(a, out):  # the common case in one compiled call
+            return out
     try:
         a = np.asarray(camera_motion)
     except Exception as e:  # ragged nested lists and the like
@@ -185,8 +224,10 @@ class Tracker:
 
     #: Trackers that implement ``_step_rows`` take plain float64 arrays in one compiled call.
     _rows_fast_path = False
-    #: Whether ``_step_rows`` applies ``output_box`` itself (else it is only used for "kalman").
+    #: Whether ``_step_rows`` applies ``output_box`` itself (else the base does, after it).
     _rows_output_box = False
+    #: Whether ``_step_rows(rows, dt, err, warp)`` also takes the camera warp.
+    _rows_fast_path_warp = False
     #: The track table every tracker keeps (set by its ``_reset``).
     tracks: TrackTable
 
@@ -270,15 +311,18 @@ class Tracker:
 
     def _advance(self, detections: Any, dt: float, warp: Optional[np.ndarray]) -> npt.NDArray[np.float64]:
         """The body of :meth:`update` once the clock has advanced: convert, step, report."""
-        if (warp is None and (self.output_box == "kalman" or self._rows_output_box) and self._rows_fast_path
+        if ((warp is None or self._rows_fast_path_warp) and self._rows_fast_path
                 and type(detections) is np.ndarray and detections.dtype is _F64
                 and detections.ndim == 2 and 5 <= detections.shape[1] <= 6
                 and detections.flags.c_contiguous and detections.shape[0] <= self.max_detections):
             # Fast path: validation, conversion and the whole step in one compiled call.
             err = self._err
-            out = self._step_rows(detections, dt, err)
+            out = (self._step_rows(detections, dt, err) if warp is None
+                   else self._step_rows(detections, dt, err, warp))
             code = err[0]
             if code == 0:
+                if self.output_box == "detection" and not self._rows_output_box:
+                    _detection_boxes(out, detections)
                 return out
             if code != DEGENERATE:  # invalid input: nothing changed, raise the detailed error
                 Detections.from_array(detections)
@@ -297,9 +341,8 @@ class Tracker:
             out[used, 7] = rows[out[used, 7].astype(np.int64)]
         else:
             out = self._step(dets, dt, warp)
-        if self.output_box == "detection" and out.shape[0]:
-            used = out[:, 7] >= 0
-            out[used, :4] = dets._boxes[out[used, 7].astype(np.int64)]
+        if self.output_box == "detection":
+            _detection_boxes(out, dets._boxes)
         return out
 
     def __call__(self, detections: Any, timestamp: Optional[float] = None,

@@ -6,7 +6,12 @@ height ``(x, y, a, h)``, combined with an appearance descriptor per detection (a
 embedding from a re-identification network).  Each track keeps a gallery of the
 unit-length descriptors of its last ``nn_budget`` detections.  Each frame:
 
-1. **Predict** every track one step ahead with its Kalman filter.
+1. **Predict** every track one step ahead with its Kalman filter.  With
+   ``camera_motion``, then move each track through the warp: the centre exactly, its
+   velocity by the warp's linear part at the centre, the height by the warp's
+   vertical scale and the aspect ratio by the ratio of its horizontal and vertical
+   scales; the covariance keeps its per-component blocks
+   (:func:`~mottrack.kalman.xyah_warp_rows`).
 2. **Matching cascade** (confirmed tracks).  Tracks are visited in order of the
    time since they were last seen: first those seen in the previous frame, then
    those missed once, and so on up to ``max_age``, so that a recently seen track
@@ -61,7 +66,7 @@ from ..assignment import match_edges
 from ..geometry import overlap_edges
 from ..detections import Detections
 from ..kalman import (XYAH_DIM, _chol4, xyah_box, xyah_initiate, xyah_project_into,
-                      xyah_predict_row, xyah_update)
+                      xyah_predict_row, xyah_update, xyah_warp_rows)
 from ..tracks import (CLASS, CONFIRMED, DET, HITS, ID, N, NEXT_ID, SCORE, STATE, TENTATIVE, TSU,
                       TrackTable, compact, mark_hit, mark_predicted, start_track)
 from ._gallery import gallery_append, gallery_max_dot, grow_gallery, normalize_rows
@@ -69,6 +74,8 @@ from ..registry import register_tracker
 from .base import Tracker, check_number
 
 __all__ = ["DeepSORT", "CHI2INV95_4DOF"]
+
+_NO_WARP = np.empty((0, 3))  # no camera motion
 
 CHI2INV95_4DOF = 9.4877
 """0.95 quantile of the chi-square distribution with 4 degrees of freedom (the gate)."""
@@ -223,8 +230,9 @@ def _cascade_level(mean, cov, ints, level_rows, meas, order, sorted_x, classes, 
 
 @njit
 def _deepsort_step(mean, cov, ints, floats, counters, gallery, gcount, ghead, free,
-                   boxes, scores, classes, emb, dt, params, err, pending):
-    """One DeepSORT frame over the track table; returns the (M, 8) output rows."""
+                   boxes, scores, classes, emb, dt, params, err, pending, warp):
+    """One DeepSORT frame over the track table; returns the (M, 8) output rows.  ``warp``:
+    the (3, 3) camera warp applied after the prediction, or a (0, 3) array for none."""
     max_cos = params[_P_MAX_COS]
     max_iou = params[_P_MAX_IOU]
     max_age = params[_P_MAX_AGE]
@@ -244,6 +252,8 @@ def _deepsort_step(mean, cov, ints, floats, counters, gallery, gcount, ghead, fr
     for t in range(n):
         xyah_predict_row(mean, cov, t, dt)
     mark_predicted(ints, floats, n, dt)
+    if warp.shape[0] == 3:
+        xyah_warp_rows(mean, cov, n, warp)
 
     # detections as measurements (x, y, a, h) and as (top-left, size)
     meas = np.empty((n_det, 4))
@@ -450,6 +460,7 @@ class DeepSORT(Tracker):
     """
 
     embeddings = "required"
+    supports_camera_motion = True
     #: deep_sort_app's ``min_confidence`` on MOTChallenge.
     default_min_score = 0.3
     #: deep_sort_app hands detections over in descending score order (its NMS sorts them).
@@ -543,7 +554,7 @@ class DeepSORT(Tracker):
         out = _deepsort_step(
             tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, self.gallery, self.gallery_count,
             self.gallery_head, self.free_slots, dets._boxes, dets._scores, dets._class_ids, emb, dt,
-            self._params, err, self._pending)
+            self._params, err, self._pending, _NO_WARP if warp is None else warp)
         if err[0] != 0:
             code, value = int(err[0]), int(err[1])
             err[0] = 0

@@ -2,8 +2,11 @@
 
 Each frame:
 
-1. predict every track with its (u, v, s, r) Kalman filter; drop tracks whose
-   predicted box is invalid;
+1. predict every track with its (u, v, s, r) Kalman filter; with ``camera_motion``,
+   move each track through the warp as OC-SORT does (:func:`~mottrack.kalman.xysr_warp`:
+   the centre exactly, its velocity by the warp's Jacobian, the area and its velocity by
+   the local area scale; the covariance keeps its per-component blocks); drop tracks
+   whose predicted box is invalid;
 2. associate detections to predicted boxes by IoU: if every detection and every
    track has at most one partner above ``iou_threshold`` those pairs are taken as
    they are, otherwise the assignment maximising the total IoU is solved; pairs
@@ -28,13 +31,17 @@ from ..assignment import max_weight_matching
 from ..detections import Detections
 from ..geometry import overlap_edges
 from ..detections import split_rows
-from ..kalman import XYSR_DIM, xysr_initiate, xysr_predict, xysr_update
+from ..kalman import (WARP_SLOTS, XYSR_DIM, stash_warp, stashed_warp, xysr_initiate, xysr_predict,
+                      xysr_update, xysr_warp)
 from ..tracks import (CLASS, N, NEXT_ID, TENTATIVE, TrackTable, mark_hit, mark_predicted,
                       report_xysr_tracks, start_track, xysr_boxes_or_drop)
 from ..registry import register_tracker
 from .base import Tracker, check_number
 
 __all__ = ["SORT", "associate_iou"]
+
+_NO_WARP = np.empty((0, 3))  # no camera motion
+_WARP_AT = 4  # where the fast path stashes a camera warp in the parameter vector
 
 
 @njit
@@ -84,8 +91,9 @@ def associate_iou(det_boxes, det_classes, track_boxes, track_classes, iou_thresh
 
 
 @njit
-def _sort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, frame_count, params):
-    """One SORT frame over the track table; returns the (M, 8) output rows."""
+def _sort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, frame_count, params, warp):
+    """One SORT frame over the track table; returns the (M, 8) output rows.  ``warp``:
+    the (3, 3) camera warp applied after the prediction, or a (0, 3) array for none."""
     max_age = params[0]
     min_hits = params[1]
     iou_threshold = params[2]
@@ -95,6 +103,9 @@ def _sort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, fr
     # 1. predict
     xysr_predict(mean, cov, n, dt)
     mark_predicted(ints, floats, n, dt)
+    if warp.shape[0] == 3:
+        for t in range(n):
+            xysr_warp(mean, cov, t, warp)
     pred, n = xysr_boxes_or_drop(mean, cov, ints, floats, n)
     # 2. associate
     track_for_det = associate_iou(boxes, classes, pred, ints[:n, CLASS], iou_threshold, per_class)
@@ -124,7 +135,8 @@ def _sort_step_rows(mean, cov, ints, floats, counters, rows, dt, frame_count, pa
     err[0] = code
     if code != 0:
         return np.empty((0, 8))
-    return _sort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, frame_count, params)
+    return _sort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, frame_count, params,
+                      stashed_warp(params, _WARP_AT))
 
 
 @register_tracker("sort")
@@ -155,6 +167,7 @@ class SORT(Tracker):
 
     #: SORT expects thresholded detections (the SORT paper's are cut at 0.5).
     default_min_score = 0.5
+    supports_camera_motion = True
 
     def __init__(self, max_age: int = 1, min_hits: int = 3, iou_threshold: float = 0.3, *,
                  frame_rate: float = 30.0, per_class: bool = False, output_box: str = "kalman") -> None:
@@ -164,23 +177,35 @@ class SORT(Tracker):
         self.iou_threshold = check_number("iou_threshold", iou_threshold, low=0.0, high=1.0)
         self.tracks = TrackTable(XYSR_DIM)
 
-        self._params = np.array([self.max_age, self.min_hits, self.iou_threshold, float(self.per_class)])
+        # parameters, then room for the fast path's stashed camera warp
+        self._params = np.zeros(_WARP_AT + WARP_SLOTS)
+        self._params[:_WARP_AT] = (self.max_age, self.min_hits, self.iou_threshold, float(self.per_class))
 
     def _step(self, dets: Detections, dt: float, warp: Optional[np.ndarray] = None) -> np.ndarray:
         tr = self.tracks
         tr.reserve(dets.boxes.shape[0])
         return _sort_step(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters,
-                          dets.boxes, dets.scores, dets.class_ids, dt, self.frame_count, self._params)
+                          dets.boxes, dets.scores, dets.class_ids, dt, self.frame_count, self._params,
+                          _NO_WARP if warp is None else warp)
 
     _rows_fast_path = True
+    _rows_fast_path_warp = True
     _state_attrs = ("tracks",)
 
-    def _step_rows(self, rows: np.ndarray, dt: float, err: np.ndarray) -> np.ndarray:
+    def _step_rows(self, rows: np.ndarray, dt: float, err: np.ndarray,
+                   warp: Optional[np.ndarray] = None) -> np.ndarray:
         tr = self.tracks
         if tr.counters[0] + rows.shape[0] > tr.mean.shape[0]:
             tr.reserve(rows.shape[0])
-        return _sort_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters,
-                               rows, dt, self.frame_count, self._params, err)
+        params = self._params
+        if not stash_warp(params, _WARP_AT, warp):
+            return _sort_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters,
+                                   rows, dt, self.frame_count, params, err)
+        try:
+            return _sort_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters,
+                                   rows, dt, self.frame_count, params, err)
+        finally:
+            params[_WARP_AT] = 0.0
 
     def _reset(self) -> None:
         self.tracks.reset()

@@ -1,0 +1,613 @@
+"""The stages of BYTE-style trackers (ByteTrack, BoT-SORT), compiled, one concept each.
+
+Both trackers keep every track in one :class:`~mottrack.tracks.TrackTable` whose rows
+are the *tracked* pool (confirmed and unconfirmed tracks, in the originals' list
+order) followed by the *lost* pool, and run the same frame:
+
+1. :func:`split_detections` — high (score > high) and low (0.1 < score < high) boxes;
+2. :func:`predict_pool` — Kalman prediction of the confirmed and lost tracks (lost
+   tracks coast at constant size), then optionally :func:`warp_tracks` (camera motion,
+   every track);
+3. :func:`first_round` — high boxes against the pool (:func:`associate`: 1 - IoU,
+   fused with the score, optionally min'ed with an appearance cost);
+4. :func:`second_round` — low boxes against the tracked tracks left over (1 - IoU);
+   the rest become lost;
+5. :func:`unconfirmed_round` — tracks born last frame against the high boxes left;
+6. :func:`births` — new tracks from the high boxes still left;
+7. :func:`retire_and_report` — lost tracks that timed out leave, the pools are
+   rebuilt in the originals' order, tracked/lost duplicates are dropped, the output
+   rows are written and the table is stored in pool order.
+
+:func:`byte_frame` runs them in that order; the trackers differ in their Kalman parametrisation (``model``: ByteTrack's
+(x, y, a, h) or BoT-SORT's (x, y, w, h)), thresholds, the appearance term and in
+which tracked tracks they report; those are arguments.  Scratch arrays come from
+:func:`carve_workspace` so that a frame allocates nothing but its output.
+
+Per-track appearance (BoT-SORT) is a float64 array ``feats`` with a row per table row
+(the exponentially smoothed, unit-length feature) and the ``HAS_FEAT`` int column;
+ByteTrack passes a (1, 0) array, which every loop over features skips.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._numba import njit
+from ..assignment import match_edges
+from ..geometry import overlap_edges_into
+from ..kalman import (WARP_SLOTS, XYAH, XYWH, box_row, initiate_row, update_row, xyah_predict_row, xyah_warp_rows,
+                      xywh_predict_row, xywh_warp_rows)
+from ..tracks import (CLASS, CONFIRMED, DELETED, DET, ID, LOST, N, N_FLOAT_BASE, N_INT_BASE, NEXT_ID,
+                      SCORE, STATE, TENTATIVE, TSU, mark_hit, mark_predicted, start_track)
+
+# Columns of the track table beyond the shared ones.
+REMOVED = N_INT_BASE        # 0: never removed; 1: timed out this frame; 2: in the removed list
+HAS_FEAT = N_INT_BASE + 1   # BoT-SORT: the track holds an appearance feature
+TRACKED_TIME = N_FLOAT_BASE  # time since the track was started (frames)
+
+# Fixed constants of the original algorithms.
+LOW_SCORE = 0.1             # low detections are those with LOW_SCORE < score < high
+SECOND_THRESH = 0.5         # cost limit of the second association (1 - IoU)
+UNCONFIRMED_THRESH = 0.7    # cost limit of matching unconfirmed tracks
+DUPLICATE_THRESH = 0.15     # tracked/lost pairs with 1 - IoU below this are duplicates
+TIME_EPS = 1e-6             # time comparisons tolerate float round-off of timestamps (frames)
+FEATURE_ALPHA = 0.9         # BoT-SORT's feature smoothing (EMA weight of the old feature)
+EDGE_BUFFER = 1024          # IoU pairs held without allocating (problems up to 1024 pairs)
+N_PARAMS = 8                # parameters at the head of the float work array
+WARP_AT = N_PARAMS          # then the fast path's stashed camera warp (kalman.stashed_warp)
+N_HEAD = N_PARAMS + WARP_SLOTS
+
+
+class ByteWork:
+    """Scratch and table room of a BYTE-style tracker (mixin).  The class provides
+    ``tracks`` and ``_kernel_params()`` (at most ``N_PARAMS`` floats, the head of ``_fw``)."""
+
+    def _make_work(self, cap: int) -> None:
+        """Scratch for frames where (tracks + detections) <= cap."""
+        cap = max(cap, 2 * getattr(self, "_work_for", -1), 64)
+        fw = np.zeros(N_HEAD + 64 + 12 * cap + EDGE_BUFFER)
+        params = self._kernel_params()
+        fw[:len(params)] = params
+        self._fw = fw
+        self._iw = np.zeros(11 * cap + 2 * EDGE_BUFFER, np.int64)
+        self._work_for = cap
+
+    def _check_restored(self) -> None:
+        """Base checks, then the pools: the removed flag is 0, 1 or 2."""
+        super()._check_restored()  # type: ignore[misc]
+        tr = self.tracks
+        rem = tr.ints[:tr.n, REMOVED]
+        if rem.shape[0] and (rem.min() < 0 or rem.max() > 2):
+            raise ValueError("state: attrs.tracks column 'removed' must hold 0, 1 or 2")
+
+    def _prepare(self, n_det: int) -> None:
+        """Room for this frame: the table holds 2 (tracks + detections) rows."""
+        tr = self.tracks
+        need = int(tr.counters[0]) + n_det
+        if 2 * need > tr.mean.shape[0]:
+            tr.reserve(2 * need - int(tr.counters[0]))
+        if need > self._work_for:
+            self._make_work(need)
+
+
+
+# ----------------------------------------------------------------------------- the model
+@njit(inline="always")
+def boxes_into(model, mean, rows, out):
+    """Boxes (x1, y1, x2, y2) of table ``rows`` into ``out``; returns the filled part."""
+    for i in range(rows.shape[0]):
+        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = box_row(model, mean, rows[i])
+    return out[:rows.shape[0]]
+
+
+# ----------------------------------------------------------------------------- workspace
+@njit(inline="always")
+def carve_workspace(fw, iw, n0, nd):
+    """Views into the float (``fw``, after the parameters) and int (``iw``) scratch."""
+    cap = n0 + nd
+    f = N_HEAD
+    dbox = fw[f:f + 4 * nd].reshape((nd, 4))
+    f += 4 * nd
+    sel = fw[f:f + 4 * nd].reshape((nd, 4))
+    f += 4 * nd
+    pbox = fw[f:f + 4 * n0].reshape((n0, 4))
+    f += 4 * n0
+    bx2 = fw[f:f + 4 * cap].reshape((cap, 4))
+    f += 4 * cap
+    ev = fw[f:f + EDGE_BUFFER]
+    i = 0
+    hi = iw[i:i + nd]
+    i += nd
+    lo = iw[i:i + nd]
+    i += nd
+    pool = iw[i:i + n0]
+    i += n0
+    m1 = iw[i:i + n0]
+    i += n0
+    m2 = iw[i:i + n0]
+    i += n0
+    rest = iw[i:i + n0]
+    i += n0
+    mscr = iw[i:i + 2 * cap]
+    i += 2 * cap
+    left = iw[i:i + nd]
+    i += nd
+    used = iw[i:i + nd]
+    i += nd
+    order = iw[i:i + cap]
+    i += cap
+    keep = iw[i:i + cap]
+    i += cap
+    er = iw[i:i + EDGE_BUFFER]
+    i += EDGE_BUFFER
+    ec = iw[i:i + EDGE_BUFFER]
+    return (dbox, sel, pbox, bx2, ev,
+            (hi, lo, pool, m1, m2, rest, mscr, left, used, order, keep, er, ec))
+
+
+@njit(inline="always")
+def split_detections(boxes, scores, high, dbox, hi, lo):
+    """Detection boxes as the originals see them (x1 + (x2 - x1)) into ``dbox``; returns
+    the rows scoring above ``high`` and those with 0.1 < score < ``high`` (strict both)."""
+    nh = 0
+    nl = 0
+    for d in range(boxes.shape[0]):
+        x1 = boxes[d, 0]
+        y1 = boxes[d, 1]
+        w = boxes[d, 2] - x1
+        h = boxes[d, 3] - y1
+        dbox[d, 0] = x1
+        dbox[d, 1] = y1
+        dbox[d, 2] = x1 + w
+        dbox[d, 3] = y1 + h
+        if not h > 0.0:
+            continue  # no Kalman state for a box without height
+        s = scores[d]
+        if s > high:
+            hi[nh] = d
+            nh += 1
+        elif s > LOW_SCORE and s < high:
+            lo[nl] = d
+            nl += 1
+    return hi[:nh], lo[:nl]
+
+
+# ----------------------------------------------------------------------------- predict, warp
+@njit(inline="always")
+def count_tracked(ints, n0):
+    nt = 0
+    while nt < n0 and ints[nt, STATE] != LOST:
+        nt += 1
+    return nt
+
+
+@njit(inline="always")
+def predict_pool(model, mean, cov, ints, floats, n0, dt, pool):
+    """Age every track; predict the confirmed and lost ones (the pool, returned in table
+    order).  Lost tracks coast at constant size: their height velocity (and, in the
+    (x, y, w, h) model, width velocity) is zeroed first, as the originals do."""
+    mark_predicted(ints, floats, n0, dt)
+    npool = 0
+    for t in range(n0):
+        floats[t, TRACKED_TIME] += dt
+        st = ints[t, STATE]
+        if st == CONFIRMED or st == LOST:
+            if st == LOST:
+                mean[t, 7] = 0.0
+                if model == XYWH:
+                    mean[t, 6] = 0.0
+            if model == XYWH:
+                xywh_predict_row(mean, cov, t, dt)
+            else:
+                xyah_predict_row(mean, cov, t, dt)
+            pool[npool] = t
+            npool += 1
+    return pool[:npool]
+
+
+@njit(inline="always")
+def warp_tracks(model, mean, cov, n0, warp):
+    """Move every track (tracked, unconfirmed and lost) through the camera warp (3, 3)
+    from the previous frame's pixels to this frame's (see the ``*_warp_rows`` kernels)."""
+    if model == XYWH:
+        xywh_warp_rows(mean, cov, n0, warp)
+    else:
+        xyah_warp_rows(mean, cov, n0, warp)
+
+
+# ----------------------------------------------------------------------------- appearance
+@njit
+def normalize_features(emb, out):
+    """Unit-length float64 copies of the detection embeddings (N, D), normalised twice as
+    BoT-SORT's STrack does on creation; returns the first zero-length row or -1."""
+    for i in range(emb.shape[0]):
+        for rep in range(2):
+            acc = 0.0
+            for k in range(emb.shape[1]):
+                v = np.float64(emb[i, k]) if rep == 0 else out[i, k]
+                acc += v * v
+            norm = np.sqrt(acc)
+            if not norm > 0.0:
+                return i
+            for k in range(emb.shape[1]):
+                v = np.float64(emb[i, k]) if rep == 0 else out[i, k]
+                out[i, k] = v / norm
+    return -1
+
+
+@njit
+def cosine_cost(feats, t, dfeat, d):
+    """BoT-SORT's appearance cost: the cosine distance (>= 0) halved."""
+    uv = 0.0
+    uu = 0.0
+    vv = 0.0
+    for k in range(feats.shape[1]):
+        a = feats[t, k]
+        b = dfeat[d, k]
+        uv += a * b
+        uu += a * a
+        vv += b * b
+    c = 1.0 - uv / np.sqrt(uu * vv)
+    return max(c, 0.0) / 2.0
+
+
+@njit(inline="always")
+def feature_flags(ints):
+    """The ``HAS_FEAT`` column (a table without one: any column, never read then)."""
+    return ints[:, HAS_FEAT] if ints.shape[1] > HAS_FEAT else ints[:, 0]
+
+
+@njit
+def smooth_feature(feats, ints, t, dfeat, d):
+    """Track ``t`` takes detection ``d``'s feature: the first one as it is, later ones by
+    the exponential moving average (weight 0.9 on the old), renormalised."""
+    dim = feats.shape[1]
+    if dim == 0:
+        return
+    acc = 0.0
+    for k in range(dim):
+        acc += dfeat[d, k] * dfeat[d, k]
+    norm = np.sqrt(acc)
+    if ints[t, HAS_FEAT] == 0:
+        for k in range(dim):
+            feats[t, k] = dfeat[d, k] / norm
+        ints[t, HAS_FEAT] = 1
+        return
+    acc = 0.0
+    for k in range(dim):
+        v = FEATURE_ALPHA * feats[t, k] + (1.0 - FEATURE_ALPHA) * (dfeat[d, k] / norm)
+        feats[t, k] = v
+        acc += v * v
+    norm = np.sqrt(acc)
+    for k in range(dim):
+        feats[t, k] /= norm
+
+
+# ----------------------------------------------------------------------------- association
+@njit(inline="always")
+def associate(tboxes, trow, dboxes, dsel, scores, classes, track_classes, limit, fuse, per_class,
+              feats, has_feat, dfeat, proximity, appearance, sel, col_for_row, mscr, er, ec, ev):
+    """Match tracks (boxes ``tboxes``, table rows ``trow``) to the detections ``dsel``.
+
+    Cost 1 - IoU, or 1 - IoU * score with ``fuse`` (computed as the originals do); with
+    appearance (``dfeat`` has columns and the track a feature) the smaller of that and
+    the halved cosine distance, where the latter counts only if <= ``appearance`` and
+    1 - IoU <= ``proximity`` (BoT-SORT).  Only pairs with cost < ``limit``; the
+    assignment of least total cost, as ``lap.lapjv(cost, extend_cost=True,
+    cost_limit=limit)``.  Writes the position in ``dsel`` matched to each track into
+    ``col_for_row`` (-1 if none).  ``sel`` (>= (len(dsel), 4)), ``mscr``, ``er``, ``ec``,
+    ``ev`` are scratch."""
+    nd = dsel.shape[0]
+    for j in range(nd):
+        for k in range(4):
+            sel[j, k] = dboxes[dsel[j], k]
+    er, ec, ev = overlap_edges_into(tboxes, sel[:nd], er, ec, ev)
+    use_app = dfeat.shape[1] > 0
+    k = 0
+    for e in range(er.shape[0]):
+        d = dsel[ec[e]]
+        t = trow[er[e]]
+        if per_class and track_classes[t] != classes[d]:
+            continue
+        iou_cost = 1.0 - ev[e]
+        c = iou_cost
+        if fuse:
+            c = 1.0 - (1.0 - c) * scores[d]
+        if use_app and has_feat[t] != 0 and iou_cost <= proximity:
+            a = cosine_cost(feats, t, dfeat, d)
+            if a <= appearance and a < c:
+                c = a
+        if c < limit:
+            er[k] = er[e]
+            ec[k] = ec[e]
+            ev[k] = limit - c
+            k += 1
+    match_edges(tboxes.shape[0], nd, er[:k], ec[:k], ev[:k], col_for_row, mscr)
+
+
+@njit(inline="always")
+def take_detection(model, mean, cov, ints, floats, feats, t, d, boxes, scores, classes, dfeat):
+    """Track ``t`` is updated with detection ``d`` (Kalman correction, lifecycle, and its
+    appearance feature when ``dfeat`` has one)."""
+    update_row(model, mean, cov, t, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3])
+    mark_hit(ints, floats, t, d, classes[d], scores[d])
+    if dfeat.shape[1] > 0:
+        smooth_feature(feats, ints, t, dfeat, d)
+
+
+@njit(inline="always")
+def first_round(model, mean, cov, ints, floats, feats, nt, pool, pbox, boxes, dbox, hi, scores,
+                classes, dfeat, limit, fuse, per_class, proximity, appearance, hi_used, m1, rest_all,
+                bx2, sel, mscr, er, ec, ev):
+    """High detections against the whole pool; a matched lost track is re-found.  Returns
+    the number of tracked tracks left over (their rows in ``rest_all``, their predicted
+    boxes in ``bx2``, pool order)."""
+    hi_used[:hi.shape[0]] = 0
+    associate(pbox, pool, dbox, hi, scores, classes, ints[:, CLASS], limit, fuse, per_class,
+              feats, feature_flags(ints), dfeat, proximity, appearance, sel, m1, mscr, er, ec, ev)
+    n_rest = 0
+    for p in range(pool.shape[0]):
+        j = m1[p]
+        t = pool[p]
+        if j >= 0:
+            hi_used[j] = 1
+            take_detection(model, mean, cov, ints, floats, feats, t, hi[j], boxes, scores, classes, dfeat)
+            ints[t, STATE] = CONFIRMED  # a lost track is re-found
+        elif t < nt:
+            rest_all[n_rest] = t
+            for k in range(4):
+                bx2[n_rest, k] = pbox[p, k]
+            n_rest += 1
+    return n_rest
+
+
+@njit(inline="always")
+def second_round(model, mean, cov, ints, floats, feats, rest, rboxes, boxes, dbox, lo, scores,
+                 classes, per_class, m2, sel, mscr, er, ec, ev):
+    """Low detections against the tracked tracks ``rest`` (boxes ``rboxes``), cost 1 - IoU
+    below 0.5, no appearance; tracks still unmatched become lost."""
+    if rest.shape[0] == 0:
+        return
+    no_feat = feats[:1, :0]  # no appearance in the second round
+    associate(rboxes, rest, dbox, lo, scores, classes, ints[:, CLASS], SECOND_THRESH, False, per_class,
+              feats, feature_flags(ints), no_feat, 0.0, 0.0, sel, m2, mscr, er, ec, ev)
+    for i in range(rest.shape[0]):
+        t = rest[i]
+        j = m2[i]
+        if j >= 0:
+            take_detection(model, mean, cov, ints, floats, feats, t, lo[j], boxes, scores, classes,
+                           no_feat)
+        else:
+            ints[t, STATE] = LOST
+
+
+@njit(inline="always")
+def unconfirmed_round(model, mean, cov, ints, floats, feats, nt, boxes, dbox, hi, hi_used, scores,
+                      classes, dfeat, fuse, per_class, proximity, appearance, left, used, unc_all, m3,
+                      bx2, sel, mscr, er, ec, ev):
+    """Tracks born last frame (not predicted) against the high detections the first round
+    left (cost as there, below 0.7): matched ones are confirmed, the others deleted.
+    Returns the detections left (``left``); ``used[j]`` says whether ``left[j]`` matched."""
+    n_left = 0
+    for j in range(hi.shape[0]):
+        if hi_used[j] == 0:
+            left[n_left] = hi[j]
+            n_left += 1
+    left = left[:n_left]
+    used[:n_left] = 0
+    n_unc = 0
+    for t in range(nt):
+        if ints[t, STATE] == TENTATIVE:
+            unc_all[n_unc] = t
+            n_unc += 1
+    if n_unc == 0:
+        return left
+    unc = unc_all[:n_unc]
+    m3 = m3[:n_unc]
+    associate(boxes_into(model, mean, unc, bx2), unc, dbox, left, scores, classes, ints[:, CLASS],
+              UNCONFIRMED_THRESH, fuse, per_class, feats, feature_flags(ints), dfeat,
+              proximity, appearance, sel, m3, mscr, er, ec, ev)
+    for i in range(n_unc):
+        t = unc[i]
+        j = m3[i]
+        if j >= 0:
+            used[j] = 1
+            take_detection(model, mean, cov, ints, floats, feats, t, left[j], boxes, scores, classes, dfeat)
+            ints[t, STATE] = CONFIRMED
+        else:
+            ints[t, STATE] = DELETED
+    return left
+
+
+@njit(inline="always")
+def births(model, mean, cov, ints, floats, feats, n0, next_id, left, used, boxes, scores, classes,
+           dfeat, new_thresh, frame_count):
+    """A new track for each high detection left with score >= ``new_thresh``: confirmed
+    at once on the very first frame, otherwise unconfirmed until matched next frame.
+    Returns the new table size and next id."""
+    n = n0
+    new_state = CONFIRMED if frame_count == 1 else TENTATIVE
+    for j in range(left.shape[0]):
+        d = left[j]
+        if used[j] == 0 and scores[d] >= new_thresh:
+            initiate_row(model, mean, cov, n, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3])
+            start_track(ints, floats, n, next_id, 1, new_state, classes[d], d, scores[d])
+            if dfeat.shape[1] > 0:
+                smooth_feature(feats, ints, n, dfeat, d)
+            next_id += 1
+            n += 1
+    return n, next_id
+
+
+# ----------------------------------------------------------------------------- retire, report
+@njit(inline="always")
+def pool_order(ints, floats, nt, n0, n, max_time_lost, order):
+    """Lost tracks not updated for more than ``max_time_lost`` are removed; writes the new
+    pools into ``order`` in the originals' list order (tracked: surviving tracked
+    tracks, new tracks, re-found tracks; lost: the previous lost pool, then newly lost
+    tracks; tracks already in the removed list leave) and returns (tracked count, total)."""
+    for t in range(nt, n0):
+        if ints[t, STATE] == LOST and ints[t, REMOVED] == 0 and floats[t, TSU] > max_time_lost + TIME_EPS:
+            ints[t, REMOVED] = 1
+    m_t = 0
+    for t in range(nt):
+        st = ints[t, STATE]
+        if st == CONFIRMED or st == TENTATIVE:
+            order[m_t] = t
+            m_t += 1
+    for t in range(n0, n):
+        order[m_t] = t
+        m_t += 1
+    for t in range(nt, n0):
+        if ints[t, STATE] == CONFIRMED:
+            order[m_t] = t
+            m_t += 1
+    m = m_t
+    for t in range(nt, n0):
+        if ints[t, STATE] == LOST and ints[t, REMOVED] != 2:
+            order[m] = t
+            m += 1
+    for t in range(nt):
+        if ints[t, STATE] == LOST and ints[t, REMOVED] != 2:
+            order[m] = t
+            m += 1
+    for t in range(n0):
+        if ints[t, REMOVED] == 1:
+            ints[t, REMOVED] = 2
+    return m_t, m
+
+
+@njit(inline="always")
+def drop_duplicates(model, mean, ints, floats, order, m_t, m, per_class, keep, bx2, er, ec, ev):
+    """A tracked and a lost track whose boxes overlap with 1 - IoU < 0.15 are duplicates:
+    the one followed for the shorter time goes (``keep`` per position of ``order``)."""
+    keep[:m] = 1
+    if m_t == 0 or m == m_t:
+        return
+    tbox = boxes_into(model, mean, order[:m_t], bx2)
+    lbox = boxes_into(model, mean, order[m_t:m], bx2[m_t:])
+    de_r, de_c, de_v = overlap_edges_into(tbox, lbox, er, ec, ev)
+    for e in range(de_r.shape[0]):
+        if 1.0 - de_v[e] < DUPLICATE_THRESH:
+            p = order[de_r[e]]
+            q = order[m_t + de_c[e]]
+            if per_class and ints[p, CLASS] != ints[q, CLASS]:
+                continue
+            time_p = floats[p, TRACKED_TIME] - floats[p, TSU]
+            time_q = floats[q, TRACKED_TIME] - floats[q, TSU]
+            if time_p > time_q + TIME_EPS:
+                keep[m_t + de_c[e]] = 0
+            else:
+                keep[de_r[e]] = 0
+
+
+@njit(inline="always")
+def report(model, mean, ints, floats, order, keep, m_t, with_unconfirmed):
+    """Output rows (M, 8) of the tracked pool: confirmed tracks, and unconfirmed ones too
+    with ``with_unconfirmed`` (BoT-SORT returns its not yet activated tracks)."""
+    out = np.empty((m_t, 8))
+    n_out = 0
+    for i in range(m_t):
+        t = order[i]
+        st = ints[t, STATE]
+        if keep[i] != 0 and (st == CONFIRMED or (with_unconfirmed and st == TENTATIVE)):
+            out[n_out, 0], out[n_out, 1], out[n_out, 2], out[n_out, 3] = box_row(model, mean, t)
+            out[n_out, 4] = ints[t, ID]
+            out[n_out, 5] = floats[t, SCORE]
+            out[n_out, 6] = ints[t, CLASS]
+            out[n_out, 7] = ints[t, DET]
+            n_out += 1
+    return out[:n_out]
+
+
+@njit(inline="always")
+def copy_row(mean, cov, ints, floats, feats, src, dst):
+    for a in range(mean.shape[1]):
+        mean[dst, a] = mean[src, a]
+        for b in range(mean.shape[1]):
+            cov[dst, a, b] = cov[src, a, b]
+    for a in range(ints.shape[1]):
+        ints[dst, a] = ints[src, a]
+    for a in range(floats.shape[1]):
+        floats[dst, a] = floats[src, a]
+    for a in range(feats.shape[1]):
+        feats[dst, a] = feats[src, a]
+
+
+@njit(inline="always")
+def store_pools(mean, cov, ints, floats, feats, order, keep, m, n):
+    """Rewrite the table as the kept rows of ``order``; rows that move go through the free
+    rows after ``n`` (the table holds 2 (tracks + detections) rows).  Returns the size."""
+    k = 0
+    for i in range(m):
+        if keep[i] != 0:
+            order[k] = order[i]
+            k += 1
+    m = k
+    first = 0
+    while first < m and order[first] == first:
+        first += 1
+    monotonic = True
+    for i in range(first + 1, m):
+        if order[i] < order[i - 1]:
+            monotonic = False
+            break
+    if monotonic:
+        for i in range(first, m):
+            copy_row(mean, cov, ints, floats, feats, order[i], i)
+    else:
+        for i in range(first, m):
+            copy_row(mean, cov, ints, floats, feats, order[i], n + i - first)
+        for i in range(first, m):
+            copy_row(mean, cov, ints, floats, feats, n + i - first, i)
+    return m
+
+
+@njit(inline="always")
+def retire_and_report(model, mean, cov, ints, floats, feats, nt, n0, n, max_time_lost, per_class,
+                      with_unconfirmed, order, keep, bx2, er, ec, ev):
+    """Step 7: timeouts, the new pools, duplicates, the output rows, the stored table.
+    Returns (output rows, new table size)."""
+    m_t, m = pool_order(ints, floats, nt, n0, n, max_time_lost, order)
+    drop_duplicates(model, mean, ints, floats, order, m_t, m, per_class, keep, bx2, er, ec, ev)
+    out = report(model, mean, ints, floats, order, keep, m_t, with_unconfirmed)
+    return out, store_pools(mean, cov, ints, floats, feats, order, keep, m, n)
+
+
+# ----------------------------------------------------------------------------- the frame
+@njit(inline="always")
+def byte_frame(model, mean, cov, ints, floats, counters, feats, boxes, scores, classes, dfeat, dt,
+               frame_count, fw, iw, warp, high, match_thresh, max_time_lost, new_thresh, fuse,
+               per_class, proximity, appearance, with_unconfirmed):
+    """One frame of a BYTE-style tracker: steps 1-7 of the module docs over the track table;
+    returns the (M, 8) output rows.  ``warp``: the (3, 3) camera warp, or a (0, 3) array
+    for none; ``dfeat``: unit-length detection features (N, D), or (1, 0) without
+    appearance.  ``fw`` holds the tracker's parameters then float scratch, ``iw`` int
+    scratch (:class:`ByteWork`); the table has room for 2 (n + N) rows."""
+    n0 = counters[N]
+    dbox, sel, pbox, bx2, ev, v = carve_workspace(fw, iw, n0, boxes.shape[0])
+    hi, lo, pool, m1, m2, rest, mscr, left, used, order, keep, er, ec = v
+    # 1-2: split the detections; predict; camera motion
+    hi, lo = split_detections(boxes, scores, high, dbox, hi, lo)
+    nt = count_tracked(ints, n0)
+    pool = predict_pool(model, mean, cov, ints, floats, n0, dt, pool)
+    if warp.shape[0] == 3:
+        warp_tracks(model, mean, cov, n0, warp)
+    # 3-4: the two rounds
+    pbox = boxes_into(model, mean, pool, pbox)
+    n_rest = first_round(model, mean, cov, ints, floats, feats, nt, pool, pbox, boxes, dbox, hi, scores,
+                         classes, dfeat, match_thresh, fuse, per_class, proximity, appearance, used, m1,
+                         rest, bx2, sel, mscr, er, ec, ev)
+    second_round(model, mean, cov, ints, floats, feats, rest[:n_rest], bx2[:n_rest], boxes, dbox, lo,
+                 scores, classes, per_class, m2, sel, mscr, er, ec, ev)
+    # 5-6: unconfirmed tracks, births
+    left = unconfirmed_round(model, mean, cov, ints, floats, feats, nt, boxes, dbox, hi, used, scores,
+                             classes, dfeat, fuse, per_class, proximity, appearance, left, used, rest, m2,
+                             bx2, sel, mscr, er, ec, ev)
+    n, next_id = births(model, mean, cov, ints, floats, feats, n0, counters[NEXT_ID], left, used, boxes,
+                        scores, classes, dfeat, new_thresh, frame_count)
+    # 7: removal, duplicates, output, storage
+    out, m = retire_and_report(model, mean, cov, ints, floats, feats, nt, n0, n, max_time_lost, per_class,
+                               with_unconfirmed, order, keep, bx2, er, ec, ev)
+    counters[N] = m
+    counters[NEXT_ID] = next_id
+    return out
