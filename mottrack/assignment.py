@@ -22,6 +22,8 @@ evaluator relies on that to agree with TrackEval to the last count.
 from __future__ import annotations
 
 import math
+import functools
+import importlib
 from typing import Tuple
 
 import numpy as np
@@ -30,18 +32,14 @@ from ._numba import njit
 
 __all__ = ["assign", "max_weight_matching", "match_edges", "linear_sum_assignment"]
 
-_OPTIONAL: dict = {}
-
-
+@functools.lru_cache(maxsize=None)
 def _optional(name: str):
-    """The optional solver module ``name`` ("lap" or "scipy.optimize"), or None; imported on first use."""
-    if name not in _OPTIONAL:
-        try:
-            import importlib
-            _OPTIONAL[name] = importlib.import_module(name)
-        except ImportError:
-            _OPTIONAL[name] = None
-    return _OPTIONAL[name]
+    """The optional solver module ``name`` ("lap" or "scipy.optimize"), or None; imported on
+    first use (the import is idempotent, so the cache holds no state that changes results)."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
 
 
 def _split(n: int, m: int, rows: np.ndarray, cols: np.ndarray):
