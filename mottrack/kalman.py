@@ -589,14 +589,22 @@ def stashed_warp(vec, at):
     return vec[at + 1:at + 1].reshape((0, 3))
 
 
-def stash_warp(vec, at, warp) -> bool:
+def stash_warp(vec, at, warp, slot=None) -> bool:
     """Put ``warp`` (3, 3) or None into ``vec`` for :func:`stashed_warp`; returns whether
-    one is stashed (the caller clears it with ``vec[at] = 0`` after the call)."""
+    one is stashed (the caller clears it with ``vec[at] = 0`` after the call).  ``slot``:
+    the (3, 3) view of ``vec[at + 1:at + 10]`` (see :func:`warp_slot`); a ``warp`` that
+    is that view is already in place."""
     if warp is None:
         return False
     vec[at] = 1.0
-    vec[at + 1:at + 10] = warp.reshape(9)
+    if warp is not slot or slot.base is not vec:
+        vec[at + 1:at + 10] = warp.reshape(9)
     return True
+
+
+def warp_slot(vec, at):
+    """The (3, 3) view of the warp entries of :func:`stash_warp` in ``vec``."""
+    return vec[at + 1:at + 10].reshape((3, 3))
 
 
 @njit

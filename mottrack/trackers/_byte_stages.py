@@ -35,7 +35,7 @@ from .._numba import njit
 from ..assignment import match_edges
 from ..geometry import overlap_edges_into
 from ..kalman import (WARP_SLOTS, XYAH, XYWH, box_row, initiate_row, update_row, xyah_predict_row, xyah_warp_rows,
-                      xywh_predict_row, xywh_warp_rows)
+                      xywh_predict_row, xywh_warp_rows, warp_slot)
 from ..tracks import (CLASS, CONFIRMED, DELETED, DET, ID, LOST, N, N_FLOAT_BASE, N_INT_BASE, NEXT_ID,
                       SCORE, STATE, TENTATIVE, TSU, mark_hit, mark_predicted, start_track)
 
@@ -68,6 +68,7 @@ class ByteWork:
         params = self._kernel_params()
         fw[:len(params)] = params
         self._fw = fw
+        self._warp_out = warp_slot(fw, WARP_AT)  # camera warps are validated into place
         self._iw = np.zeros(11 * cap + 2 * EDGE_BUFFER, np.int64)
         self._work_for = cap
 

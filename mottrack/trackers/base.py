@@ -90,7 +90,7 @@ def _detection_boxes(out, boxes):
                 out[i, k] = boxes[d, k]
 
 
-def camera_warp(camera_motion: Any) -> np.ndarray:
+def camera_warp(camera_motion: Any, out: Optional[np.ndarray] = None) -> np.ndarray:
     """Validate a camera-motion warp; returns it as a (3, 3) float64 C-contiguous array.
 
     Parameters
@@ -98,6 +98,9 @@ def camera_warp(camera_motion: Any) -> np.ndarray:
     camera_motion : array_like, shape (2, 3) or (3, 3)
         Affine warp (2x3) or homography (3x3) mapping the previous frame's pixel
         coordinates to this frame's.  A homography is normalised so that ``H[2, 2] == 1``.
+    out : ndarray, float64, shape (3, 3), C-contiguous, optional
+        Where the common case (a valid float64 array) is written; it is then returned.
+        Other inputs, and invalid ones (which raise), may leave anything in it.
 
     Raises
     ------
@@ -109,7 +112,8 @@ def camera_warp(camera_motion: Any) -> np.ndarray:
     a = camera_motion
     if (type(a) is np.ndarray and a.dtype is _F64 and a.ndim == 2 and a.shape[1] == 3
             and 2 <= a.shape[0] <= 3):
-        out = np.empty((3, 3))
+        if out is None:
+            out = np.empty((3, 3))
         if _promote_warp(a, out):  # the common case in one compiled call
             return out
     try:
@@ -228,6 +232,8 @@ class Tracker:
     _rows_output_box = False
     #: Whether ``_step_rows(rows, dt, err, warp)`` also takes the camera warp.
     _rows_fast_path_warp = False
+    #: A (3, 3) float64 buffer :meth:`update` validates camera warps into (None: a new array).
+    _warp_out: Optional[np.ndarray] = None
     #: The track table every tracker keeps (set by its ``_reset``).
     tracks: TrackTable
 
@@ -297,7 +303,7 @@ class Tracker:
         if camera_motion is not None:
             if not self.supports_camera_motion:
                 raise ValueError(f"camera_motion: {type(self).__name__} does not support camera motion")
-            warp = camera_warp(camera_motion)
+            warp = camera_warp(camera_motion, self._warp_out)
         frame_count, last, dropped = self.frame_count, self._last_timestamp, self.dropped_detections
         dt = 1.0 if timestamp is None and last is None else self._time_step(timestamp)
         self.frame_count = frame_count + 1

@@ -239,7 +239,7 @@ class BoTSORT(bs.ByteWork, Tracker):
         if need > self._work_for or 2 * need > tr.mean.shape[0]:
             self._prepare(rows.shape[0])
         fw = self._fw
-        stashed = stash_warp(fw, bs.WARP_AT, warp)
+        stashed = stash_warp(fw, bs.WARP_AT, warp, self._warp_out)
         try:
             return _botsort_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, self.features,
                                       rows, dt, self.frame_count, fw, self._iw, err)

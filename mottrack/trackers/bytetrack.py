@@ -170,7 +170,7 @@ class ByteTrack(bs.ByteWork, Tracker):
         if need > self._work_for or 2 * need > tr.mean.shape[0]:
             self._prepare(rows.shape[0])
         fw = self._fw
-        if not stash_warp(fw, bs.WARP_AT, warp):
+        if not stash_warp(fw, bs.WARP_AT, warp, self._warp_out):
             return _bytetrack_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, rows, dt,
                                         self.frame_count, fw, self._iw, err)
         try:
