@@ -1,13 +1,14 @@
 """``Detections``: the per-frame input of every tracker, validated once at the boundary."""
 from __future__ import annotations
 
+import math
 from typing import Any, Optional, Tuple
 
 import numpy as np
 
 from ._numba import njit
 
-__all__ = ["Detections", "as_detections", "MAX_COORDINATE", "MIN_BOX_SIDE"]
+__all__ = ["Detections", "as_detections", "MAX_COORDINATE", "MIN_BOX_SIDE", "check_frame_size", "check_size_pair"]
 
 
 # Error codes of the validation kernels (0 = fine).
@@ -463,3 +464,21 @@ def as_detections(value: Any) -> Detections:
         return Detections.from_array(value)
     raise TypeError("detections: expected Detections or an (N, 5)/(N, 6) array "
                     f"x1, y1, x2, y2, score[, class_id]; got {type(value).__name__}")
+
+
+def check_size_pair(value: Any, field: str, what: str, low: float = 0.0) -> Tuple[float, float]:
+    """A (width, height) pair in pixels as two floats in (low, MAX_COORDINATE]; else ValueError naming ``field``."""
+    try:
+        w, h = value
+        w = float(w)
+        h = float(h)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{field}: expected {what} in pixels; got {value!r}") from None
+    if not (math.isfinite(w) and math.isfinite(h) and low < w <= MAX_COORDINATE and low < h <= MAX_COORDINATE):
+        raise ValueError(f"{field}: expected {what} > {low:g} and <= {MAX_COORDINATE:g} pixels; got {value!r}")
+    return w, h
+
+
+def check_frame_size(frame_size: Any) -> Tuple[float, float]:
+    """A frame size ``(width, height)`` in pixels, validated (the one parser of frame sizes)."""
+    return check_size_pair(frame_size, "frame_size", "(width, height)")

@@ -34,7 +34,7 @@ def read_warps(path: PathLike) -> np.ndarray:
     Each line: ``index a00 a01 a02 a10 a11 a12`` separated by tabs or spaces, indices
     0, 1, 2, ... in order.  Raises ``ValueError`` naming the file and line otherwise.
     """
-    warps = []
+    warps: list = []
     with open(path, "r", encoding="utf-8") as f:
         for lineno, line in enumerate(f, 1):
             tokens = line.split()

@@ -235,7 +235,7 @@ def test_fused_fast_path_and_general_path_agree_with_camera_motion(name):
     one: the same frames and warps give the very same output."""
     frames = _ptz_scene(n_frames=40)
     a, b = mottrack.create_tracker(name), mottrack.create_tracker(name)
-    for boxes, ids, warp in frames:
+    for boxes, _ids, warp in frames:
         rows = np.ascontiguousarray(np.column_stack([boxes, np.full(len(boxes), 0.9)]))
         oa = a.update(rows, camera_motion=warp)
         ob = b.update(mottrack.Detections(boxes, rows[:, 4]), camera_motion=warp)

@@ -73,11 +73,3 @@ def test_camera_warp_promotes_affine_and_normalises_homography():
     np.testing.assert_array_equal(mottrack.camera_warp([[1, 0, 5], [0, 1, -2]]),
                                   [[1, 0, 5], [0, 1, -2], [0, 0, 1]])
     np.testing.assert_allclose(mottrack.camera_warp(2 * np.eye(3)), np.eye(3))
-
-
-@pytest.mark.parametrize("name", [n for n in TRACKERS if not tracker_class(n).supports_camera_motion])
-def test_camera_motion_rejected_where_unsupported_and_state_unchanged(name):
-    t = mottrack.create_tracker(name)
-    with pytest.raises(ValueError, match="camera_motion"):
-        t.update(np.zeros((0, 5)), camera_motion=np.eye(3))
-    assert t.frame_count == 0

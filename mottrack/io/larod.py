@@ -38,7 +38,7 @@ from typing import Any, Iterable, Mapping, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from .._numba import njit
-from ..detections import MAX_COORDINATE, Detections
+from ..detections import Detections, check_frame_size, check_size_pair
 from ..geometry import nms
 from .coco import COCO80_NAMES, COCO90_NAMES
 from .tflite import input_shape as _tflite_input_shape
@@ -63,22 +63,6 @@ _OK, _BAD_BOX, _BAD_CLASS = 0, 1, 2
 
 
 # ----------------------------------------------------------------------------- helpers
-def _size_pair(value: Any, field: str, what: str, low: float = 0.0) -> Tuple[float, float]:
-    try:
-        w, h = value
-        w = float(w)
-        h = float(h)
-    except (TypeError, ValueError, OverflowError):
-        raise ValueError(f"{field}: expected {what} in pixels; got {value!r}") from None
-    if not (math.isfinite(w) and math.isfinite(h) and low < w <= MAX_COORDINATE and low < h <= MAX_COORDINATE):
-        raise ValueError(f"{field}: expected {what} > {low:g} and <= {MAX_COORDINATE:g} pixels; got {value!r}")
-    return w, h
-
-
-def _frame_size(frame_size: Any) -> Tuple[float, float]:
-    return _size_pair(frame_size, "frame_size", "(width, height)")
-
-
 def _unit_interval(value: Any, field: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{field}: expected a number in [0, 1]; got {type(value).__name__}")
@@ -290,7 +274,7 @@ def ssd_to_detections(outputs: Union[Sequence[Any], Mapping[str, Any]], frame_si
     c = float(cnt.reshape(1)[0])
     if not (c == c and c >= 0 and c <= n and c == math.floor(c)):
         raise ValueError(f"count: {c!r} is not a whole number in [0, {n}] (the tensors hold {n} rows)")
-    width, height = _frame_size(frame_size)
+    width, height = check_frame_size(frame_size)
     if isinstance(score_threshold, bool) or not isinstance(score_threshold, (int, float, np.integer, np.floating)):
         raise TypeError(f"score_threshold: expected a number; got {type(score_threshold).__name__}")
     try:
@@ -513,7 +497,7 @@ def yolov5_to_detections(output: Any, frame_size: Tuple[float, float], *,
         [0, 1]; bad ``score_mode`` or ``max_detections``.
     """
     t = _yolo_tensor(output)
-    width, height = _frame_size(frame_size)
+    width, height = check_frame_size(frame_size)
     in_size = None
     if model_path is not None:
         model_quant, in_size = _model_facts(_file_key(model_path))
@@ -559,7 +543,7 @@ def yolov5_to_detections(output: Any, frame_size: Tuple[float, float], *,
     raw_thr = _raw_threshold(thr, scale, zero_point, t.dtype) if integer else thr
     mask = _class_mask(classes, COCO80_NAMES)
     if letterbox:
-        in_w, in_h = (640.0, 640.0) if in_size is None else _size_pair(
+        in_w, in_h = (640.0, 640.0) if in_size is None else check_size_pair(
             in_size, "input_size", "the model input (width, height)", low=0.5)
         r = min(in_w / width, in_h / height)
         pad_x = (in_w - width * r) / 2.0

@@ -83,6 +83,7 @@ from typing import IO, Any, Dict, Iterable, List, Mapping, Optional, Sequence, T
 
 import numpy as np
 
+from ..detections import check_frame_size
 from .coco import COCO80_NAMES
 
 __all__ = ["SceneMetadataSerializer", "ObjectTrackBuilder", "JsonLinesWriter", "format_timestamp",
@@ -167,7 +168,7 @@ class SceneMetadataSerializer:
                  channel_id: int = 1, id_prefix: Optional[str] = None,
                  end_after_frames: Optional[int] = None, end_after_seconds: Optional[float] = None,
                  precision: int = 4) -> None:
-        self.frame_size = _frame_size(frame_size)
+        self.frame_size = check_frame_size(frame_size)
         self.class_names = class_names
         self.channel_id = int(channel_id)
         self.id_prefix = secrets.token_hex(4) if id_prefix is None else str(id_prefix)
@@ -278,7 +279,7 @@ class SceneMetadataSerializer:
             The serializer is unchanged after a rejected call.
         """
         arr = _tracks_array(tracks)
-        w, h = self.frame_size if frame_size is None else _frame_size(frame_size)
+        w, h = self.frame_size if frame_size is None else check_frame_size(frame_size)
         ts = timestamp.timestamp() if isinstance(timestamp, datetime) else float(timestamp)
         stamp = format_timestamp(timestamp)
         renames = self._check_renames(renamed, arr)
@@ -357,16 +358,6 @@ class SceneMetadataSerializer:
         if events:
             msg["track_events"] = events
         return msg
-
-
-def _frame_size(frame_size: Any) -> Tuple[float, float]:
-    try:
-        w, h = (float(v) for v in frame_size)
-    except (TypeError, ValueError):
-        raise ValueError(f"frame_size: expected (width, height) in pixels; got {frame_size!r}") from None
-    if not (w > 0 and h > 0 and math.isfinite(w) and math.isfinite(h)):
-        raise ValueError(f"frame_size: expected (width, height) > 0; got {frame_size!r}")
-    return w, h
 
 
 def _tracks_array(tracks: Any) -> np.ndarray:
@@ -475,7 +466,7 @@ class ObjectTrackBuilder:
 
     def __init__(self, frame_size: Tuple[float, float], *, channel_id: Optional[int] = None,
                  max_path: int = 64, precision: int = 4) -> None:
-        w, h = _frame_size(frame_size)
+        w, h = check_frame_size(frame_size)
         if isinstance(max_path, bool) or not isinstance(max_path, (int, np.integer)) or max_path < 2:
             raise ValueError(f"max_path: expected an int >= 2; got {max_path!r}")
         self.aspect = h / w

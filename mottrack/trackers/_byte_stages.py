@@ -34,10 +34,10 @@ import numpy as np
 from .._numba import njit
 from ..assignment import match_edges
 from ..geometry import overlap_edges_into
-from ..kalman import (WARP_SLOTS, XYAH, XYWH, box_row, initiate_row, update_row, xyah_predict_row, xyah_warp_rows,
-                      xywh_predict_row, xywh_warp_rows, warp_slot)
+from ..kalman import (WARP_SLOTS, XYWH, box_row, initiate_row, update_row, warp_slot, xyah_predict_row,
+                      xyah_warp_rows, xywh_predict_row, xywh_warp_rows)
 from ..tracks import (CLASS, CONFIRMED, DELETED, DET, ID, LOST, N, N_FLOAT_BASE, N_INT_BASE, NEXT_ID,
-                      SCORE, STATE, TENTATIVE, TSU, mark_hit, mark_predicted, start_track)
+                      SCORE, STATE, TENTATIVE, TSU, TrackTable, mark_hit, mark_predicted, start_track)
 
 # Columns of the track table beyond the shared ones.
 REMOVED = N_INT_BASE        # 0: never removed; 1: timed out this frame; 2: in the removed list
@@ -60,6 +60,12 @@ N_HEAD = N_PARAMS + WARP_SLOTS
 class ByteWork:
     """Scratch and table room of a BYTE-style tracker (mixin).  The class provides
     ``tracks`` and ``_kernel_params()`` (at most ``N_PARAMS`` floats, the head of ``_fw``)."""
+
+    tracks: TrackTable
+    _work_for: int
+
+    def _kernel_params(self) -> np.ndarray:  # pragma: no cover - provided by the tracker
+        raise NotImplementedError
 
     def _make_work(self, cap: int) -> None:
         """Scratch for frames where (tracks + detections) <= cap."""

@@ -456,7 +456,8 @@ class Tracker:
     def _reset(self) -> None:  # pragma: no cover
         raise NotImplementedError
 
-    def _step_rows(self, rows: np.ndarray, dt: float, err: np.ndarray) -> np.ndarray:  # pragma: no cover
+    def _step_rows(self, rows: np.ndarray, dt: float, err: np.ndarray,
+                   warp: Optional[np.ndarray] = None) -> np.ndarray:  # pragma: no cover
         """The fused fast path (only where ``_rows_fast_path``): validate, convert and step."""
         raise NotImplementedError
 

@@ -150,6 +150,8 @@ class BoTSORT(bs.ByteWork, Tracker):
     embeddings = "optional"
     supports_camera_motion = True
     _state_attrs = ("tracks", "features", "embedding_dim")
+    #: Smoothed unit appearance features, one row per track-table row (D = 0 before any).
+    features: np.ndarray
 
     def __init__(self, track_high_thresh: float = 0.6, track_low_thresh: float = 0.1,
                  new_track_thresh: float = 0.7, track_buffer: float = 30, match_thresh: float = 0.8,

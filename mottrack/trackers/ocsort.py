@@ -56,6 +56,8 @@ and to the velocity direction (by the Jacobian, norm kept).
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 
 from .._numba import njit
@@ -662,7 +664,10 @@ class OCSORT(Tracker):
     _rows_fast_path = True
     _rows_output_box = True
 
-    def _step_rows(self, rows: np.ndarray, dt: float, err: np.ndarray) -> np.ndarray:
+    def _step_rows(self, rows: np.ndarray, dt: float, err: np.ndarray,
+                   warp: Optional[np.ndarray] = None) -> np.ndarray:
+        """The fused step on plain rows; only called without a warp (``_rows_fast_path_warp``
+        is False, so camera-motion frames take ``_step``)."""
         tr = self.tracks
         if tr.counters[N] + rows.shape[0] > tr.mean.shape[0]:
             tr.reserve(rows.shape[0])
