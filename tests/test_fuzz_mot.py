@@ -103,6 +103,7 @@ def mutated(draw):
     return bytes(data)
 
 
+# Justified: the seeds are real files from ../shared (CI has it; MOTTRACK_REQUIRE_SHARED fails the skip).
 @pytest.mark.skipif(not SAMPLES, reason="../shared data not available")
 @pytest.mark.parametrize("reader", sorted(READERS))
 @FUZZ
@@ -111,6 +112,7 @@ def test_mutated_real_files(reader, data):
     _check_table(_check(READERS[reader], data))
 
 
+# Justified: as above, the seed is a real seqinfo.ini from ../shared.
 @pytest.mark.skipif(SEQINFO is None, reason="../shared seqinfo.ini not available")
 @settings(max_examples=60, deadline=None, derandomize=True)
 @given(data=st.one_of(st.binary(max_size=300), st.builds(

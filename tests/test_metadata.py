@@ -5,14 +5,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import shared_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mottrack.io.coco import COCO90_NAMES
 from mottrack.io.metadata import (JsonLinesWriter, ObjectTrackBuilder, SceneMetadataSerializer, format_timestamp,
                                   load_schema)
-
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 T0 = 1714564800.0  # 2024-05-01T12:00:00Z
 
@@ -265,9 +264,7 @@ def test_min_max_speed_and_classes_hand_worked():
 
 
 def test_object_tracks_match_tracker_output_on_real_detections():
-    seq = SHARED / "data" / "MOT15" / "train" / "TUD-Campus"
-    if not seq.exists():
-        pytest.skip("../shared/data absent")
+    seq = shared_path("data", "MOT15", "train", "TUD-Campus")  # skips only without ../shared (CI has it)
     import mottrack
     det = np.loadtxt(seq / "det" / "det.txt", delimiter=",", ndmin=2)
     w, h = 640, 480

@@ -206,6 +206,7 @@ def _make_certs(d: Path):
 
 
 @needs_mosquitto
+# Justified: openssl (part of every Debian base image) only makes the throw-away certificates.
 @pytest.mark.skipif(not __import__("shutil").which("openssl"), reason="openssl not installed (makes test certs)")
 def test_tls(tmp_path):
     certs = tmp_path / "certs"

@@ -4,9 +4,8 @@ from __future__ import annotations
 import csv
 import json
 
+import optuna  # (the [test] extra pulls in [tune]: missing means failing)
 import pytest
-
-pytest.importorskip("optuna", reason="the [tune] extra (optuna) is not installed")
 
 from mottrack.eval.api import evaluate  # noqa: E402
 from mottrack.eval.cli import main  # noqa: E402
@@ -110,7 +109,6 @@ def test_resume_after_an_interrupted_run(tiny, tmp_path):
     import subprocess
     import sys
 
-    import optuna
     from mottrack.eval.tune import make_storage
 
     seqs = load_dataset(tiny)
