@@ -828,7 +828,6 @@ def xywh_warp_numpy(mean, cov, warp):
     return mean, R8 @ cov @ R8.T
 
 
-# ----------------------------------------------------------------------------- classes
 # ----------------------------------------------------------------------------- any model
 #: Parametrisations, for kernels that serve several (``model`` arguments).
 XYAH, XYWH, XYSR = 0, 1, 2
@@ -895,6 +894,7 @@ def _predict_all(model, mean, cov, n, dt):
             xyah_predict_row(mean, cov, t, dt)
 
 
+# ----------------------------------------------------------------------------- classes
 class _BatchedBoxFilter:
     dim = 0
     _model = XYAH
