@@ -133,11 +133,97 @@ def run_plain(tracker, params, det, out_dir, name, restore_at=None, mutate=None,
     case.write(out_dir / f"{tracker}__{name}.golden")
 
 
+def decoder_cases(out_dir: Path) -> int:
+    """Golden files of the YOLOv5 / SSD decoders: b"MTDECO01", u32 kind (0 YOLOv5, 1 SSD),
+    the tensors and options, u32 ok (1 if Python accepted it), u32 k, k x 6 f64 rows
+    (x1, y1, x2, y2, score, class_id)."""
+    from mottrack.io.larod import ssd_to_detections, yolov5_to_detections
+    written = 0
+
+    def result(det):
+        return np.column_stack([det.boxes, det.scores, det.class_ids.astype(np.float64)]).reshape(-1, 6)
+
+    def emit(name, head, det):
+        ok = det is not None
+        rows = result(det) if ok else np.empty((0, 6))
+        (out_dir / f"decoder__{name}.golden").write_bytes(
+            b"MTDECO01" + head + struct.pack("<II", int(ok), rows.shape[0]) + rows.astype("<f8").tobytes())
+
+    quant = {"artpec8": (0.0041905134, 0), "artpec9": (0.0042463848, 1)}
+    for chip, (scale, zp) in quant.items():
+        raw = np.load(SHARED / "tensors" / f"yolov5n_{chip}_grace_hopper.npy")[0]
+        variants = [
+            ("u8", raw, 1, scale, zp),
+            ("i8", (raw.astype(np.int16) - 128).astype(np.int8), 2, scale, zp - 128),
+            ("f32", ((raw.astype(np.float32) - np.float32(zp)) * np.float32(scale)).astype(np.float32), 3, 1.0, 0.0),
+        ]
+        settings = [
+            dict(score_threshold=0.25, iou_threshold=0.45),
+            dict(score_threshold=0.02, iou_threshold=0.5, letterbox=True, frame=(1920, 1080)),
+            dict(score_threshold=0.05, iou_threshold=0.3, classes=[0, 27], max_detections=3, score_mode="obj"),
+            dict(score_threshold=0.01, iou_threshold=0.6, letterbox=True, frame=(300, 500), input_size=(512, 384)),
+        ]
+        for vname, t, dtype, sc, z in variants:
+            for k, st in enumerate(settings):
+                frame = st.get("frame", (640, 480))
+                mask = np.zeros(80, np.uint8)
+                if "classes" in st:
+                    mask[st["classes"]] = 1
+                in_size = st.get("input_size", (640, 640))
+                kw = dict(score_threshold=st["score_threshold"], iou_threshold=st["iou_threshold"],
+                          letterbox=st.get("letterbox", False), max_detections=st.get("max_detections", 300),
+                          score_mode=st.get("score_mode", "obj_x_cls"), input_size=in_size,
+                          classes=st.get("classes"))
+                if dtype != 3:
+                    kw["quantization"] = (sc, z)
+                det = yolov5_to_detections(t, frame, **kw)
+                head = struct.pack("<IIII", 0, dtype, t.shape[0], t.shape[1]) + np.ascontiguousarray(t).tobytes()
+                head += struct.pack("<6d", frame[0], frame[1], sc, z, st["score_threshold"], st["iou_threshold"])
+                mlen = 80 if "classes" in st else 0
+                head += struct.pack("<I", mlen) + (mask.tobytes() if mlen else b"")
+                head += struct.pack("<I2dqI", int(kw["letterbox"]), in_size[0], in_size[1], kw["max_detections"],
+                                    int(kw["score_mode"] == "obj"))
+                emit(f"yolov5-{chip}-{vname}-{k}", head, det)
+                written += 1
+    rng = np.random.default_rng(3)
+    for k in range(6):
+        n = 20
+        boxes = rng.uniform(-0.1, 1.1, (n, 4)).astype(np.float32)
+        classes = rng.integers(0, 90, n).astype(np.float32)
+        scores = rng.uniform(0, 1, n).astype(np.float32)
+        count = np.array([rng.integers(0, n + 1)], np.float32)
+        thr = [0.5, 0.0, 0.3, 0.9, 0.5, 0.2][k]
+        mask = np.zeros(90, np.uint8)
+        cls = None
+        if k == 2:
+            cls = sorted(set(int(c) for c in classes[:5]))
+            mask[cls] = 1
+        if k == 4:
+            classes[3] = 2.5  # not a whole number: rejected when the row is kept
+        if k == 5:
+            boxes[1, 2] = np.nan
+        frame = (1280.0, 720.0)
+        try:
+            det = ssd_to_detections([boxes, classes, scores, count], frame, score_threshold=thr, classes=cls)
+        except ValueError:
+            det = None
+        head = struct.pack("<II", 1, n) + boxes.tobytes() + classes.tobytes() + scores.tobytes() + count.tobytes()
+        head += struct.pack("<3d", frame[0], frame[1], thr)
+        mlen = 90 if cls is not None else 0
+        head += struct.pack("<I", mlen) + (mask.tobytes() if mlen else b"")
+        emit(f"ssd-{k}", head, det)
+        written += 1
+    return written
+
+
 def main():
     out_dir = Path(sys.argv[1])
     quick = "--quick" in sys.argv
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = 0
+    written = decoder_cases(out_dir)
+    if "--decoders" in sys.argv:
+        print(f"make_golden: {written} golden files in {out_dir}")
+        return
     # -- every reference sequence, with the reference's configuration
     for bench in ("MOT15", "MOT17"):
         for p in sorted((REF / "sort" / bench).glob("*.txt")):

@@ -4,6 +4,7 @@
  *
  * Usage: mt_test GOLDEN_DIR [tracker ...]   (trackers: replay only those files) */
 #define _POSIX_C_SOURCE 200809L
+#define _FILE_OFFSET_BITS 64
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
@@ -262,6 +263,64 @@ static char *str(rd *r)
     return s;
 }
 
+/* a decoder golden file (b"MTDECO01"): decode with the C library, compare the rows */
+static int replay_decoder(rd *r, const char *path)
+{
+    uint32_t kind = u32(r);
+    mt_decoder *d = NULL;
+    mt_decoder_create(&d);
+    const double *out = NULL;
+    size_t n = 0;
+    int s;
+    unsigned char mask[256];
+    if (kind == 0) {
+        uint32_t dtype = u32(r), rows = u32(r), cols = u32(r);
+        size_t el = dtype == MT_DTYPE_FLOAT32 ? 4 : 1;
+        void *t = malloc((size_t)rows * cols * el + 8);
+        get(r, t, (size_t)rows * cols * el);
+        mt_yolov5_options o;
+        mt_yolov5_default_options(&o);
+        o.frame_width = f64(r); o.frame_height = f64(r); o.scale = f64(r); o.zero_point = f64(r);
+        o.score_threshold = f64(r); o.iou_threshold = f64(r);
+        uint32_t ml = u32(r);
+        if (ml > sizeof mask) r->bad = 1;
+        get(r, mask, ml > sizeof mask ? 0 : ml);
+        o.class_mask = ml ? mask : NULL;
+        o.class_mask_len = ml;
+        o.letterbox = (int)u32(r);
+        o.input_width = f64(r); o.input_height = f64(r);
+        get(r, &o.max_detections, 8);
+        o.score_obj_only = (int)u32(r);
+        s = mt_decode_yolov5(d, t, (int)dtype, rows, cols, &o, &out, &n);
+        free(t);
+    } else {
+        uint32_t nn = u32(r);
+        float *b = malloc(nn * 16 + 4), *c = malloc(nn * 4 + 4), *sc = malloc(nn * 4 + 4), cnt;
+        get(r, b, nn * 16); get(r, c, nn * 4); get(r, sc, nn * 4); get(r, &cnt, 4);
+        mt_ssd_options o;
+        mt_ssd_default_options(&o);
+        o.frame_width = f64(r); o.frame_height = f64(r); o.score_threshold = f64(r);
+        uint32_t ml = u32(r);
+        if (ml > sizeof mask) r->bad = 1;
+        get(r, mask, ml > sizeof mask ? 0 : ml);
+        o.class_mask = ml ? mask : NULL;
+        o.class_mask_len = ml;
+        s = mt_decode_ssd(d, b, c, sc, &cnt, nn, &o, &out, &n);
+        free(b); free(c); free(sc);
+    }
+    uint32_t ok = u32(r), k = u32(r);
+    double *want = malloc(k * 48 + 8);
+    get(r, want, k * 48);
+    int good = !r->bad && (ok ? (s == MT_OK && n == k && (k == 0 || memcmp(out, want, k * 48) == 0))
+                              : (s != MT_OK && strlen(mt_decoder_last_error(d)) > 0));
+    if (!good)
+        fprintf(stderr, "FAIL %s: status %d (%s), %zu rows, want ok=%u %u rows\n", path, s, mt_decoder_last_error(d), n,
+                ok, k);
+    free(want);
+    mt_decoder_destroy(d);
+    return good ? 0 : 1;
+}
+
 static int replay(const char *path, int *n_frames)
 {
     FILE *fp = fopen(path, "rb");
@@ -272,7 +331,14 @@ static int replay(const char *path, int *n_frames)
     unsigned char *buf = malloc((size_t)len);
     if (fread(buf, 1, (size_t)len, fp) != (size_t)len) { fclose(fp); free(buf); return -1; }
     fclose(fp);
-    rd r = {buf + 8, buf + len, memcmp(buf, "MTGOLD01", 8) != 0};
+    if (len >= 8 && memcmp(buf, "MTDECO01", 8) == 0) {
+        rd dr = {buf + 8, buf + len, 0};
+        *n_frames = 1;
+        int res = replay_decoder(&dr, path);
+        free(buf);
+        return res;
+    }
+    rd r = {buf + 8, buf + len, len < 8 || memcmp(buf, "MTGOLD01", 8) != 0};
     char *name = str(&r);
     uint32_t np = u32(&r);
     mt_param params[32];
