@@ -28,8 +28,11 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-import mottrack  # noqa: E402
+try:  # the installed package (CI: its numba cache is warm after the test run) ...
+    import mottrack
+except ImportError:  # ... else this source tree
+    sys.path.insert(0, str(ROOT))
+    import mottrack
 from mottrack.detections import Detections  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
