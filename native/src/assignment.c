@@ -173,7 +173,8 @@ int mt_max_weight_matching(mt_assign_ws *w, int64_t n_rows, int64_t n_cols, cons
             }
             int transpose = r > c;
             int64_t R = transpose ? c : r, C = transpose ? r : c;
-            if (MT_GROW(w->fw, w->fw_cap, (size_t)(R * C) + 3 * (size_t)C + (size_t)R + 8))
+            if ((uint64_t)R * (uint64_t)C > SIZE_MAX / 16
+                || MT_GROW(w->fw, w->fw_cap, (size_t)(R * C) + 3 * (size_t)C + (size_t)R + 8))
                 return -1;
             double *wm = w->fw, *u = wm + R * C, *v = u + R, *spc = v + C;
             for (int64_t q = 0; q < R * C; q++)

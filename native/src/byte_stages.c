@@ -71,7 +71,7 @@ static void carve(mt_byte *b, size_t n0, size_t nd, size_t dim, ws *w)
 int mt_byte_prepare(mt_byte *b, size_t nd, size_t dim)
 {
     size_t n0 = (size_t)b->tb.n, cap = n0 + nd;
-    if (mt_table_reserve(&b->tb, 2 * cap + 2))
+    if (cap > SIZE_MAX / 64 || (dim && nd > SIZE_MAX / 16 / dim) || mt_table_reserve(&b->tb, 2 * cap + 2))
         return -1;
     if (MT_GROW(b->fw, b->fw_cap, 8 * nd + 4 * n0 + 4 * cap + nd * dim + 8)
         || MT_GROW(b->iw, b->iw_cap, 4 * nd + 4 * n0 + 2 * cap + 8))

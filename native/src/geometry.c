@@ -84,7 +84,7 @@ int mt_overlap_edges(mt_edges *e, const double *a, size_t n, const double *b, si
     e->n = 0;
     if (n == 0 || m == 0)
         return 0;
-    if (n * m <= 1024) {  /* dense scan (geometry._dense_edges_into) */
+    if ((uint64_t)n * (uint64_t)m <= 1024) {  /* dense scan (geometry._dense_edges_into) */
         if (edges_room(e, n * m))
             return -1;
         size_t k = 0;
@@ -105,6 +105,8 @@ int mt_overlap_edges(mt_edges *e, const double *a, size_t n, const double *b, si
         return 0;
     }
     /* sweep over b sorted by x1 (geometry._sweep_edges) */
+    if (n > SIZE_MAX / 16 - m)
+        return -1;
     size_t cap = 4 * (n + m) + 16;
     if (edges_room(e, cap))
         return -1;

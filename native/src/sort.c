@@ -187,7 +187,16 @@ static const mt_table *table(const mt_tracker *t) { return &IMPL(t)->tb; }
 
 static void save(const mt_tracker *t, mt_writer *w) { mt_table_save(&IMPL(t)->tb, w); }
 
-static int load(mt_tracker *t, mt_reader *r) { return mt_table_load(&IMPL(t)->tb, r, "tracks"); }
+static int load(mt_tracker *t, mt_reader *r)
+{
+    if (mt_table_load(&IMPL(t)->tb, r, "tracks"))
+        return -1;
+    if (IMPL(t)->tb.nfeat != 0) {
+        mt_r_fail(r, "state: SORT holds no features");
+        return -1;
+    }
+    return 0;
+}
 
 const mt_kind mt_kind_sort = {"sort", params, sizeof params / sizeof params[0], MT_KIND_WARP, init, destroy, reset,
                               prepare, step, table, save, load};

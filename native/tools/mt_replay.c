@@ -4,7 +4,9 @@
  * Usage: mt_replay TRACKER DET_FILE [--quiet] [--first] [name=value ...]
  *   DET_FILE lines: frame,id,x,y,w,h,score[,...] (frames ascending).
  *   Prints MOT result rows (frame,id,x,y,w,h,score,-1,-1,-1) unless --quiet; --first stops
- *   after the first frame.  On stderr: first_update_realtime_ns=T frames=F maxrss_kb=R */
+ *   after the first frame.  On stderr: first_update_realtime_ns=T frames=F maxrss_kb=R
+ *   (R: the process's peak resident set, VmHWM of /proc/self/status, which starts afresh at
+ *   exec; getrusage's ru_maxrss would carry over the peak of a parent that forked us). */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,9 +103,20 @@ int main(int argc, char **argv)
         }
     }
     fclose(fp);
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    fprintf(stderr, "first_update_realtime_ns=%lld frames=%ld maxrss_kb=%ld\n", first_ns, frames, ru.ru_maxrss);
+    long hwm = -1;
+    FILE *st = fopen("/proc/self/status", "r");
+    if (st) {
+        while (fgets(line, sizeof line, st))
+            if (sscanf(line, "VmHWM: %ld", &hwm) == 1)
+                break;
+        fclose(st);
+    }
+    if (hwm < 0) {
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        hwm = ru.ru_maxrss;
+    }
+    fprintf(stderr, "first_update_realtime_ns=%lld frames=%ld maxrss_kb=%ld\n", first_ns, frames, hwm);
     mt_tracker_destroy(t);
     free(rows);
     return 0;
