@@ -221,7 +221,7 @@ def main(argv=None):
             if not (build_dir(arch) / "mt_bench").exists() or not shutil.which(QEMU[arch][0]):
                 emit(f"| {arch} | - | not built or qemu missing | | | | |")
                 continue
-            for dname, seq_file, seqs in qemu_files[:2]:
+            for dname, seq_file, _seqs in qemu_files[:2]:
                 for tracker, _ in TRACKERS:
                     _, x86 = c_pass("native", tracker, seq_file, tmp)
                     ns, out = c_pass(arch, tracker, seq_file, tmp)
