@@ -252,3 +252,55 @@ int mt_match_edges(mt_assign_ws *w, int64_t n_rows, int64_t n_cols, const int64_
             col_for_row[er[best_c[c]]] = c;
     return 0;
 }
+
+int mt_linear_sum_assignment(mt_assign_ws *w, const double *cost, int64_t nr, int64_t nc, int64_t *rows,
+                             int64_t *cols, int64_t *n_pairs)
+{
+    *n_pairs = 0;
+    if (nr <= 0 || nc <= 0)
+        return 0;
+    int transpose = nc < nr;
+    int64_t R = transpose ? nc : nr, C = transpose ? nr : nc;
+    if ((uint64_t)R * (uint64_t)C > SIZE_MAX / 16)
+        return -2;
+    size_t need_f = (size_t)(R * C) + (size_t)R + 2 * (size_t)C + 8;
+    size_t need_i = (size_t)R + 3 * (size_t)C + 8;
+    if (MT_GROW(w->fw, w->fw_cap, need_f) || MT_GROW(w->iw, w->iw_cap, need_i)
+        || MT_GROW(w->bw, w->bw_cap, (size_t)(R + C) + 8))
+        return -2;
+    double *m = w->fw, *u = m + R * C, *v = u + R, *spc = v + C;
+    const double *src = cost;
+    if (transpose) {
+        for (int64_t i = 0; i < R; i++)
+            for (int64_t j = 0; j < C; j++)
+                m[i * C + j] = cost[j * nc + i];
+        src = m;
+    }
+    int64_t *col4row = w->iw, *path = col4row + R, *row4col = path + C, *todo = row4col + C;
+    unsigned char *in_sr = w->bw, *in_sc = in_sr + R;
+    if (!solve_wide(src, R, C, col4row, u, v, spc, path, row4col, in_sr, in_sc, todo))
+        return -1;
+    if (!transpose) {
+        for (int64_t i = 0; i < R; i++) {
+            rows[i] = i;
+            cols[i] = col4row[i];
+        }
+    } else {
+        /* col4row maps original columns to original rows (distinct): report sorted by row */
+        for (int64_t j = 0; j < R; j++)
+            rows[j] = col4row[j], cols[j] = j;
+        /* insertion sort of the R pairs by row (R = min(nr, nc), small) */
+        for (int64_t a = 1; a < R; a++) {
+            int64_t rr = rows[a], cc = cols[a], b = a - 1;
+            while (b >= 0 && rows[b] > rr) {
+                rows[b + 1] = rows[b];
+                cols[b + 1] = cols[b];
+                b--;
+            }
+            rows[b + 1] = rr;
+            cols[b + 1] = cc;
+        }
+    }
+    *n_pairs = R;
+    return 0;
+}

@@ -70,6 +70,10 @@ int64_t mt_report_xysr_tracks(mt_table *tb, int64_t *n_io, int64_t frame_count, 
                               int need_detection, double *out, unsigned char *keep);
 
 /* ------------------------------------------------------------------ kalman */
+/* measurement (u, v, s, r) of a box, r = w / (h + h_eps) (SORT: 0, OC-SORT: 1e-6) */
+void mt_xysr_z(double x1, double y1, double x2, double y2, double h_eps, double z[4]);
+void mt_xysr_initiate_z(double *mean, double *cov, const double z[4]);
+void mt_xysr_update_z(double *mean, double *cov, const double z[4]);
 void mt_xysr_initiate(double *mean, double *cov, double x1, double y1, double x2, double y2);
 void mt_xysr_predict_row(double *mean, double *cov, double dt);
 void mt_xysr_predict(mt_table *tb, int64_t n, double dt);      /* with SORT's area clamp */
@@ -121,6 +125,10 @@ void mt_assign_ws_free(mt_assign_ws *w);
 /* mottrack.assignment.max_weight_matching: col_for_row (n_rows) = matched column or -1. */
 int mt_max_weight_matching(mt_assign_ws *w, int64_t n_rows, int64_t n_cols, const int64_t *er,
                            const int64_t *ec, const double *ev, size_t ne, int64_t *col_for_row);
+/* mottrack.assignment.linear_sum_assignment (dense, SciPy's result): pairs sorted by row
+ * into rows / cols (min(nr, nc) each), *n_pairs.  Returns 0, -1 infeasible, -2 no memory. */
+int mt_linear_sum_assignment(mt_assign_ws *w, const double *cost, int64_t nr, int64_t nc, int64_t *rows,
+                             int64_t *cols, int64_t *n_pairs);
 /* mottrack.assignment.match_edges (degree-one shortcut, else max_weight_matching). */
 int mt_match_edges(mt_assign_ws *w, int64_t n_rows, int64_t n_cols, const int64_t *er,
                    const int64_t *ec, const double *ev, size_t ne, int64_t *col_for_row);

@@ -57,19 +57,32 @@ static void block_update(double *mean, double *P, int d, int k, int v, double r,
 }
 
 /* ------------------------------------------------------------------ SORT (u, v, s, r) */
-void mt_xysr_initiate(double *mean, double *P, double x1, double y1, double x2, double y2)
+void mt_xysr_z(double x1, double y1, double x2, double y2, double h_eps, double z[4])
 {
     double w = x2 - x1, h = y2 - y1;
-    mean[0] = x1 + w / 2.0;
-    mean[1] = y1 + h / 2.0;
-    mean[2] = w * h;
-    mean[3] = w / (h + 0.0);
+    z[0] = x1 + w / 2.0;
+    z[1] = y1 + h / 2.0;
+    z[2] = w * h;
+    z[3] = w / (h + h_eps);
+}
+
+void mt_xysr_initiate_z(double *mean, double *P, const double z[4])
+{
+    for (int k = 0; k < 4; k++)
+        mean[k] = z[k];
     for (int k = 4; k < 7; k++)
         mean[k] = 0.0;
     for (int i = 0; i < 49; i++)
         P[i] = 0.0;
     for (int i = 0; i < 7; i++)
         P7(i, i) = XYSR_P0[i];
+}
+
+void mt_xysr_initiate(double *mean, double *P, double x1, double y1, double x2, double y2)
+{
+    double z[4];
+    mt_xysr_z(x1, y1, x2, y2, 0.0, z);
+    mt_xysr_initiate_z(mean, P, z);
 }
 
 void mt_xysr_predict_row(double *mean, double *P, double dt)
@@ -100,18 +113,23 @@ void mt_xysr_box(const double *mean, double box[4])
     box[3] = mean[1] + h / 2.0;
 }
 
-void mt_xysr_update(double *mean, double *P, double x1, double y1, double x2, double y2)
+void mt_xysr_update_z(double *mean, double *P, const double z[4])
 {
-    double w = x2 - x1, h = y2 - y1;
-    double zu = x1 + w / 2.0, zv = y1 + h / 2.0, zs = w * h, zr = w / (h + 0.0);
-    block_update_joseph(mean, P, 7, 0, 4, XYSR_R[0], zu - mean[0]);
-    block_update_joseph(mean, P, 7, 1, 5, XYSR_R[1], zv - mean[1]);
-    block_update_joseph(mean, P, 7, 2, 6, XYSR_R[2], zs - mean[2]);
+    block_update_joseph(mean, P, 7, 0, 4, XYSR_R[0], z[0] - mean[0]);
+    block_update_joseph(mean, P, 7, 1, 5, XYSR_R[1], z[1] - mean[1]);
+    block_update_joseph(mean, P, 7, 2, 6, XYSR_R[2], z[2] - mean[2]);
     double p = P7(3, 3);
     double s = p + XYSR_R[3];
     double g = p / s;
-    mean[3] += g * (zr - mean[3]);
+    mean[3] += g * (z[3] - mean[3]);
     P7(3, 3) = (1.0 - g) * (1.0 - g) * p + g * g * XYSR_R[3];
+}
+
+void mt_xysr_update(double *mean, double *P, double x1, double y1, double x2, double y2)
+{
+    double z[4];
+    mt_xysr_z(x1, y1, x2, y2, 0.0, z);
+    mt_xysr_update_z(mean, P, z);
 }
 
 void mt_warp_point(const double H[9], double x, double y, double *xp_, double *yp_, double *a)

@@ -219,11 +219,32 @@ def decoder_cases(out_dir: Path) -> int:
     return written
 
 
+def lsa_cases(out_dir: Path) -> int:
+    """Dense assignment problems and SciPy's answers (the solver OC-SORT / DeepSORT use):
+    b"MTLSA001", u32 count, per problem u32 nr, u32 nc, nr*nc f64, u32 k, k i64 rows, k i64 cols.
+    Integer costs make many ties, so the tie-breaking must match too."""
+    from scipy.optimize import linear_sum_assignment
+    rng = np.random.default_rng(11)
+    b = bytearray(b"MTLSA001")
+    probs = []
+    for k in range(200):
+        nr, nc = int(rng.integers(1, 9)), int(rng.integers(1, 9))
+        c = rng.integers(0, 4, (nr, nc)).astype(np.float64) if k % 2 else rng.random((nr, nc))
+        probs.append(c)
+    b += struct.pack("<I", len(probs))
+    for c in probs:
+        r, cc = linear_sum_assignment(c)
+        b += struct.pack("<II", *c.shape) + c.astype("<f8").tobytes()
+        b += struct.pack("<I", len(r)) + r.astype("<i8").tobytes() + cc.astype("<i8").tobytes()
+    (out_dir / "lsa__scipy.golden").write_bytes(bytes(b))
+    return 1
+
+
 def main():
     out_dir = Path(sys.argv[1])
     quick = "--quick" in sys.argv
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = decoder_cases(out_dir)
+    written = decoder_cases(out_dir) + lsa_cases(out_dir)
     if "--decoders" in sys.argv:
         print(f"make_golden: {written} golden files in {out_dir}")
         return

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "mottrack.h"
+#include "internal.h"
 
 static int failures = 0, checks = 0;
 
@@ -332,6 +333,33 @@ static int replay_decoder(rd *r, const char *path)
     return good ? 0 : 1;
 }
 
+/* dense assignment problems (b"MTLSA001") against SciPy's pairs */
+static int replay_lsa(rd *r, const char *path, int *n)
+{
+    uint32_t count = u32(r);
+    mt_assign_ws w = {0};
+    int bad = 0;
+    for (uint32_t q = 0; q < count && !r->bad; q++) {
+        uint32_t nr = u32(r), nc = u32(r);
+        if (nr > 64 || nc > 64) { r->bad = 1; break; }
+        double c[64 * 64];
+        get(r, c, (size_t)nr * nc * 8);
+        uint32_t k = u32(r);
+        if (k > 64) { r->bad = 1; break; }
+        int64_t wr[64], wc[64], gr[64], gc[64], np_ = -1;
+        get(r, wr, k * 8);
+        get(r, wc, k * 8);
+        int s = mt_linear_sum_assignment(&w, c, nr, nc, gr, gc, &np_);
+        if (s || np_ != (int64_t)k || memcmp(gr, wr, k * 8) || memcmp(gc, wc, k * 8)) {
+            bad = 1;
+            fprintf(stderr, "FAIL %s problem %u (%ux%u): status %d, %lld pairs\n", path, q, nr, nc, s, (long long)np_);
+        }
+    }
+    mt_assign_ws_free(&w);
+    *n = (int)count;
+    return bad || r->bad;
+}
+
 static int replay(const char *path, int *n_frames)
 {
     FILE *fp = fopen(path, "rb");
@@ -342,6 +370,12 @@ static int replay(const char *path, int *n_frames)
     unsigned char *buf = malloc((size_t)len);
     if (fread(buf, 1, (size_t)len, fp) != (size_t)len) { fclose(fp); free(buf); return -1; }
     fclose(fp);
+    if (len >= 8 && memcmp(buf, "MTLSA001", 8) == 0) {
+        rd lr = {buf + 8, buf + len, 0};
+        int res = replay_lsa(&lr, path, n_frames);
+        free(buf);
+        return res;
+    }
     if (len >= 8 && memcmp(buf, "MTDECO01", 8) == 0) {
         rd dr = {buf + 8, buf + len, 0};
         *n_frames = 1;
