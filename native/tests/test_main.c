@@ -248,6 +248,62 @@ static void test_errors(void)
     }
 }
 
+/* ------------------------------------------------------------------ state fuzz */
+/* Tampered states that carry a VALID checksum (as an attacker or a fuzzer would write them)
+ * must be rejected field by field, or restore into a tracker that keeps running. */
+static uint32_t lcg(uint32_t *s) { *s = *s * 1664525u + 1013904223u; return *s >> 8; }
+
+static void test_state_fuzz(void)
+{
+    const char *kinds[] = {"sort", "bytetrack", "botsort"};
+    uint32_t seed = 12345;
+    for (int k = 0; k < 3; k++) {
+        mt_tracker *t = make(kinds[k], NULL, 0);
+        double rows[15] = {0, 0, 10, 20, 0.9, 30, 30, 50, 70, 0.8, 100, 0, 120, 40, 0.95};
+        float emb[6] = {1, 0, 0.5f, 0, 1, 0.25f};
+        mt_frame f = {0};
+        f.rows = rows; f.n = 3; f.cols = 5;
+        if (k == 2) { f.embeddings = emb; f.embedding_dim = 2; f.embedding_type = MT_EMB_FLOAT32; }
+        const double *out; size_t n;
+        for (int i = 0; i < 6; i++) {
+            rows[0] += 1; rows[5] += 2;
+            mt_tracker_update(t, &f, &out, &n);
+        }
+        size_t len;
+        unsigned char *st = state_of(t, &len);
+        int accepted = 0, rejected = 0;
+        for (int it = 0; it < 2000; it++) {
+            unsigned char *c = malloc(len);
+            memcpy(c, st, len);
+            int flips = 1 + (int)(lcg(&seed) % 4);
+            for (int q = 0; q < flips; q++) {
+                size_t at = 16 + lcg(&seed) % (len - 20);
+                c[at] = (unsigned char)lcg(&seed);
+            }
+            uint32_t crc = mt_crc32(c, len - 4);
+            for (int b = 0; b < 4; b++) c[len - 4 + (size_t)b] = (unsigned char)(crc >> (8 * b));
+            mt_tracker *u = NULL;
+            char err[256];
+            if (mt_tracker_from_state(c, len, &u, err, sizeof err) == MT_OK) {
+                accepted++;
+                for (int i = 0; i < 3; i++)
+                    if (mt_tracker_update(u, &f, &out, &n) != MT_OK) break;
+                size_t l2;
+                unsigned char *s2 = state_of(u, &l2);
+                free(s2);
+                mt_tracker_destroy(u);
+            } else {
+                rejected++;
+                CHECK(strlen(err) > 0, "%s: a rejected state has no message", kinds[k]);
+            }
+            free(c);
+        }
+        CHECK(rejected > 0 && accepted > 0, "%s state fuzz: %d accepted, %d rejected", kinds[k], accepted, rejected);
+        free(st);
+        mt_tracker_destroy(t);
+    }
+}
+
 /* ------------------------------------------------------------------ golden replay */
 typedef struct rd {
     const unsigned char *p, *end;
@@ -503,6 +559,7 @@ int main(int argc, char **argv)
     test_sort_hand();
     test_bytetrack_hand();
     test_errors();
+    test_state_fuzz();
     printf("hand-worked and error tests: %d checks, %d failures\n", checks, failures);
     if (argc < 2)
         return failures ? 1 : 0;
