@@ -304,6 +304,78 @@ static void test_state_fuzz(void)
     }
 }
 
+/* Random frames mixing valid and invalid values: every call either succeeds or fails
+ * leaving the tracker byte-identical (its saved state compared). */
+static double pick(uint32_t *seed)
+{
+    static const double palette[] = {0, 1, -1, 1e-7, 5, 100, 640, 1e15, 2e15, NAN, INFINITY, -INFINITY, 0.5, 0.05,
+                                     0.95, 3, -1e15};
+    uint32_t r = lcg(seed);
+    if (r % 3)
+        return (double)(lcg(seed) % 2000) / 4.0;
+    return palette[r % (sizeof palette / sizeof palette[0])];
+}
+
+static void test_input_fuzz(void)
+{
+    const char *kinds[] = {"sort", "bytetrack", "botsort"};
+    uint32_t seed = 777;
+    for (int k = 0; k < 3; k++) {
+        mt_tracker *t = make(kinds[k], NULL, 0);
+        double rows[16 * 7], warp[9], ts = 0;
+        float emb[16 * 4];
+        int bad_kept = 0, ok = 0, failed = 0;
+        for (int it = 0; it < 1500; it++) {
+            mt_frame f = {0};
+            f.n = lcg(&seed) % 14;
+            f.cols = 4 + lcg(&seed) % 3;
+            if (lcg(&seed) % 50 == 0) f.cols = 3 + 4 * (lcg(&seed) % 2);
+            for (size_t i = 0; i < f.n; i++) {
+                double x = (double)(lcg(&seed) % 600), y = (double)(lcg(&seed) % 400);
+                double *r = rows + i * f.cols;
+                r[0] = x; r[1] = y; r[2] = x + 5 + lcg(&seed) % 80; r[3] = y + 5 + lcg(&seed) % 120;
+                for (size_t c = 4; c < f.cols; c++) r[c] = c == 4 ? (double)(lcg(&seed) % 100) / 100.0 : (double)(lcg(&seed) % 3);
+                if (lcg(&seed) % 25 == 0) r[lcg(&seed) % f.cols] = pick(&seed);
+            }
+            f.rows = f.n || lcg(&seed) % 2 ? rows : NULL;
+            if (lcg(&seed) % 8 == 0) {
+                f.warp_rows = 2 + lcg(&seed) % 2;
+                for (int i = 0; i < 9; i++) warp[i] = (i % 4 == 0 ? 1.0 : 0.0) + (lcg(&seed) % 5 == 0 ? pick(&seed) : 0.01 * (double)(lcg(&seed) % 7));
+                f.warp = warp;
+            }
+            if (lcg(&seed) % 4 == 0) {
+                f.has_timestamp = 1;
+                ts += lcg(&seed) % 10 == 0 ? pick(&seed) : 0.02 + 0.001 * (lcg(&seed) % 40);
+                f.timestamp = ts;
+            }
+            if (lcg(&seed) % 5 == 0) {
+                f.embedding_dim = 3 + (lcg(&seed) % 20 == 0);
+                f.embedding_type = lcg(&seed) % 30 == 0 ? 7 : MT_EMB_FLOAT32;
+                for (size_t i = 0; i < f.n * f.embedding_dim; i++)
+                    emb[i] = lcg(&seed) % 40 == 0 ? (float)pick(&seed) : (float)(lcg(&seed) % 9) - 4.0f;
+                f.embeddings = emb;
+            }
+            size_t len;
+            unsigned char *st = state_of(t, &len);
+            const double *out; size_t n;
+            int s = mt_tracker_update(t, &f, &out, &n);
+            if (s == MT_OK) {
+                ok++;
+                for (size_t i = 0; i < n; i++)
+                    if (out[8 * i + 7] >= (double)f.n) bad_kept++;
+            } else {
+                failed++;
+                int has_message = mt_tracker_last_error(t)[0] != 0;
+                if (!has_message || n != 0 || !same_state(t, st, len)) bad_kept++;
+            }
+            free(st);
+        }
+        CHECK(bad_kept == 0 && ok > 100 && failed > 100, "%s input fuzz: %d ok, %d failed, %d broken", kinds[k], ok,
+              failed, bad_kept);
+        mt_tracker_destroy(t);
+    }
+}
+
 /* ------------------------------------------------------------------ golden replay */
 typedef struct rd {
     const unsigned char *p, *end;
@@ -560,6 +632,7 @@ int main(int argc, char **argv)
     test_bytetrack_hand();
     test_errors();
     test_state_fuzz();
+    test_input_fuzz();
     printf("hand-worked and error tests: %d checks, %d failures\n", checks, failures);
     if (argc < 2)
         return failures ? 1 : 0;
