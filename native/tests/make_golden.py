@@ -276,17 +276,20 @@ def main():
         warps = mottrack.motion.read_warps(DATA / "MOT17" / "gmc" / f"{seq}.txt")
         get, n = frames_of(det)
         first = seq_length(seq) // 2 + 2
-        trackers = [("botsort", {})]
-        if seq == "MOT17-05":
-            trackers += [("sort", {"max_age": 3, "min_hits": 3}), ("bytetrack", {"track_thresh": 0.6})]
-        for tr, params in trackers:
+        trackers = [("botsort", {}, "cmc")]
+        if seq == "MOT17-05":  # the moving camera: SORT, ByteTrack and BoT-SORT with homographies too
+            trackers += [("sort", {"max_age": 3, "min_hits": 3}, "cmc"), ("bytetrack", {"track_thresh": 0.6}, "cmc"),
+                         ("botsort", {}, "homography")]
+        for tr, params, label in trackers:
             case = Case(tr, params)
             for k, f in enumerate(range(first, n + 1)):
                 w = warps[k]
-                if tr == "sort" and k % 7 == 3:  # a homography now and then
+                if (tr != "botsort" or label == "homography") and k % 7 == 3:  # a perspective term
                     w = np.vstack([w, [1e-7, -2e-7, 1.0]])
+                if label == "homography" and k % 11 == 5:  # H[2, 2] != 1: normalised first
+                    w = (w if w.shape[0] == 3 else np.vstack([w, [0.0, 0.0, 1.0]])) * 3.0
                 case.feed(get(f), warp=w, restore=(k == 100))
-            case.write(out_dir / f"{tr}__cmc-{seq}.golden")
+            case.write(out_dir / f"{tr}__{label}-{seq}.golden")
             written += 1
     # -- BoT-SORT with ReID embeddings (float64 as stored; int8-quantised)
     for p in sorted((REF / "botsort_reid" / "MOT17").glob("*.txt")):
