@@ -240,11 +240,30 @@ def lsa_cases(out_dir: Path) -> int:
     return 1
 
 
+def params_case(out_dir: Path) -> int:
+    """Every registered tracker's constructor parameters and defaults (the registry is the
+    source of truth for the C parameter tables): b"MTPARA01", u32 count, per tracker str name,
+    u32 n, per parameter str name, u8 is_text, f64 value, str text."""
+    from mottrack.registry import registered_trackers, tracker_parameters
+    b = bytearray(b"MTPARA01")
+    names = registered_trackers()
+    b += struct.pack("<I", len(names))
+    for name in names:
+        params = tracker_parameters(name)
+        b += _s(name.encode()) + struct.pack("<I", len(params))
+        for k, v in params.items():
+            is_text = isinstance(v, str)
+            b += _s(k.encode()) + struct.pack("<Bd", int(is_text), 0.0 if is_text or v is None else float(v))
+            b += _s(v.encode() if is_text else b"")
+    (out_dir / "params__registry.golden").write_bytes(bytes(b))
+    return 1
+
+
 def main():
     out_dir = Path(sys.argv[1])
     quick = "--quick" in sys.argv
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = decoder_cases(out_dir) + lsa_cases(out_dir)
+    written = decoder_cases(out_dir) + lsa_cases(out_dir) + params_case(out_dir)
     if "--decoders" in sys.argv:
         print(f"make_golden: {written} golden files in {out_dir}")
         return

@@ -488,6 +488,59 @@ static int replay_lsa(rd *r, const char *path, int *n)
     return bad || r->bad;
 }
 
+/* the Python registry's parameters and defaults (b"MTPARA01") against the C tables: every
+ * Python parameter exists in C with the same default; C adds only max_detections.  Trackers
+ * this build does not implement (create returns MT_ERR_UNSUPPORTED) are skipped. */
+static int replay_params(rd *r, const char *path, int *n)
+{
+    uint32_t count = u32(r);
+    int bad = 0;
+    *n = 0;
+    for (uint32_t q = 0; q < count && !r->bad; q++) {
+        char *name = str(r);
+        uint32_t np = u32(r);
+        mt_tracker *t = NULL;
+        char err[256];
+        int s = mt_tracker_create(name, NULL, 0, &t, err, sizeof err);
+        const mt_param_info *pi = NULL;
+        size_t cnp = 0;
+        int have = s == MT_OK && mt_tracker_params(name, &pi, &cnp, err, sizeof err) == MT_OK;
+        if (s != MT_OK && s != MT_ERR_UNSUPPORTED && s != MT_ERR_UNKNOWN_TRACKER) {
+            bad = 1;
+            fprintf(stderr, "FAIL %s: %s cannot be created with its defaults: %s\n", path, name, err);
+        }
+        if (have) {
+            (*n)++;
+            if (cnp != np + 1) {
+                bad = 1;
+                fprintf(stderr, "FAIL %s: %s has %zu C parameters, Python %u (+ max_detections)\n", path, name, cnp, np);
+            }
+        }
+        for (uint32_t i = 0; i < np; i++) {
+            char *pn = str(r);
+            unsigned char is_text; get(r, &is_text, 1);
+            double v = f64(r);
+            char *text = str(r);
+            if (have) {
+                size_t j = 0;
+                while (j < cnp && strcmp(pi[j].name, pn) != 0) j++;
+                int same = j < cnp && (is_text ? pi[j].type == MT_PARAM_CHOICE && pi[j].default_text
+                                                    && strcmp(pi[j].default_text, text) == 0
+                                               : pi[j].type != MT_PARAM_CHOICE && pi[j].default_value == v);
+                if (!same) {
+                    bad = 1;
+                    fprintf(stderr, "FAIL %s: %s parameter %s: Python default %s%g, C %s\n", path, name, pn,
+                            is_text ? text : "", is_text ? 0.0 : v, j < cnp ? "differs" : "missing");
+                }
+            }
+            free(pn); free(text);
+        }
+        mt_tracker_destroy(t);
+        free(name);
+    }
+    return bad || r->bad;
+}
+
 static int replay(const char *path, int *n_frames)
 {
     FILE *fp = fopen(path, "rb");
@@ -498,6 +551,12 @@ static int replay(const char *path, int *n_frames)
     unsigned char *buf = malloc((size_t)len);
     if (fread(buf, 1, (size_t)len, fp) != (size_t)len) { fclose(fp); free(buf); return -1; }
     fclose(fp);
+    if (len >= 8 && memcmp(buf, "MTPARA01", 8) == 0) {
+        rd pr = {buf + 8, buf + len, 0};
+        int res = replay_params(&pr, path, n_frames);
+        free(buf);
+        return res;
+    }
     if (len >= 8 && memcmp(buf, "MTLSA001", 8) == 0) {
         rd lr = {buf + 8, buf + len, 0};
         int res = replay_lsa(&lr, path, n_frames);
