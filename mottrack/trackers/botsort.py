@@ -238,16 +238,20 @@ class BoTSORT(bs.ByteWork, Tracker):
                    warp: Optional[np.ndarray] = None) -> np.ndarray:
         tr = self.tracks
         need = tr.counters[0] + rows.shape[0]
+        feats0 = self.features
         if need > self._work_for or 2 * need > tr.mean.shape[0]:
             self._prepare(rows.shape[0])
         fw = self._fw
         stashed = stash_warp(fw, bs.WARP_AT, warp, self._warp_out)
         try:
-            return _botsort_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, self.features,
-                                      rows, dt, self.frame_count, fw, self._iw, err)
+            out = _botsort_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, self.features,
+                                     rows, dt, self.frame_count, fw, self._iw, err)
         finally:
             if stashed:
                 fw[bs.WARP_AT] = 0.0
+        if err[0] != 0:  # rejected rows: the saved state keeps its feature rows
+            self.features = feats0
+        return out
 
     def _check_restored(self) -> None:
         super()._check_restored()

@@ -525,6 +525,8 @@ class DeepSORT(Tracker):
         self.free_slots = np.arange(capacity, dtype=np.int64)[::-1].copy()
 
     def _check_embeddings(self, dets: Detections) -> np.ndarray:
+        """This frame's embeddings (N, D) float32; changes nothing (the first frame's
+        dimension and gallery are committed by :meth:`_step` once the call is accepted)."""
         emb = dets._embeddings
         n = dets._boxes.shape[0]
         if emb is None:
@@ -533,18 +535,19 @@ class DeepSORT(Tracker):
             raise ValueError("DeepSORT needs appearance embeddings: pass Detections(..., embeddings=(N, D)) "
                              f"for every non-empty frame (got {n} detections without embeddings)")
         dim = emb.shape[1]
-        if self.embedding_dim == 0:
-            if dim < 1:
-                raise ValueError("embeddings: expected D >= 1 columns; got 0")
-            self.embedding_dim = dim
-            self._alloc_gallery(16, dim)
-        elif dim != self.embedding_dim:
+        if dim < 1:
+            raise ValueError("embeddings: expected D >= 1 columns; got 0")
+        if self.embedding_dim != 0 and dim != self.embedding_dim:
             raise ValueError(f"embeddings: dimension changed from {self.embedding_dim} to {dim}; "
                              "a tracker takes embeddings of one model")
         return emb
 
     def _step(self, dets: Detections, dt: float, warp: Optional[np.ndarray] = None) -> np.ndarray:
         emb = self._check_embeddings(dets)
+        first = self.embedding_dim == 0 and emb.shape[0] > 0
+        if first:  # the first frame with embeddings: its dimension and gallery, kept if accepted
+            kept = (self.gallery, self.gallery_count, self.gallery_head, self.free_slots)
+            self._alloc_gallery(16, emb.shape[1])
         tr = self.tracks
         tr.reserve(dets._boxes.shape[0])
         err = self._err
@@ -559,6 +562,8 @@ class DeepSORT(Tracker):
             code, value = int(err[0]), int(err[1])
             err[0] = 0
             if code == 1:
+                if first:
+                    self.gallery, self.gallery_count, self.gallery_head, self.free_slots = kept
                 raise ValueError(f"embeddings: row {value} has zero length (all zeros, or it holds "
                                  "NaN/inf); expected a non-zero, finite appearance vector")
             # More new tracks than free gallery slots: grow (by at least a quarter), then finish.
@@ -572,4 +577,6 @@ class DeepSORT(Tracker):
             out = _start_and_report(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, self.gallery,
                                     self.gallery_count, self.gallery_head, self.free_slots, dets._boxes,
                                     dets._scores, dets._class_ids, feats, self._pending[:n_det], dt)
+        if first:
+            self.embedding_dim = emb.shape[1]
         return out
