@@ -98,7 +98,7 @@ def test_appearance_edges_gate_and_cost_limit():
     order = np.argsort(meas[:, 0])
     er, ec, ew, ne = st.appearance_edges(tr.mean, tr.covariance, tr.ints, np.array([0]), meas, order,
                                          meas[order, 0], np.full(3, -1), feats, gal, det_track, 0.2, False,
-                                         *_edges())
+                                         *_edges(), np.empty(40))
     assert ne == 1 and (er[0], ec[0]) == (0, 0)
     assert ew[0] == pytest.approx(0.2 + 1e-5 - 0.0)
 

@@ -38,8 +38,8 @@ from ..detections import MAX_COORDINATE
 from ..geometry import has_warp, overlap_edges
 from ..kalman import (_chol4, xyah_box, xyah_initiate, xyah_predict_row, xyah_project_into,
                       xyah_update, xyah_warp_rows)
-from ..tracks import (CLASS, CONFIRMED, DET, HITS, ID, N, N_INT_BASE, NEXT_ID, SCORE, STATE, TENTATIVE,
-                      TSU, compact, mark_hit, mark_predicted, start_track)
+from ..tracks import (CLASS, CONFIRMED, HITS, N, N_INT_BASE, NEXT_ID, STATE, TENTATIVE, TSU, compact,
+                      mark_hit, mark_predicted, output_row, start_track)
 from ._gallery import gallery_append, gallery_max_dot, normalize_rows
 
 CHI2INV95_4DOF = 9.4877
@@ -99,6 +99,22 @@ def in_domain(mean, cov, t):
 
 
 @njit
+def delete_rows(mean, cov, ints, floats, n, keep, gal):
+    """Delete rows 0..n-1 where ``keep`` is false (order of the others kept); their
+    gallery slots join the free list in table order.  Returns the new number of rows."""
+    n_free = gal.vectors.shape[0] - n
+    dropped = False
+    for t in range(n):
+        if not keep[t]:
+            dropped = True
+            gal.free[n_free] = ints[t, SLOT]
+            n_free += 1
+    if dropped:
+        n = compact(mean, cov, ints, floats, n, keep)
+    return n
+
+
+@njit
 def warp_tracks(mean, cov, ints, floats, n, warp, gal):
     """Stage 2: move rows 0..n-1 through the camera ``warp`` (:func:`~mottrack.kalman.
     xyah_warp_rows`); a track the warp carries out of the coordinate domain
@@ -108,17 +124,9 @@ def warp_tracks(mean, cov, ints, floats, n, warp, gal):
         return n
     xyah_warp_rows(mean, cov, n, warp)
     keep = np.ones(n, np.bool_)
-    n_free = gal.vectors.shape[0] - n
-    dropped = False
     for t in range(n):
-        if not in_domain(mean, cov, t):
-            keep[t] = False
-            dropped = True
-            gal.free[n_free] = ints[t, SLOT]
-            n_free += 1
-    if dropped:
-        n = compact(mean, cov, ints, floats, n, keep)
-    return n
+        keep[t] = in_domain(mean, cov, t)
+    return delete_rows(mean, cov, ints, floats, n, keep, gal)
 
 
 @njit
@@ -200,20 +208,20 @@ def cascade_order(ints, floats, n, max_age):
 
 @njit
 def appearance_edges(mean, cov, ints, rows, meas, order, sorted_x, classes, feats, gal, det_track,
-                     max_cos, per_class, er, ec, ew):
+                     max_cos, per_class, er, ec, ew, gate):
     """Stage 4b: edges (position in ``rows``, detection, ``max_cos + 1e-5 - cost``) of one
     cascade level.  The cost is the smallest cosine distance between the detection's
     descriptor and the track's gallery; pairs outside the gate (squared Mahalanobis
     distance of the predicted measurement above :data:`CHI2INV95_4DOF`), of another class
     with ``per_class``, or costing more than ``max_cos`` have none.  Only free detections;
-    ``order`` / ``sorted_x``: detections sorted by centre x (the gate's x window).
-    Returns the edge buffers and the edge count."""
+    ``order`` / ``sorted_x``: detections sorted by centre x (the gate's x window);
+    ``gate``: 40 float64 of scratch.  Returns the edge buffers and the edge count."""
     ne = 0
     limit = max_cos + 1e-5
-    L = np.empty((4, 4))
-    S = np.empty((4, 4))
-    m = np.empty(4)
-    y = np.empty(4)
+    L = gate[0:16].reshape((4, 4))   # Cholesky factor of the projected covariance
+    S = gate[16:32].reshape((4, 4))  # projected covariance
+    m = gate[32:36]                  # projected mean
+    y = gate[36:40]                  # L^-1 (z - m)
     for r in range(rows.shape[0]):
         t = rows[r]
         xyah_project_into(mean, cov, t, m, S)
@@ -264,6 +272,7 @@ def matching_cascade(mean, cov, ints, rows, levels, meas, classes, feats, gal, d
     order = np.argsort(meas[:, 0])
     sorted_x = meas[order, 0]
     n_det = meas.shape[0]
+    gate = np.empty(40)
     start = 0
     while start < rows.shape[0] and n_left > 0:
         stop = start
@@ -271,7 +280,7 @@ def matching_cascade(mean, cov, ints, rows, levels, meas, classes, feats, gal, d
             stop += 1
         level = rows[start:stop]
         er, ec, ew, ne = appearance_edges(mean, cov, ints, level, meas, order, sorted_x, classes, feats,
-                                          gal, det_track, max_cos, per_class, er, ec, ew)
+                                          gal, det_track, max_cos, per_class, er, ec, ew, gate)
         assign_edges(level, n_det, er, ec, ew, ne, det_track, trk_det)
         n_left = count_free(det_track)
         start = stop
@@ -409,17 +418,9 @@ def remove_lost(mean, cov, ints, floats, n, trk_det, max_age, gal):
     frames are deleted (order of the others kept), their gallery slots freed.  Returns
     the new number of rows."""
     keep = np.ones(n, np.bool_)
-    dropped = False
-    n_free = gal.vectors.shape[0] - n
     for t in range(n):
-        if trk_det[t] < 0 and (ints[t, STATE] == TENTATIVE or floats[t, TSU] > max_age + TIME_EPS):
-            keep[t] = False
-            dropped = True
-            gal.free[n_free] = ints[t, SLOT]
-            n_free += 1
-    if dropped:
-        n = compact(mean, cov, ints, floats, n, keep)
-    return n
+        keep[t] = not (trk_det[t] < 0 and (ints[t, STATE] == TENTATIVE or floats[t, TSU] > max_age + TIME_EPS))
+    return delete_rows(mean, cov, ints, floats, n, keep, gal)
 
 
 @njit
@@ -453,11 +454,8 @@ def report(mean, ints, floats, n, dt):
     m = 0
     for t in range(n):
         if ints[t, STATE] == CONFIRMED and floats[t, TSU] <= dt:
-            out[m, 0], out[m, 1], out[m, 2], out[m, 3] = xyah_box(mean, t)
-            out[m, 4] = ints[t, ID]
-            out[m, 5] = floats[t, SCORE]
-            out[m, 6] = ints[t, CLASS]
-            out[m, 7] = ints[t, DET]
+            x1, y1, x2, y2 = xyah_box(mean, t)
+            output_row(out, m, x1, y1, x2, y2, ints, floats, t)
             m += 1
     return out[:m]
 
