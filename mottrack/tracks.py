@@ -85,6 +85,20 @@ def mark_hit(ints, floats, row, det_index, class_id, score):
 
 
 @njit
+def output_row(out, m, x1, y1, x2, y2, ints, floats, t):
+    """Output row ``m`` (the trackers' (M, 8) contract): box x1, y1, x2, y2, then row
+    ``t``'s id, score, class and detection index."""
+    out[m, 0] = x1
+    out[m, 1] = y1
+    out[m, 2] = x2
+    out[m, 3] = y2
+    out[m, 4] = ints[t, ID]
+    out[m, 5] = floats[t, SCORE]
+    out[m, 6] = ints[t, CLASS]
+    out[m, 7] = ints[t, DET]
+
+
+@njit
 def compact(mean, cov, ints, floats, n, keep):
     """Drop rows where ``keep`` is false, preserving the order of the others; returns the new n."""
     m = 0

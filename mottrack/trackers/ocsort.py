@@ -56,7 +56,6 @@ and to the velocity direction (by the Jacobian, norm kept).
 """
 from __future__ import annotations
 
-from typing import Optional
 
 import numpy as np
 
@@ -654,25 +653,25 @@ class OCSORT(Tracker):
                                  float(self.output_box == "detection")])
         self._no_warp = np.eye(3)
 
-    def _step(self, dets: Detections, dt: float, warp: np.ndarray | None = None) -> np.ndarray:
+    def _step(self, dets: Detections, dt: float, warp: np.ndarray) -> np.ndarray:
         tr = self.tracks
         tr.reserve(dets._boxes.shape[0])
+        has = warp.shape[0] == 3  # else NO_WARP
         return _ocsort_step(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, dets._boxes,
                             dets._scores, dets._class_ids, dt, self.frame_count, self._params,
-                            self._no_warp if warp is None else warp, warp is not None)
+                            warp if has else self._no_warp, has)
 
     _rows_fast_path = True
     _rows_output_box = True
 
-    def _step_rows(self, rows: np.ndarray, dt: float, err: np.ndarray,
-                   warp: Optional[np.ndarray] = None) -> np.ndarray:
+    def _step_rows(self, rows: np.ndarray, dt: float, warp: np.ndarray) -> np.ndarray:
         """The fused step on plain rows; only called without a warp (``_rows_fast_path_warp``
         is False, so camera-motion frames take ``_step``)."""
         tr = self.tracks
         if tr.counters[N] + rows.shape[0] > tr.mean.shape[0]:
             tr.reserve(rows.shape[0])
         return _ocsort_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, rows, dt,
-                                 self.frame_count, self._params, self._no_warp, err)
+                                 self.frame_count, self._params, self._no_warp, self._err)
 
     def _reset(self) -> None:
         self.tracks.reset()
