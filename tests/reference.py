@@ -64,3 +64,28 @@ def compare_tracks(ours: np.ndarray, ref: np.ndarray, box_tol: float,
             prev = id_map.setdefault(x, y)
             assert prev == y, f"frame {int(f)}: our track {int(x)} was reference {int(prev)}, now {int(y)}"
     assert len(set(id_map.values())) == len(id_map), "two of our tracks map to one reference track"
+
+
+# ----------------------------------------------------------------------------- shared data sets
+#: The MOT15 sequences (SORT's Faster R-CNN detections) every reference covers.
+MOT15 = ["ADL-Rundle-6", "ADL-Rundle-8", "ETH-Bahnhof", "ETH-Pedcross2", "ETH-Sunnyday",
+         "KITTI-13", "KITTI-17", "PETS09-S2L1", "TUD-Campus", "TUD-Stadtmitte", "Venice-2"]
+#: The MOT17 sequences with YOLOX-X ablation detections.
+YOLOX = ["MOT17-02", "MOT17-04", "MOT17-05", "MOT17-09"]
+
+
+def det_path(ref_dir: str, seq: str) -> Path:
+    """The detections a reference directory (``MOT15...`` or ``MOT17_yolox...``) was made from."""
+    from conftest import shared_path
+    if ref_dir.startswith("MOT15"):
+        return shared_path("data", "MOT15", "train", seq, "det", "det.txt")
+    # YOLOX-X ablation detections: frame, index, x, y, w, h, score, ...; whole sequences
+    return shared_path("data", "MOT17", "dets", "yolox_x_ablation", f"{seq}.txt")
+
+
+def run_reference(name: str, ref_dir: str, seq: str, **params) -> np.ndarray:
+    """Run tracker ``name`` with ``params`` over a reference sequence's detections, every
+    frame 1..last detection frame (the MOTChallenge result layout, see :func:`run_on_frames`)."""
+    from mottrack import create_tracker
+    det = load_csv(det_path(ref_dir, seq))
+    return run_on_frames(create_tracker(name, **params), frames_of(det), int(det[:, 0].max()))

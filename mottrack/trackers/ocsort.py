@@ -205,8 +205,68 @@ def _ocsort_step_rows(mean, cov, ints, floats, counters, rows, dt, frame_count, 
     return out
 
 
+class ObservationCentric(Tracker):
+    """What OC-SORT and Hybrid-SORT share outside their kernels: the parameters they
+    both have (validated, see :class:`OCSORT`), the camera-motion and state facts, and the
+    checks of a restored track table.  Subclasses set ``_vw`` (direction columns) and
+    build ``tracks`` and ``_params``."""
+
+    supports_camera_motion = True
+    _state_attrs = ("tracks",)
+    _vw = VW
+
+    def __init__(self, det_thresh: float, max_age: float, min_hits: int, iou_threshold: float,
+                 delta_t: int, asso_func: str, inertia: float, use_byte: bool, *, frame_rate: float,
+                 per_class: bool, output_box: str) -> None:
+        super().__init__(frame_rate=frame_rate, per_class=per_class, output_box=output_box)
+        self.det_thresh = check_number("det_thresh", det_thresh, low=-1e300, high=1e300)
+        self.max_age = check_number("max_age", max_age, low=0)
+        self.min_hits = check_number("min_hits", min_hits, low=0, integer=True)
+        self.iou_threshold = check_number("iou_threshold", iou_threshold, low=0.0, high=1.0)
+        self.delta_t = check_number("delta_t", delta_t, low=0, high=MAX_DELTA_T, integer=True)
+        if not isinstance(asso_func, str) or asso_func not in SIMILARITIES:
+            raise ValueError(f"asso_func: expected one of {', '.join(map(repr, SIMILARITIES))}; "
+                             f"got {asso_func!r}")
+        self.asso_func = asso_func
+        self.inertia = check_number("inertia", inertia, low=-1e6, high=1e6)
+        self.use_byte = check_bool("use_byte", use_byte)
+        self._no_warp = np.eye(3)
+
+    def _reset(self) -> None:
+        self.tracks.reset()
+
+    def _check_restored(self) -> None:
+        super()._check_restored()
+        tr = self.tracks
+        n = tr.n
+        ints = tr.ints[:n]
+        bad = (ints[:, ORU] < ORU_NEW) | (ints[:, ORU] > ORU_FROZEN)
+        if bad.any():
+            raise ValueError(f"state: attrs.tracks column oru_state must be 0, 1 or 2; got "
+                             f"{int(ints[bad, ORU][0])}")
+        age = ints[:, AGE]
+        if (age < 0).any():
+            raise ValueError("state: attrs.tracks column age must be >= 0")
+        frozen = ints[:, ORU] == ORU_FROZEN
+        gap = age - ints[:, HIST_AGE]
+        if (frozen & ((gap < 1) | (ints[:, HIST_AGE] < 0))).any():
+            raise ValueError("state: attrs.tracks column history_age must be below age (and >= 0) "
+                             "for a lost track")
+        f = tr.floats[:n]
+        hz = columns.py_func(self._vw)[0]
+        if (f[:, hz + 2] <= 0)[ints[:, ORU] != ORU_NEW].any() or (f[:, hz + 3] <= 0)[ints[:, ORU] != ORU_NEW].any():
+            raise ValueError("state: attrs.tracks columns history_s and history_r must be > 0")
+
+
+def check_bool(name: str, value: object) -> bool:
+    """``value`` as a bool (a bool, or 0 / 1); ``TypeError`` naming ``name`` otherwise."""
+    if not isinstance(value, (bool, np.bool_)) and value not in (0, 1):
+        raise TypeError(f"{name}: expected a bool; got {value!r}")
+    return bool(value)
+
+
 @register_tracker("ocsort")
-class OCSORT(Tracker):
+class OCSORT(ObservationCentric):
     """OC-SORT (Cao et al. 2023): SORT with observation-centric re-update, momentum and recovery.
 
     Parameters
@@ -241,33 +301,17 @@ class OCSORT(Tracker):
         Kalman posterior.
     """
 
-    supports_camera_motion = True
-    _state_attrs = ("tracks",)
-
     def __init__(self, det_thresh: float = 0.6, max_age: float = 30, min_hits: int = 3,
                  iou_threshold: float = 0.3, delta_t: int = 3, asso_func: str = "iou",
                  inertia: float = 0.2, use_byte: bool = False, *, frame_rate: float = 30.0,
                  per_class: bool = False, output_box: str = "detection") -> None:
-        super().__init__(frame_rate=frame_rate, per_class=per_class, output_box=output_box)
-        self.det_thresh = check_number("det_thresh", det_thresh, low=-1e300, high=1e300)
-        self.max_age = check_number("max_age", max_age, low=0)
-        self.min_hits = check_number("min_hits", min_hits, low=0, integer=True)
-        self.iou_threshold = check_number("iou_threshold", iou_threshold, low=0.0, high=1.0)
-        self.delta_t = check_number("delta_t", delta_t, low=0, high=MAX_DELTA_T, integer=True)
-        if not isinstance(asso_func, str) or asso_func not in SIMILARITIES:
-            raise ValueError(f"asso_func: expected one of {', '.join(map(repr, SIMILARITIES))}; "
-                             f"got {asso_func!r}")
-        self.asso_func = asso_func
-        self.inertia = check_number("inertia", inertia, low=-1e6, high=1e6)
-        if not isinstance(use_byte, (bool, np.bool_)) and use_byte not in (0, 1):
-            raise TypeError(f"use_byte: expected a bool; got {use_byte!r}")
-        self.use_byte = bool(use_byte)
+        super().__init__(det_thresh, max_age, min_hits, iou_threshold, delta_t, asso_func, inertia,
+                         use_byte, frame_rate=frame_rate, per_class=per_class, output_box=output_box)
         self.tracks = TrackTable(XYSR_DIM, INT_COLUMNS, FLOAT_COLUMNS + observation_columns(self.delta_t))
         self._params = np.array([self.max_age, self.min_hits, self.iou_threshold, self.delta_t,
                                  SIMILARITIES.index(asso_func), self.inertia, float(self.use_byte),
                                  float(self.per_class), self.det_thresh,
                                  float(self.output_box == "detection")])
-        self._no_warp = np.eye(3)
 
     def _step(self, dets: Detections, dt: float, warp: np.ndarray | None = None) -> np.ndarray:
         tr = self.tracks
@@ -288,27 +332,3 @@ class OCSORT(Tracker):
             tr.reserve(rows.shape[0])
         return _ocsort_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, rows, dt,
                                  self.frame_count, self._params, self._no_warp, err)
-
-    def _reset(self) -> None:
-        self.tracks.reset()
-
-    def _check_restored(self) -> None:
-        super()._check_restored()
-        tr = self.tracks
-        n = tr.n
-        ints = tr.ints[:n]
-        bad = (ints[:, ORU] < ORU_NEW) | (ints[:, ORU] > ORU_FROZEN)
-        if bad.any():
-            raise ValueError(f"state: attrs.tracks column oru_state must be 0, 1 or 2; got "
-                             f"{int(ints[bad, ORU][0])}")
-        age = ints[:, AGE]
-        if (age < 0).any():
-            raise ValueError("state: attrs.tracks column age must be >= 0")
-        frozen = ints[:, ORU] == ORU_FROZEN
-        gap = age - ints[:, HIST_AGE]
-        if (frozen & ((gap < 1) | (ints[:, HIST_AGE] < 0))).any():
-            raise ValueError("state: attrs.tracks column history_age must be below age (and >= 0) "
-                             "for a lost track")
-        f = tr.floats[:n]
-        if (f[:, HZ + 2] <= 0)[ints[:, ORU] != ORU_NEW].any() or (f[:, HZ + 3] <= 0)[ints[:, ORU] != ORU_NEW].any():
-            raise ValueError("state: attrs.tracks columns history_s and history_r must be > 0")
