@@ -11,9 +11,13 @@ import numpy as np
 from ._numba import njit
 
 __all__ = [
+    "CORNERS",
     "SIMILARITIES",
     "arccos_into",
+    "corner_consistency_into",
+    "corner_direction",
     "direction_consistency_into",
+    "height_overlap",
     "iou_matrix",
     "iou_matrix_numpy",
     "nms",
