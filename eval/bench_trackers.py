@@ -202,6 +202,14 @@ def implementations(kind: str, thresholds=(0.5, 0.8)):
         peers = [("pyxtrackers OCSort (Cython)", lambda: _pyx_ocsort(dt)),
                  ("trackforge OCSORT (Rust)", _tf_ocsort),
                  ("roboflow trackers OCSORTTracker (Python)", lambda: _rf_ocsort(dt))]
+    elif kind == "hybridsort":
+        # boxmot's hybridsort is not measured: boxmot declares torch, torchvision and timm
+        # as hard dependencies (see eval/results/bench_hybridsort.md)
+        dt = thresholds[0]
+        impls.append(("mottrack HybridSORT", _ours("hybridsort", det_thresh=dt)))
+        impls.append(("mottrack OCSORT", _ours("ocsort", det_thresh=dt, max_age=30, min_hits=3,
+                                               iou_threshold=0.3, delta_t=3, inertia=0.2)))
+        peers = []
     elif kind == "deepsort":
         impls.append(("mottrack DeepSORT", _ours("deepsort", max_cosine_distance=0.2, nn_budget=100)))
         peers = [("trackforge DEEPSORT (Rust)", _tf_deepsort)]
@@ -402,6 +410,7 @@ def main(argv=None):
             mot_frames(None, min_score=0.3, embeddings=np.load(p)) for p in npys]
     use = {"sort": ["MOT15 (SORT's dets, 11 seqs)"],
            "ocsort": ["MOT15 (SORT's dets, 11 seqs)", "MOT17 YOLOX (all scores)"],
+           "hybridsort": ["MOT15 (SORT's dets, 11 seqs)", "MOT17 YOLOX (all scores)"],
            "bytetrack": ["MOT15 (SORT's dets, 11 seqs)", "MOT17 YOLOX (all scores)"],
            "deepsort": ["MOT17 DeepSORT .npy (score >= 0.3)"]}
     thresholds = {"MOT15 (SORT's dets, 11 seqs)": (0.5, 0.8), "MOT17 YOLOX (all scores)": (0.6, 0.9)}

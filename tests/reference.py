@@ -89,3 +89,16 @@ def run_reference(name: str, ref_dir: str, seq: str, **params) -> np.ndarray:
     from mottrack import create_tracker
     det = load_csv(det_path(ref_dir, seq))
     return run_on_frames(create_tracker(name, **params), frames_of(det), int(det[:, 0].max()))
+
+
+def half_with_warps(seq: str, n_frames: int, length: int):
+    """(detections (N, 5), camera warp (2, 3)) of the first ``n_frames`` frames of MOT17
+    ``seq``'s second half (frames length//2+2..; YOLOX detections, BoT-SORT's precomputed
+    camera warps, one per frame)."""
+    from conftest import shared_path
+    det = load_csv(shared_path("data", "MOT17", "dets", "yolox_x_ablation", f"{seq}.txt"))
+    gmc = np.loadtxt(shared_path("data", "MOT17", "gmc", f"{seq}.txt"), delimiter="\t",
+                     usecols=range(1, 7))
+    first = length // 2 + 2
+    get = frames_of(det)
+    return [(get(first + k), gmc[k].reshape(2, 3)) for k in range(n_frames)]

@@ -51,7 +51,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._numba import njit
-from ..detections import Detections
+from ..detections import Detections, split_rows
 from ..geometry import SIMILARITIES, corner_direction
 from ..kalman import (CONF_SNAPSHOT, XYSR_DIM, conf_initiate, conf_load, conf_predict_row,
                       conf_reupdate_linear, conf_save, conf_update)
@@ -227,6 +227,17 @@ def _hybrid_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, 
     return out
 
 
+@njit
+def _hybrid_step_rows(mean, cov, ints, floats, counters, rows, dt, frame_count, params, warp, err):
+    """:func:`_hybrid_step` on an (N, 5|6) array, validated first (error code into ``err``)."""
+    boxes, scores, classes, code, _row, _col = split_rows(rows, False)
+    err[0] = code
+    if code != 0:
+        return np.empty((0, 8))
+    return _hybrid_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, frame_count,
+                        params, warp, False)
+
+
 @register_tracker("hybridsort")
 class HybridSORT(ObservationCentric):
     """Hybrid-SORT (Yang et al. 2024): OC-SORT + BYTE + the weak cues TCM, HMIoU and corner
@@ -312,4 +323,15 @@ class HybridSORT(ObservationCentric):
         return _hybrid_step(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, dets._boxes,
                             dets._scores, dets._class_ids, dt, self.frame_count, self._params,
                             self._no_warp if warp is None else warp, warp is not None)
+
+    _rows_fast_path = True
+
+    def _step_rows(self, rows: np.ndarray, dt: float, err: np.ndarray,
+                   warp: np.ndarray | None = None) -> np.ndarray:
+        """The fused step on plain rows, without a warp (the base applies ``output_box``)."""
+        tr = self.tracks
+        if tr.counters[N] + rows.shape[0] > tr.mean.shape[0]:
+            tr.reserve(rows.shape[0])
+        return _hybrid_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, rows, dt,
+                                 self.frame_count, self._params, self._no_warp, err)
 
