@@ -37,22 +37,27 @@ import numpy as np
 
 from .._numba import njit
 from ..assignment import linear_sum_assignment, max_weight_matching
+from ..detections import split_rows
 from ..geometry import (
     SIM_HMIOU,
     SIM_IOU,
     corner_consistency_into,
+    corner_direction,
     direction_consistency_into,
     height_overlap,
     overlap_edges,
     similarity_matrix,
+    speed_direction,
     warp_box,
     warp_point,
     warp_vector,
 )
-from ..kalman import (XYSR_DIM, XYSR_SNAPSHOT, xysr_initiate_z, xysr_load, xysr_predict,
-                      xysr_reupdate_linear, xysr_save, xysr_update_z, xysr_warp, xysr_z)
-from ..tracks import (AGE, N_FLOAT_BASE, N_INT_BASE, OBS_WIDTH, TENTATIVE, TSU, clear_observations,
-                      mark_hit, mark_predicted, observation_at, record_observation, start_track)
+from ..kalman import (XYSR_DIM, XYSR_SNAPSHOT, conf_initiate, conf_load, conf_predict_row,
+                      conf_reupdate_linear, conf_save, conf_update, xysr_initiate_z, xysr_load,
+                      xysr_predict, xysr_reupdate_linear, xysr_save, xysr_update_z, xysr_warp, xysr_z)
+from ..tracks import (AGE, CLASS, N, N_FLOAT_BASE, N_INT_BASE, NEXT_ID, OBS_WIDTH, SCORE, TENTATIVE, TSU,
+                      clear_observations, mark_hit, mark_predicted, observation_at, record_observation,
+                      report_xysr_tracks, start_track, xysr_boxes_or_drop)
 
 # Int columns.
 ORU = N_INT_BASE             # ORU_NEW (no observation yet), ORU_OBSERVED, ORU_FROZEN (lost)
@@ -63,7 +68,20 @@ INT_COLUMNS = ("oru_state", "history_age")
 LAST = N_FLOAT_BASE
 VEL = LAST + 5
 
+CENTRE_VW, CORNER_VW = 2, 8  # direction columns: OC-SORT's centre, Hybrid-SORT's four corners
+CONF = XYSR_DIM    # Hybrid-SORT: its confidence filter's (c, c') columns of the Kalman state
+#: Hybrid-SORT's float columns after the observation ring: the previous score
+#: (confidence_pre, 0: none), the last (virtual) confidence measurement, and the
+#: confidence filter frozen for ORU (CONF_SNAPSHOT numbers).
+CONF_PRE, HISTORY_C, FROZEN_C = 0, 1, 2
+
+# Slots of the parameter vector of :func:`oc_frame`.
+P_MAX_AGE, P_MIN_HITS, P_IOU_THRESHOLD, P_DELTA_T, P_KIND, P_INERTIA, P_USE_BYTE, P_PER_CLASS = range(8)
+P_DET_THRESH, P_DETECTION_BOX, P_FIRST_KIND, P_TCM_FIRST, P_TCM_BYTE = range(8, 13)
+N_PARAMS = 13
+
 LOW_SCORE = 0.1    # BYTE's low detections: LOW_SCORE < score < det_thresh
+LOW_CONF = 0.1     # lower clip of Hybrid-SORT's BYTE-round confidence estimate
 H_EPS = 1e-6       # the originals' aspect-ratio measurement w / (h + 1e-6)
 FORBIDDEN = -1e6   # similarity of a detection and a track of another class (per_class)
 #: Association problems with more detection-track pairs than this are solved on their
@@ -610,3 +628,203 @@ def birth(mean, cov, ints, floats, row, track_id, box, score, cls, det, delta_t,
     for k in range(5):
         floats[row, LAST + k] = -1.0
     clear_observations(floats, row, columns(vw)[3], delta_t)
+
+
+# ----------------------------------------------------------------------------- 6a. directions
+@njit
+def centre_direction(floats, t, box, age, delta_t):
+    """OC-SORT's velocity direction of track ``t`` (at ``age``) taking ``box``: from the
+    centre of its observation ``delta_t`` frames back (:func:`previous_obs`) to the box's;
+    unchanged while the track has no observation (the original's test)."""
+    if has_observation(floats, t):
+        c = previous_obs(floats, t, age, delta_t, columns(CENTRE_VW)[3])
+        vy, vx = speed_direction(floats[t, c], floats[t, c + 1], floats[t, c + 2], floats[t, c + 3],
+                                 box[0], box[1], box[2], box[3])
+        floats[t, VEL] = vy
+        floats[t, VEL + 1] = vx
+
+
+@njit
+def corner_directions(floats, t, box, age, delta_t):
+    """Hybrid-SORT's four corner directions of track ``t`` (at ``age``) taking ``box``: per
+    corner, the sum of the unit directions to it from the observations 1..``delta_t``
+    frames back that exist, or from the last observation when none does; unchanged while
+    the track has no observation (the original's test)."""
+    if not has_observation(floats, t):
+        return
+    ring = columns(CORNER_VW)[3]
+    found = False
+    for i in range(delta_t):
+        c = observation_at(floats, t, ring, delta_t, age - i - 1)
+        if c >= 0:
+            for k in range(4):
+                dy, dx = corner_direction(floats[t, c:c + 4], box, k)
+                if found:
+                    floats[t, VEL + 2 * k] += dy
+                    floats[t, VEL + 2 * k + 1] += dx
+                else:
+                    floats[t, VEL + 2 * k] = dy
+                    floats[t, VEL + 2 * k + 1] = dx
+            found = True
+    if not found:
+        for k in range(4):
+            dy, dx = corner_direction(floats[t, LAST:LAST + 4], box, k)
+            floats[t, VEL + 2 * k] = dy
+            floats[t, VEL + 2 * k + 1] = dx
+
+
+# ----------------------------------------------------------------------------- TCM
+@njit
+def conf_columns(delta_t):
+    """First of Hybrid-SORT's confidence columns (after the ring of ``delta_t`` slots)."""
+    return columns(CORNER_VW)[3] + delta_t * OBS_WIDTH
+
+
+@njit
+def confidence_estimates(mean, floats, n, det_thresh, xc):
+    """TCM's estimates of every track's confidence this frame: the confidence filter's
+    prediction clipped to [det_thresh, 1] (first round) and the last score extrapolated
+    by its last change, c + (c - c_pre) (c alone after a miss or at birth), clipped to
+    [0.1, det_thresh] (BYTE round).  ``xc``: :func:`conf_columns`."""
+    kconf = np.empty(n)
+    sconf = np.empty(n)
+    for t in range(n):
+        kconf[t] = min(max(mean[t, CONF], det_thresh), 1.0)
+        c = floats[t, SCORE]
+        pre = floats[t, xc + CONF_PRE]
+        s = c if pre == 0.0 else c - (pre - c)
+        sconf[t] = min(max(s, LOW_CONF), det_thresh)
+    return kconf, sconf
+
+
+@njit
+def observe_confidence(mean, cov, ints, floats, t, score, xc):
+    """Track ``t`` takes a detection of ``score`` (before :func:`observe_box`): its
+    confidence filter re-runs along scores interpolated from the last (virtual) one when
+    it was lost (ORU), then takes the update; the previous score is kept for TCM."""
+    steps, step_dt = oru_gap(ints, floats, t, CORNER_VW)
+    hc = score
+    if steps > 0:
+        conf_load(mean, cov, t, CONF, floats, t, xc + FROZEN_C)
+        hc = conf_reupdate_linear(mean, cov, t, CONF, floats[t, xc + HISTORY_C], score, steps, step_dt)
+    floats[t, xc + HISTORY_C] = hc
+    conf_update(mean, cov, t, CONF, score)
+    floats[t, xc + CONF_PRE] = floats[t, SCORE]
+
+
+@njit
+def miss_confidence(mean, cov, ints, floats, t, xc):
+    """Track ``t`` got no detection (before :func:`freeze_lost`): freeze its confidence
+    filter for ORU (first miss only) and forget the previous score."""
+    if ints[t, ORU] == ORU_OBSERVED:
+        conf_save(mean, cov, t, CONF, floats, t, xc + FROZEN_C)
+    floats[t, xc + CONF_PRE] = 0.0
+
+
+# ----------------------------------------------------------------------------- the frame
+@njit
+def _observe(mean, cov, ints, floats, t, boxes, scores, classes, d, delta_t, hybrid, xc):
+    """Track ``t`` takes detection ``d``: its direction(s), Hybrid-SORT's confidence,
+    then :func:`observe_box` (ORU, update)."""
+    if hybrid:
+        corner_directions(floats, t, boxes[d], ints[t, AGE], delta_t)
+        observe_confidence(mean, cov, ints, floats, t, scores[d], xc)
+        observe_box(mean, cov, ints, floats, t, boxes[d], scores[d], d, classes[d], delta_t, CORNER_VW)
+    else:
+        centre_direction(floats, t, boxes[d], ints[t, AGE], delta_t)
+        observe_box(mean, cov, ints, floats, t, boxes[d], scores[d], d, classes[d], delta_t, CENTRE_VW)
+
+
+@njit
+def oc_frame(mean, cov, ints, floats, counters, boxes, scores, classes, dt, frame_count, params,
+             warp, has_warp, hybrid):
+    """One frame of OC-SORT (``hybrid`` False) or Hybrid-SORT (True: corner directions, the
+    confidence filter and TCM, ``params[P_FIRST_KIND]`` as the first round's similarity)
+    over the track table, the stages in the order of the module docstring; returns the
+    (M, 8) output rows (boxes as ``params[P_DETECTION_BOX]`` says)."""
+    max_age = params[P_MAX_AGE]
+    min_hits = params[P_MIN_HITS]
+    iou_threshold = params[P_IOU_THRESHOLD]
+    delta_t = int(params[P_DELTA_T])
+    kind = int(params[P_KIND])
+    inertia = params[P_INERTIA]
+    per_class = params[P_PER_CLASS] != 0.0
+    det_thresh = params[P_DET_THRESH]
+    vw = CORNER_VW if hybrid else CENTRE_VW
+    xc = conf_columns(delta_t)
+    n = counters[N]
+    next_id = counters[NEXT_ID]
+    # 1. high and low detections
+    hi, lo = split_by_score(scores, det_thresh, params[P_USE_BYTE] != 0.0)
+    # 2. predict (camera motion after the prediction), drop invalid boxes
+    predict_tracks(mean, cov, ints, floats, n, dt, warp, has_warp, delta_t, vw)
+    if hybrid:
+        for t in range(n):
+            conf_predict_row(mean, cov, t, CONF, dt)
+    pred, n = xysr_boxes_or_drop(mean, cov, ints, floats, n)
+    # 3. first round: high detections, similarity + momentum (- TCM)
+    prev, vel, last = track_views(ints, floats, n, delta_t, vw)
+    kconf = sconf = np.empty(0)
+    if hybrid:
+        kconf, sconf = confidence_estimates(mean, floats, n, det_thresh, xc)
+    hb, hs, hc = gather(boxes, scores, classes, hi)
+    track_for_det, udets, utrks = associate_momentum(
+        int(params[P_FIRST_KIND]), hb, hs, hc, pred, ints[:n, CLASS], prev, vel, iou_threshold,
+        inertia, per_class, kconf, params[P_TCM_FIRST])
+    for i in range(hi.shape[0]):
+        t = track_for_det[i]
+        if t >= 0:
+            _observe(mean, cov, ints, floats, t, boxes, scores, classes, hi[i], delta_t, hybrid, xc)
+    # 4. BYTE: low detections against the predicted boxes of the tracks left (- TCM)
+    if lo.shape[0] > 0 and utrks.shape[0] > 0:
+        md, mt, ran = associate_remaining(kind, boxes, classes, lo, pred, ints[:n, CLASS], utrks,
+                                          iou_threshold, per_class, scores, sconf, params[P_TCM_BYTE])
+        for k in range(md.shape[0]):
+            _observe(mean, cov, ints, floats, mt[k], boxes, scores, classes, md[k], delta_t, hybrid, xc)
+        if ran:
+            utrks = remove(utrks, mt, n)
+    # 5. OCR: high detections left against the last observations of the tracks left
+    if udets.shape[0] > 0 and utrks.shape[0] > 0:
+        md, mt, ran = associate_remaining(kind, hb, hc, udets, last, ints[:n, CLASS], utrks,
+                                          iou_threshold, per_class, hs, sconf, 0.0)
+        for k in range(md.shape[0]):
+            _observe(mean, cov, ints, floats, mt[k], boxes, scores, classes, hi[md[k]], delta_t, hybrid, xc)
+        if ran:
+            udets = remove(udets, md, hi.shape[0])
+            utrks = remove(utrks, mt, n)
+    # 6. the tracks left freeze their filter state for ORU
+    for k in range(utrks.shape[0]):
+        if hybrid:
+            miss_confidence(mean, cov, ints, floats, utrks[k], xc)
+        freeze_lost(mean, cov, ints, floats, utrks[k], vw)
+    # 7. new tracks
+    for i in range(udets.shape[0]):
+        d = hi[udets[i]]
+        birth(mean, cov, ints, floats, n, next_id, boxes[d], scores[d], classes[d], d, delta_t, vw)
+        if hybrid:
+            conf_initiate(mean, cov, n, CONF, scores[d])
+        next_id += 1
+        n += 1
+    # 8. report and delete
+    out, n = report_xysr_tracks(mean, cov, ints, floats, n, frame_count, min_hits, max_age, True)
+    counters[N] = n
+    counters[NEXT_ID] = next_id
+    return out
+
+
+@njit
+def oc_frame_rows(mean, cov, ints, floats, counters, rows, dt, frame_count, params, warp, err, hybrid):
+    """:func:`oc_frame` on an (N, 5|6) array, validated first (error code into ``err``);
+    with ``params[P_DETECTION_BOX]`` set, reported boxes are the detections'."""
+    boxes, scores, classes, code, _row, _col = split_rows(rows, False)
+    err[0] = code
+    if code != 0:
+        return np.empty((0, 8))
+    out = oc_frame(mean, cov, ints, floats, counters, boxes, scores, classes, dt, frame_count,
+                   params, warp, False, hybrid)
+    if params[P_DETECTION_BOX] != 0.0:
+        for m in range(out.shape[0]):
+            d = int(out[m, 7])
+            for k in range(4):
+                out[m, k] = boxes[d, k]
+    return out

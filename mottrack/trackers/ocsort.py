@@ -2,7 +2,8 @@
 
 SORT's constant-velocity (u, v, s, r) Kalman filter, made robust to occlusion and
 non-linear motion by trusting the detector's observations over the filter's estimates.
-Each frame:
+Each frame (one compiled :func:`~mottrack.trackers._oc_stages.oc_frame`, whose stages
+Hybrid-SORT shares):
 
 1. split the detections by score: *high* (score > ``det_thresh``) and, with
    ``use_byte``, *low* (0.1 < score < ``det_thresh``);
@@ -61,37 +62,23 @@ from typing import Optional
 import numpy as np
 
 from .._numba import njit
-from ..detections import Detections, split_rows
-from ..geometry import SIM_IOU, SIMILARITIES, speed_direction
+from ..detections import Detections
+from ..geometry import SIM_IOU, SIMILARITIES
 from ..kalman import XYSR_DIM
 from ..registry import register_tracker
-from ..tracks import AGE, CLASS, N, NEXT_ID, TrackTable, observation_columns, report_xysr_tracks, xysr_boxes_or_drop
-from ._oc_stages import (HIST_AGE, INT_COLUMNS, ORU, ORU_FROZEN, ORU_NEW, VEL, associate_momentum,
-                         associate_remaining, birth, columns, float_columns, freeze_lost, gather,
-                         has_observation, observe_box, predict_tracks, previous_obs, remove,
-                         split_by_score, track_views)
+from ..tracks import AGE, N, TrackTable, observation_columns
+from ._oc_stages import (CENTRE_VW, CORNER_VW, HIST_AGE, INT_COLUMNS, N_PARAMS, ORU, ORU_FROZEN, ORU_NEW,
+                         P_DELTA_T, P_DET_THRESH, P_DETECTION_BOX, P_FIRST_KIND, P_INERTIA,
+                         P_IOU_THRESHOLD, P_KIND, P_MAX_AGE, P_MIN_HITS, P_PER_CLASS, P_TCM_BYTE,
+                         P_TCM_FIRST, P_USE_BYTE, associate_momentum, columns, float_columns, oc_frame,
+                         oc_frame_rows)
 from .base import Tracker, check_number
 
 __all__ = ["OCSORT"]
 
-VW = 2                        # one direction: the centre's (dy, dx)
-HZ, FROZEN_TSU, FROZEN, RING = columns.py_func(VW)  # no compilation at import
 FLOAT_COLUMNS = float_columns(("velocity_y", "velocity_x"))
 MAX_DELTA_T = 256
 _NO_CONF = np.empty(0)
-
-
-@njit
-def centre_direction(floats, t, box, age, delta_t):
-    """OC-SORT's velocity direction of track ``t`` (at ``age``) taking ``box``: from the
-    centre of its observation ``delta_t`` frames back (:func:`previous_obs`) to the box's;
-    unchanged while the track has no observation (the original's test)."""
-    if has_observation(floats, t):
-        c = previous_obs(floats, t, age, delta_t, RING)
-        vy, vx = speed_direction(floats[t, c], floats[t, c + 1], floats[t, c + 2], floats[t, c + 3],
-                                 box[0], box[1], box[2], box[3])
-        floats[t, VEL] = vy
-        floats[t, VEL + 1] = vx
 
 
 @njit
@@ -117,103 +104,18 @@ def associate_ocm(boxes, scores, classes, pred, trk_classes, prev, vel, iou_thre
                               iou_threshold, inertia, per_class, _NO_CONF, 0.0)
 
 
-@njit
-def _ocsort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, frame_count, params,
-                 warp, has_warp):
-    """One OC-SORT frame over the track table; returns the (M, 8) output rows."""
-    max_age = params[0]
-    min_hits = params[1]
-    iou_threshold = params[2]
-    delta_t = int(params[3])
-    kind = int(params[4])
-    inertia = params[5]
-    use_byte = params[6] != 0.0
-    per_class = params[7] != 0.0
-    det_thresh = params[8]
-    n = counters[N]
-    next_id = counters[NEXT_ID]
-    # 1. high and low detections
-    hi, lo = split_by_score(scores, det_thresh, use_byte)
-    # 2. predict (camera motion after the prediction), drop invalid boxes
-    predict_tracks(mean, cov, ints, floats, n, dt, warp, has_warp, delta_t, VW)
-    pred, n = xysr_boxes_or_drop(mean, cov, ints, floats, n)
-    # 3. first association: high detections, IoU + momentum
-    prev, vel, last = track_views(ints, floats, n, delta_t, VW)
-    hb, hs, hc = gather(boxes, scores, classes, hi)
-    track_for_det, udets, utrks = associate_ocm(hb, hs, hc, pred, ints[:n, CLASS], prev, vel,
-                                                iou_threshold, inertia, per_class)
-    for i in range(hi.shape[0]):
-        t = track_for_det[i]
-        if t >= 0:
-            _observe(mean, cov, ints, floats, t, boxes, scores, classes, hi[i], delta_t)
-    # 4. BYTE: low detections against the predicted boxes of the tracks left
-    if lo.shape[0] > 0 and utrks.shape[0] > 0:
-        md, mt, ran = associate_remaining(kind, boxes, classes, lo, pred, ints[:n, CLASS], utrks,
-                                          iou_threshold, per_class, scores, _NO_CONF, 0.0)
-        for k in range(md.shape[0]):
-            _observe(mean, cov, ints, floats, mt[k], boxes, scores, classes, md[k], delta_t)
-        if ran:
-            utrks = remove(utrks, mt, n)
-    # 5. OCR: high detections left against the last observations of the tracks left
-    if udets.shape[0] > 0 and utrks.shape[0] > 0:
-        md, mt, ran = associate_remaining(kind, hb, hc, udets, last, ints[:n, CLASS], utrks,
-                                          iou_threshold, per_class, hs, _NO_CONF, 0.0)
-        for k in range(md.shape[0]):
-            _observe(mean, cov, ints, floats, mt[k], boxes, scores, classes, hi[md[k]], delta_t)
-        if ran:
-            udets = remove(udets, md, hi.shape[0])
-            utrks = remove(utrks, mt, n)
-    # 6. the tracks left freeze their filter state for ORU
-    for k in range(utrks.shape[0]):
-        freeze_lost(mean, cov, ints, floats, utrks[k], VW)
-    # 7. new tracks
-    for i in range(udets.shape[0]):
-        d = hi[udets[i]]
-        birth(mean, cov, ints, floats, n, next_id, boxes[d], scores[d], classes[d], d, delta_t, VW)
-        next_id += 1
-        n += 1
-    # 8. report and delete
-    out, n = report_xysr_tracks(mean, cov, ints, floats, n, frame_count, min_hits, max_age, True)
-    counters[N] = n
-    counters[NEXT_ID] = next_id
-    return out
-
-
-@njit
-def _observe(mean, cov, ints, floats, t, boxes, scores, classes, d, delta_t):
-    """Track ``t`` takes detection ``d``: its centre direction, then
-    :func:`~mottrack.trackers._oc_stages.observe_box` (ORU, update)."""
-    centre_direction(floats, t, boxes[d], ints[t, AGE], delta_t)
-    observe_box(mean, cov, ints, floats, t, boxes[d], scores[d], d, classes[d], delta_t, VW)
-
-
-@njit
-def _ocsort_step_rows(mean, cov, ints, floats, counters, rows, dt, frame_count, params, warp, err):
-    """:func:`_ocsort_step` on an (N, 5|6) array, validated first (error into ``err``); with
-    ``params[9]`` set, reported boxes are the detections' (``output_box="detection"``)."""
-    boxes, scores, classes, code, _row, _col = split_rows(rows, False)
-    err[0] = code
-    if code != 0:
-        return np.empty((0, 8))
-    out = _ocsort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, frame_count,
-                       params, warp, False)
-    if params[9] != 0.0:
-        for m in range(out.shape[0]):
-            d = int(out[m, 7])
-            for k in range(4):
-                out[m, k] = boxes[d, k]
-    return out
-
-
 class ObservationCentric(Tracker):
     """What OC-SORT and Hybrid-SORT share outside their kernels: the parameters they
     both have (validated, see :class:`OCSORT`), the camera-motion and state facts, and the
-    checks of a restored track table.  Subclasses set ``_vw`` (direction columns) and
-    build ``tracks`` and ``_params``."""
+    checks of a restored track table, and the step (one compiled
+    :func:`~mottrack.trackers._oc_stages.oc_frame`).  Subclasses set ``_hybrid`` and build
+    ``tracks`` and ``_params`` (:meth:`_frame_params`)."""
 
     supports_camera_motion = True
     _state_attrs = ("tracks",)
-    _vw = VW
+    _hybrid = False
+    _rows_fast_path = True
+    _rows_output_box = True
 
     def __init__(self, det_thresh: float, max_age: float, min_hits: int, iou_threshold: float,
                  delta_t: int, asso_func: str, inertia: float, use_byte: bool, *, frame_rate: float,
@@ -231,6 +133,41 @@ class ObservationCentric(Tracker):
         self.inertia = check_number("inertia", inertia, low=-1e6, high=1e6)
         self.use_byte = check_bool("use_byte", use_byte)
         self._no_warp = np.eye(3)
+
+    def _frame_params(self, first_kind: int, tcm_first: float, tcm_byte: float) -> np.ndarray:
+        """The parameter vector of :func:`~mottrack.trackers._oc_stages.oc_frame`."""
+        p = np.zeros(N_PARAMS)
+        p[P_MAX_AGE] = self.max_age
+        p[P_MIN_HITS] = self.min_hits
+        p[P_IOU_THRESHOLD] = self.iou_threshold
+        p[P_DELTA_T] = self.delta_t
+        p[P_KIND] = SIMILARITIES.index(self.asso_func)
+        p[P_INERTIA] = self.inertia
+        p[P_USE_BYTE] = float(self.use_byte)
+        p[P_PER_CLASS] = float(self.per_class)
+        p[P_DET_THRESH] = self.det_thresh
+        p[P_DETECTION_BOX] = float(self.output_box == "detection")
+        p[P_FIRST_KIND] = first_kind
+        p[P_TCM_FIRST] = tcm_first
+        p[P_TCM_BYTE] = tcm_byte
+        return p
+
+    def _step(self, dets: Detections, dt: float, warp: np.ndarray | None = None) -> np.ndarray:
+        tr = self.tracks
+        tr.reserve(dets._boxes.shape[0])
+        return oc_frame(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, dets._boxes,
+                        dets._scores, dets._class_ids, dt, self.frame_count, self._params,
+                        self._no_warp if warp is None else warp, warp is not None, self._hybrid)
+
+    def _step_rows(self, rows: np.ndarray, dt: float, err: np.ndarray,
+                   warp: Optional[np.ndarray] = None) -> np.ndarray:
+        """The fused step on plain rows; only called without a warp (``_rows_fast_path_warp``
+        is False, so camera-motion frames take ``_step``)."""
+        tr = self.tracks
+        if tr.counters[N] + rows.shape[0] > tr.mean.shape[0]:
+            tr.reserve(rows.shape[0])
+        return oc_frame_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, rows, dt,
+                             self.frame_count, self._params, self._no_warp, err, self._hybrid)
 
     def _reset(self) -> None:
         self.tracks.reset()
@@ -253,7 +190,7 @@ class ObservationCentric(Tracker):
             raise ValueError("state: attrs.tracks column history_age must be below age (and >= 0) "
                              "for a lost track")
         f = tr.floats[:n]
-        hz = columns.py_func(self._vw)[0]
+        hz = columns.py_func(CORNER_VW if self._hybrid else CENTRE_VW)[0]
         if (f[:, hz + 2] <= 0)[ints[:, ORU] != ORU_NEW].any() or (f[:, hz + 3] <= 0)[ints[:, ORU] != ORU_NEW].any():
             raise ValueError("state: attrs.tracks columns history_s and history_r must be > 0")
 
@@ -308,27 +245,5 @@ class OCSORT(ObservationCentric):
         super().__init__(det_thresh, max_age, min_hits, iou_threshold, delta_t, asso_func, inertia,
                          use_byte, frame_rate=frame_rate, per_class=per_class, output_box=output_box)
         self.tracks = TrackTable(XYSR_DIM, INT_COLUMNS, FLOAT_COLUMNS + observation_columns(self.delta_t))
-        self._params = np.array([self.max_age, self.min_hits, self.iou_threshold, self.delta_t,
-                                 SIMILARITIES.index(asso_func), self.inertia, float(self.use_byte),
-                                 float(self.per_class), self.det_thresh,
-                                 float(self.output_box == "detection")])
-
-    def _step(self, dets: Detections, dt: float, warp: np.ndarray | None = None) -> np.ndarray:
-        tr = self.tracks
-        tr.reserve(dets._boxes.shape[0])
-        return _ocsort_step(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, dets._boxes,
-                            dets._scores, dets._class_ids, dt, self.frame_count, self._params,
-                            self._no_warp if warp is None else warp, warp is not None)
-
-    _rows_fast_path = True
-    _rows_output_box = True
-
-    def _step_rows(self, rows: np.ndarray, dt: float, err: np.ndarray,
-                   warp: Optional[np.ndarray] = None) -> np.ndarray:
-        """The fused step on plain rows; only called without a warp (``_rows_fast_path_warp``
-        is False, so camera-motion frames take ``_step``)."""
-        tr = self.tracks
-        if tr.counters[N] + rows.shape[0] > tr.mean.shape[0]:
-            tr.reserve(rows.shape[0])
-        return _ocsort_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, rows, dt,
-                                 self.frame_count, self._params, self._no_warp, err)
+        # the first round is IoU + momentum whatever asso_func says, as in the original
+        self._params = self._frame_params(SIM_IOU, 0.0, 0.0)
