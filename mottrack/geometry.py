@@ -3,8 +3,17 @@
 All boxes are x1, y1, x2, y2 in pixels (any consistent unit works) unless a
 function says otherwise.  ``iou_matrix`` is compiled with numba; ``iou_matrix_numpy``
 is its vectorised numpy twin (tests check they agree).
+
+Camera warps
+------------
+A camera warp is a (3, 3) float64 homography (an affine warp has last row 0, 0, 1)
+mapping the previous frame's pixels to this frame's; :func:`camera_warp` validates one.
+Kernels take it as one argument ``warp``: the (3, 3) array, or :data:`NO_WARP` (a (0, 3)
+array) for a static camera; :func:`has_warp` tells which.
 """
 from __future__ import annotations
+
+from typing import Any, Optional
 
 import numpy as np
 
@@ -13,7 +22,9 @@ from ._numba import njit
 __all__ = [
     "CORNERS",
     "SIMILARITIES",
+    "NO_WARP",
     "arccos_into",
+    "camera_warp",
     "corner_consistency_into",
     "corner_direction",
     "direction_consistency_into",
@@ -24,6 +35,7 @@ __all__ = [
     "overlap_edges",
     "overlap_edges_into",
     "similarity_matrix",
+    "has_warp",
     "speed_direction",
     "warp_box",
     "warp_point",
@@ -533,3 +545,90 @@ def xyxy_to_xywh(boxes) -> np.ndarray:
     out[:, 2:] -= out[:, :2]
     return out
 
+
+
+# ----------------------------------------------------------------------------- camera warps
+#: "No camera motion" as a kernel's ``warp`` argument: a (0, 3) float64 array (it has no
+#: entries to write; left writeable so kernels see one array type for both cases).
+NO_WARP = np.empty((0, 3))
+
+_F64 = np.dtype(np.float64)
+
+
+@njit
+def has_warp(warp):
+    """Whether a kernel's ``warp`` argument is a (3, 3) warp (else it is :data:`NO_WARP`)."""
+    return warp.shape[0] == 3
+
+
+@njit
+def _promote_warp(a, out):
+    """Compiled check and promotion of a float64 (2, 3) / (3, 3) warp into ``out`` (3, 3);
+    returns False when :func:`camera_warp`'s full checks must decide (and raise)."""
+    for i in range(3):
+        for j in range(3):
+            out[i, j] = a[i, j] if i < a.shape[0] else (1.0 if i == j else 0.0)
+            if not np.isfinite(out[i, j]):
+                return False
+    h22 = out[2, 2]
+    if not abs(h22) > 1e-12:
+        return False
+    if h22 != 1.0:
+        for i in range(3):
+            for j in range(3):
+                out[i, j] = out[i, j] / h22
+    det2 = out[0, 0] * out[1, 1] - out[0, 1] * out[1, 0]
+    det3 = (out[2, 2] * det2 - out[2, 1] * (out[0, 0] * out[1, 2] - out[0, 2] * out[1, 0])
+            + out[2, 0] * (out[0, 1] * out[1, 2] - out[0, 2] * out[1, 1]))
+    return abs(det3) > 1e-9 and abs(det2) > 1e-9
+
+
+
+def camera_warp(camera_motion: Any, out: Optional[np.ndarray] = None) -> np.ndarray:
+    """Validate a camera-motion warp; returns it as a (3, 3) float64 C-contiguous array.
+
+    Parameters
+    ----------
+    camera_motion : array_like, shape (2, 3) or (3, 3)
+        Affine warp (2x3) or homography (3x3) mapping the previous frame's pixel
+        coordinates to this frame's.  A homography is normalised so that ``H[2, 2] == 1``.
+    out : ndarray, float64, shape (3, 3), C-contiguous, optional
+        Where the common case (a valid float64 array) is written; it is then returned.
+        Other inputs, and invalid ones (which raise), may leave anything in it.
+
+    Raises
+    ------
+    TypeError
+        Not a numeric array.
+    ValueError
+        Wrong shape, non-finite entries, or a singular (non-invertible) warp.
+    """
+    a = camera_motion
+    if (type(a) is np.ndarray and a.dtype is _F64 and a.ndim == 2 and a.shape[1] == 3
+            and 2 <= a.shape[0] <= 3):
+        if out is None:
+            out = np.empty((3, 3))
+        if _promote_warp(a, out):  # the common case in one compiled call
+            return out
+    try:
+        a = np.asarray(camera_motion)
+    except Exception as e:  # ragged nested lists and the like
+        raise TypeError(f"camera_motion: expected a 2x3 or 3x3 array of floats; got {type(camera_motion).__name__} ({e})") from None
+    if a.dtype.kind not in "biuf" or a.dtype.kind == "b":
+        raise TypeError(f"camera_motion: expected a 2x3 or 3x3 array of floats; got dtype {a.dtype}")
+    if a.shape not in ((2, 3), (3, 3)):
+        raise ValueError(f"camera_motion: expected shape (2, 3) (affine) or (3, 3) (homography); got {a.shape}")
+    a = a.astype(np.float64)
+    if not np.isfinite(a).all():
+        raise ValueError("camera_motion: entries must be finite numbers")
+    h = np.eye(3)
+    h[: a.shape[0]] = a
+    if a.shape[0] == 3:
+        if not abs(h[2, 2]) > 1e-12:
+            raise ValueError(f"camera_motion: a homography needs H[2, 2] != 0; got {h[2, 2]!r}")
+        h = h / h[2, 2]
+    det2 = h[0, 0] * h[1, 1] - h[0, 1] * h[1, 0]
+    if not (abs(np.linalg.det(h)) > 1e-12 and abs(det2) > 1e-12):
+        raise ValueError("camera_motion: the warp is singular (it maps the image onto a line or "
+                         "point); expected an invertible warp")
+    return np.ascontiguousarray(h)

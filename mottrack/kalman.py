@@ -1,6 +1,6 @@
 """Batched constant-velocity Kalman filters for boxes.
 
-Two parametrisations, each with state (T, d) and covariance (T, d, d) arrays that
+Three parametrisations, each with state (T, d) and covariance (T, d, d) arrays that
 hold every track of a tracker:
 
 * :class:`KalmanBoxFilter` — SORT's 7-state filter over (u, v, s, r, u', v', s'):
@@ -22,13 +22,16 @@ Predict takes a time step ``dt`` in frames: ``dt = 1`` reproduces the classic
 filters exactly; other values (from real timestamps) scale the transition
 (``x += dt * x'``) and the process noise (``Q * dt``).
 
-Both filters start from a diagonal covariance, couple each component only with its
-own velocity, and have diagonal process and measurement noise; so the covariance
-stays a set of independent 2x2 blocks (component k, velocity k + 4; SORT's aspect
-ratio r alone) with exact zeros elsewhere.  The row kernels (``*_initiate``,
-``*_predict``, ``*_update``) compute on those blocks only (the same numbers as the
-full matrix products, a tenth of the work); they are compiled with numba and are
-what the trackers call inside their per-frame kernels.  The
+All three start from a diagonal covariance, couple each component only with its own
+velocity, and have diagonal process and measurement noise; without camera motion the
+covariance therefore stays a set of independent 2x2 blocks (component k, velocity
+k + 4; SORT's aspect ratio r alone) with exact zeros elsewhere, and the (u, v, s, r)
+and (x, y, a, h) kernels (``*_initiate``, ``*_predict``, ``*_update``) compute on those
+blocks only (the same numbers as the full matrix products, a tenth of the work).  Their
+warps keep that structure (per-component blocks).  The (x, y, w, h) kernels work on the
+full 8x8 covariance, which BoT-SORT's warp couples x with y and w with h (they take
+the block shortcut while the coupling terms are exact zeros).  The row kernels are
+compiled with numba and are what the trackers call inside their per-frame kernels.  The
 ``*_numpy`` functions are vectorised numpy twins of the same math; tests compare
 both, and both against filterpy.
 
@@ -43,7 +46,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._numba import njit
-from .geometry import warp_point, warp_vector
+from .geometry import camera_warp, warp_point, warp_vector
 
 __all__ = ["KalmanBoxFilter", "KalmanXYAHFilter", "KalmanXYWHFilter",
            "xysr_predict_numpy", "xysr_update_numpy", "xyah_predict_numpy", "xyah_update_numpy",
@@ -648,37 +651,6 @@ def local_affine(H, x, y):
             (H[1, 0] - v * H[2, 0]) / d, (H[1, 1] - v * H[2, 1]) / d)
 
 
-WARP_SLOTS = 10  # a flag and the 9 entries of a (3, 3) warp, kept in a kernel's parameter vector
-
-
-@njit(inline="always")
-def stashed_warp(vec, at):
-    """The camera warp a tracker stashed at ``vec[at:at + WARP_SLOTS]`` (see :func:`stash_warp`):
-    a (3, 3) view, or a (0, 3) array when there is none.  Lets the one-call fast path take
-    a warp without one more array argument (each costs dispatch time on every frame)."""
-    if vec[at] != 0.0:
-        return vec[at + 1:at + 10].reshape((3, 3))
-    return vec[at + 1:at + 1].reshape((0, 3))
-
-
-def stash_warp(vec, at, warp, slot=None) -> bool:
-    """Put ``warp`` (3, 3) or None into ``vec`` for :func:`stashed_warp`; returns whether
-    one is stashed (the caller clears it with ``vec[at] = 0`` after the call).  ``slot``:
-    the (3, 3) view of ``vec[at + 1:at + 10]`` (see :func:`warp_slot`); a ``warp`` that
-    is that view is already in place."""
-    if warp is None:
-        return False
-    vec[at] = 1.0
-    if warp is not slot or slot.base is not vec:
-        vec[at + 1:at + 10] = warp.reshape(9)
-    return True
-
-
-def warp_slot(vec, at):
-    """The (3, 3) view of the warp entries of :func:`stash_warp` in ``vec``."""
-    return vec[at + 1:at + 10].reshape((3, 3))
-
-
 @njit
 def xywh_warp_rows(mean, cov, n, H):
     """Apply a camera warp to (x, y, w, h) rows 0..n-1 as BoT-SORT's ``multi_gmc`` does:
@@ -1114,5 +1086,4 @@ class KalmanXYWHFilter(_BatchedBoxFilter):
     def warp(self, camera_motion) -> None:
         """Move every row through a camera warp (2x3 affine or 3x3 homography from the
         previous frame's pixels to this frame's), as BoT-SORT's ``multi_gmc``."""
-        from .trackers.base import camera_warp
         xywh_warp_rows(self.mean, self.covariance, self.n, camera_warp(camera_motion))

@@ -23,6 +23,9 @@ from typing import Any, Dict, Tuple, Union
 
 import numpy as np
 
+from ._validate import check_number
+from .geometry import camera_warp
+
 __all__ = ["read_warps", "read_warp_dir", "ptz_warp", "ptz_rotation", "warp_points", "warp_boxes"]
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -69,12 +72,7 @@ def read_warp_dir(folder: PathLike) -> Dict[str, np.ndarray]:
 
 
 def _number(name: str, v: Any) -> float:
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name}: expected a number; got {type(v).__name__}")
-    v = float(v)
-    if not math.isfinite(v):
-        raise ValueError(f"{name}: expected a finite number; got {v!r}")
-    return v
+    return float(check_number(name, v, finite=True))
 
 
 def ptz_rotation(pan: float, tilt: float) -> np.ndarray:
@@ -151,7 +149,6 @@ def ptz_warp(previous: Tuple[float, float, float], current: Tuple[float, float, 
 
 def warp_points(points: Any, warp: Any) -> np.ndarray:
     """Map points (N, 2) through a 2x3 or 3x3 warp; returns (N, 2) float64."""
-    from .trackers.base import camera_warp
     H = camera_warp(warp)
     p = np.asarray(points, dtype=np.float64).reshape(-1, 2)
     q = p @ H[:2, :2].T + H[:2, 2]

@@ -4,6 +4,10 @@ Each tracker class registers itself with :func:`register_tracker` and declares, 
 attributes, what the evaluator, CLI, budget report and state code need to know about it
 (see :class:`mottrack.trackers.base.Tracker`): ``embeddings``, ``default_min_score``,
 ``feed_order``, ``supports_camera_motion``.  Nothing else in mottrack lists tracker names.
+
+The registry imports no tracker: each tracker module registers itself when imported,
+and ``mottrack/__init__.py`` imports :mod:`mottrack.trackers` (so importing any part of
+mottrack registers the built-in trackers before a lookup can run).
 """
 from __future__ import annotations
 
@@ -30,20 +34,13 @@ def register_tracker(name: str) -> Callable[[T], T]:
     return deco
 
 
-def _load() -> None:
-    """Import the built-in trackers (they register on import)."""
-    import mottrack.trackers  # noqa: F401
-
-
 def registered_trackers() -> List[str]:
     """Registered tracker names in registration order (the order tables list them in)."""
-    _load()
     return list(_REGISTRY)
 
 
 def available_trackers() -> List[str]:
     """Registered tracker names, sorted."""
-    _load()
     return sorted(_REGISTRY)
 
 
@@ -51,7 +48,6 @@ def tracker_class(name: str) -> Type[Any]:
     """The tracker class registered under ``name`` (case-insensitive)."""
     if not isinstance(name, str):
         raise TypeError(f"name: expected a tracker name (str); got {type(name).__name__}")
-    _load()
     try:
         return _REGISTRY[name.lower()]
     except KeyError:

@@ -122,21 +122,16 @@ def _capture(value: Any, where: str) -> Any:
 def state_dict(tracker: Any) -> Dict[str, Any]:
     """The state of ``tracker`` as a plain dict (copies; see the module docs)."""
     cls = type(tracker)
-    params = {}
-    for name in tracker_parameters(cls.name):
-        if not hasattr(tracker, name):
-            raise TypeError(f"{cls.__name__}: constructor parameter {name!r} is not stored as an "
-                            "attribute of the same name, so the state cannot record it")
-        params[name] = _capture(getattr(tracker, name), f"params.{name}")
-    attrs = {name: _capture(getattr(tracker, name), f"attrs.{name}")
-             for name in getattr(cls, "_state_attrs", ())}
-    last = tracker._last_timestamp
+    exported = tracker._export_state()
+    params = {name: _capture(value, f"params.{name}") for name, value in exported["params"].items()}
+    attrs = {name: _capture(value, f"attrs.{name}") for name, value in exported["attrs"].items()}
+    last = exported["last_timestamp"]
     return {
         "format": FORMAT,
         "version": FORMAT_VERSION,
         "tracker": cls.name,
         "params": params,
-        "frame_count": int(tracker.frame_count),
+        "frame_count": int(exported["frame_count"]),
         "last_timestamp": None if last is None else float(last),
         "attrs": attrs,
     }
@@ -388,16 +383,16 @@ def from_state(state: Dict[str, Any], cls: Optional[Type[Any]] = None) -> Any:
     extra = sorted(set(attrs) - set(expected))
     if extra:
         raise ValueError(f"state: attrs has entries {target.__name__} does not keep: {', '.join(extra)}")
+    current = tracker._export_state()["attrs"]  # the fresh tracker's: the schema
+    restored = {}
     for attr in expected:
         saved = _get(attrs, attr, "attrs")
-        current = getattr(tracker, attr)
-        if isinstance(current, TrackTable):
-            _restore_table(current, saved, f"attrs.{attr}")
+        if isinstance(current[attr], TrackTable):
+            _restore_table(current[attr], saved, f"attrs.{attr}")
+            restored[attr] = current[attr]
         else:
-            setattr(tracker, attr, _restore_value(current, saved, f"attrs.{attr}"))
-    tracker.frame_count = int(frame_count)
-    tracker._last_timestamp = last
-    tracker._check_restored()
+            restored[attr] = _restore_value(current[attr], saved, f"attrs.{attr}")
+    tracker._adopt_state(int(frame_count), last, restored)  # checks them (_check_restored)
     return tracker
 
 
@@ -407,10 +402,7 @@ def load_state_dict(tracker: Any, state: Dict[str, Any]) -> None:
     if type(restored) is not type(tracker):
         raise ValueError(f"state: saved by {type(restored).__name__}; cannot load into "
                          f"{type(tracker).__name__}")
-    keep = {k: tracker.__dict__[k] for k in ("_lock", "_owner") if k in tracker.__dict__}
-    tracker.__dict__.clear()
-    tracker.__dict__.update(restored.__dict__)
-    tracker.__dict__.update(keep)
+    tracker._take_over(restored)
 
 
 # --------------------------------------------------------------------------- files

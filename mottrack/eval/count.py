@@ -440,7 +440,7 @@ _DEFAULT_SCORE = object()  # --min-score not given: each tracker's default
 
 
 def _min_score(v: str):
-    from .cli import _min_score as parse
+    from .cli_args import min_score as parse
     return parse(v)
 
 
@@ -550,7 +550,7 @@ def run_count(args) -> Dict[str, Any]:
             if not Path(args.camera_motion).is_dir():
                 raise FileNotFoundError(f"--camera-motion: not a directory: {args.camera_motion}")
             seqs = api.attach_camera_motion(seqs, args.camera_motion, names)
-        from .cli import parse_params
+        from .cli_args import parse_params
         params = parse_params(args.param)
         ms = "default" if args.min_score is _DEFAULT_SCORE else args.min_score
         for n in names:

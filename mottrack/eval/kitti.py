@@ -47,6 +47,7 @@ from .metrics.evaluate import SequenceMetrics
 from .metrics.hota import hota_metrics
 from .metrics.identity import identity_metrics
 from .metrics.preprocess import PreparedSequence, _check_unique, relabel
+from .sequence import EvalSequence, check_detections, det_file_for
 
 __all__ = ["KITTI_CLASS_IDS", "KITTI_CLASSES", "KittiTable", "write_kitti_results",
            "read_kitti_labels", "is_kitti_layout",
@@ -209,7 +210,6 @@ def load_kitti(root: str | os.PathLike, *, split: str | None = None,
                seqs: Sequence[str] | None = None, det_file=None, frames: str = "all",
                kitti_class: str = "car", with_dets: bool = True, notes: list | None = None):
     """Load KITTI tracking sequences (either layout, see the module docstring)."""
-    from .datasets import EvalSequence, _det_file_for, check_detections
     cls = _check_class(kitti_class)
     root = Path(root)
     if not root.is_dir():
@@ -255,7 +255,7 @@ def load_kitti(root: str | os.PathLike, *, split: str | None = None,
             raise MotFormatError(f"frame {lab['frame'][k]} outside 0..{n - 1} (sequence length "
                                  f"{n})", lp, int(lab["line"][k]))
         if with_dets:
-            dets = _kitti_dets(_det_file_for(name, det_file, sdir if ld is None else sdir / name),
+            dets = _kitti_dets(det_file_for(name, det_file, sdir if ld is None else sdir / name),
                                cls)
             check_detections(dets, n)
         else:

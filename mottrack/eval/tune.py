@@ -109,7 +109,7 @@ def _number(s: str, what: str) -> float:
 
 def parse_range(text: str) -> ParamRange:
     """``NAME=SPEC`` (see the module docstring) -> :class:`ParamRange`."""
-    from .cli import _parse_value
+    from .cli_args import parse_value as _parse_value
     if "=" not in text:
         raise ValueError(f"--range {text!r}: expected NAME=LOW:HIGH[:int|:log|:STEP] or NAME=A,B,C")
     name, spec = (x.strip() for x in text.split("=", 1))
@@ -157,7 +157,7 @@ def range_from_spec(name: str, spec: Any, parse=None) -> ParamRange:
 
 def load_ranges(path: str | os.PathLike) -> list[ParamRange]:
     """Ranges from a JSON file ``{"NAME": "LOW:HIGH" | [values], ...}``."""
-    from .cli import _parse_value
+    from .cli_args import parse_value as _parse_value
     try:
         doc = json.loads(Path(path).read_text())
     except json.JSONDecodeError as exc:
@@ -433,7 +433,7 @@ def write_reports(study, out_dir: str | os.PathLike, plots: bool = True) -> list
 
 
 def build_tune_parser() -> argparse.ArgumentParser:
-    from .cli import PROG, _add_data_args, _jobs, _min_score
+    from .cli_args import PROG, add_data_args as _add_data_args, jobs as _jobs, min_score as _min_score
     p = argparse.ArgumentParser(
         prog=f"{PROG} tune", description=__doc__.split("\n\n", 1)[1],
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -476,7 +476,7 @@ def build_tune_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str]) -> int:
-    from .cli import CliError, _det_files, _split_csv, _parse_value
+    from .cli_args import CliError, det_files as _det_files, split_csv as _split_csv, parse_value as _parse_value
     from .datasets import load_dataset
     from .run import available, tracker_class
     args = build_tune_parser().parse_args(list(argv))
@@ -499,7 +499,7 @@ def main(argv: Sequence[str]) -> int:
         if not eq:
             raise CliError(f"--param {item!r}: expected NAME=VALUE")
         fixed[k.strip().split(".", 1)[-1]] = _parse_value(v)
-    from .cli import check_tracker_params
+    from .cli_args import check_tracker_params
     probe = {**fixed, **{r.name: (r.grid()[0] if r.kind == "choice" or r.step else
                                   (int(r.low) if r.kind == "int" else r.low)) for r in ranges}}
     check_tracker_params([name], {name: probe})

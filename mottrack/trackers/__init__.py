@@ -1,7 +1,8 @@
 """The trackers behind one API; each module registers its tracker on import."""
 from ..registry import (available_trackers, create_tracker, register_tracker, registered_trackers,
                         tracker_class, tracker_parameters)
-from .base import OUTPUT_BOXES, OUTPUT_COLUMNS, Tracker, camera_warp
+from ..geometry import camera_warp
+from .base import OUTPUT_BOXES, OUTPUT_COLUMNS, Tracker
 from .sort import SORT  # noqa: I001  (registration order = the order tables list trackers in)
 from .bytetrack import ByteTrack
 from .deepsort import DeepSORT

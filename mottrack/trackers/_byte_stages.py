@@ -18,10 +18,22 @@ order) followed by the *lost* pool, and run the same frame:
    rebuilt in the originals' order, tracked/lost duplicates are dropped, the output
    rows are written and the table is stored in pool order.
 
-:func:`byte_frame` runs them in that order; the trackers differ in their Kalman parametrisation (``model``: ByteTrack's
-(x, y, a, h) or BoT-SORT's (x, y, w, h)), thresholds, the appearance term and in
-which tracked tracks they report; those are arguments.  Scratch arrays come from
-:func:`carve_workspace` so that a frame allocates nothing but its output.
+:func:`byte_frame` runs them in that order; the trackers differ in their Kalman
+parametrisation (``model``: ByteTrack's (x, y, a, h) or BoT-SORT's (x, y, w, h)), their
+parameters, the appearance term and in which tracked tracks they report.
+
+Kernel arguments follow the package's convention (see :mod:`mottrack.trackers.base`):
+
+* ``params`` — float64 vector, one slot per parameter, read by name: ``params[P_MATCH]``
+  (slots ``P_*`` below; flags are 0.0 / 1.0);
+* ``work`` — the tracker's workspace ``(float scratch, int scratch)`` from
+  :func:`new_workspace`; inside the frame :func:`carve_workspace` turns it into a
+  :class:`Scratch` of named views, one per purpose, so a frame allocates nothing but
+  its output;
+* ``warp`` — the (3, 3) camera warp or :data:`~mottrack.geometry.NO_WARP`.
+
+Inside the frame the track table travels as one :class:`Table` (mean, cov, ints,
+floats, feats).
 
 Per-track appearance (BoT-SORT) is a float64 array ``feats`` with a row per table row
 (the exponentially smoothed, unit-length feature) and the ``HAS_FEAT`` int column;
@@ -29,13 +41,16 @@ ByteTrack passes a (1, 0) array, which every loop over features skips.
 """
 from __future__ import annotations
 
+from collections import namedtuple
+from typing import Tuple
+
 import numpy as np
 
 from .._numba import njit
 from ..assignment import match_edges
-from ..geometry import overlap_edges_into
-from ..kalman import (WARP_SLOTS, XYWH, box_row, initiate_row, update_row, warp_slot, xyah_predict_row,
-                      xyah_warp_rows, xywh_predict_row, xywh_warp_rows)
+from ..geometry import has_warp, overlap_edges_into
+from ..kalman import (XYWH, box_row, initiate_row, update_row, xyah_predict_row, xyah_warp_rows,
+                      xywh_predict_row, xywh_warp_rows)
 from ..tracks import (CLASS, CONFIRMED, DELETED, DET, ID, LOST, N, N_FLOAT_BASE, N_INT_BASE, NEXT_ID,
                       SCORE, STATE, TENTATIVE, TSU, TrackTable, mark_hit, mark_predicted, start_track)
 
@@ -52,30 +67,77 @@ DUPLICATE_THRESH = 0.15     # tracked/lost pairs with 1 - IoU below this are dup
 TIME_EPS = 1e-6             # time comparisons tolerate float round-off of timestamps (frames)
 FEATURE_ALPHA = 0.9         # BoT-SORT's feature smoothing (EMA weight of the old feature)
 EDGE_BUFFER = 1024          # IoU pairs held without allocating (problems up to 1024 pairs)
-N_PARAMS = 8                # parameters at the head of the float work array
-WARP_AT = N_PARAMS          # then the fast path's stashed camera warp (kalman.stashed_warp)
-N_HEAD = N_PARAMS + WARP_SLOTS
+
+# Parameter slots of ``params`` (both trackers fill every slot).
+P_HIGH = 0                  # high detections: score > this
+P_MATCH = 1                 # cost limit of the first association
+P_MAX_LOST = 2              # frames a lost track is kept
+P_NEW = 3                   # minimum score of a detection that starts a track
+P_FUSE = 4                  # 1.0: IoU costs fused with the score
+P_PER_CLASS = 5             # 1.0: tracks match detections of their class only
+P_PROXIMITY = 6             # appearance counts only where 1 - IoU <= this (BoT-SORT)
+P_APPEARANCE = 7            # appearance counts only where the cosine cost <= this (BoT-SORT)
+P_WITH_UNCONFIRMED = 8      # 1.0: unconfirmed tracked tracks are reported too (BoT-SORT)
+N_PARAMS = 9
+
+#: The track table inside a frame (``feats``: (rows, D) appearance, (1, 0) without).
+Table = namedtuple("Table", ["mean", "cov", "ints", "floats", "feats"])
+
+#: A frame's scratch, views into the workspace (n0 tracks, nd detections, cap = n0 + nd).
+Scratch = namedtuple("Scratch", [
+    "dbox",         # (nd, 4) detection boxes as the originals compute them (x1 + w)
+    "sel",          # (nd, 4) boxes of the detections one association considers
+    "pool_box",     # (n0, 4) predicted boxes of the pool (first round)
+    "rest_box",     # (n0, 4) boxes of the tracked tracks the first round left (second round)
+    "unc_box",      # (n0, 4) boxes of the unconfirmed tracks
+    "dup_box",      # (cap, 4) boxes of the new tracked then lost pools (duplicates)
+    "edge_value",   # (EDGE_BUFFER,) IoU edges of the current association: value,
+    "edge_row",     # (EDGE_BUFFER,)   row,
+    "edge_col",     # (EDGE_BUFFER,)   column
+    "solver",       # (2 cap,) the matching solver's scratch
+    "hi",           # (nd,) high detections
+    "lo",           # (nd,) low detections
+    "hi_used",      # (nd,) 1 where the first round took the high detection
+    "left",         # (nd,) high detections the first round left
+    "left_used",    # (nd,) 1 where an unconfirmed track took the left detection
+    "pool",         # (n0,) table rows of the confirmed and lost tracks
+    "match1",       # (n0,) first round: the position in ``hi`` matched to each pool track
+    "rest",         # (n0,) table rows of the tracked tracks the first round left
+    "match2",       # (n0,) second round: the position in ``lo`` matched to each of ``rest``
+    "unconfirmed",  # (n0,) table rows of the unconfirmed tracks
+    "match3",       # (n0,) the position in ``left`` matched to each unconfirmed track
+    "order",        # (cap,) table rows of the new pools, in the originals' order
+    "keep",         # (cap,) 0 where a duplicate is dropped (per position of ``order``)
+])
+
+_FLOAT_SCRATCH = 16  # float64 scratch per unit of cap (see carve_workspace)
+_INT_SCRATCH = 10    # int64 scratch per unit of cap
+
+
+def new_workspace(cap: int) -> Tuple[np.ndarray, np.ndarray]:
+    """A BYTE workspace ``(float scratch, int scratch)`` for frames with (tracks +
+    detections) <= ``cap``; the kernels carve it with :func:`carve_workspace`."""
+    return (np.zeros(_FLOAT_SCRATCH * cap + EDGE_BUFFER),
+            np.zeros(_INT_SCRATCH * cap + 2 * EDGE_BUFFER, np.int64))
 
 
 class ByteWork:
-    """Scratch and table room of a BYTE-style tracker (mixin).  The class provides
-    ``tracks`` and ``_kernel_params()`` (at most ``N_PARAMS`` floats, the head of ``_fw``)."""
+    """Parameters, workspace and table room of a BYTE-style tracker (mixin).  The class
+    provides ``tracks`` and ``_kernel_params()`` (the ``N_PARAMS`` slots, in order)."""
 
     tracks: TrackTable
     _work_for: int
 
-    def _kernel_params(self) -> np.ndarray:  # pragma: no cover - provided by the tracker
+    def _kernel_params(self) -> Tuple[float, ...]:  # pragma: no cover - provided by the tracker
         raise NotImplementedError
 
     def _make_work(self, cap: int) -> None:
-        """Scratch for frames where (tracks + detections) <= cap."""
+        """Parameters, and a workspace for frames where (tracks + detections) <= cap."""
         cap = max(cap, 2 * getattr(self, "_work_for", -1), 64)
-        fw = np.zeros(N_HEAD + 64 + 12 * cap + EDGE_BUFFER)
         params = self._kernel_params()
-        fw[:len(params)] = params
-        self._fw = fw
-        self._warp_out = warp_slot(fw, WARP_AT)  # camera warps are validated into place
-        self._iw = np.zeros(11 * cap + 2 * EDGE_BUFFER, np.int64)
+        assert len(params) == N_PARAMS
+        self._params = np.array(params, np.float64)
+        self._work = new_workspace(cap)
         self._work_for = cap
 
     def _check_restored(self) -> None:
@@ -108,47 +170,60 @@ def boxes_into(model, mean, rows, out):
 
 # ----------------------------------------------------------------------------- workspace
 @njit(inline="always")
-def carve_workspace(fw, iw, n0, nd):
-    """Views into the float (``fw``, after the parameters) and int (``iw``) scratch."""
+def carve_workspace(work, n0, nd):
+    """The :class:`Scratch` views of a frame with ``n0`` tracks and ``nd`` detections
+    into ``work`` (:func:`new_workspace`, made for cap >= n0 + nd)."""
+    fw, iw = work
     cap = n0 + nd
-    f = N_HEAD
+    f = 0
     dbox = fw[f:f + 4 * nd].reshape((nd, 4))
     f += 4 * nd
     sel = fw[f:f + 4 * nd].reshape((nd, 4))
     f += 4 * nd
-    pbox = fw[f:f + 4 * n0].reshape((n0, 4))
+    pool_box = fw[f:f + 4 * n0].reshape((n0, 4))
     f += 4 * n0
-    bx2 = fw[f:f + 4 * cap].reshape((cap, 4))
+    rest_box = fw[f:f + 4 * n0].reshape((n0, 4))
+    f += 4 * n0
+    unc_box = fw[f:f + 4 * n0].reshape((n0, 4))
+    f += 4 * n0
+    dup_box = fw[f:f + 4 * cap].reshape((cap, 4))
     f += 4 * cap
-    ev = fw[f:f + EDGE_BUFFER]
+    edge_value = fw[f:f + EDGE_BUFFER]
     i = 0
+    edge_row = iw[i:i + EDGE_BUFFER]
+    i += EDGE_BUFFER
+    edge_col = iw[i:i + EDGE_BUFFER]
+    i += EDGE_BUFFER
+    solver = iw[i:i + 2 * cap]
+    i += 2 * cap
     hi = iw[i:i + nd]
     i += nd
     lo = iw[i:i + nd]
     i += nd
+    hi_used = iw[i:i + nd]
+    i += nd
+    left = iw[i:i + nd]
+    i += nd
+    left_used = iw[i:i + nd]
+    i += nd
     pool = iw[i:i + n0]
     i += n0
-    m1 = iw[i:i + n0]
-    i += n0
-    m2 = iw[i:i + n0]
+    match1 = iw[i:i + n0]
     i += n0
     rest = iw[i:i + n0]
     i += n0
-    mscr = iw[i:i + 2 * cap]
-    i += 2 * cap
-    left = iw[i:i + nd]
-    i += nd
-    used = iw[i:i + nd]
-    i += nd
+    match2 = iw[i:i + n0]
+    i += n0
+    unconfirmed = iw[i:i + n0]
+    i += n0
+    match3 = iw[i:i + n0]
+    i += n0
     order = iw[i:i + cap]
     i += cap
     keep = iw[i:i + cap]
-    i += cap
-    er = iw[i:i + EDGE_BUFFER]
-    i += EDGE_BUFFER
-    ec = iw[i:i + EDGE_BUFFER]
-    return (dbox, sel, pbox, bx2, ev,
-            (hi, lo, pool, m1, m2, rest, mscr, left, used, order, keep, er, ec))
+    return Scratch(dbox, sel, pool_box, rest_box, unc_box, dup_box, edge_value, edge_row, edge_col,
+                   solver, hi, lo, hi_used, left, left_used, pool, match1, rest, match2, unconfirmed,
+                   match3, order, keep)
 
 
 @njit(inline="always")
@@ -188,10 +263,11 @@ def count_tracked(ints, n0):
 
 
 @njit(inline="always")
-def predict_pool(model, mean, cov, ints, floats, n0, dt, pool):
+def predict_pool(model, tab, n0, dt, pool):
     """Age every track; predict the confirmed and lost ones (the pool, returned in table
     order).  Lost tracks coast at constant size: their height velocity (and, in the
     (x, y, w, h) model, width velocity) is zeroed first, as the originals do."""
+    mean, cov, ints, floats = tab.mean, tab.cov, tab.ints, tab.floats
     mark_predicted(ints, floats, n0, dt)
     npool = 0
     for t in range(n0):
@@ -291,23 +367,28 @@ def smooth_feature(feats, ints, t, dfeat, d):
 
 # ----------------------------------------------------------------------------- association
 @njit(inline="always")
-def associate(tboxes, trow, dboxes, dsel, scores, classes, track_classes, limit, fuse, per_class,
-              feats, has_feat, dfeat, proximity, appearance, sel, col_for_row, mscr, er, ec, ev):
+def associate(tab, params, s, tboxes, trow, dsel, scores, classes, dfeat, limit, fuse, col_for_row):
     """Match tracks (boxes ``tboxes``, table rows ``trow``) to the detections ``dsel``.
 
     Cost 1 - IoU, or 1 - IoU * score with ``fuse`` (computed as the originals do); with
     appearance (``dfeat`` has columns and the track a feature) the smaller of that and
-    the halved cosine distance, where the latter counts only if <= ``appearance`` and
-    1 - IoU <= ``proximity`` (BoT-SORT).  Only pairs with cost < ``limit``; the
-    assignment of least total cost, as ``lap.lapjv(cost, extend_cost=True,
+    the halved cosine distance, where the latter counts only if <= ``params[P_APPEARANCE]``
+    and 1 - IoU <= ``params[P_PROXIMITY]`` (BoT-SORT).  Only pairs with cost < ``limit``;
+    the assignment of least total cost, as ``lap.lapjv(cost, extend_cost=True,
     cost_limit=limit)``.  Writes the position in ``dsel`` matched to each track into
-    ``col_for_row`` (-1 if none).  ``sel`` (>= (len(dsel), 4)), ``mscr``, ``er``, ``ec``,
-    ``ev`` are scratch."""
+    ``col_for_row`` (-1 if none).  Uses ``s.sel``, the edge buffers and ``s.solver``."""
+    per_class = params[P_PER_CLASS] != 0.0
+    proximity = params[P_PROXIMITY]
+    appearance = params[P_APPEARANCE]
+    feats = tab.feats
+    track_classes = tab.ints[:, CLASS]
+    has_feat = feature_flags(tab.ints)
     nd = dsel.shape[0]
+    sel = s.sel
     for j in range(nd):
         for k in range(4):
-            sel[j, k] = dboxes[dsel[j], k]
-    er, ec, ev = overlap_edges_into(tboxes, sel[:nd], er, ec, ev)
+            sel[j, k] = s.dbox[dsel[j], k]
+    er, ec, ev = overlap_edges_into(tboxes, sel[:nd], s.edge_row, s.edge_col, s.edge_value)
     use_app = dfeat.shape[1] > 0
     k = 0
     for e in range(er.shape[0]):
@@ -328,97 +409,100 @@ def associate(tboxes, trow, dboxes, dsel, scores, classes, track_classes, limit,
             ec[k] = ec[e]
             ev[k] = limit - c
             k += 1
-    match_edges(tboxes.shape[0], nd, er[:k], ec[:k], ev[:k], col_for_row, mscr)
+    match_edges(tboxes.shape[0], nd, er[:k], ec[:k], ev[:k], col_for_row, s.solver)
 
 
 @njit(inline="always")
-def take_detection(model, mean, cov, ints, floats, feats, t, d, boxes, scores, classes, dfeat):
+def take_detection(model, tab, t, d, boxes, scores, classes, dfeat):
     """Track ``t`` is updated with detection ``d`` (Kalman correction, lifecycle, and its
     appearance feature when ``dfeat`` has one)."""
-    update_row(model, mean, cov, t, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3])
-    mark_hit(ints, floats, t, d, classes[d], scores[d])
+    update_row(model, tab.mean, tab.cov, t, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3])
+    mark_hit(tab.ints, tab.floats, t, d, classes[d], scores[d])
     if dfeat.shape[1] > 0:
-        smooth_feature(feats, ints, t, dfeat, d)
+        smooth_feature(tab.feats, tab.ints, t, dfeat, d)
 
 
 @njit(inline="always")
-def first_round(model, mean, cov, ints, floats, feats, nt, pool, pbox, boxes, dbox, hi, scores,
-                classes, dfeat, limit, fuse, per_class, proximity, appearance, hi_used, m1, rest_all,
-                bx2, sel, mscr, er, ec, ev):
-    """High detections against the whole pool; a matched lost track is re-found.  Returns
-    the number of tracked tracks left over (their rows in ``rest_all``, their predicted
-    boxes in ``bx2``, pool order)."""
+def first_round(model, tab, params, s, nt, pool, hi, boxes, scores, classes, dfeat):
+    """High detections ``hi`` against the whole ``pool``; a matched lost track is re-found.
+    Marks the detections taken in ``s.hi_used``; returns the number of tracked tracks
+    left over (their rows in ``s.rest``, their predicted boxes in ``s.rest_box``, pool
+    order)."""
+    ints = tab.ints
+    hi_used = s.hi_used
+    m1 = s.match1[:pool.shape[0]]
+    pbox = boxes_into(model, tab.mean, pool, s.pool_box)
     hi_used[:hi.shape[0]] = 0
-    associate(pbox, pool, dbox, hi, scores, classes, ints[:, CLASS], limit, fuse, per_class,
-              feats, feature_flags(ints), dfeat, proximity, appearance, sel, m1, mscr, er, ec, ev)
+    associate(tab, params, s, pbox, pool, hi, scores, classes, dfeat, params[P_MATCH],
+              params[P_FUSE] != 0.0, m1)
     n_rest = 0
     for p in range(pool.shape[0]):
         j = m1[p]
         t = pool[p]
         if j >= 0:
             hi_used[j] = 1
-            take_detection(model, mean, cov, ints, floats, feats, t, hi[j], boxes, scores, classes, dfeat)
+            take_detection(model, tab, t, hi[j], boxes, scores, classes, dfeat)
             ints[t, STATE] = CONFIRMED  # a lost track is re-found
         elif t < nt:
-            rest_all[n_rest] = t
+            s.rest[n_rest] = t
             for k in range(4):
-                bx2[n_rest, k] = pbox[p, k]
+                s.rest_box[n_rest, k] = pbox[p, k]
             n_rest += 1
     return n_rest
 
 
 @njit(inline="always")
-def second_round(model, mean, cov, ints, floats, feats, rest, rboxes, boxes, dbox, lo, scores,
-                 classes, per_class, m2, sel, mscr, er, ec, ev):
-    """Low detections against the tracked tracks ``rest`` (boxes ``rboxes``), cost 1 - IoU
-    below 0.5, no appearance; tracks still unmatched become lost."""
-    if rest.shape[0] == 0:
+def second_round(model, tab, params, s, n_rest, lo, boxes, scores, classes):
+    """Low detections ``lo`` against the tracked tracks the first round left (``s.rest``),
+    cost 1 - IoU below 0.5, no appearance; tracks still unmatched become lost."""
+    if n_rest == 0:
         return
-    no_feat = feats[:1, :0]  # no appearance in the second round
-    associate(rboxes, rest, dbox, lo, scores, classes, ints[:, CLASS], SECOND_THRESH, False, per_class,
-              feats, feature_flags(ints), no_feat, 0.0, 0.0, sel, m2, mscr, er, ec, ev)
-    for i in range(rest.shape[0]):
+    rest = s.rest[:n_rest]
+    m2 = s.match2[:n_rest]
+    no_feat = tab.feats[:1, :0]  # no appearance in the second round
+    associate(tab, params, s, s.rest_box[:n_rest], rest, lo, scores, classes, no_feat, SECOND_THRESH,
+              False, m2)
+    for i in range(n_rest):
         t = rest[i]
         j = m2[i]
         if j >= 0:
-            take_detection(model, mean, cov, ints, floats, feats, t, lo[j], boxes, scores, classes,
-                           no_feat)
+            take_detection(model, tab, t, lo[j], boxes, scores, classes, no_feat)
         else:
-            ints[t, STATE] = LOST
+            tab.ints[t, STATE] = LOST
 
 
 @njit(inline="always")
-def unconfirmed_round(model, mean, cov, ints, floats, feats, nt, boxes, dbox, hi, hi_used, scores,
-                      classes, dfeat, fuse, per_class, proximity, appearance, left, used, unc_all, m3,
-                      bx2, sel, mscr, er, ec, ev):
+def unconfirmed_round(model, tab, params, s, nt, hi, boxes, scores, classes, dfeat):
     """Tracks born last frame (not predicted) against the high detections the first round
     left (cost as there, below 0.7): matched ones are confirmed, the others deleted.
-    Returns the detections left (``left``); ``used[j]`` says whether ``left[j]`` matched."""
+    Returns the detections left (a view of ``s.left``); ``s.left_used[j]`` says whether
+    ``left[j]`` matched."""
+    ints = tab.ints
     n_left = 0
     for j in range(hi.shape[0]):
-        if hi_used[j] == 0:
-            left[n_left] = hi[j]
+        if s.hi_used[j] == 0:
+            s.left[n_left] = hi[j]
             n_left += 1
-    left = left[:n_left]
+    left = s.left[:n_left]
+    used = s.left_used
     used[:n_left] = 0
     n_unc = 0
     for t in range(nt):
         if ints[t, STATE] == TENTATIVE:
-            unc_all[n_unc] = t
+            s.unconfirmed[n_unc] = t
             n_unc += 1
     if n_unc == 0:
         return left
-    unc = unc_all[:n_unc]
-    m3 = m3[:n_unc]
-    associate(boxes_into(model, mean, unc, bx2), unc, dbox, left, scores, classes, ints[:, CLASS],
-              UNCONFIRMED_THRESH, fuse, per_class, feats, feature_flags(ints), dfeat,
-              proximity, appearance, sel, m3, mscr, er, ec, ev)
+    unc = s.unconfirmed[:n_unc]
+    m3 = s.match3[:n_unc]
+    associate(tab, params, s, boxes_into(model, tab.mean, unc, s.unc_box), unc, left, scores, classes,
+              dfeat, UNCONFIRMED_THRESH, params[P_FUSE] != 0.0, m3)
     for i in range(n_unc):
         t = unc[i]
         j = m3[i]
         if j >= 0:
             used[j] = 1
-            take_detection(model, mean, cov, ints, floats, feats, t, left[j], boxes, scores, classes, dfeat)
+            take_detection(model, tab, t, left[j], boxes, scores, classes, dfeat)
             ints[t, STATE] = CONFIRMED
         else:
             ints[t, STATE] = DELETED
@@ -426,20 +510,20 @@ def unconfirmed_round(model, mean, cov, ints, floats, feats, nt, boxes, dbox, hi
 
 
 @njit(inline="always")
-def births(model, mean, cov, ints, floats, feats, n0, next_id, left, used, boxes, scores, classes,
-           dfeat, new_thresh, frame_count):
-    """A new track for each high detection left with score >= ``new_thresh``: confirmed
-    at once on the very first frame, otherwise unconfirmed until matched next frame.
-    Returns the new table size and next id."""
+def births(model, tab, params, n0, next_id, left, used, boxes, scores, classes, dfeat, frame_count):
+    """A new track for each high detection ``left`` not ``used`` with score >=
+    ``params[P_NEW]``: confirmed at once on the very first frame, otherwise unconfirmed
+    until matched next frame.  Returns the new table size and next id."""
+    new_thresh = params[P_NEW]
     n = n0
     new_state = CONFIRMED if frame_count == 1 else TENTATIVE
     for j in range(left.shape[0]):
         d = left[j]
         if used[j] == 0 and scores[d] >= new_thresh:
-            initiate_row(model, mean, cov, n, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3])
-            start_track(ints, floats, n, next_id, 1, new_state, classes[d], d, scores[d])
+            initiate_row(model, tab.mean, tab.cov, n, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3])
+            start_track(tab.ints, tab.floats, n, next_id, 1, new_state, classes[d], d, scores[d])
             if dfeat.shape[1] > 0:
-                smooth_feature(feats, ints, n, dfeat, d)
+                smooth_feature(tab.feats, tab.ints, n, dfeat, d)
             next_id += 1
             n += 1
     return n, next_id
@@ -484,15 +568,16 @@ def pool_order(ints, floats, nt, n0, n, max_time_lost, order):
 
 
 @njit(inline="always")
-def drop_duplicates(model, mean, ints, floats, order, m_t, m, per_class, keep, bx2, er, ec, ev):
+def drop_duplicates(model, tab, s, m_t, m, per_class):
     """A tracked and a lost track whose boxes overlap with 1 - IoU < 0.15 are duplicates:
-    the one followed for the shorter time goes (``keep`` per position of ``order``)."""
+    the one followed for the shorter time goes (``s.keep`` per position of ``s.order``)."""
+    ints, floats, order, keep = tab.ints, tab.floats, s.order, s.keep
     keep[:m] = 1
     if m_t == 0 or m == m_t:
         return
-    tbox = boxes_into(model, mean, order[:m_t], bx2)
-    lbox = boxes_into(model, mean, order[m_t:m], bx2[m_t:])
-    de_r, de_c, de_v = overlap_edges_into(tbox, lbox, er, ec, ev)
+    tbox = boxes_into(model, tab.mean, order[:m_t], s.dup_box)
+    lbox = boxes_into(model, tab.mean, order[m_t:m], s.dup_box[m_t:])
+    de_r, de_c, de_v = overlap_edges_into(tbox, lbox, s.edge_row, s.edge_col, s.edge_value)
     for e in range(de_r.shape[0]):
         if 1.0 - de_v[e] < DUPLICATE_THRESH:
             p = order[de_r[e]]
@@ -570,51 +655,43 @@ def store_pools(mean, cov, ints, floats, feats, order, keep, m, n):
 
 
 @njit(inline="always")
-def retire_and_report(model, mean, cov, ints, floats, feats, nt, n0, n, max_time_lost, per_class,
-                      with_unconfirmed, order, keep, bx2, er, ec, ev):
+def retire_and_report(model, tab, params, s, nt, n0, n):
     """Step 7: timeouts, the new pools, duplicates, the output rows, the stored table.
     Returns (output rows, new table size)."""
-    m_t, m = pool_order(ints, floats, nt, n0, n, max_time_lost, order)
-    drop_duplicates(model, mean, ints, floats, order, m_t, m, per_class, keep, bx2, er, ec, ev)
-    out = report(model, mean, ints, floats, order, keep, m_t, with_unconfirmed)
-    return out, store_pools(mean, cov, ints, floats, feats, order, keep, m, n)
+    order, keep = s.order, s.keep
+    m_t, m = pool_order(tab.ints, tab.floats, nt, n0, n, params[P_MAX_LOST], order)
+    drop_duplicates(model, tab, s, m_t, m, params[P_PER_CLASS] != 0.0)
+    out = report(model, tab.mean, tab.ints, tab.floats, order, keep, m_t, params[P_WITH_UNCONFIRMED] != 0.0)
+    return out, store_pools(tab.mean, tab.cov, tab.ints, tab.floats, tab.feats, order, keep, m, n)
 
 
 # ----------------------------------------------------------------------------- the frame
 @njit(inline="always")
 def byte_frame(model, mean, cov, ints, floats, counters, feats, boxes, scores, classes, dfeat, dt,
-               frame_count, fw, iw, warp, high, match_thresh, max_time_lost, new_thresh, fuse,
-               per_class, proximity, appearance, with_unconfirmed):
+               frame_count, params, work, warp):
     """One frame of a BYTE-style tracker: steps 1-7 of the module docs over the track table;
-    returns the (M, 8) output rows.  ``warp``: the (3, 3) camera warp, or a (0, 3) array
-    for none; ``dfeat``: unit-length detection features (N, D), or (1, 0) without
-    appearance.  ``fw`` holds the tracker's parameters then float scratch, ``iw`` int
-    scratch (:class:`ByteWork`); the table has room for 2 (n + N) rows."""
+    returns the (M, 8) output rows.  ``params``: the ``P_*`` slots; ``work``: the
+    workspace (:func:`new_workspace`, for >= n + N); ``warp``: the (3, 3) camera warp or
+    ``NO_WARP``; ``dfeat``: unit-length detection features (N, D), or (1, 0) without
+    appearance.  The table has room for 2 (n + N) rows."""
     n0 = counters[N]
-    dbox, sel, pbox, bx2, ev, v = carve_workspace(fw, iw, n0, boxes.shape[0])
-    hi, lo, pool, m1, m2, rest, mscr, left, used, order, keep, er, ec = v
+    tab = Table(mean, cov, ints, floats, feats)
+    s = carve_workspace(work, n0, boxes.shape[0])
     # 1-2: split the detections; predict; camera motion
-    hi, lo = split_detections(boxes, scores, high, dbox, hi, lo)
+    hi, lo = split_detections(boxes, scores, params[P_HIGH], s.dbox, s.hi, s.lo)
     nt = count_tracked(ints, n0)
-    pool = predict_pool(model, mean, cov, ints, floats, n0, dt, pool)
-    if warp.shape[0] == 3:
+    pool = predict_pool(model, tab, n0, dt, s.pool)
+    if has_warp(warp):
         warp_tracks(model, mean, cov, n0, warp)
     # 3-4: the two rounds
-    pbox = boxes_into(model, mean, pool, pbox)
-    n_rest = first_round(model, mean, cov, ints, floats, feats, nt, pool, pbox, boxes, dbox, hi, scores,
-                         classes, dfeat, match_thresh, fuse, per_class, proximity, appearance, used, m1,
-                         rest, bx2, sel, mscr, er, ec, ev)
-    second_round(model, mean, cov, ints, floats, feats, rest[:n_rest], bx2[:n_rest], boxes, dbox, lo,
-                 scores, classes, per_class, m2, sel, mscr, er, ec, ev)
+    n_rest = first_round(model, tab, params, s, nt, pool, hi, boxes, scores, classes, dfeat)
+    second_round(model, tab, params, s, n_rest, lo, boxes, scores, classes)
     # 5-6: unconfirmed tracks, births
-    left = unconfirmed_round(model, mean, cov, ints, floats, feats, nt, boxes, dbox, hi, used, scores,
-                             classes, dfeat, fuse, per_class, proximity, appearance, left, used, rest, m2,
-                             bx2, sel, mscr, er, ec, ev)
-    n, next_id = births(model, mean, cov, ints, floats, feats, n0, counters[NEXT_ID], left, used, boxes,
-                        scores, classes, dfeat, new_thresh, frame_count)
+    left = unconfirmed_round(model, tab, params, s, nt, hi, boxes, scores, classes, dfeat)
+    n, next_id = births(model, tab, params, n0, counters[NEXT_ID], left, s.left_used, boxes, scores,
+                        classes, dfeat, frame_count)
     # 7: removal, duplicates, output, storage
-    out, m = retire_and_report(model, mean, cov, ints, floats, feats, nt, n0, n, max_time_lost, per_class,
-                               with_unconfirmed, order, keep, bx2, er, ec, ev)
+    out, m = retire_and_report(model, tab, params, s, nt, n0, n)
     counters[N] = m
     counters[NEXT_ID] = next_id
     return out

@@ -43,6 +43,7 @@ from ..geometry import (
     SIM_IOU,
     corner_consistency_into,
     corner_direction,
+    has_warp,
     direction_consistency_into,
     height_overlap,
     overlap_edges,
@@ -139,12 +140,13 @@ def gather(boxes, scores, classes, rows):
 
 # ----------------------------------------------------------------------------- 2. predict
 @njit
-def predict_tracks(mean, cov, ints, floats, n, dt, warp, has_warp, delta_t, vw):
+def predict_tracks(mean, cov, ints, floats, n, dt, warp, delta_t, vw):
     """Predict rows 0..n-1 by ``dt`` frames (SORT's area-velocity clamp), age them and,
-    with ``has_warp``, move them by the camera warp (:func:`warp_track`)."""
+    given a camera ``warp`` (not :data:`~mottrack.geometry.NO_WARP`), move them by it
+    (:func:`warp_track`)."""
     xysr_predict(mean, cov, n, dt)
     mark_predicted(ints, floats, n, dt)
-    if has_warp:
+    if has_warp(warp):
         sm = np.empty((1, XYSR_DIM))
         sc = np.empty((1, XYSR_DIM, XYSR_DIM))
         for t in range(n):
@@ -737,7 +739,7 @@ def _observe(mean, cov, ints, floats, t, boxes, scores, classes, d, delta_t, hyb
 
 @njit
 def oc_frame(mean, cov, ints, floats, counters, boxes, scores, classes, dt, frame_count, params,
-             warp, has_warp, hybrid):
+             warp, hybrid):
     """One frame of OC-SORT (``hybrid`` False) or Hybrid-SORT (True: corner directions, the
     confidence filter and TCM, ``params[P_FIRST_KIND]`` as the first round's similarity)
     over the track table, the stages in the order of the module docstring; returns the
@@ -757,7 +759,7 @@ def oc_frame(mean, cov, ints, floats, counters, boxes, scores, classes, dt, fram
     # 1. high and low detections
     hi, lo = split_by_score(scores, det_thresh, params[P_USE_BYTE] != 0.0)
     # 2. predict (camera motion after the prediction), drop invalid boxes
-    predict_tracks(mean, cov, ints, floats, n, dt, warp, has_warp, delta_t, vw)
+    predict_tracks(mean, cov, ints, floats, n, dt, warp, delta_t, vw)
     if hybrid:
         for t in range(n):
             conf_predict_row(mean, cov, t, CONF, dt)
@@ -821,7 +823,7 @@ def oc_frame_rows(mean, cov, ints, floats, counters, rows, dt, frame_count, para
     if code != 0:
         return np.empty((0, 8))
     out = oc_frame(mean, cov, ints, floats, counters, boxes, scores, classes, dt, frame_count,
-                   params, warp, False, hybrid)
+                   params, warp, hybrid)
     if params[P_DETECTION_BOX] != 0.0:
         for m in range(out.shape[0]):
             d = int(out[m, 7])

@@ -1,12 +1,14 @@
-"""What every tracker shares: the per-frame API, the output contract, timestamps, the registry.
+"""What every tracker shares: the per-frame API, the output contract, timestamps, camera
+motion, thread and fork safety, the state hooks.  (The registry is :mod:`mottrack.registry`.)
 
 Output contract
 ---------------
-``Tracker.update(detections, timestamp=None)`` returns one float64 array of shape
-(M, 8), one row per track reported this frame, with columns
+``Tracker.update(detections, timestamp=None, camera_motion=None)`` returns one float64
+array of shape (M, 8), one row per track reported this frame, with columns
 
 ====  ===========  ==================================================================
- 0-3  x1,y1,x2,y2  the track's box after this frame's update, pixels
+ 0-3  x1,y1,x2,y2  the track's box after this frame's update, pixels (in this frame's
+                   coordinates when ``camera_motion`` moved the tracks)
  4    track_id     integer id, unique within the tracker, never reused (starts at 1)
  5    score        score of the detection the track was last updated with
  6    class_id     class of that detection (-1 when detections carry no class)
@@ -15,14 +17,32 @@ Output contract
 ====  ===========  ==================================================================
 
 Rows are in the order of the tracker's track list, which is its original's: creation
-order for SORT and DeepSORT; for ByteTrack the original's list order (a re-found lost
-track moves behind the tracks that stayed tracked).  Columns 4, 6 and 7 hold whole
-numbers; ``out[:, 4].astype(np.int64)`` is exact up to 2**53.
+order for SORT, OC-SORT and DeepSORT; for ByteTrack and BoT-SORT the originals' list
+of tracked tracks (a re-found lost track moves behind the tracks that stayed tracked).
+Columns 4, 6 and 7 hold whole numbers; ``out[:, 4].astype(np.int64)`` is exact up to 2**53.
+
+Kernel convention
+-----------------
+Every tracker hands its compiled kernels the same three things the same way:
+
+* ``params`` -- a float64 vector built once in ``__init__``, one slot per parameter,
+  the slots named by module-level integer constants ``P_<NAME>`` (flags 0.0 / 1.0);
+  kernels read ``params[P_MAX_AGE]``, never a bare index;
+* ``work`` -- the tracker's workspace, created once (and regrown when a frame needs
+  more): a plain tuple of scratch arrays passed as one argument; a kernel turns it
+  into a namedtuple of views named for what they hold (e.g.
+  :func:`mottrack.trackers._byte_stages.carve_workspace`), one view per purpose;
+* ``warp`` -- the (3, 3) camera warp from :func:`~mottrack.geometry.camera_warp`, or
+  :data:`~mottrack.geometry.NO_WARP` for a static camera
+  (:func:`~mottrack.geometry.has_warp` tells which).  ``_step`` and ``_step_rows``
+  receive it in the same form.
 """
 from __future__ import annotations
 
 import math
+import os
 import threading
+import weakref
 from typing import Any, Dict, Optional, Type, TypeVar
 
 import numpy as np
@@ -31,6 +51,8 @@ import numpy.typing as npt
 from .. import state as _state
 from .._numba import njit
 from ..detections import DEGENERATE, Detections, as_detections, count_degenerate, usable_rows
+from ..geometry import NO_WARP, camera_warp
+from .._validate import check_number, short_repr as _short
 from ..tracks import TrackTable
 from ..registry import available_trackers, create_tracker, register_tracker, tracker_parameters
 
@@ -46,7 +68,6 @@ MAX_TIME_STEP = 1e15
 #: Default ``Tracker.max_detections``: most detections per ``update``.
 MAX_DETECTIONS = 5000
 
-_INT64_MIN, _INT64_MAX = -(2 ** 63), 2 ** 63 - 1
 _get_ident = threading.get_ident
 
 _F64 = np.dtype(np.float64)
@@ -57,27 +78,21 @@ OUTPUT_BOXES = ("kalman", "detection")
 
 _T = TypeVar("_T", bound="Tracker")
 
+#: Every live tracker, so that a forked child can reset their locks (see ``_after_fork``).
+_LIVE: "weakref.WeakSet[Tracker]" = weakref.WeakSet()
 
-@njit
-def _promote_warp(a, out):
-    """Compiled check and promotion of a float64 (2, 3) / (3, 3) warp into ``out`` (3, 3);
-    returns False when :func:`camera_warp`'s full checks must decide (and raise)."""
-    for i in range(3):
-        for j in range(3):
-            out[i, j] = a[i, j] if i < a.shape[0] else (1.0 if i == j else 0.0)
-            if not np.isfinite(out[i, j]):
-                return False
-    h22 = out[2, 2]
-    if not abs(h22) > 1e-12:
-        return False
-    if h22 != 1.0:
-        for i in range(3):
-            for j in range(3):
-                out[i, j] = out[i, j] / h22
-    det2 = out[0, 0] * out[1, 1] - out[0, 1] * out[1, 0]
-    det3 = (out[2, 2] * det2 - out[2, 1] * (out[0, 0] * out[1, 2] - out[0, 2] * out[1, 0])
-            + out[2, 0] * (out[0, 1] * out[1, 2] - out[0, 2] * out[1, 1]))
-    return abs(det3) > 1e-9 and abs(det2) > 1e-9
+
+def _after_fork() -> None:
+    """In a forked child: each tracker gets a fresh, free lock.  A thread of the parent
+    may have held one at the fork; it does not exist in the child, so the copied lock
+    would never be released and the child's first ``update`` would wait for ever."""
+    for t in list(_LIVE):
+        t._lock = threading.Lock()
+        t._owner = None
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 @njit
@@ -88,94 +103,6 @@ def _detection_boxes(out, boxes):
         if d >= 0:
             for k in range(4):
                 out[i, k] = boxes[d, k]
-
-
-def camera_warp(camera_motion: Any, out: Optional[np.ndarray] = None) -> np.ndarray:
-    """Validate a camera-motion warp; returns it as a (3, 3) float64 C-contiguous array.
-
-    Parameters
-    ----------
-    camera_motion : array_like, shape (2, 3) or (3, 3)
-        Affine warp (2x3) or homography (3x3) mapping the previous frame's pixel
-        coordinates to this frame's.  A homography is normalised so that ``H[2, 2] == 1``.
-    out : ndarray, float64, shape (3, 3), C-contiguous, optional
-        Where the common case (a valid float64 array) is written; it is then returned.
-        Other inputs, and invalid ones (which raise), may leave anything in it.
-
-    Raises
-    ------
-    TypeError
-        Not a numeric array.
-    ValueError
-        Wrong shape, non-finite entries, or a singular (non-invertible) warp.
-    """
-    a = camera_motion
-    if (type(a) is np.ndarray and a.dtype is _F64 and a.ndim == 2 and a.shape[1] == 3
-            and 2 <= a.shape[0] <= 3):
-        if out is None:
-            out = np.empty((3, 3))
-        if _promote_warp(a, out):  # the common case in one compiled call
-            return out
-    try:
-        a = np.asarray(camera_motion)
-    except Exception as e:  # ragged nested lists and the like
-        raise TypeError(f"camera_motion: expected a 2x3 or 3x3 array of floats; got {type(camera_motion).__name__} ({e})") from None
-    if a.dtype.kind not in "biuf" or a.dtype.kind == "b":
-        raise TypeError(f"camera_motion: expected a 2x3 or 3x3 array of floats; got dtype {a.dtype}")
-    if a.shape not in ((2, 3), (3, 3)):
-        raise ValueError(f"camera_motion: expected shape (2, 3) (affine) or (3, 3) (homography); got {a.shape}")
-    a = a.astype(np.float64)
-    if not np.isfinite(a).all():
-        raise ValueError("camera_motion: entries must be finite numbers")
-    h = np.eye(3)
-    h[: a.shape[0]] = a
-    if a.shape[0] == 3:
-        if not abs(h[2, 2]) > 1e-12:
-            raise ValueError(f"camera_motion: a homography needs H[2, 2] != 0; got {h[2, 2]!r}")
-        h = h / h[2, 2]
-    det2 = h[0, 0] * h[1, 1] - h[0, 1] * h[1, 0]
-    if not (abs(np.linalg.det(h)) > 1e-12 and abs(det2) > 1e-12):
-        raise ValueError("camera_motion: the warp is singular (it maps the image onto a line or "
-                         "point); expected an invertible warp")
-    return np.ascontiguousarray(h)
-
-def _short(value: Any) -> str:
-    r = repr(value)
-    return r if len(r) <= 40 else f"{r[:20]}...({len(r)} characters)"
-
-
-def check_number(name: str, value: Any, *, low: float = -math.inf, high: float = math.inf,
-                 low_open: bool = False, integer: bool = False) -> Any:
-    """Validate a constructor parameter; returns it as int/float.
-
-    Integers must be whole (NaN and inf are not) and within int64 as well as
-    ``[low, high]``; floats must be finite (``inf`` only where ``high`` is inf) and
-    representable (``10**400`` is not).
-    """
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name}: expected a number; got {type(value).__name__}")
-    if integer:
-        if isinstance(value, (float, np.floating)):
-            f = float(value)
-            if not (math.isfinite(f) and f == math.floor(f)):
-                raise ValueError(f"{name}: expected a whole number; got {value!r}")
-            v: Any = int(f)
-        else:
-            v = int(value)
-        if not _INT64_MIN <= v <= _INT64_MAX:
-            raise ValueError(f"{name}: expected a whole number within int64; got {_short(value)}")
-    else:
-        try:
-            v = float(value)
-        except OverflowError:
-            raise ValueError(f"{name}: expected a finite number; got {_short(value)} "
-                             "(beyond float range)") from None
-        if not math.isfinite(v) and not (high == math.inf and v == math.inf):
-            raise ValueError(f"{name}: expected a finite number; got {value!r}")
-    if v < low or (low_open and v == low) or v > high:
-        lo = "(" if low_open else "["
-        raise ValueError(f"{name}: expected a value in {lo}{low}, {high}]; got {_short(value)}")
-    return v
 
 
 class Tracker:
@@ -222,18 +149,18 @@ class Tracker:
         self.dropped_detections = 0
         self.frame_count = 0
         self._last_timestamp: Optional[float] = None
-        self._err = np.zeros(1, np.int64)
+        self._err = np.zeros(1, np.int64)  # the fast path's error code (detections.split_rows)
+        self._warp_buffer = np.empty((3, 3))  # camera warps are validated into it
         self._lock = threading.Lock()
         self._owner: Optional[int] = None
+        _LIVE.add(self)
 
     #: Trackers that implement ``_step_rows`` take plain float64 arrays in one compiled call.
     _rows_fast_path = False
     #: Whether ``_step_rows`` applies ``output_box`` itself (else the base does, after it).
     _rows_output_box = False
-    #: Whether ``_step_rows(rows, dt, err, warp)`` also takes the camera warp.
+    #: Whether ``_step_rows`` also takes frames with a camera warp (else those take ``_step``).
     _rows_fast_path_warp = False
-    #: A (3, 3) float64 buffer :meth:`update` validates camera warps into (None: a new array).
-    _warp_out: Optional[np.ndarray] = None
     #: The track table every tracker keeps (set by its ``_reset``).
     tracks: TrackTable
 
@@ -285,8 +212,36 @@ class Tracker:
         if not lock.acquire(False):
             self._wait(lock)
         self._owner = _get_ident()
+        # Rejected input (here, or in a tracker's step before its kernel mutates anything)
+        # leaves the tracker as it was, clock and counters included.
+        frame_count, last, dropped = self.frame_count, self._last_timestamp, self.dropped_detections
         try:
-            return self._update(detections, timestamp, camera_motion)
+            warp = NO_WARP
+            if camera_motion is not None:
+                if not self.supports_camera_motion:
+                    raise ValueError(f"camera_motion: {type(self).__name__} does not support camera motion")
+                warp = camera_warp(camera_motion, self._warp_buffer)
+            dt = 1.0 if timestamp is None and last is None else self._time_step(timestamp)
+            self.frame_count = frame_count + 1
+            d = detections
+            if (self._rows_fast_path and type(d) is np.ndarray and d.dtype is _F64 and d.ndim == 2
+                    and 5 <= d.shape[1] <= 6 and d.flags.c_contiguous and d.shape[0] <= self.max_detections
+                    and (warp is NO_WARP or self._rows_fast_path_warp)):
+                # The common input: validation, conversion and the whole step in one compiled call.
+                out = self._step_rows(d, dt, warp)
+                code = self._err[0]
+                if code == 0:
+                    if self.output_box == "detection" and not self._rows_output_box:
+                        _detection_boxes(out, d)
+                    return out
+                if code != DEGENERATE:  # invalid input: nothing changed, raise the detailed error
+                    Detections.from_array(d)
+                    raise AssertionError("unreachable")  # pragma: no cover
+                # valid, but with zero-area boxes: the general path below ignores those rows
+            return self._step_detections(d, dt, warp)
+        except BaseException:
+            self.frame_count, self._last_timestamp, self.dropped_detections = frame_count, last, dropped
+            raise
         finally:
             self._owner = None
             lock.release()
@@ -298,42 +253,9 @@ class Tracker:
                                "itself (re-entrant use of one tracker)")
         lock.acquire()
 
-    def _update(self, detections: Any, timestamp: Optional[float], camera_motion: Any) -> np.ndarray:
-        warp = None
-        if camera_motion is not None:
-            if not self.supports_camera_motion:
-                raise ValueError(f"camera_motion: {type(self).__name__} does not support camera motion")
-            warp = camera_warp(camera_motion, self._warp_out)
-        frame_count, last, dropped = self.frame_count, self._last_timestamp, self.dropped_detections
-        dt = 1.0 if timestamp is None and last is None else self._time_step(timestamp)
-        self.frame_count = frame_count + 1
-        try:
-            return self._advance(detections, dt, warp)
-        except BaseException:
-            # Rejected input (here, or in a tracker's _step before its kernel mutates
-            # anything): the tracker stays as it was, clock and counters included.
-            self.frame_count, self._last_timestamp, self.dropped_detections = frame_count, last, dropped
-            raise
-
-    def _advance(self, detections: Any, dt: float, warp: Optional[np.ndarray]) -> npt.NDArray[np.float64]:
-        """The body of :meth:`update` once the clock has advanced: convert, step, report."""
-        if ((warp is None or self._rows_fast_path_warp) and self._rows_fast_path
-                and type(detections) is np.ndarray and detections.dtype is _F64
-                and detections.ndim == 2 and 5 <= detections.shape[1] <= 6
-                and detections.flags.c_contiguous and detections.shape[0] <= self.max_detections):
-            # Fast path: validation, conversion and the whole step in one compiled call.
-            err = self._err
-            out = (self._step_rows(detections, dt, err) if warp is None
-                   else self._step_rows(detections, dt, err, warp))
-            code = err[0]
-            if code == 0:
-                if self.output_box == "detection" and not self._rows_output_box:
-                    _detection_boxes(out, detections)
-                return out
-            if code != DEGENERATE:  # invalid input: nothing changed, raise the detailed error
-                Detections.from_array(detections)
-                raise AssertionError("unreachable")  # pragma: no cover
-            # valid, but with zero-area boxes: the general path below ignores those rows
+    def _step_detections(self, detections: Any, dt: float, warp: np.ndarray) -> npt.NDArray[np.float64]:
+        """:meth:`update` for any input once the clock has advanced: convert, drop
+        degenerate boxes, step, report."""
         dets = detections if type(detections) is Detections else as_detections(detections)
         if len(dets) > self.max_detections:
             raise ValueError(f"detections: {len(dets)} rows; {type(self).__name__} takes at most "
@@ -415,6 +337,7 @@ class Tracker:
     def __setstate__(self, d: Dict[str, Any]) -> None:
         self.__dict__.update(d)
         self._lock = threading.Lock()
+        _LIVE.add(self)
 
     # -- state that survives a restart (see mottrack.state) -------------------------------
     def state_dict(self) -> Dict[str, Any]:
@@ -433,6 +356,40 @@ class Tracker:
         """A tracker restored from ``state``; on a subclass, other tracker types are rejected."""
         return _state.from_state(state, cls)  # type: ignore[no-any-return]
 
+    def _export_state(self) -> Dict[str, Any]:
+        """What :mod:`mottrack.state` saves (live objects; it copies them): ``params`` (the
+        constructor parameters, stored as attributes of the same names), ``frame_count``,
+        ``last_timestamp`` and ``attrs`` (every attribute named in ``_state_attrs``).
+        Subclasses that keep their state elsewhere override it."""
+        params = {}
+        for name in tracker_parameters(self.name):
+            if not hasattr(self, name):
+                raise TypeError(f"{type(self).__name__}: constructor parameter {name!r} is not stored "
+                                "as an attribute of the same name, so the state cannot record it")
+            params[name] = getattr(self, name)
+        return {"params": params, "frame_count": self.frame_count,
+                "last_timestamp": self._last_timestamp,
+                "attrs": {a: getattr(self, a) for a in getattr(type(self), "_state_attrs", ())}}
+
+    def _adopt_state(self, frame_count: int, last_timestamp: Optional[float],
+                     attrs: Dict[str, Any]) -> None:
+        """Take a restored state (validated copies, see :mod:`mottrack.state`) on a freshly
+        constructed tracker, then check it (:meth:`_check_restored`, which raises
+        ``ValueError``).  Subclasses that keep their state elsewhere override it."""
+        for name, value in attrs.items():
+            setattr(self, name, value)
+        self.frame_count = frame_count
+        self._last_timestamp = last_timestamp
+        self._check_restored()
+
+    def _take_over(self, other: "Tracker") -> None:
+        """Become ``other`` (a tracker of the same class restored by :mod:`mottrack.state`)
+        in place: parameters, state and scratch; this instance keeps its lock."""
+        keep = {k: self.__dict__[k] for k in ("_lock", "_owner") if k in self.__dict__}
+        self.__dict__.clear()
+        self.__dict__.update(other.__dict__)
+        self.__dict__.update(keep)
+
     def _check_restored(self) -> None:
         """Check a restored state before it is used (called by :mod:`mottrack.state` on the
         new object); raise ``ValueError`` naming the entry if the kernels could not run it.
@@ -448,17 +405,19 @@ class Tracker:
                 _state.check_track_table(value, f"attrs.{attr}")
 
     # -- to implement ----------------------------------------------------------------------
-    def _step(self, detections: Detections, dt: float,
-              warp: Optional[np.ndarray]) -> np.ndarray:  # pragma: no cover
-        """One frame: ``dt`` frames since the last, ``warp`` a (3, 3) camera warp or None."""
+    def _step(self, detections: Detections, dt: float, warp: np.ndarray) -> np.ndarray:  # pragma: no cover
+        """One frame: ``dt`` frames since the last, ``warp`` the (3, 3) camera warp or
+        :data:`~mottrack.geometry.NO_WARP`."""
         raise NotImplementedError
 
     def _reset(self) -> None:  # pragma: no cover
         raise NotImplementedError
 
-    def _step_rows(self, rows: np.ndarray, dt: float, err: np.ndarray,
-                   warp: Optional[np.ndarray] = None) -> np.ndarray:  # pragma: no cover
-        """The fused fast path (only where ``_rows_fast_path``): validate, convert and step."""
+    def _step_rows(self, rows: np.ndarray, dt: float, warp: np.ndarray) -> np.ndarray:  # pragma: no cover
+        """The fused fast path (only where ``_rows_fast_path``): validate, convert and step
+        a C-contiguous float64 (N, 5|6) array in one compiled call, writing the
+        :func:`~mottrack.detections.split_rows` error code into ``self._err[0]`` (0: done;
+        otherwise nothing changed)."""
         raise NotImplementedError
 
     def __repr__(self) -> str:

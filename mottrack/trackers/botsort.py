@@ -44,32 +44,28 @@ table holds the pools in the original's list order and the smoothed features sit
 """
 from __future__ import annotations
 
-from typing import Optional
-
 import numpy as np
 
 from .._numba import njit
 from ..detections import Detections, split_rows
-from ..kalman import XYWH, XYWH_DIM, stash_warp, stashed_warp
+from ..kalman import XYWH, XYWH_DIM
 from ..registry import register_tracker
-from ..tracks import TrackTable
+from ..tracks import N, TrackTable
 from . import _byte_stages as bs
 from .base import Tracker, check_number
 
 __all__ = ["BoTSORT"]
 
-_P_HIGH, _P_MATCH, _P_MAX_LOST, _P_NEW, _P_FUSE, _P_PER_CLASS, _P_PROXIMITY, _P_APPEARANCE = range(8)
-_NO_WARP = np.empty((0, 3))  # no camera motion
 _NO_FEATURES = np.empty((0, 0), np.float32)  # a frame without embeddings
 
 
 @njit
 def _botsort_step(mean, cov, ints, floats, counters, feats, boxes, scores, classes, emb, dt, frame_count,
-                  fw, iw, warp, bad_row):
+                  params, work, warp, bad_row):
     """One BoT-SORT frame over the track table; returns the (M, 8) output rows, or an
     empty (0, 8) with nothing changed when an embedding has zero length
     (``bad_row[0]`` then holds its row, -1 otherwise).  ``emb`` (N, D), or (0, 0) without
-    appearance; ``warp`` (3, 3) or (0, 3) for no camera motion."""
+    appearance; ``warp`` (3, 3) or ``NO_WARP``."""
     nd = boxes.shape[0]
     dfeat = np.empty((nd if emb.shape[1] > 0 else 1, emb.shape[1]))
     if emb.shape[1] > 0:
@@ -78,13 +74,12 @@ def _botsort_step(mean, cov, ints, floats, counters, feats, boxes, scores, class
         if bad >= 0:
             return np.empty((0, 8))
     return bs.byte_frame(XYWH, mean, cov, ints, floats, counters, feats, boxes, scores, classes, dfeat,
-                         dt, frame_count, fw, iw, warp, fw[_P_HIGH], fw[_P_MATCH], fw[_P_MAX_LOST],
-                         fw[_P_NEW], fw[_P_FUSE] != 0.0, fw[_P_PER_CLASS] != 0.0, fw[_P_PROXIMITY],
-                         fw[_P_APPEARANCE], True)
+                         dt, frame_count, params, work, warp)
 
 
 @njit
-def _botsort_step_rows(mean, cov, ints, floats, counters, feats, rows, dt, frame_count, fw, iw, err):
+def _botsort_step_rows(mean, cov, ints, floats, counters, feats, rows, dt, frame_count, params, work, warp,
+                       err):
     """:func:`_botsort_step` on an (N, 5|6) array (no embeddings), validated first (error
     code into ``err``)."""
     boxes, scores, classes, code, r, c = split_rows(rows, False)
@@ -92,8 +87,7 @@ def _botsort_step_rows(mean, cov, ints, floats, counters, feats, rows, dt, frame
     if code != 0:
         return np.empty((0, 8))
     return _botsort_step(mean, cov, ints, floats, counters, feats, boxes, scores, classes,
-                         np.empty((0, 0), np.float32), dt, frame_count, fw, iw, stashed_warp(fw, bs.WARP_AT),
-                         err[1:])
+                         np.empty((0, 0), np.float32), dt, frame_count, params, work, warp, err[1:])
 
 
 @register_tracker("botsort")
@@ -184,7 +178,7 @@ class BoTSORT(bs.ByteWork, Tracker):
     def _kernel_params(self):
         return (self.track_high_thresh, self.match_thresh, float(self.max_time_lost),
                 self.new_track_thresh, float(self.fuse_score), float(self.per_class),
-                self.proximity_thresh, self.appearance_thresh)
+                self.proximity_thresh, self.appearance_thresh, 1.0)
 
     def _prepare(self, n_det: int) -> None:
         super()._prepare(n_det)
@@ -216,14 +210,14 @@ class BoTSORT(bs.ByteWork, Tracker):
         return emb
 
     # -- the frame ------------------------------------------------------------------------
-    def _step(self, dets: Detections, dt: float, warp: Optional[np.ndarray] = None) -> np.ndarray:
+    def _step(self, dets: Detections, dt: float, warp: np.ndarray) -> np.ndarray:
         dim0, feats0 = self.embedding_dim, self.features
         emb = self._embeddings(dets)
         self._prepare(dets.boxes.shape[0])
         tr = self.tracks
         out = _botsort_step(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, self.features,
                             dets.boxes, dets.scores, dets.class_ids, emb, dt, self.frame_count,
-                            self._fw, self._iw, _NO_WARP if warp is None else warp, self._bad_row)
+                            self._params, self._work, warp, self._bad_row)
         if self._bad_row[0] >= 0:  # rejected before any state changed
             row = int(self._bad_row[0])
             self._bad_row[0] = -1
@@ -234,20 +228,13 @@ class BoTSORT(bs.ByteWork, Tracker):
     _rows_fast_path = True
     _rows_fast_path_warp = True
 
-    def _step_rows(self, rows: np.ndarray, dt: float, err: np.ndarray,
-                   warp: Optional[np.ndarray] = None) -> np.ndarray:
+    def _step_rows(self, rows: np.ndarray, dt: float, warp: np.ndarray) -> np.ndarray:
         tr = self.tracks
-        need = tr.counters[0] + rows.shape[0]
+        need = tr.counters[N] + rows.shape[0]
         if need > self._work_for or 2 * need > tr.mean.shape[0]:
             self._prepare(rows.shape[0])
-        fw = self._fw
-        stashed = stash_warp(fw, bs.WARP_AT, warp, self._warp_out)
-        try:
-            return _botsort_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, self.features,
-                                      rows, dt, self.frame_count, fw, self._iw, err)
-        finally:
-            if stashed:
-                fw[bs.WARP_AT] = 0.0
+        return _botsort_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, self.features,
+                                  rows, dt, self.frame_count, self._params, self._work, warp, self._err)
 
     def _check_restored(self) -> None:
         super()._check_restored()

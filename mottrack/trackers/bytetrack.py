@@ -42,45 +42,38 @@ composed of the stages in :mod:`mottrack.trackers._byte_stages`, which BoT-SORT 
 """
 from __future__ import annotations
 
-from typing import Optional
-
 import numpy as np
 
 from .._numba import njit
 from ..detections import Detections, split_rows
-from ..kalman import XYAH, XYAH_DIM, stash_warp, stashed_warp
+from ..kalman import XYAH, XYAH_DIM
 from ..registry import register_tracker
-from ..tracks import TrackTable
+from ..tracks import N, TrackTable
 from . import _byte_stages as bs
 from .base import Tracker, check_number
 
 __all__ = ["ByteTrack"]
 
-_P_TRACK, _P_MATCH, _P_MAX_LOST, _P_DET, _P_FUSE, _P_PER_CLASS = range(6)
-_NO_WARP = np.empty((0, 3))  # no camera motion
-
 
 @njit
-def _bytetrack_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, frame_count, fw, iw,
-                    warp):
+def _bytetrack_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, frame_count, params,
+                    work, warp):
     """One ByteTrack frame (the shared BYTE stages with the (x, y, a, h) filter, no
     appearance, confirmed tracks reported); returns the (M, 8) output rows."""
-    none = fw[:0].reshape((1, 0))  # no appearance features
-    return bs.byte_frame(XYAH, mean, cov, ints, floats, counters, none, boxes, scores,
-                         classes, none, dt, frame_count, fw, iw, warp, fw[_P_TRACK],
-                         fw[_P_MATCH], fw[_P_MAX_LOST], fw[_P_DET], fw[_P_FUSE] != 0.0,
-                         fw[_P_PER_CLASS] != 0.0, 0.0, 0.0, False)
+    none = work[0][:0].reshape((1, 0))  # no appearance features (an empty view, no allocation)
+    return bs.byte_frame(XYAH, mean, cov, ints, floats, counters, none, boxes, scores, classes, none, dt,
+                         frame_count, params, work, warp)
 
 
 @njit
-def _bytetrack_step_rows(mean, cov, ints, floats, counters, rows, dt, frame_count, fw, iw, err):
+def _bytetrack_step_rows(mean, cov, ints, floats, counters, rows, dt, frame_count, params, work, warp, err):
     """:func:`_bytetrack_step` on an (N, 5|6) array, validated first (error code into ``err``)."""
     boxes, scores, classes, code, r, c = split_rows(rows, False)
     err[0] = code
     if code != 0:
         return np.empty((0, 8))
-    return _bytetrack_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, frame_count, fw, iw,
-                           stashed_warp(fw, bs.WARP_AT))
+    return _bytetrack_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, frame_count,
+                           params, work, warp)
 
 
 @register_tracker("bytetrack")
@@ -145,39 +138,31 @@ class ByteTrack(bs.ByteWork, Tracker):
         #: Frames a lost track is kept (the original's ``max_time_lost``).
         self.max_time_lost = int(self.frame_rate / 30.0 * self.track_buffer)
         self.tracks = TrackTable(XYAH_DIM, extra_int=("removed",), extra_float=("tracked_time",))
-        # Parameters, then float scratch; int scratch.  Not state: rebuilt on demand.
+        # Kernel parameters and workspace (bs.ByteWork).  Not state: rebuilt on demand.
         self._work_for = -1
         self._make_work(64)
 
     def _kernel_params(self):
         return (self.track_thresh, self.match_thresh, float(self.max_time_lost), self.det_thresh,
-                float(self.fuse_score), float(self.per_class))
+                float(self.fuse_score), float(self.per_class), 0.0, 0.0, 0.0)
 
-    def _step(self, dets: Detections, dt: float, warp: Optional[np.ndarray] = None) -> np.ndarray:
+    def _step(self, dets: Detections, dt: float, warp: np.ndarray) -> np.ndarray:
         tr = self.tracks
         self._prepare(dets.boxes.shape[0])
         return _bytetrack_step(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, dets.boxes,
-                               dets.scores, dets.class_ids, dt, self.frame_count, self._fw, self._iw,
-                               _NO_WARP if warp is None else warp)
+                               dets.scores, dets.class_ids, dt, self.frame_count, self._params, self._work,
+                               warp)
 
     _rows_fast_path = True
     _rows_fast_path_warp = True
 
-    def _step_rows(self, rows: np.ndarray, dt: float, err: np.ndarray,
-                   warp: Optional[np.ndarray] = None) -> np.ndarray:
+    def _step_rows(self, rows: np.ndarray, dt: float, warp: np.ndarray) -> np.ndarray:
         tr = self.tracks
-        need = tr.counters[0] + rows.shape[0]
+        need = tr.counters[N] + rows.shape[0]
         if need > self._work_for or 2 * need > tr.mean.shape[0]:
             self._prepare(rows.shape[0])
-        fw = self._fw
-        if not stash_warp(fw, bs.WARP_AT, warp, self._warp_out):
-            return _bytetrack_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, rows, dt,
-                                        self.frame_count, fw, self._iw, err)
-        try:
-            return _bytetrack_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, rows, dt,
-                                        self.frame_count, fw, self._iw, err)
-        finally:
-            fw[bs.WARP_AT] = 0.0
+        return _bytetrack_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, rows, dt,
+                                    self.frame_count, self._params, self._work, warp, self._err)
 
     def _reset(self) -> None:
         self.tracks.reset()

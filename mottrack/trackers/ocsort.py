@@ -57,7 +57,6 @@ and to the velocity direction (by the Jacobian, norm kept).
 """
 from __future__ import annotations
 
-from typing import Optional
 
 import numpy as np
 
@@ -132,7 +131,6 @@ class ObservationCentric(Tracker):
         self.asso_func = asso_func
         self.inertia = check_number("inertia", inertia, low=-1e6, high=1e6)
         self.use_byte = check_bool("use_byte", use_byte)
-        self._no_warp = np.eye(3)
 
     def _frame_params(self, first_kind: int, tcm_first: float, tcm_byte: float) -> np.ndarray:
         """The parameter vector of :func:`~mottrack.trackers._oc_stages.oc_frame`."""
@@ -152,22 +150,21 @@ class ObservationCentric(Tracker):
         p[P_TCM_BYTE] = tcm_byte
         return p
 
-    def _step(self, dets: Detections, dt: float, warp: np.ndarray | None = None) -> np.ndarray:
+    def _step(self, dets: Detections, dt: float, warp: np.ndarray) -> np.ndarray:
         tr = self.tracks
         tr.reserve(dets._boxes.shape[0])
         return oc_frame(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, dets._boxes,
-                        dets._scores, dets._class_ids, dt, self.frame_count, self._params,
-                        self._no_warp if warp is None else warp, warp is not None, self._hybrid)
+                        dets._scores, dets._class_ids, dt, self.frame_count, self._params, warp,
+                        self._hybrid)
 
-    def _step_rows(self, rows: np.ndarray, dt: float, err: np.ndarray,
-                   warp: Optional[np.ndarray] = None) -> np.ndarray:
-        """The fused step on plain rows; only called without a warp (``_rows_fast_path_warp``
-        is False, so camera-motion frames take ``_step``)."""
+    def _step_rows(self, rows: np.ndarray, dt: float, warp: np.ndarray) -> np.ndarray:
+        """The fused step on plain rows (split_rows' error code into ``self._err``); only
+        called without a warp (``_rows_fast_path_warp`` is False)."""
         tr = self.tracks
         if tr.counters[N] + rows.shape[0] > tr.mean.shape[0]:
             tr.reserve(rows.shape[0])
         return oc_frame_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, rows, dt,
-                             self.frame_count, self._params, self._no_warp, err, self._hybrid)
+                             self.frame_count, self._params, warp, self._err, self._hybrid)
 
     def _reset(self) -> None:
         self.tracks.reset()

@@ -22,17 +22,14 @@ implementation (abewley/sort) frame by frame.
 """
 from __future__ import annotations
 
-from typing import Optional
-
 import numpy as np
 
 from .._numba import njit
 from ..assignment import max_weight_matching
 from ..detections import Detections
-from ..geometry import overlap_edges
 from ..detections import split_rows
-from ..kalman import (WARP_SLOTS, XYSR_DIM, stash_warp, stashed_warp, xysr_initiate, xysr_predict,
-                      xysr_update, xysr_warp)
+from ..geometry import has_warp, overlap_edges
+from ..kalman import XYSR_DIM, xysr_initiate, xysr_predict, xysr_update, xysr_warp
 from ..tracks import (CLASS, N, NEXT_ID, TENTATIVE, TrackTable, mark_hit, mark_predicted,
                       report_xysr_tracks, start_track, xysr_boxes_or_drop)
 from ..registry import register_tracker
@@ -40,8 +37,12 @@ from .base import Tracker, check_number
 
 __all__ = ["SORT", "associate_iou"]
 
-_NO_WARP = np.empty((0, 3))  # no camera motion
-_WARP_AT = 4  # where the fast path stashes a camera warp in the parameter vector
+# Parameter slots of ``params`` (flags are 0.0 / 1.0).
+P_MAX_AGE = 0        # frames a track survives without a detection
+P_MIN_HITS = 1       # consecutive hits before a track is reported
+P_IOU_THRESHOLD = 2  # minimum IoU of a match
+P_PER_CLASS = 3      # 1.0: tracks match detections of their class only
+N_PARAMS = 4
 
 
 @njit
@@ -92,18 +93,19 @@ def associate_iou(det_boxes, det_classes, track_boxes, track_classes, iou_thresh
 
 @njit
 def _sort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, frame_count, params, warp):
-    """One SORT frame over the track table; returns the (M, 8) output rows.  ``warp``:
-    the (3, 3) camera warp applied after the prediction, or a (0, 3) array for none."""
-    max_age = params[0]
-    min_hits = params[1]
-    iou_threshold = params[2]
-    per_class = params[3] != 0.0
+    """One SORT frame over the track table; returns the (M, 8) output rows.  ``params``:
+    the ``P_*`` slots; ``warp``: the (3, 3) camera warp applied after the prediction, or
+    ``NO_WARP``."""
+    max_age = params[P_MAX_AGE]
+    min_hits = params[P_MIN_HITS]
+    iou_threshold = params[P_IOU_THRESHOLD]
+    per_class = params[P_PER_CLASS] != 0.0
     n = counters[N]
     next_id = counters[NEXT_ID]
     # 1. predict
     xysr_predict(mean, cov, n, dt)
     mark_predicted(ints, floats, n, dt)
-    if warp.shape[0] == 3:
+    if has_warp(warp):
         for t in range(n):
             xysr_warp(mean, cov, t, warp)
     pred, n = xysr_boxes_or_drop(mean, cov, ints, floats, n)
@@ -129,14 +131,14 @@ def _sort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, fr
 
 
 @njit
-def _sort_step_rows(mean, cov, ints, floats, counters, rows, dt, frame_count, params, err):
+def _sort_step_rows(mean, cov, ints, floats, counters, rows, dt, frame_count, params, warp, err):
     """:func:`_sort_step` on an (N, 5|6) array, validated first (error into ``err``)."""
     boxes, scores, classes, code, r, c = split_rows(rows, False)
     err[0] = code
     if code != 0:
         return np.empty((0, 8))
     return _sort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, frame_count, params,
-                      stashed_warp(params, _WARP_AT))
+                      warp)
 
 
 @register_tracker("sort")
@@ -177,35 +179,29 @@ class SORT(Tracker):
         self.iou_threshold = check_number("iou_threshold", iou_threshold, low=0.0, high=1.0)
         self.tracks = TrackTable(XYSR_DIM)
 
-        # parameters, then room for the fast path's stashed camera warp
-        self._params = np.zeros(_WARP_AT + WARP_SLOTS)
-        self._params[:_WARP_AT] = (self.max_age, self.min_hits, self.iou_threshold, float(self.per_class))
+        params = np.zeros(N_PARAMS)  # the kernels' parameters, by slot
+        params[P_MAX_AGE] = self.max_age
+        params[P_MIN_HITS] = self.min_hits
+        params[P_IOU_THRESHOLD] = self.iou_threshold
+        params[P_PER_CLASS] = float(self.per_class)
+        self._params = params
 
-    def _step(self, dets: Detections, dt: float, warp: Optional[np.ndarray] = None) -> np.ndarray:
+    def _step(self, dets: Detections, dt: float, warp: np.ndarray) -> np.ndarray:
         tr = self.tracks
         tr.reserve(dets.boxes.shape[0])
         return _sort_step(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters,
-                          dets.boxes, dets.scores, dets.class_ids, dt, self.frame_count, self._params,
-                          _NO_WARP if warp is None else warp)
+                          dets.boxes, dets.scores, dets.class_ids, dt, self.frame_count, self._params, warp)
 
     _rows_fast_path = True
     _rows_fast_path_warp = True
     _state_attrs = ("tracks",)
 
-    def _step_rows(self, rows: np.ndarray, dt: float, err: np.ndarray,
-                   warp: Optional[np.ndarray] = None) -> np.ndarray:
+    def _step_rows(self, rows: np.ndarray, dt: float, warp: np.ndarray) -> np.ndarray:
         tr = self.tracks
-        if tr.counters[0] + rows.shape[0] > tr.mean.shape[0]:
+        if tr.counters[N] + rows.shape[0] > tr.mean.shape[0]:
             tr.reserve(rows.shape[0])
-        params = self._params
-        if not stash_warp(params, _WARP_AT, warp):
-            return _sort_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters,
-                                   rows, dt, self.frame_count, params, err)
-        try:
-            return _sort_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters,
-                                   rows, dt, self.frame_count, params, err)
-        finally:
-            params[_WARP_AT] = 0.0
+        return _sort_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters,
+                               rows, dt, self.frame_count, self._params, warp, self._err)
 
     def _reset(self) -> None:
         self.tracks.reset()
