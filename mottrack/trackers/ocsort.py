@@ -113,6 +113,7 @@ class ObservationCentric(Tracker):
     supports_camera_motion = True
     _state_attrs = ("tracks",)
     _hybrid = False
+    _params: np.ndarray
     _rows_fast_path = True
     _rows_output_box = True
 
