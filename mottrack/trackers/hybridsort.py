@@ -120,6 +120,8 @@ class HybridSORT(ObservationCentric):
         Kalman posterior.
     """
 
+    _hybrid = True
+
     def __init__(self, det_thresh: float = 0.6, max_age: float = 30, min_hits: int = 3,
                  iou_threshold: float = 0.25, delta_t: int = 3, asso_func: str = "hmiou",
                  inertia: float = 0.05, use_byte: bool = True, tcm_first_step: bool = True,
