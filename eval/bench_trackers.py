@@ -13,7 +13,8 @@ Protocol (the same for every implementation, one core, one process):
 Peers are measured only when installed (they are not dependencies): pyxtrackers (Cython),
 trackforge (Rust), edgefirst-tracker (Rust), roboflow ``trackers`` (Python: OC-SORT, BoT-SORT).
 
-Usage: ``python eval/bench_trackers.py [--quick] [--out eval/results/bench_trackers.md]``
+Usage: ``python eval/bench_trackers.py [--quick] [--trackers a,b] [--no-startup] [--out FILE]``
+(``--trackers hybridsort`` times Hybrid-SORT beside mottrack's OC-SORT on the same data.)
 """
 from __future__ import annotations
 
@@ -383,6 +384,7 @@ def main(argv=None):
     ap.add_argument("--out", type=Path, help="also write the tables as Markdown here")
     ap.add_argument("--trackers", default="sort,bytetrack,deepsort,ocsort,botsort")
     ap.add_argument("--objects", default="10,50,100,200,500", help="synthetic object counts")
+    ap.add_argument("--no-startup", action="store_true", help="skip the start-up section")
     args = ap.parse_args(argv)
     kinds = [k for k in args.trackers.split(",") if k in mottrack.available_trackers()]
     lines = ["# Tracker benchmark", "",
@@ -454,13 +456,14 @@ def main(argv=None):
                     continue
                 med, p99, _ = summary(ns)
                 emit(f"| {label} | {n} | {med:.1f} | {p99:.1f} |")
-    emit()
-    emit("## Start-up (fresh process; SORT)")
-    emit()
-    emit("| case | import s | first update s |")
-    emit("|---|---:|---:|")
-    for label, (imp, first) in startup_times().items():
-        emit(f"| {label} | {imp:.2f} | {first:.3f} |")
+    if not args.no_startup:
+        emit()
+        emit("## Start-up (fresh process; SORT)")
+        emit()
+        emit("| case | import s | first update s |")
+        emit("|---|---:|---:|")
+        for label, (imp, first) in startup_times().items():
+            emit(f"| {label} | {imp:.2f} | {first:.3f} |")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text("\n".join(lines) + "\n")
