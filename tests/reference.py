@@ -102,3 +102,13 @@ def half_with_warps(seq: str, n_frames: int, length: int):
     first = length // 2 + 2
     get = frames_of(det)
     return [(get(first + k), gmc[k].reshape(2, 3)) for k in range(n_frames)]
+
+
+#: The cases of the OC-SORT-family references: (directory, sequence, det_thresh).
+OC_CASES = ([("MOT15_det0.5", s, 0.5) for s in MOT15] + [("MOT17_yolox", s, 0.6) for s in YOLOX])
+
+
+def reference_files(name: str) -> list:
+    """(directory, sequence) of every output file in ``shared/reference/<name>/``."""
+    from conftest import shared_path
+    return sorted((p.parent.name, p.stem) for p in shared_path("reference", name).glob("*/*.txt"))

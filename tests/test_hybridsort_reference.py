@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import pytest
 from conftest import shared_path
-from reference import MOT15, YOLOX, compare_tracks, load_csv, run_reference
-
-CASES = ([("MOT15_det0.5", s, 0.5) for s in MOT15] + [("MOT17_yolox", s, 0.6) for s in YOLOX])
+from reference import OC_CASES as CASES
+from reference import compare_tracks, load_csv, reference_files, run_reference
 
 
 @pytest.mark.parametrize("ref_dir,seq,det_thresh", CASES, ids=[f"{d}-{s}" for d, s, _ in CASES])
@@ -22,6 +21,4 @@ def test_hybridsort_matches_reference(ref_dir, seq, det_thresh):
 
 
 def test_reference_set_is_complete():
-    root = shared_path("reference", "hybridsort")
-    found = sorted((p.parent.name, p.stem) for p in root.glob("*/*.txt"))
-    assert found == sorted((d, s) for d, s, _ in CASES)
+    assert reference_files("hybridsort") == sorted((d, s) for d, s, _ in CASES)
