@@ -13,7 +13,8 @@ Protocol (the same for every implementation, one core, one process):
 Peers are measured only when installed (they are not dependencies): pyxtrackers (Cython),
 trackforge (Rust), edgefirst-tracker (Rust), roboflow ``trackers`` (Python: OC-SORT, BoT-SORT).
 
-Usage: ``python eval/bench_trackers.py [--quick] [--out eval/results/bench_trackers.md]``
+Usage: ``python eval/bench_trackers.py [--quick] [--trackers a,b] [--no-startup] [--out FILE]``
+(``--trackers hybridsort`` times Hybrid-SORT beside mottrack's OC-SORT on the same data.)
 """
 from __future__ import annotations
 
@@ -202,6 +203,14 @@ def implementations(kind: str, thresholds=(0.5, 0.8)):
         peers = [("pyxtrackers OCSort (Cython)", lambda: _pyx_ocsort(dt)),
                  ("trackforge OCSORT (Rust)", _tf_ocsort),
                  ("roboflow trackers OCSORTTracker (Python)", lambda: _rf_ocsort(dt))]
+    elif kind == "hybridsort":
+        # boxmot's hybridsort is not measured: boxmot declares torch, torchvision and timm
+        # as hard dependencies (see eval/results/bench_hybridsort.md)
+        dt = thresholds[0]
+        impls.append(("mottrack HybridSORT", _ours("hybridsort", det_thresh=dt)))
+        impls.append(("mottrack OCSORT", _ours("ocsort", det_thresh=dt, max_age=30, min_hits=3,
+                                               iou_threshold=0.3, delta_t=3, inertia=0.2)))
+        peers = []
     elif kind == "deepsort":
         impls.append(("mottrack DeepSORT", _ours("deepsort", max_cosine_distance=0.2, nn_budget=100)))
         peers = [("trackforge DEEPSORT (Rust)", _tf_deepsort)]
@@ -375,6 +384,7 @@ def main(argv=None):
     ap.add_argument("--out", type=Path, help="also write the tables as Markdown here")
     ap.add_argument("--trackers", default="sort,bytetrack,deepsort,ocsort,botsort")
     ap.add_argument("--objects", default="10,50,100,200,500", help="synthetic object counts")
+    ap.add_argument("--no-startup", action="store_true", help="skip the start-up section")
     args = ap.parse_args(argv)
     kinds = [k for k in args.trackers.split(",") if k in mottrack.available_trackers()]
     lines = ["# Tracker benchmark", "",
@@ -402,6 +412,7 @@ def main(argv=None):
             mot_frames(None, min_score=0.3, embeddings=np.load(p)) for p in npys]
     use = {"sort": ["MOT15 (SORT's dets, 11 seqs)"],
            "ocsort": ["MOT15 (SORT's dets, 11 seqs)", "MOT17 YOLOX (all scores)"],
+           "hybridsort": ["MOT15 (SORT's dets, 11 seqs)", "MOT17 YOLOX (all scores)"],
            "bytetrack": ["MOT15 (SORT's dets, 11 seqs)", "MOT17 YOLOX (all scores)"],
            "deepsort": ["MOT17 DeepSORT .npy (score >= 0.3)"]}
     thresholds = {"MOT15 (SORT's dets, 11 seqs)": (0.5, 0.8), "MOT17 YOLOX (all scores)": (0.6, 0.9)}
@@ -445,13 +456,14 @@ def main(argv=None):
                     continue
                 med, p99, _ = summary(ns)
                 emit(f"| {label} | {n} | {med:.1f} | {p99:.1f} |")
-    emit()
-    emit("## Start-up (fresh process; SORT)")
-    emit()
-    emit("| case | import s | first update s |")
-    emit("|---|---:|---:|")
-    for label, (imp, first) in startup_times().items():
-        emit(f"| {label} | {imp:.2f} | {first:.3f} |")
+    if not args.no_startup:
+        emit()
+        emit("## Start-up (fresh process; SORT)")
+        emit()
+        emit("| case | import s | first update s |")
+        emit("|---|---:|---:|")
+        for label, (imp, first) in startup_times().items():
+            emit(f"| {label} | {imp:.2f} | {first:.3f} |")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text("\n".join(lines) + "\n")

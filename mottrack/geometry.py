@@ -20,11 +20,15 @@ import numpy as np
 from ._numba import njit
 
 __all__ = [
+    "CORNERS",
     "SIMILARITIES",
     "NO_WARP",
     "arccos_into",
     "camera_warp",
+    "corner_consistency_into",
+    "corner_direction",
     "direction_consistency_into",
+    "height_overlap",
     "iou_matrix",
     "iou_matrix_numpy",
     "nms",
@@ -243,14 +247,23 @@ def _grow_f(x, cap):
 
 # ----------------------------------------------------------------------------- OC-SORT's costs
 #: Similarity kinds of :func:`similarity_matrix` (OC-SORT's ``asso_func`` names).
-SIMILARITIES = ("iou", "giou", "ciou", "diou", "ct_dist")
-SIM_IOU, SIM_GIOU, SIM_CIOU, SIM_DIOU, SIM_CT_DIST = range(5)
+SIMILARITIES = ("iou", "giou", "ciou", "diou", "ct_dist", "hmiou")
+SIM_IOU, SIM_GIOU, SIM_CIOU, SIM_DIOU, SIM_CT_DIST, SIM_HMIOU = range(6)
+
+
+@njit
+def height_overlap(ay1, ay2, by1, by2):
+    """Hybrid-SORT's height modulation of two boxes: the length of their vertical overlap
+    over the length of the vertical span they cover together (negative when they do not
+    overlap vertically; NaN when both are zero-height at the same y)."""
+    return (min(ay2, by2) - max(ay1, by1)) / (max(ay2, by2) - min(ay1, by1))
 
 
 @njit
 def _similarity(kind, ax1, ay1, ax2, ay2, bx1, by1, bx2, by2):
-    """One pair's IoU (kind 0) or GIoU / CIoU / DIoU rescaled from (-1, 1) to (0, 1),
-    computed as noahcao/OC_SORT's ``*_batch`` functions do (NaN where theirs is)."""
+    """One pair's IoU (kind 0), GIoU / CIoU / DIoU rescaled from (-1, 1) to (0, 1), or the
+    height-modulated IoU (HMIoU: :func:`height_overlap` times IoU, Hybrid-SORT's), computed
+    as the originals' ``*_batch`` / ``hmiou`` functions do (NaN where theirs is)."""
     w = max(0.0, min(ax2, bx2) - max(ax1, bx1))
     h = max(0.0, min(ay2, by2) - max(ay1, by1))
     wh = w * h
@@ -258,6 +271,8 @@ def _similarity(kind, ax1, ay1, ax2, ay2, bx1, by1, bx2, by2):
     iou = wh / union
     if kind == SIM_IOU:
         return iou
+    if kind == SIM_HMIOU:
+        return height_overlap(ay1, ay2, by1, by2) * iou
     wc = max(ax2, bx2) - min(ax1, bx1)
     hc = max(ay2, by2) - min(ay1, by1)
     if kind == SIM_GIOU:
@@ -377,13 +392,65 @@ def direction_consistency_into(out, det_boxes, prev_boxes, vel_y, vel_x):
     for t in range(T):
         pcx[t] = (prev_boxes[t, 0] + prev_boxes[t, 2]) / 2.0
         pcy[t] = (prev_boxes[t, 1] + prev_boxes[t, 3]) / 2.0
+    dcx = np.empty(D)
+    dcy = np.empty(D)
     for d in range(D):
-        cx = (det_boxes[d, 0] + det_boxes[d, 2]) / 2.0
-        cy = (det_boxes[d, 1] + det_boxes[d, 3]) / 2.0
+        dcx[d] = (det_boxes[d, 0] + det_boxes[d, 2]) / 2.0
+        dcy[d] = (det_boxes[d, 1] + det_boxes[d, 3]) / 2.0
+    _consistency_into(out, dcx, dcy, pcx, pcy, vel_y, vel_x)
+
+
+#: Box corners of Hybrid-SORT's four velocity directions, in its order, as (x column,
+#: y column) of an (x1, y1, x2, y2) box: (x1, y1), (x1, y2), (x2, y1), (x2, y2).
+CORNERS = ((0, 1), (0, 3), (2, 1), (2, 3))
+
+
+@njit
+def corner_direction(a, b, corner):
+    """Unit direction (dy, dx) from corner ``corner`` (index into :data:`CORNERS`) of box
+    ``a`` to the same corner of box ``b`` (boxes x1, y1, x2, y2; norm + 1e-6)."""
+    cx = 0 if corner < 2 else 2
+    cy = 1 if corner % 2 == 0 else 3
+    dx = b[cx] - a[cx]
+    dy = b[cy] - a[cy]
+    norm = np.sqrt(dx * dx + dy * dy) + 1e-6
+    return dy / norm, dx / norm
+
+
+@njit
+def corner_consistency_into(out, det_boxes, prev_boxes, vel_y, vel_x, corner):
+    """:func:`direction_consistency_into` for one box corner (index into :data:`CORNERS`)
+    instead of the centre: Hybrid-SORT's per-corner momentum term (D, T) into ``out``."""
+    D = det_boxes.shape[0]
+    T = prev_boxes.shape[0]
+    cx = 0 if corner < 2 else 2
+    cy = 1 if corner % 2 == 0 else 3
+    px = np.empty(T)
+    py = np.empty(T)
+    for t in range(T):
+        px[t] = prev_boxes[t, cx]
+        py[t] = prev_boxes[t, cy]
+    dx = np.empty(D)
+    dy = np.empty(D)
+    for d in range(D):
+        dx[d] = det_boxes[d, cx]
+        dy[d] = det_boxes[d, cy]
+    _consistency_into(out, dx, dy, px, py, vel_y, vel_x)
+
+
+@njit
+def _consistency_into(out, dx_pts, dy_pts, px_pts, py_pts, vel_y, vel_x):
+    """(pi/2 - angle) / pi into ``out`` (D, T): angle between (vel_y[t], vel_x[t]) and the
+    unit direction (norm + 1e-6) from track point t to detection point d."""
+    D = dx_pts.shape[0]
+    T = px_pts.shape[0]
+    for d in range(D):
+        cx = dx_pts[d]
+        cy = dy_pts[d]
         row = out[d]
         for t in range(T):
-            dx = cx - pcx[t]
-            dy = cy - pcy[t]
+            dx = cx - px_pts[t]
+            dy = cy - py_pts[t]
             norm = np.sqrt(dx * dx + dy * dy) + 1e-6
             # np.true_divide: the IEEE quotient of "/" without numba's zero check (norm > 0)
             c = vel_x[t] * np.true_divide(dx, norm) + vel_y[t] * np.true_divide(dy, norm)

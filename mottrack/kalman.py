@@ -299,6 +299,78 @@ def xysr_warp(mean, cov, row, H):
     cov[row, 6, 6] *= a2
 
 
+# ----------------------------------------------------------------------------- confidence (c, c')
+#: Hybrid-SORT's track-confidence filter (TCM): a constant-velocity filter over a track's
+#: detection score c and its rate c', as the (c, c') block of the original's joint filter:
+#: initial variances, process noise (per frame) and measurement noise.
+CONF_P0 = np.array([10.0, 10000.0])
+CONF_Q = np.array([1.0, 0.0001])
+CONF_R = 10.0
+#: Numbers :func:`conf_save` stores: c, c', and the covariance entries (c, c), (c, c'), (c', c').
+CONF_SNAPSHOT = 5
+
+
+@njit
+def conf_initiate(mean, cov, row, k, c):
+    """Start the confidence filter held in columns (k, k + 1) of ``row`` at score ``c``."""
+    mean[row, k] = c
+    mean[row, k + 1] = 0.0
+    cov[row, k, k] = CONF_P0[0]
+    cov[row, k, k + 1] = 0.0
+    cov[row, k + 1, k] = 0.0
+    cov[row, k + 1, k + 1] = CONF_P0[1]
+
+
+@njit
+def conf_predict_row(mean, cov, row, k, dt):
+    """Predict the confidence filter in columns (k, k + 1) of ``row`` by ``dt`` frames."""
+    _block_predict(mean, cov[row], row, k, k + 1, dt, CONF_Q[0] * dt, CONF_Q[1] * dt)
+
+
+@njit
+def conf_update(mean, cov, row, k, c):
+    """Kalman update of the confidence filter in columns (k, k + 1) of ``row`` with score ``c``
+    (Joseph form, as filterpy)."""
+    _block_update_joseph(mean, cov[row], row, k, k + 1, CONF_R, c - mean[row, k])
+
+
+@njit
+def conf_save(mean, cov, row, k, store, srow, col):
+    """Copy the confidence filter of ``row`` into ``store[srow, col:col + 5]`` (lossless)."""
+    store[srow, col] = mean[row, k]
+    store[srow, col + 1] = mean[row, k + 1]
+    store[srow, col + 2] = cov[row, k, k]
+    store[srow, col + 3] = cov[row, k, k + 1]
+    store[srow, col + 4] = cov[row, k + 1, k + 1]
+
+
+@njit
+def conf_load(mean, cov, row, k, store, srow, col):
+    """Restore the confidence filter of ``row`` from a :func:`conf_save` snapshot."""
+    mean[row, k] = store[srow, col]
+    mean[row, k + 1] = store[srow, col + 1]
+    cov[row, k, k] = store[srow, col + 2]
+    cov[row, k, k + 1] = store[srow, col + 3]
+    cov[row, k + 1, k] = store[srow, col + 3]
+    cov[row, k + 1, k + 1] = store[srow, col + 4]
+
+
+@njit
+def conf_reupdate_linear(mean, cov, row, k, c1, c2, steps, dt):
+    """ORU of the confidence filter: from its state frozen at the first frame without an
+    observation, update with scores interpolated linearly from ``c1`` to ``c2`` over
+    ``steps`` frames, predicting by ``dt`` between them (as the box part,
+    :func:`xysr_reupdate_linear`).  Returns the last virtual score."""
+    dc = (c2 - c1) / steps
+    c = c1
+    for i in range(steps):
+        c = c1 + (i + 1) * dc
+        conf_update(mean, cov, row, k, c)
+        if i != steps - 1:
+            conf_predict_row(mean, cov, row, k, dt)
+    return c
+
+
 # ----------------------------------------------------------------------------- DeepSORT (x, y, a, h)
 XYAH_DIM = 8
 STD_WEIGHT_POSITION = 1.0 / 20

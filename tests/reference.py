@@ -64,3 +64,51 @@ def compare_tracks(ours: np.ndarray, ref: np.ndarray, box_tol: float,
             prev = id_map.setdefault(x, y)
             assert prev == y, f"frame {int(f)}: our track {int(x)} was reference {int(prev)}, now {int(y)}"
     assert len(set(id_map.values())) == len(id_map), "two of our tracks map to one reference track"
+
+
+# ----------------------------------------------------------------------------- shared data sets
+#: The MOT15 sequences (SORT's Faster R-CNN detections) every reference covers.
+MOT15 = ["ADL-Rundle-6", "ADL-Rundle-8", "ETH-Bahnhof", "ETH-Pedcross2", "ETH-Sunnyday",
+         "KITTI-13", "KITTI-17", "PETS09-S2L1", "TUD-Campus", "TUD-Stadtmitte", "Venice-2"]
+#: The MOT17 sequences with YOLOX-X ablation detections.
+YOLOX = ["MOT17-02", "MOT17-04", "MOT17-05", "MOT17-09"]
+
+
+def det_path(ref_dir: str, seq: str) -> Path:
+    """The detections a reference directory (``MOT15...`` or ``MOT17_yolox...``) was made from."""
+    from conftest import shared_path
+    if ref_dir.startswith("MOT15"):
+        return shared_path("data", "MOT15", "train", seq, "det", "det.txt")
+    # YOLOX-X ablation detections: frame, index, x, y, w, h, score, ...; whole sequences
+    return shared_path("data", "MOT17", "dets", "yolox_x_ablation", f"{seq}.txt")
+
+
+def run_reference(name: str, ref_dir: str, seq: str, **params) -> np.ndarray:
+    """Run tracker ``name`` with ``params`` over a reference sequence's detections, every
+    frame 1..last detection frame (the MOTChallenge result layout, see :func:`run_on_frames`)."""
+    from mottrack import create_tracker
+    det = load_csv(det_path(ref_dir, seq))
+    return run_on_frames(create_tracker(name, **params), frames_of(det), int(det[:, 0].max()))
+
+
+def half_with_warps(seq: str, n_frames: int, length: int):
+    """(detections (N, 5), camera warp (2, 3)) of the first ``n_frames`` frames of MOT17
+    ``seq``'s second half (frames length//2+2..; YOLOX detections, BoT-SORT's precomputed
+    camera warps, one per frame)."""
+    from conftest import shared_path
+    det = load_csv(shared_path("data", "MOT17", "dets", "yolox_x_ablation", f"{seq}.txt"))
+    gmc = np.loadtxt(shared_path("data", "MOT17", "gmc", f"{seq}.txt"), delimiter="\t",
+                     usecols=range(1, 7))
+    first = length // 2 + 2
+    get = frames_of(det)
+    return [(get(first + k), gmc[k].reshape(2, 3)) for k in range(n_frames)]
+
+
+#: The cases of the OC-SORT-family references: (directory, sequence, det_thresh).
+OC_CASES = ([("MOT15_det0.5", s, 0.5) for s in MOT15] + [("MOT17_yolox", s, 0.6) for s in YOLOX])
+
+
+def reference_files(name: str) -> list:
+    """(directory, sequence) of every output file in ``shared/reference/<name>/``."""
+    from conftest import shared_path
+    return sorted((p.parent.name, p.stem) for p in shared_path("reference", name).glob("*/*.txt"))

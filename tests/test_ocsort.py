@@ -251,8 +251,9 @@ def test_ocr_similarity_follows_asso_func():
 def test_similarity_values_by_hand():
     a = np.array([[0, 0, 10, 10]], float)
     b = np.array([[5, 0, 15, 10], [20, 0, 30, 10]], float)
-    iou, giou, ciou, diou, ct = (similarity_matrix(k, a, b)[0] for k in range(5))
-    assert SIMILARITIES == ("iou", "giou", "ciou", "diou", "ct_dist")
+    iou, giou, ciou, diou, ct, hm = (similarity_matrix(k, a, b)[0] for k in range(6))
+    assert SIMILARITIES == ("iou", "giou", "ciou", "diou", "ct_dist", "hmiou")
+    assert hm == pytest.approx([50 / 150, 0.0])  # same rows: height ratio 1
     assert iou == pytest.approx([50 / 150, 0.0])
     # enclosing box 15 x 10 = union: GIoU = IoU; disjoint: 0 - (300 - 200) / 300
     assert giou == pytest.approx([(1 / 3 + 1) / 2, (-1 / 3 + 1) / 2])
@@ -265,6 +266,9 @@ def test_similarity_values_by_hand():
     i = 100 / 300
     expect = (i - (0 + 100) / (100 + 900) - v / (1 - i + v) * v + 1) / 2  # centres (5,5),(5,15)
     assert similarity_matrix(2, a, tall)[0, 0] == pytest.approx(expect)
+    # HMIoU: IoU 50 / 150 times the rows shared (5) over the rows covered (15)
+    low = np.array([[0, 5, 10, 15]], float)
+    assert similarity_matrix(5, a, low)[0, 0] == pytest.approx(50 / 150 * 5 / 15)
 
 
 # ------------------------------------------------------------------ BYTE (use_byte)

@@ -5,30 +5,18 @@ from __future__ import annotations
 
 import pytest
 from conftest import shared_path
-from reference import compare_tracks, load_csv, run_on_frames
-from test_bytetrack_reference import MOT15, YOLOX, det_path, frames_of
-
-from mottrack import create_tracker
-
-CASES = ([("MOT15_det0.5", s, 0.5) for s in MOT15] + [("MOT17_yolox", s, 0.6) for s in YOLOX])
-
-
-def run_reference_case(ref_dir, seq, det_thresh, **params):
-    det = load_csv(det_path(ref_dir, seq))
-    tracker = create_tracker("ocsort", det_thresh=det_thresh, **params)
-    return run_on_frames(tracker, frames_of(det), int(det[:, 0].max()))
+from reference import OC_CASES as CASES
+from reference import compare_tracks, load_csv, reference_files, run_reference
 
 
 @pytest.mark.parametrize("ref_dir,seq,det_thresh", CASES, ids=[f"{d}-{s}" for d, s, _ in CASES])
 def test_ocsort_matches_reference(ref_dir, seq, det_thresh):
     ref = load_csv(shared_path("reference", "ocsort", ref_dir, f"{seq}.txt"))
-    ours = run_reference_case(ref_dir, seq, det_thresh)
+    ours = run_reference("ocsort", ref_dir, seq, det_thresh=det_thresh)
     # the original's defaults: max_age=30, min_hits=3, iou_threshold=0.3, delta_t=3,
     # asso_func="iou", inertia=0.2, use_byte=False; boxes printed with 3 decimals
     compare_tracks(ours, ref, box_tol=0.001)
 
 
 def test_reference_set_is_complete():
-    root = shared_path("reference", "ocsort")
-    found = sorted((p.parent.name, p.stem) for p in root.glob("*/*.txt"))
-    assert found == sorted((d, s) for d, s, _ in CASES)
+    assert reference_files("ocsort") == sorted((d, s) for d, s, _ in CASES)

@@ -49,6 +49,10 @@ def _run(tracker, frames, make=lambda d: d):
     ("ocsort", {"det_thresh": 0.5}),
     ("ocsort", {"det_thresh": 0.8, "use_byte": True, "asso_func": "giou", "delta_t": 1, "min_hits": 1}),
     ("ocsort", {"det_thresh": 0.6, "asso_func": "ct_dist", "output_box": "kalman", "per_class": True}),
+    ("hybridsort", {"det_thresh": 0.5}),
+    ("hybridsort", {"det_thresh": 0.8, "asso_func": "giou", "delta_t": 1, "min_hits": 1, "tcm_byte_step": False}),
+    ("hybridsort", {"det_thresh": 0.6, "asso_func": "iou", "output_box": "kalman", "per_class": True,
+                    "tcm_first_step_weight": 0.5}),
 ])
 def test_compiled_equals_pure_python(name, params):
     frames = _mot_frames(40)
@@ -78,3 +82,19 @@ def test_deepsort_compiled_equals_pure_python():
         assert a.shape == b.shape
         assert np.array_equal(a[:, 4:], b[:, 4:])
         assert np.allclose(a[:, :4], b[:, :4], rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["hybridsort"])
+def test_camera_motion_compiled_equals_pure_python(name):
+    from reference import half_with_warps
+    frames = half_with_warps("MOT17-05", 40, 837)
+
+    def run():
+        t = mottrack.create_tracker(name)
+        return [t.update(d, camera_motion=w) for d, w in frames]
+    fast = run()
+    with pure_python():
+        slow = run()
+    assert sum(map(len, fast)) > 40
+    for a, b in zip(fast, slow):
+        assert a.tobytes() == b.tobytes()

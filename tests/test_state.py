@@ -56,6 +56,8 @@ STREAMS = {
         shared_path("data", "MOT17", "embeddings", "deepsort", "MOT17-05-FRCNN.npy"), 120, min_score=0.0)),
     "ocsort/MOT17-05-yolox": ("ocsort", {"det_thresh": 0.6, "use_byte": True}, lambda: det_stream(
         shared_path("data", "MOT17", "dets", "yolox_x_ablation", "MOT17-05.txt"), 120, first=420)),
+    "hybridsort/MOT17-05-yolox": ("hybridsort", {}, lambda: det_stream(
+        shared_path("data", "MOT17", "dets", "yolox_x_ablation", "MOT17-05.txt"), 120, first=420)),
 }
 
 _cache: dict = {}

@@ -8,7 +8,8 @@ from .bytetrack import ByteTrack
 from .deepsort import DeepSORT
 from .ocsort import OCSORT
 from .botsort import BoTSORT
+from .hybridsort import HybridSORT
 
-__all__ = ["Tracker", "SORT", "ByteTrack", "DeepSORT", "OCSORT", "BoTSORT", "create_tracker", "register_tracker",
+__all__ = ["Tracker", "SORT", "ByteTrack", "DeepSORT", "OCSORT", "BoTSORT", "HybridSORT", "create_tracker", "register_tracker",
            "available_trackers", "registered_trackers", "tracker_class", "tracker_parameters",
            "camera_warp", "OUTPUT_COLUMNS", "OUTPUT_BOXES"]
