@@ -257,7 +257,12 @@ def apply_transform(frame: np.ndarray, transform: Transform, pad_value: int = 11
     if not all(v == int(v) for v in (px, py, cw, ch)) or px + cw > iw or py + ch > ih or px < 0 or py < 0:
         raise ValueError("transform: the content must be whole pixels inside the input "
                          f"(pad {px:g},{py:g}, content {cw:g}x{ch:g}, input {iw}x{ih})")
-    content = resize_bilinear(frame, (int(cw), int(ch)), transform.window)
+    x1, y1, x2, y2 = transform.window
+    if all(v == int(v) for v in (x1, y1, x2, y2)):  # a crop reads only its window's pixels
+        content = resize_bilinear(np.ascontiguousarray(frame[int(y1):int(y2), int(x1):int(x2)]),
+                                  (int(cw), int(ch)))
+    else:
+        content = resize_bilinear(frame, (int(cw), int(ch)), transform.window)
     if (int(cw), int(ch)) == (iw, ih):
         return content
     out = np.full((ih, iw, 3), pad_value, np.uint8)
