@@ -299,7 +299,7 @@ class Detector:
 
     def describe(self) -> str:
         """One line: model, input, quantisation, fit."""
-        src = self.model_path or getattr(self.runtime, "__name__", type(self.runtime).__name__)
+        src = str(self.model_path or getattr(self.runtime, "__name__", type(self.runtime).__name__))
         q = "" if self.input_quantization is None else \
             f" (scale {self.input_quantization[0]:.6g}, zero point {self.input_quantization[1]})"
         return (f"{os.path.basename(src)}: input {self.input_size[0]}x{self.input_size[1]} "

@@ -59,7 +59,6 @@ class Annotator:
         from PIL import Image, ImageDraw
         img = Image.fromarray(image, "RGB")
         d = ImageDraw.Draw(img)
-        font = self.font
         t = self.thickness
         for c in counters:
             if hasattr(c, "polygon"):

@@ -38,7 +38,7 @@ from typing import Any, Dict, List, Optional, Sequence, TextIO
 
 import numpy as np
 
-__all__ = ["main", "build_parser", "STAGES", "StageClock", "run_track"]
+__all__ = ["main", "build_parser", "STAGES", "StageClock", "run_track", "tracker_input"]
 
 PROG = "python -m mottrack track"
 STAGES = ("decode", "preprocess", "inference", "postprocess", "track", "draw", "encode")
@@ -242,6 +242,19 @@ class _Progress:
             self.stream.flush()
 
 
+def tracker_input(dets: Any, min_score: Optional[float], by_score: bool) -> Any:
+    """What the evaluator's runner feeds a tracker: detections scoring at least ``min_score``
+    (None: all), sorted by descending score (stable) when ``by_score`` (the class's
+    ``feed_order == "score"``), else in decoder order."""
+    if min_score is not None and len(dets):
+        keep = np.flatnonzero(dets.scores >= min_score)
+        if keep.size != len(dets):
+            dets = dets[keep]
+    if by_score and len(dets) > 1:
+        dets = dets[np.argsort(-dets.scores, kind="stable")]
+    return dets
+
+
 def _load_dets(path: str):
     from ..io.mot import read_det
     d = read_det(path)
@@ -418,17 +431,13 @@ def run_track(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = 
             else:
                 clock.switch("postprocess")
                 from ..detections import Detections
+                assert det_table is not None and det_off is not None
                 f = frame.index + 1
                 a, z = (int(det_off[f - 1]), int(det_off[f])) if f < len(det_off) else (0, 0)
                 b = det_table.boxes[a:z]
                 dets = Detections(np.column_stack([b[:, :2], b[:, :2] + b[:, 2:]]), det_table.scores[a:z])
             clock.switch("track")
-            if min_score is not None and len(dets):
-                keep = np.flatnonzero(dets.scores >= min_score)
-                if keep.size != len(dets):
-                    dets = dets[keep]
-            if by_score and len(dets) > 1:
-                dets = dets[np.argsort(-dets.scores, kind="stable")]
+            dets = tracker_input(dets, min_score, by_score)
             rows = tracker.update(dets, timestamp=frame.time)
             events_counts = [c.update(rows, frame.time) for c in counters]
             del events_counts
@@ -511,8 +520,9 @@ def run_track(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = 
         print("  counts: " + "; ".join(f"{k} in {v['in']} out {v['out']}" for k, v in summary["counts"].items()),
               file=out)
     if args.gt:
-        a = np.asarray(mot_rows, dtype=np.float64).reshape(-1, 7)
-        table = MotTable.from_arrays(a[:, 0].astype(np.int64), a[:, 1].astype(np.int64), a[:, 2:6], a[:, 6])
+        arr = np.asarray(mot_rows, dtype=np.float64).reshape(-1, 7)
+        table = MotTable.from_arrays(arr[:, 0].astype(np.int64), arr[:, 1].astype(np.int64), arr[:, 2:6],
+                                     arr[:, 6])
         sc = _score(args.gt, table, n)
         summary["scores"] = sc
         print(f"  {sc['sequence']}: MOTA {sc['MOTA']:.3f}  IDF1 {sc['IDF1']:.3f}  HOTA {sc['HOTA']:.3f}  "

@@ -35,7 +35,7 @@ class VideoWriter:
         except (av.error.FFmpegError, OSError) as exc:
             raise ValueError(f"--out: cannot write {self.path} ({' '.join(str(exc).split())})") from None
         rate = Fraction(frame_rate).limit_denominator(1001)
-        stream = None
+        stream: Any = None
         for name in ENCODERS:
             try:
                 av.codec.Codec(name, "w")
