@@ -51,6 +51,7 @@ class VideoWriter:
         stream.width, stream.height = self.size
         stream.pix_fmt = "yuv420p"
         stream.time_base = _TIME_BASE
+        stream.codec_context.time_base = _TIME_BASE   # else the encoder rounds times to 1 / rate
         if threads:
             stream.thread_count = int(threads)
         self._stream = stream
