@@ -30,6 +30,7 @@ import numpy as np
 from ..detections import Detections
 from .coco import COCO80_NAMES, COCO90_NAMES
 from .larod import ssd_to_detections, yolov5_to_detections
+from .tflite import read_tensors
 from .preprocess import Transform, _roi, _size, apply_transform, fit_transform
 
 __all__ = ["Detector", "LiteRTModel", "VIDEO_EXTRA_HINT"]
@@ -77,6 +78,7 @@ class LiteRTModel:
         self.path = os.fspath(path)
         if not os.path.isfile(self.path):
             raise ValueError(f"model: file not found: {self.path}")
+        read_tensors(self.path)  # a clear ValueError for a file that is not a .tflite model
         try:
             self._it = Interpreter(model_path=self.path, num_threads=int(threads))
             self._it.allocate_tensors()
@@ -219,6 +221,8 @@ class Detector:
             in_q = input_quantization or rt.input_quantization[0]
             outs = rt.output_quantization
             out_q = output_quantization or (outs[0] if len(outs) == 1 else None)
+            if decoder == "auto" and len(outs) in (1, 4):
+                decoder = "ssd" if len(outs) == 4 else "yolov5"
         else:
             raise TypeError(f"model: expected a .tflite path or a callable; got {type(model).__name__}")
         self.input_size = _size(input_size, "input_size")

@@ -6,7 +6,7 @@ spaced by the golden ratio), so a track keeps its colour and neighbours differ.
 from __future__ import annotations
 
 import colorsys
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import Any, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -93,6 +93,6 @@ class Annotator:
         d.text(xy, text, fill=fg, font=self.font)
 
 
-def header_text(index: int, time_s: float, n_tracks: int, counts: Dict[str, Any] | None = None) -> str:
+def header_text(index: int, time_s: float, n_tracks: int) -> str:
     """``frame 12  1.20 s  5 tracks``."""
     return f"frame {index + 1}  {time_s:.2f} s  {n_tracks} tracks"

@@ -292,7 +292,6 @@ def run_track(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = 
     frame; outputs are then finished normally and the summary says ``interrupted``.
     """
     _check_args(args)
-    from ..analytics import LineCounter  # noqa: F401  (counters come from the geometry file)
     from ..io.metadata import JsonLinesWriter, ObjectTrackBuilder, SceneMetadataSerializer
     from ..io.mot import MotTable
     from ..registry import create_tracker, tracker_class
@@ -439,8 +438,8 @@ def run_track(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = 
             clock.switch("track")
             dets = tracker_input(dets, min_score, by_score)
             rows = tracker.update(dets, timestamp=frame.time)
-            events_counts = [c.update(rows, frame.time) for c in counters]
-            del events_counts
+            for c in counters:
+                c.update(rows, frame.time)
             fno = frame.index + 1
             if mot_fh is not None or args.gt:
                 lines = []
