@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 SEQ = "PETS09-S2L1"
 VTEST = Path(os.environ.get("MOTTRACK_VTEST", "/usr/share/doc/opencv-doc/examples/data/vtest.avi"))
+sys.path.insert(0, str(ROOT))
 
 
 def stage_run(model: Path, tmp: Path) -> dict:
