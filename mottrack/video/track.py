@@ -319,6 +319,18 @@ def run_track(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = 
     classes = _classes(args.classes)
     roi = _roi(args.roi)
 
+    geometry = None
+    if args.geometry:
+        from ..eval.count import load_geometry
+        try:
+            geometry = load_geometry(args.geometry)
+        except ValueError as exc:
+            raise CliError(f"--geometry: {exc}") from None
+    try:  # every parameter checked before anything is opened
+        create_tracker(cls.name, **params)
+    except (TypeError, ValueError) as exc:
+        raise CliError(f"--param: {exc}") from None
+
     detector = None
     det_table = det_off = None
     if args.model is not None:
@@ -342,14 +354,7 @@ def run_track(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = 
     except (TypeError, ValueError) as exc:
         source.close()
         raise CliError(f"--param: {exc}") from None
-    counters: List[Any] = []
-    if args.geometry:
-        from ..eval.count import load_geometry
-        try:
-            counters = load_geometry(args.geometry).counters(frame_rate=source.frame_rate)
-        except ValueError as exc:
-            source.close()
-            raise CliError(f"--geometry: {exc}") from None
+    counters: List[Any] = [] if geometry is None else geometry.counters(frame_rate=source.frame_rate)
     start = start_override or source.start_time or (datetime.now(timezone.utc) if source.live else _EPOCH)
     t_start = start.timestamp()
     class_names = detector.class_names if detector is not None else None
