@@ -181,13 +181,13 @@ def _markdown(st: dict, rows: list, same: bool, model: Path) -> list:
         if a is None:
             out.append(f"| {name} | needs appearance embeddings (no ReID model in `track`) | | | | | | | |")
             continue
-        out.append(f"| {name} | {100 * a['MOTA']:.1f} | {100 * a['IDF1']:.1f} | {100 * a['HOTA']:.1f} | "
-                   f"{a['IDSW']} | {100 * m['MOTA']:.1f} | {100 * m['IDF1']:.1f} | {100 * m['HOTA']:.1f} | "
+        out.append(f"| {name} | {a['MOTA']:.1f} | {a['IDF1']:.1f} | {a['HOTA']:.1f} | "
+                   f"{a['IDSW']} | {m['MOTA']:.1f} | {m['IDF1']:.1f} | {m['HOTA']:.1f} | "
                    f"{m['IDSW']} |")
     out += [
         "",
-        f"The command's own ByteTrack run printed MOTA {100 * st['scores']['MOTA']:.2f}, IDF1 "
-        f"{100 * st['scores']['IDF1']:.2f}, HOTA {100 * st['scores']['HOTA']:.2f}; the bytetrack row "
+        f"The command's own ByteTrack run printed MOTA {st['scores']['MOTA']:.2f}, IDF1 "
+        f"{st['scores']['IDF1']:.2f}, HOTA {st['scores']['HOTA']:.2f}; the bytetrack row "
         f"above (cached detections) {'equals it exactly' if same else 'DIFFERS from it'}.",
     ]
     return out
