@@ -12,6 +12,9 @@ settings needed).  ``--cache-dir DIR`` compiles into ``DIR``; set
 ``MOTTRACK_CACHE_DIR=DIR`` where the cache is used.
 
 ``python -m mottrack info`` prints where the cache is and what it holds.
+
+``python -m mottrack track SOURCE --model MODEL.tflite ...`` detects, tracks, counts and
+draws on a video (extra ``[video]``; see :mod:`mottrack.video.track`).
 """
 from __future__ import annotations
 
@@ -300,7 +303,16 @@ def info(out=sys.stdout) -> None:
     print(f"compiled:    {text}", file=out)
 
 
+def _track(argv: list[str]) -> int:
+    """``python -m mottrack track ...`` (its own parser: :mod:`mottrack.video.track`)."""
+    from .video.track import main as track_main
+    return track_main(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["track"]:
+        return _track(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m mottrack", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("compile", help="compile the kernels of the trackers and decoders into the cache")
@@ -312,6 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-decoders", action="store_true", help="skip the Larod decoders and the MOT reader")
     p.add_argument("--no-verify", action="store_true", help="skip the fresh-process check")
     sub.add_parser("info", help="show the cache directory and what it holds")
+    sub.add_parser("track", help="detect, track and draw on a video (python -m mottrack track --help)")
     args = parser.parse_args(argv)
     if args.command == "info":
         info()

@@ -27,6 +27,10 @@ input without keeping the aspect ratio) a normalised coordinate ``u`` maps to
 ``u * width``.  With *letterbox* mapping (YOLOv5 only: the frame was scaled by
 ``r = min(in_w / width, in_h / height)`` and centred with padding) the inverse of
 that transform is applied.  Boxes are clipped to ``[0, width] x [0, height]``.
+With ``transform=`` (a :class:`~mottrack.io.preprocess.Transform` from
+:func:`~mottrack.io.preprocess.letterbox`, ``stretch`` or ``crop``) both decoders map
+boxes back through the transform that was actually applied (its padding and rounding,
+or a region of interest) and clip them to its frame window.
 """
 from __future__ import annotations
 
@@ -41,6 +45,7 @@ from .._numba import njit
 from ..detections import Detections, check_frame_size, check_size_pair
 from ..geometry import nms
 from .coco import COCO80_NAMES, COCO90_NAMES
+from .preprocess import Transform
 from .tflite import input_shape as _tflite_input_shape
 from .tflite import output_quantization as _tflite_output_quantization
 
@@ -157,12 +162,37 @@ def _ssd_parts(outputs: Any) -> Sequence[Any]:
     return outputs
 
 
+def _mapping(frame_size: Any, transform: Any) -> Tuple[float, ...]:
+    """``(sx, sy, ox, oy, x_lo, y_lo, x_hi, y_hi)``: normalised input coordinates to frame
+    pixels (``x = u * sx + ox``) and the clip window, from ``frame_size`` (stretch) or a
+    :class:`~mottrack.io.preprocess.Transform`."""
+    if transform is None:
+        if frame_size is None:
+            raise TypeError("frame_size: expected (width, height) of the frame in pixels "
+                            "(or transform=)")
+        width, height = check_frame_size(frame_size)
+        return width, height, 0.0, 0.0, 0.0, 0.0, width, height
+    if not isinstance(transform, Transform):
+        raise TypeError(f"transform: expected a mottrack.io.preprocess.Transform; got "
+                        f"{type(transform).__name__}")
+    if frame_size is not None:
+        w, h = check_frame_size(frame_size)
+        if (w, h) != tuple(float(v) for v in transform.frame_size):
+            raise ValueError(f"frame_size: {frame_size!r} differs from the transform's frame_size "
+                             f"{transform.frame_size!r}")
+    sx, sy, ox, oy = transform.normalized_to_frame()
+    x1, y1, x2, y2 = transform.window
+    return sx, sy, ox, oy, x1, y1, x2, y2
+
+
 # ----------------------------------------------------------------------------- SSD
 @njit
-def _ssd_kernel(boxes, classes, scores, count, thr, class_mask, width, height):
+def _ssd_kernel(boxes, classes, scores, count, thr, class_mask, sx, sy, ox, oy, x_lo, y_lo, x_hi, y_hi):
     """Filter and map the first ``count`` SSD rows.
 
     boxes (N, 4) float32 ymin, xmin, ymax, xmax normalised; classes, scores (N,) float32.
+    Boxes map as ``x_px = x_norm * sx + ox`` (likewise y) and are clipped to
+    ``[x_lo, x_hi] x [y_lo, y_hi]``.
     Returns (out_boxes (K, 4) float64 x1, y1, x2, y2 px, out_scores (K,), out_cls (K,) int64,
     status, bad_row).
     """
@@ -191,19 +221,21 @@ def _ssd_kernel(boxes, classes, scores, count, thr, class_mask, width, height):
             x1, x2 = x2, x1
         if y2 < y1:
             y1, y2 = y2, y1
-        out_b[k, 0] = min(max(x1 * width, 0.0), width)
-        out_b[k, 1] = min(max(y1 * height, 0.0), height)
-        out_b[k, 2] = min(max(x2 * width, 0.0), width)
-        out_b[k, 3] = min(max(y2 * height, 0.0), height)
+        out_b[k, 0] = min(max(x1 * sx + ox, x_lo), x_hi)
+        out_b[k, 1] = min(max(y1 * sy + oy, y_lo), y_hi)
+        out_b[k, 2] = min(max(x2 * sx + ox, x_lo), x_hi)
+        out_b[k, 3] = min(max(y2 * sy + oy, y_lo), y_hi)
         out_s[k] = s
         out_c[k] = ci
         k += 1
     return out_b[:k], out_s[:k], out_c[:k], _OK, -1
 
 
-def ssd_to_detections(outputs: Union[Sequence[Any], Mapping[str, Any]], frame_size: Tuple[float, float], *,
+def ssd_to_detections(outputs: Union[Sequence[Any], Mapping[str, Any]],
+                      frame_size: Optional[Tuple[float, float]] = None, *,
                       score_threshold: float = 0.5,
-                      classes: Optional[Iterable[Union[int, str]]] = None) -> Detections:
+                      classes: Optional[Iterable[Union[int, str]]] = None,
+                      transform: Optional["Transform"] = None) -> Detections:
     """Convert the four SSD MobileNet v2 postprocess outputs into :class:`Detections`.
 
     Parameters
@@ -223,18 +255,23 @@ def ssd_to_detections(outputs: Union[Sequence[Any], Mapping[str, Any]], frame_si
         ``TFLite_Detection_PostProcess``, ``...:1``, ``...:2``, ``...:3`` (a key's
         ``:k`` suffix gives its index; no suffix is index 0).
     frame_size : (int, int)
-        ``(width, height)`` of the frame in pixels.  The frame is assumed stretched
-        to the model input, so a normalised ``x`` maps to ``x * width``.
+        ``(width, height)`` of the frame in pixels.  Without ``transform`` the frame is
+        assumed stretched to the model input, so a normalised ``x`` maps to ``x * width``.
+        May be omitted when ``transform`` is given (it must match its ``frame_size``).
     score_threshold : float, default 0.5
         Rows with ``score >= score_threshold`` are kept (NaN scores are dropped).
     classes : iterable of int or str, optional
         Keep only these classes: COCO-90 ids (0 = person) or names from
         :data:`COCO90_NAMES` (e.g. ``["person"]``).
+    transform : Transform, optional
+        How the frame was fitted to the model input (:mod:`mottrack.io.preprocess`):
+        boxes map back through it and are clipped to its frame window.
 
     Returns
     -------
     Detections
-        Boxes x1, y1, x2, y2 in frame pixels, clipped to ``[0, width] x [0, height]``;
+        Boxes x1, y1, x2, y2 in frame pixels, clipped to ``[0, width] x [0, height]``
+        (or the transform's window);
         scores; ``class_ids`` = the model's COCO-90 ids.  Row order = tensor order.
 
     Raises
@@ -274,7 +311,7 @@ def ssd_to_detections(outputs: Union[Sequence[Any], Mapping[str, Any]], frame_si
     c = float(cnt.reshape(1)[0])
     if not (c == c and c >= 0 and c <= n and c == math.floor(c)):
         raise ValueError(f"count: {c!r} is not a whole number in [0, {n}] (the tensors hold {n} rows)")
-    width, height = check_frame_size(frame_size)
+    sx, sy, ox, oy, x_lo, y_lo, x_hi, y_hi = _mapping(frame_size, transform)
     if isinstance(score_threshold, bool) or not isinstance(score_threshold, (int, float, np.integer, np.floating)):
         raise TypeError(f"score_threshold: expected a number; got {type(score_threshold).__name__}")
     try:
@@ -284,7 +321,8 @@ def ssd_to_detections(outputs: Union[Sequence[Any], Mapping[str, Any]], frame_si
     if thr != thr:
         raise ValueError(f"score_threshold: expected a number; got {score_threshold!r}")
     mask = _class_mask(classes, COCO90_NAMES)
-    out_b, out_s, out_c, status, row = _ssd_kernel(boxes, cls, scores, int(c), thr, mask, width, height)
+    out_b, out_s, out_c, status, row = _ssd_kernel(boxes, cls, scores, int(c), thr, mask, sx, sy, ox, oy,
+                                                     x_lo, y_lo, x_hi, y_hi)
     if status != _OK:
         if status == _BAD_CLASS:
             raise ValueError(f"classes: row {row} is {float(cls[row])!r}; expected a whole number >= 0")
@@ -296,12 +334,13 @@ def ssd_to_detections(outputs: Union[Sequence[Any], Mapping[str, Any]], frame_si
 # ----------------------------------------------------------------------------- YOLOv5
 @njit
 def _yolo_kernel(t, raw_thr, scale, zero_point, score_thr, obj_only, class_mask,
-                 iou_thr, max_det, sx, sy, ox, oy, width, height):
+                 iou_thr, max_det, sx, sy, ox, oy, x_lo, y_lo, x_hi, y_hi):
     """Decode a [R, 5 + C] YOLOv5 tensor (raw quantised or float).
 
     ``raw_thr`` is the objectness threshold in the tensor's own units, so rows are
     rejected from one raw byte; only surviving rows are dequantised.  Boxes map as
-    ``x_px = x_norm * sx + ox`` and ``y_px = y_norm * sy + oy``.
+    ``x_px = x_norm * sx + ox`` and ``y_px = y_norm * sy + oy``, clipped to
+    ``[x_lo, x_hi] x [y_lo, y_hi]``.
     Returns (boxes (K, 4) float64 px, scores (K,), class ids (K,) int64).
     """
     rows = t.shape[0]
@@ -371,10 +410,10 @@ def _yolo_kernel(t, raw_thr, scale, zero_point, score_thr, obj_only, class_mask,
             x1, x2 = x2, x1
         if y2 < y1:
             y1, y2 = y2, y1
-        out_b[r, 0] = min(max(x1, 0.0), width)
-        out_b[r, 1] = min(max(y1, 0.0), height)
-        out_b[r, 2] = min(max(x2, 0.0), width)
-        out_b[r, 3] = min(max(y2, 0.0), height)
+        out_b[r, 0] = min(max(x1, x_lo), x_hi)
+        out_b[r, 1] = min(max(y1, y_lo), y_hi)
+        out_b[r, 2] = min(max(x2, x_lo), x_hi)
+        out_b[r, 3] = min(max(y2, y_lo), y_hi)
         out_s[r] = cs[i]
         out_c[r] = cc[i]
     return out_b, out_s, out_c
@@ -434,14 +473,15 @@ def _yolo_tensor(output: Any) -> np.ndarray:
     return arr
 
 
-def yolov5_to_detections(output: Any, frame_size: Tuple[float, float], *,
+def yolov5_to_detections(output: Any, frame_size: Optional[Tuple[float, float]] = None, *,
                          quantization: Optional[Tuple[float, int]] = None,
                          model_path: Optional[Union[str, "os.PathLike[str]"]] = None,
                          score_threshold: float = 0.25, iou_threshold: float = 0.45,
                          classes: Optional[Iterable[Union[int, str]]] = None,
                          letterbox: bool = False, max_detections: int = 300,
                          score_mode: str = "obj_x_cls",
-                         input_size: Optional[Tuple[int, int]] = None) -> Detections:
+                         input_size: Optional[Tuple[int, int]] = None,
+                         transform: Optional["Transform"] = None) -> Detections:
     """Decode a YOLOv5 output tensor (as run by Larod on ARTPEC-8/9) into :class:`Detections`.
 
     Parameters
@@ -452,7 +492,7 @@ def yolov5_to_detections(output: Any, frame_size: Tuple[float, float], *,
         objectness, C class probabilities.  A raw ``bytes``/``memoryview`` of the
         Larod output is read as uint8 ``[1, R, 85]``.
     frame_size : (int, int)
-        ``(width, height)`` of the frame in pixels.
+        ``(width, height)`` of the frame in pixels (may be omitted with ``transform``).
     quantization : (float, int), optional
         ``(scale, zero_point)``: real value ``= (q - zero_point) * scale``.  Required
         for integer tensors unless ``model_path`` is given.
@@ -479,6 +519,11 @@ def yolov5_to_detections(output: Any, frame_size: Tuple[float, float], *,
     input_size : (int, int), optional
         Model input ``(width, height)`` for letterbox mapping; default from
         ``model_path``, else (640, 640).
+    transform : Transform, optional
+        How the frame was fitted to the model input (:mod:`mottrack.io.preprocess`:
+        letterbox, stretch or crop, with the padding and rounding actually applied):
+        boxes map back through it exactly and are clipped to its frame window.  Not
+        combined with ``letterbox=True`` (the transform already says how).
 
     Returns
     -------
@@ -497,7 +542,11 @@ def yolov5_to_detections(output: Any, frame_size: Tuple[float, float], *,
         [0, 1]; bad ``score_mode`` or ``max_detections``.
     """
     t = _yolo_tensor(output)
-    width, height = check_frame_size(frame_size)
+    if transform is not None and letterbox:
+        raise ValueError("letterbox: pass either letterbox=True or transform=, not both "
+                         "(the transform already holds the letterbox padding)")
+    width, height = check_frame_size(frame_size if transform is None or frame_size is not None
+                                     else transform.frame_size)
     in_size = None
     if model_path is not None:
         model_quant, in_size = _model_facts(_file_key(model_path))
@@ -542,7 +591,9 @@ def yolov5_to_detections(output: Any, frame_size: Tuple[float, float], *,
         raise ValueError(f"max_detections: expected an int in [0, 2**31]; got {max_detections!r}")
     raw_thr = _raw_threshold(thr, scale, zero_point, t.dtype) if integer else thr
     mask = _class_mask(classes, COCO80_NAMES)
-    if letterbox:
+    if transform is not None:
+        sx, sy, ox, oy, x_lo, y_lo, x_hi, y_hi = _mapping(frame_size, transform)
+    elif letterbox:
         in_w, in_h = (640.0, 640.0) if in_size is None else check_size_pair(
             in_size, "input_size", "the model input (width, height)", low=0.5)
         r = min(in_w / width, in_h / height)
@@ -550,9 +601,11 @@ def yolov5_to_detections(output: Any, frame_size: Tuple[float, float], *,
         pad_y = (in_h - height * r) / 2.0
         sx, sy = in_w / r, in_h / r
         ox, oy = -pad_x / r, -pad_y / r
+        x_lo, y_lo, x_hi, y_hi = 0.0, 0.0, width, height
     else:
         sx, sy, ox, oy = width, height, 0.0, 0.0
+        x_lo, y_lo, x_hi, y_hi = 0.0, 0.0, width, height
     b, s, c = _yolo_kernel(t, raw_thr, scale, zero_point, thr, score_mode == "obj", mask,
-                           iou, int(max_detections), sx, sy, ox, oy, width, height)
+                           iou, int(max_detections), sx, sy, ox, oy, x_lo, y_lo, x_hi, y_hi)
     # the same checks as Tracker.update
     return Detections._validated(b, s, c, "yolov5_to_detections")
