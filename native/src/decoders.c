@@ -128,7 +128,7 @@ mt_status mt_decode_yolov5(mt_decoder *d, const void *tensor, int dtype, size_t 
         return dfail(d, MT_ERR_NULL, "mt_decode_yolov5: tensor, options, out_rows and out_n must not be NULL");
     if (dtype != MT_DTYPE_UINT8 && dtype != MT_DTYPE_INT8 && dtype != MT_DTYPE_FLOAT32)
         return dfail(d, MT_ERR_ARG, "output: expected a uint8/int8 (quantised) or float32 tensor; got dtype %d", dtype);
-    if (cols < 6 || rows > ((size_t)1 << 28) || cols > ((size_t)1 << 16))
+    if (cols < 6 || rows > ((size_t)1 << 28) || cols > ((size_t)1 << 16) || (uint64_t)rows * cols > SIZE_MAX / 4)
         return dfail(d, MT_ERR_ARG, "output: expected shape [1, R, 5 + C] (e.g. [1, 25200, 85]); got [%zu, %zu]", rows, cols);
     int s = check_frame(d, o->frame_width, o->frame_height, "frame_size", 0.0);
     if (s)

@@ -3,21 +3,6 @@
 #include <string.h>
 #include "internal.h"
 
-double mt_iou(double ax1, double ay1, double ax2, double ay2, double bx1, double by1, double bx2, double by2)
-{
-    double w = mt_min(ax2, bx2) - mt_max(ax1, bx1);
-    if (w <= 0.0)
-        return 0.0;
-    double h = mt_min(ay2, by2) - mt_max(ay1, by1);
-    if (h <= 0.0)
-        return 0.0;
-    double inter = w * h;
-    double uni = (ax2 - ax1) * (ay2 - ay1) + (bx2 - bx1) * (by2 - by1) - inter;
-    if (uni <= 0.0)
-        return 0.0;
-    return inter / uni;
-}
-
 void mt_edges_free(mt_edges *e)
 {
     free(e->r);

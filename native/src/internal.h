@@ -98,8 +98,22 @@ static inline double mt_min(double a, double b) { return b < a ? b : a; }
 static inline double mt_max(double a, double b) { return b > a ? b : a; }
 
 /* ------------------------------------------------------------------ geometry */
-double mt_iou(double ax1, double ay1, double ax2, double ay2, double bx1, double by1, double bx2,
-              double by2);
+/* geometry._iou: IoU of two boxes; 0 when they do not overlap or both have zero area */
+static inline double mt_iou(double ax1, double ay1, double ax2, double ay2, double bx1, double by1, double bx2,
+                            double by2)
+{
+    double w = mt_min(ax2, bx2) - mt_max(ax1, bx1);
+    if (w <= 0.0)
+        return 0.0;
+    double h = mt_min(ay2, by2) - mt_max(ay1, by1);
+    if (h <= 0.0)
+        return 0.0;
+    double inter = w * h;
+    double uni = (ax2 - ax1) * (ay2 - ay1) + (bx2 - bx1) * (by2 - by1) - inter;
+    if (uni <= 0.0)
+        return 0.0;
+    return inter / uni;
+}
 
 /* Sparse IoU edges (mottrack.geometry.overlap_edges): growable buffers. */
 typedef struct mt_edges {

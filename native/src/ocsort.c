@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "internal.h"
-#include "lsa.h"
 
 #define PI 3.141592653589793
 
@@ -34,7 +33,7 @@ typedef struct oc_work {  /* scratch, grown in prepare() only */
     BUF(unsigned char, assigned_t); BUF(int64_t, rej_d); BUF(int64_t, rej_t);
     BUF(int64_t, cnt_d); BUF(int64_t, cnt_t); BUF(double, cost); BUF(double, pcen); BUF(int64_t, start);
     BUF(double, ra); BUF(double, rb); BUF(int64_t, md); BUF(int64_t, mt);
-    BUF(double, lsa_d); BUF(int64_t, lsa_i); BUF(int64_t, pr); BUF(int64_t, pc); BUF(int64_t, mcol);
+    BUF(int64_t, pr); BUF(int64_t, pc); BUF(int64_t, mcol);
     BUF(int64_t, se_r); BUF(int64_t, se_c); BUF(double, se_v);
     mt_edges edges;
     mt_assign_ws aws;
@@ -182,51 +181,6 @@ static void warp_box(const double *H, double *b) {
 }
 
 /* ---------------------------------------------------------------- the (u, v, s, r) filter, OC-SORT's extras */
-/* TODO(native export): measurement-based initiate / update (r = w / (h + h_eps)); private
- * copies of kalman.c's arithmetic until internal.h exports mt_xysr_z / _initiate_z / _update_z. */
-static const double XYSR_P0[7] = {10.0, 10.0, 10.0, 10.0, 10000.0, 10000.0, 10000.0};
-static const double XYSR_R[4] = {1.0, 1.0, 10.0, 10.0};
-
-static void xysr_z(double x1, double y1, double x2, double y2, double h_eps, double z[4]) {
-    double w = x2 - x1, h = y2 - y1;
-    z[0] = x1 + w / 2.0;
-    z[1] = y1 + h / 2.0;
-    z[2] = w * h;
-    z[3] = w / (h + h_eps);
-}
-
-static void xysr_initiate_z(double *mean, double *P, const double z[4]) {
-    for (int k = 0; k < 4; k++) mean[k] = z[k];
-    for (int k = 4; k < 7; k++) mean[k] = 0.0;
-    for (int i = 0; i < 49; i++) P[i] = 0.0;
-    for (int i = 0; i < 7; i++) P[i * 7 + i] = XYSR_P0[i];
-}
-
-static void block_update_joseph(double *mean, double *P, int k, int v, double r, double y) {
-    double a = P[k * 7 + k], b = P[k * 7 + v], c = P[v * 7 + v];
-    double s = a + r;
-    double g0 = a / s, g1 = b / s;
-    mean[k] += g0 * y;
-    mean[v] += g1 * y;
-    double m = 1.0 - g0;
-    P[k * 7 + k] = m * m * a + g0 * g0 * r;
-    double off = m * (b - g1 * a) + g0 * g1 * r;
-    P[k * 7 + v] = off;
-    P[v * 7 + k] = off;
-    P[v * 7 + v] = g1 * g1 * a - 2.0 * g1 * b + c + g1 * g1 * r;
-}
-
-static void xysr_update_z(double *mean, double *P, const double z[4]) {
-    block_update_joseph(mean, P, 0, 4, XYSR_R[0], z[0] - mean[0]);
-    block_update_joseph(mean, P, 1, 5, XYSR_R[1], z[1] - mean[1]);
-    block_update_joseph(mean, P, 2, 6, XYSR_R[2], z[2] - mean[2]);
-    double p = P[3 * 7 + 3];
-    double s = p + XYSR_R[3];
-    double g = p / s;
-    mean[3] += g * (z[3] - mean[3]);
-    P[3 * 7 + 3] = (1.0 - g) * (1.0 - g) * p + g * g * XYSR_R[3];
-}
-
 /* kalman.xysr_save / xysr_load: the 7 means and the non-zero covariance blocks (17 numbers) */
 static void xysr_save(const double *mean, const double *P, double *store) {
     for (int k = 0; k < 7; k++) store[k] = mean[k];
@@ -272,7 +226,7 @@ static void xysr_reupdate_linear(double *mean, double *P, const double z1[4], co
         double h = h1 + k * dh;
         z[2] = w * h;
         z[3] = w / h;
-        xysr_update_z(mean, P, z);
+        mt_xysr_update_z(mean, P, z);
         if (i != steps - 1) mt_xysr_predict_row(mean, P, dt);
     }
     memcpy(zo, z, sizeof z);
@@ -322,7 +276,7 @@ static void observe(oc_tracker *oc, size_t t, const double *box, double score, i
     MT_F(tb, t, LAST + 4) = score;
     record_observation(tb, t, delta_t, age, box, score);
     double z[4], h[4];
-    xysr_z(box[0], box[1], box[2], box[3], H_EPS, z);
+    mt_xysr_z(box[0], box[1], box[2], box[3], H_EPS, z);
     if (MT_I(tb, t, ORU) == ORU_FROZEN) {
         int64_t steps = age - MT_I(tb, t, HIST_AGE);
         double step_dt = 1.0;
@@ -336,7 +290,7 @@ static void observe(oc_tracker *oc, size_t t, const double *box, double score, i
     for (int k = 0; k < 4; k++) MT_F(tb, t, HZ + k) = h[k];
     MT_I(tb, t, HIST_AGE) = age;
     MT_I(tb, t, ORU) = ORU_OBSERVED;
-    xysr_update_z(MT_MEAN(tb, t), MT_COV(tb, t), z);
+    mt_xysr_update_z(MT_MEAN(tb, t), MT_COV(tb, t), z);
     mt_mark_hit(tb, (int64_t)t, det, cls, score);
 }
 
@@ -393,11 +347,14 @@ static size_t unmatched_order(size_t n_items, const unsigned char *assigned, con
     return k;
 }
 
+/* dense assignment (SciPy's result) of cost (nr x nc) into ws->pr / ws->pc */
 static int lsa(oc_work *ws, const double *cost, size_t nr, size_t nc, size_t *np) {
-    if (GROW(ws, lsa_d, mt_lsa_workspace_doubles(nr, nc)) || GROW(ws, lsa_i, mt_lsa_workspace_ints(nr, nc)) ||
-        GROW(ws, pr, nr < nc ? nr : nc) || GROW(ws, pc, nr < nc ? nr : nc))
-        return -2;
-    return mt_lsa(cost, nr, nc, ws->pr, ws->pc, np, ws->lsa_d, ws->lsa_i);
+    size_t k = nr < nc ? nr : nc;
+    int64_t n = 0;
+    if (GROW(ws, pr, k + 1) || GROW(ws, pc, k + 1)) return -2;
+    int rc = mt_linear_sum_assignment(&ws->aws, cost, (int64_t)nr, (int64_t)nc, ws->pr, ws->pc, &n);
+    *np = (size_t)n;
+    return rc;
 }
 
 /* The problems above OC_DENSE_LIMIT pairs, on their pairs with IoU at or above the threshold
@@ -701,8 +658,8 @@ static int64_t step(mt_tracker *t, const mt_input *in, double dt, const double *
         int64_t d = hi[udets[i]];
         const double *bx = boxes + 4 * d;
         double z[4];
-        xysr_z(bx[0], bx[1], bx[2], bx[3], H_EPS, z);
-        xysr_initiate_z(MT_MEAN(tb, n), MT_COV(tb, n), z);
+        mt_xysr_z(bx[0], bx[1], bx[2], bx[3], H_EPS, z);
+        mt_xysr_initiate_z(MT_MEAN(tb, n), MT_COV(tb, n), z);
         mt_start_track(tb, n, next_id, 0, MT_TENTATIVE, classes[d], d, scores[d]);
         for (int k = 0; k < 5; k++) MT_F(tb, n, LAST + k) = -1.0;
         for (int64_t k = 0; k < oc->delta_t; k++) MT_F(tb, n, RING + k * OBS_WIDTH + 5) = -1.0;
@@ -744,7 +701,7 @@ static void destroy(mt_tracker *t) {
     void *bufs[] = {ws->hi, ws->lo, ws->hb, ws->hs, ws->hc, ws->pred, ws->prev, ws->vel, ws->last, ws->keep,
                     ws->tcls, ws->track_for_det, ws->udets, ws->utrks, ws->assigned_d, ws->assigned_t, ws->rej_d,
                     ws->rej_t, ws->cnt_d, ws->cnt_t, ws->cost, ws->pcen, ws->start, ws->ra, ws->rb, ws->md, ws->mt,
-                    ws->lsa_d, ws->lsa_i, ws->pr, ws->pc, ws->mcol, ws->se_r, ws->se_c, ws->se_v};
+                    ws->pr, ws->pc, ws->mcol, ws->se_r, ws->se_c, ws->se_v};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) free(bufs[i]);
 }
 

@@ -240,11 +240,30 @@ def lsa_cases(out_dir: Path) -> int:
     return 1
 
 
+def params_case(out_dir: Path) -> int:
+    """Every registered tracker's constructor parameters and defaults (the registry is the
+    source of truth for the C parameter tables): b"MTPARA01", u32 count, per tracker str name,
+    u32 n, per parameter str name, u8 is_text, f64 value, str text."""
+    from mottrack.registry import registered_trackers, tracker_parameters
+    b = bytearray(b"MTPARA01")
+    names = registered_trackers()
+    b += struct.pack("<I", len(names))
+    for name in names:
+        params = tracker_parameters(name)
+        b += _s(name.encode()) + struct.pack("<I", len(params))
+        for k, v in params.items():
+            is_text = isinstance(v, str)
+            b += _s(k.encode()) + struct.pack("<Bd", int(is_text), 0.0 if is_text or v is None else float(v))
+            b += _s(v.encode() if is_text else b"")
+    (out_dir / "params__registry.golden").write_bytes(bytes(b))
+    return 1
+
+
 def main():
     out_dir = Path(sys.argv[1])
     quick = "--quick" in sys.argv
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = decoder_cases(out_dir) + lsa_cases(out_dir)
+    written = decoder_cases(out_dir) + lsa_cases(out_dir) + params_case(out_dir)
     if "--decoders" in sys.argv:
         print(f"make_golden: {written} golden files in {out_dir}")
         return
@@ -307,18 +326,20 @@ def main():
         warps = mottrack.motion.read_warps(DATA / "MOT17" / "gmc" / f"{seq}.txt")
         get, n = frames_of(det)
         first = seq_length(seq) // 2 + 2
-        trackers = [("botsort", {})]
-        if seq == "MOT17-05":
-            trackers += [("sort", {"max_age": 3, "min_hits": 3}), ("bytetrack", {"track_thresh": 0.6}),
-                         ("ocsort", {"det_thresh": 0.6})]
-        for tr, params in trackers:
+        trackers = [("botsort", {}, "cmc")]
+        if seq == "MOT17-05":  # the moving camera: SORT, ByteTrack and BoT-SORT with homographies too
+            trackers += [("sort", {"max_age": 3, "min_hits": 3}, "cmc"), ("bytetrack", {"track_thresh": 0.6}, "cmc"),
+                         ("botsort", {}, "homography"), ("ocsort", {"det_thresh": 0.6}, "cmc")]
+        for tr, params, label in trackers:
             case = Case(tr, params)
             for k, f in enumerate(range(first, n + 1)):
                 w = warps[k]
-                if tr in ("sort", "ocsort") and k % 7 == 3:  # a homography now and then
+                if (tr != "botsort" or label == "homography") and k % 7 == 3:  # a perspective term
                     w = np.vstack([w, [1e-7, -2e-7, 1.0]])
+                if label == "homography" and k % 11 == 5:  # H[2, 2] != 1: normalised first
+                    w = (w if w.shape[0] == 3 else np.vstack([w, [0.0, 0.0, 1.0]])) * 3.0
                 case.feed(get(f), warp=w, restore=(k == 100))
-            case.write(out_dir / f"{tr}__cmc-{seq}.golden")
+            case.write(out_dir / f"{tr}__{label}-{seq}.golden")
             written += 1
     # -- BoT-SORT with ReID embeddings (float64 as stored; int8-quantised)
     for p in sorted((REF / "botsort_reid" / "MOT17").glob("*.txt")):

@@ -248,6 +248,134 @@ static void test_errors(void)
     }
 }
 
+/* ------------------------------------------------------------------ state fuzz */
+/* Tampered states that carry a VALID checksum (as an attacker or a fuzzer would write them)
+ * must be rejected field by field, or restore into a tracker that keeps running. */
+static uint32_t lcg(uint32_t *s) { *s = *s * 1664525u + 1013904223u; return *s >> 8; }
+
+static void test_state_fuzz(void)
+{
+    const char *kinds[] = {"sort", "bytetrack", "botsort"};
+    uint32_t seed = 12345;
+    for (int k = 0; k < 3; k++) {
+        mt_tracker *t = make(kinds[k], NULL, 0);
+        double rows[15] = {0, 0, 10, 20, 0.9, 30, 30, 50, 70, 0.8, 100, 0, 120, 40, 0.95};
+        float emb[6] = {1, 0, 0.5f, 0, 1, 0.25f};
+        mt_frame f = {0};
+        f.rows = rows; f.n = 3; f.cols = 5;
+        if (k == 2) { f.embeddings = emb; f.embedding_dim = 2; f.embedding_type = MT_EMB_FLOAT32; }
+        const double *out; size_t n;
+        for (int i = 0; i < 6; i++) {
+            rows[0] += 1; rows[5] += 2;
+            mt_tracker_update(t, &f, &out, &n);
+        }
+        size_t len;
+        unsigned char *st = state_of(t, &len);
+        int accepted = 0, rejected = 0;
+        for (int it = 0; it < 2000; it++) {
+            unsigned char *c = malloc(len);
+            memcpy(c, st, len);
+            int flips = 1 + (int)(lcg(&seed) % 4);
+            for (int q = 0; q < flips; q++) {
+                size_t at = 16 + lcg(&seed) % (len - 20);
+                c[at] = (unsigned char)lcg(&seed);
+            }
+            uint32_t crc = mt_crc32(c, len - 4);
+            for (int b = 0; b < 4; b++) c[len - 4 + (size_t)b] = (unsigned char)(crc >> (8 * b));
+            mt_tracker *u = NULL;
+            char err[256];
+            if (mt_tracker_from_state(c, len, &u, err, sizeof err) == MT_OK) {
+                accepted++;
+                for (int i = 0; i < 3; i++)
+                    if (mt_tracker_update(u, &f, &out, &n) != MT_OK) break;
+                size_t l2;
+                unsigned char *s2 = state_of(u, &l2);
+                free(s2);
+                mt_tracker_destroy(u);
+            } else {
+                rejected++;
+                CHECK(strlen(err) > 0, "%s: a rejected state has no message", kinds[k]);
+            }
+            free(c);
+        }
+        CHECK(rejected > 0 && accepted > 0, "%s state fuzz: %d accepted, %d rejected", kinds[k], accepted, rejected);
+        free(st);
+        mt_tracker_destroy(t);
+    }
+}
+
+/* Random frames mixing valid and invalid values: every call either succeeds or fails
+ * leaving the tracker byte-identical (its saved state compared). */
+static double pick(uint32_t *seed)
+{
+    static const double palette[] = {0, 1, -1, 1e-7, 5, 100, 640, 1e15, 2e15, NAN, INFINITY, -INFINITY, 0.5, 0.05,
+                                     0.95, 3, -1e15};
+    uint32_t r = lcg(seed);
+    if (r % 3)
+        return (double)(lcg(seed) % 2000) / 4.0;
+    return palette[r % (sizeof palette / sizeof palette[0])];
+}
+
+static void test_input_fuzz(void)
+{
+    const char *kinds[] = {"sort", "bytetrack", "botsort"};
+    uint32_t seed = 777;
+    for (int k = 0; k < 3; k++) {
+        mt_tracker *t = make(kinds[k], NULL, 0);
+        double rows[16 * 7], warp[9], ts = 0;
+        float emb[16 * 4];
+        int bad_kept = 0, ok = 0, failed = 0;
+        for (int it = 0; it < 1500; it++) {
+            mt_frame f = {0};
+            f.n = lcg(&seed) % 14;
+            f.cols = 4 + lcg(&seed) % 3;
+            if (lcg(&seed) % 50 == 0) f.cols = 3 + 4 * (lcg(&seed) % 2);
+            for (size_t i = 0; i < f.n; i++) {
+                double x = (double)(lcg(&seed) % 600), y = (double)(lcg(&seed) % 400);
+                double *r = rows + i * f.cols;
+                r[0] = x; r[1] = y; r[2] = x + 5 + lcg(&seed) % 80; r[3] = y + 5 + lcg(&seed) % 120;
+                for (size_t c = 4; c < f.cols; c++) r[c] = c == 4 ? (double)(lcg(&seed) % 100) / 100.0 : (double)(lcg(&seed) % 3);
+                if (lcg(&seed) % 25 == 0) r[lcg(&seed) % f.cols] = pick(&seed);
+            }
+            f.rows = f.n || lcg(&seed) % 2 ? rows : NULL;
+            if (lcg(&seed) % 8 == 0) {
+                f.warp_rows = 2 + lcg(&seed) % 2;
+                for (int i = 0; i < 9; i++) warp[i] = (i % 4 == 0 ? 1.0 : 0.0) + (lcg(&seed) % 5 == 0 ? pick(&seed) : 0.01 * (double)(lcg(&seed) % 7));
+                f.warp = warp;
+            }
+            if (lcg(&seed) % 4 == 0) {
+                f.has_timestamp = 1;
+                ts += lcg(&seed) % 10 == 0 ? pick(&seed) : 0.02 + 0.001 * (lcg(&seed) % 40);
+                f.timestamp = ts;
+            }
+            if (lcg(&seed) % 5 == 0) {
+                f.embedding_dim = 3 + (lcg(&seed) % 20 == 0);
+                f.embedding_type = lcg(&seed) % 30 == 0 ? 7 : MT_EMB_FLOAT32;
+                for (size_t i = 0; i < f.n * f.embedding_dim; i++)
+                    emb[i] = lcg(&seed) % 40 == 0 ? (float)pick(&seed) : (float)(lcg(&seed) % 9) - 4.0f;
+                f.embeddings = emb;
+            }
+            size_t len;
+            unsigned char *st = state_of(t, &len);
+            const double *out; size_t n;
+            int s = mt_tracker_update(t, &f, &out, &n);
+            if (s == MT_OK) {
+                ok++;
+                for (size_t i = 0; i < n; i++)
+                    if (out[8 * i + 7] >= (double)f.n) bad_kept++;
+            } else {
+                failed++;
+                int has_message = mt_tracker_last_error(t)[0] != 0;
+                if (!has_message || n != 0 || !same_state(t, st, len)) bad_kept++;
+            }
+            free(st);
+        }
+        CHECK(bad_kept == 0 && ok > 100 && failed > 100, "%s input fuzz: %d ok, %d failed, %d broken", kinds[k], ok,
+              failed, bad_kept);
+        mt_tracker_destroy(t);
+    }
+}
+
 /* ------------------------------------------------------------------ golden replay */
 typedef struct rd {
     const unsigned char *p, *end;
@@ -360,6 +488,59 @@ static int replay_lsa(rd *r, const char *path, int *n)
     return bad || r->bad;
 }
 
+/* the Python registry's parameters and defaults (b"MTPARA01") against the C tables: every
+ * Python parameter exists in C with the same default; C adds only max_detections.  Trackers
+ * this build does not implement (create returns MT_ERR_UNSUPPORTED) are skipped. */
+static int replay_params(rd *r, const char *path, int *n)
+{
+    uint32_t count = u32(r);
+    int bad = 0;
+    *n = 0;
+    for (uint32_t q = 0; q < count && !r->bad; q++) {
+        char *name = str(r);
+        uint32_t np = u32(r);
+        mt_tracker *t = NULL;
+        char err[256];
+        int s = mt_tracker_create(name, NULL, 0, &t, err, sizeof err);
+        const mt_param_info *pi = NULL;
+        size_t cnp = 0;
+        int have = s == MT_OK && mt_tracker_params(name, &pi, &cnp, err, sizeof err) == MT_OK;
+        if (s != MT_OK && s != MT_ERR_UNSUPPORTED && s != MT_ERR_UNKNOWN_TRACKER) {
+            bad = 1;
+            fprintf(stderr, "FAIL %s: %s cannot be created with its defaults: %s\n", path, name, err);
+        }
+        if (have) {
+            (*n)++;
+            if (cnp != np + 1) {
+                bad = 1;
+                fprintf(stderr, "FAIL %s: %s has %zu C parameters, Python %u (+ max_detections)\n", path, name, cnp, np);
+            }
+        }
+        for (uint32_t i = 0; i < np; i++) {
+            char *pn = str(r);
+            unsigned char is_text; get(r, &is_text, 1);
+            double v = f64(r);
+            char *text = str(r);
+            if (have) {
+                size_t j = 0;
+                while (j < cnp && strcmp(pi[j].name, pn) != 0) j++;
+                int same = j < cnp && (is_text ? pi[j].type == MT_PARAM_CHOICE && pi[j].default_text
+                                                    && strcmp(pi[j].default_text, text) == 0
+                                               : pi[j].type != MT_PARAM_CHOICE && pi[j].default_value == v);
+                if (!same) {
+                    bad = 1;
+                    fprintf(stderr, "FAIL %s: %s parameter %s: Python default %s%g, C %s\n", path, name, pn,
+                            is_text ? text : "", is_text ? 0.0 : v, j < cnp ? "differs" : "missing");
+                }
+            }
+            free(pn); free(text);
+        }
+        mt_tracker_destroy(t);
+        free(name);
+    }
+    return bad || r->bad;
+}
+
 static int replay(const char *path, int *n_frames)
 {
     FILE *fp = fopen(path, "rb");
@@ -370,6 +551,12 @@ static int replay(const char *path, int *n_frames)
     unsigned char *buf = malloc((size_t)len);
     if (fread(buf, 1, (size_t)len, fp) != (size_t)len) { fclose(fp); free(buf); return -1; }
     fclose(fp);
+    if (len >= 8 && memcmp(buf, "MTPARA01", 8) == 0) {
+        rd pr = {buf + 8, buf + len, 0};
+        int res = replay_params(&pr, path, n_frames);
+        free(buf);
+        return res;
+    }
     if (len >= 8 && memcmp(buf, "MTLSA001", 8) == 0) {
         rd lr = {buf + 8, buf + len, 0};
         int res = replay_lsa(&lr, path, n_frames);
@@ -503,6 +690,8 @@ int main(int argc, char **argv)
     test_sort_hand();
     test_bytetrack_hand();
     test_errors();
+    test_state_fuzz();
+    test_input_fuzz();
     printf("hand-worked and error tests: %d checks, %d failures\n", checks, failures);
     if (argc < 2)
         return failures ? 1 : 0;
