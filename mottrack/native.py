@@ -459,8 +459,7 @@ def _as_bytes(state: Any) -> bytes:
 
 def create_native(cls: type, *args: Any, **kwargs: Any) -> NativeTracker:
     """``cls(*args, **kwargs)`` on the C library (the ``backend="native"`` of the classes)."""
-    init = getattr(cls, "__init__")
-    bound = inspect.signature(init).bind(None, *args, **kwargs)
+    bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)  # type: ignore[misc]
     params = dict(bound.arguments)
     params.pop(next(iter(params)))  # self
     return NativeTracker(cls.name, **params)  # type: ignore[attr-defined]
