@@ -195,6 +195,7 @@ class NativeTracker:
         self.name: str = cls.name
         self.supports_camera_motion: bool = bool(cls.supports_camera_motion)
         self.embeddings: str = cls.embeddings
+        self._class_name = cls.__name__
         #: The constructor parameters (defaults, then the given ones).
         self.params: Dict[str, Any] = dict(tracker_parameters(self.name))
         self.params.update(params)
@@ -305,7 +306,7 @@ class NativeTracker:
             elif emb is not None:
                 emb = None
             if emb is None and self.embeddings == "required" and rows.shape[0] > 0:
-                raise ValueError(f"{type(self).__name__}({self.name}) needs appearance embeddings: pass "
+                raise ValueError(f"{self._class_name} needs appearance embeddings: pass "
                                  f"Detections(..., embeddings=(N, D)) for every non-empty frame (got "
                                  f"{rows.shape[0]} detections without embeddings)")
         f.rows = rows.ctypes.data if rows.shape[0] else None
