@@ -145,7 +145,7 @@ typedef struct bufs {
 static void random_frame(mt_frame *f, bufs *b, double *clock, size_t *dim, double cx[8], double cy[8])
 {
     memset(f, 0, sizeof *f);
-    size_t n = below(chance(0.05) ? 400 : 24);
+    size_t n = below(chance(0.02) ? 400 : 24);
     size_t cols = chance(0.97) ? 4 + below(3) : 3;
     for (size_t i = 0; i < n; i++) {
         double *r = b->rows + i * 6;
@@ -275,7 +275,8 @@ int main(int argc, char **argv)
     size_t nk = 0;
     mt_tracker_names(names, 16, &nk);
     static bufs b;
-    unsigned char *mut = malloc(1 << 22);
+    size_t mut_cap = 1 << 16;
+    unsigned char *mut = malloc(mut_cap);
     for (long it = 0; it < iterations; it++) {
         const char *name = names[below(nk)];
         mt_tracker *t = random_tracker(name);
@@ -316,8 +317,10 @@ int main(int argc, char **argv)
             if (chance(0.15)) {
                 size_t len = 0;
                 unsigned char *st = save(t, &len);
-                if (!st)
+                if (!st || len > ((size_t)1 << 23)) { /* (keeps a run's time and memory small) */
+                    free(st);
                     continue;
+                }
                 mt_tracker *copy = NULL;
                 char err[256];
                 restores++;
@@ -348,10 +351,19 @@ int main(int argc, char **argv)
                     mt_tracker_destroy(copy);
                 }
                 /* and mutated states: rejected with nothing changed, or accepted and usable */
+                if (len + 16 > mut_cap) {
+                    unsigned char *p = realloc(mut, len + 16);
+                    if (!p) {
+                        free(st);
+                        continue;
+                    }
+                    mut = p;
+                    mut_cap = len + 16;
+                }
                 for (int k = 0; k < 4; k++) {
                     size_t ml = len;
                     memcpy(mut, st, len);
-                    mutate(mut, &ml, 1 << 22);
+                    mutate(mut, &ml, mut_cap);
                     size_t l0 = 0;
                     unsigned char *b0 = save(t, &l0);
                     int rs = mt_tracker_restore(t, mut, ml);

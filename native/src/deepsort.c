@@ -592,7 +592,7 @@ static void save(const mt_tracker *t, mt_writer *w)
     }
     for (size_t i = 0; i + (size_t)s->tb.n < s->slots; i++)
         mt_w_i64(w, s->free_slots[i]);
-    if (per)
+    if (per && s->slots)
         mt_w_bytes(w, s->gallery, s->slots * per * sizeof(float));
 }
 
@@ -646,7 +646,7 @@ static int load(mt_tracker *t, mt_reader *r)
         return -1;
     }
     size_t per = (size_t)s->budget * s->dim;
-    if (per && mt_r_bytes(r, s->gallery, (size_t)slots * per * sizeof(float)))
+    if (per && slots > 0 && mt_r_bytes(r, s->gallery, (size_t)slots * per * sizeof(float)))
         return -1;
     for (size_t i = 0; i < (size_t)slots * per; i++)
         if (!isfinite(s->gallery[i])) {
