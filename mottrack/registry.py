@@ -62,8 +62,11 @@ def tracker_parameters(name: str) -> Dict[str, Any]:
             if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
 
 
-def create_tracker(name: str, **params: Any) -> Any:
+def create_tracker(name: str, backend: str = "numba", **params: Any) -> Any:
     """Create a tracker by registry name, e.g. ``create_tracker("sort", max_age=1)``.
+
+    ``backend="native"`` runs the C library instead of the numba kernels (same outputs;
+    :class:`mottrack.native.NativeTracker`).
 
     Raises
     ------
@@ -77,4 +80,4 @@ def create_tracker(name: str, **params: Any) -> Any:
     if unknown:
         raise ValueError(f"{cls.name}: unknown parameter(s) {', '.join(unknown)}; "
                          f"valid: {', '.join(valid)}")
-    return cls(**params)
+    return cls(**params, backend=backend)

@@ -105,7 +105,19 @@ def _detection_boxes(out, boxes):
                 out[i, k] = boxes[d, k]
 
 
-class Tracker:
+class _Backends(type):
+    """``TrackerClass(..., backend="native")``: the C library's tracker (:mod:`mottrack.native`)."""
+
+    def __call__(cls, *args: Any, backend: str = "numba", **kwargs: Any) -> Any:
+        if backend == "numba":
+            return super().__call__(*args, **kwargs)
+        if backend == "native":
+            from ..native import create_native
+            return create_native(cls, *args, **kwargs)
+        raise ValueError(f"backend: expected 'numba' or 'native'; got {backend!r}")
+
+
+class Tracker(metaclass=_Backends):
     """Base class of all trackers: one constructor convention, one ``update``.
 
     Parameters

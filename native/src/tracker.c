@@ -694,7 +694,7 @@ static int load_state(const void *buf, size_t len, mt_tracker **out, char *err)
     uint32_t has_ts = mt_r_u32(&r);
     t->last_ts = mt_r_f64(&r);
     if (!r.bad && (t->max_detections < 0 || t->frame_count < 0 || t->frame_count >= ((int64_t)1 << 62)
-                   || t->dropped < 0 || has_ts > 1 || (has_ts && !isfinite(t->last_ts))))
+                   || t->dropped < 0 || t->dropped >= ((int64_t)1 << 62) || has_ts > 1 || (has_ts && !isfinite(t->last_ts))))
         mt_r_fail(&r, "state: a base field (max_detections, frame_count, dropped, clock) is out of range");
     t->has_last_ts = (int)has_ts;
     if (!r.bad)

@@ -288,6 +288,37 @@ def main():
                 else load_csv(DATA / "MOT17" / "dets" / "yolox_x_ablation" / f"{p.stem}.txt")
             run_plain("botsort", {}, det, out_dir, f"{d.name}-{p.stem}")
             written += 1
+    for d, thresh in (("MOT15_det0.5", 0.5), ("MOT17_yolox", 0.6)):  # OC-SORT (branch native2)
+        for p in sorted((REF / "ocsort" / d).glob("*.txt")):
+            det = load_csv(DATA / "MOT15" / "train" / p.stem / "det" / "det.txt") if d.startswith("MOT15") \
+                else load_csv(DATA / "MOT17" / "dets" / "yolox_x_ablation" / f"{p.stem}.txt")
+            run_plain("ocsort", {"det_thresh": thresh}, det, out_dir, f"{d}-{p.stem}")
+            written += 1
+    # -- DeepSORT on its references: detections by descending score, min_confidence 0.3, the
+    # stored 128-d embeddings as float64 and int8-quantised; restored half way (branch native2)
+    for p in sorted((REF / "deepsort" / "MOT17_cos0.2_budget100").glob("*.txt")):
+        data = np.load(DATA / "MOT17" / "embeddings" / "deepsort" / f"{p.stem}.npy")
+        data = data[data[:, 6] >= 0.3]
+        n = int(data[:, 0].max())
+        for qname, qtype in (("f64", 2), ("int8", 3)):
+            if quick and qtype == 3:
+                continue
+            case = Case("deepsort", {"max_cosine_distance": 0.2, "nn_budget": 100})
+            for f in range(1, n + 1):
+                idx = np.flatnonzero(data[:, 0] == f)
+                idx = idx[np.argsort(-data[idx, 6], kind="stable")]
+                rows = data[idx, 2:7].copy()
+                rows[:, 2:4] += rows[:, 0:2]
+                e = np.ascontiguousarray(data[idx, 7:])
+                if qtype == 3:
+                    scale, zp = 1.0 / 127.0, -2
+                    q = np.clip(np.round(e / scale) + zp, -128, 127).astype(np.int8)
+                    emb = (np.ascontiguousarray(q), 3, scale, float(zp))
+                else:
+                    emb = (e, 2, 0.0, 0.0)
+                case.feed(rows, emb=emb if len(rows) else None, restore=(f == n // 2))
+            case.write(out_dir / f"deepsort__{qname}-{p.stem}.golden")
+            written += 1
     # -- BoT-SORT with camera motion (half-val frames and their warps); SORT and ByteTrack too
     for p in sorted((REF / "botsort_cmc" / "MOT17_yolox_halfval").glob("*.txt")):
         seq = p.stem
@@ -298,7 +329,7 @@ def main():
         trackers = [("botsort", {}, "cmc")]
         if seq == "MOT17-05":  # the moving camera: SORT, ByteTrack and BoT-SORT with homographies too
             trackers += [("sort", {"max_age": 3, "min_hits": 3}, "cmc"), ("bytetrack", {"track_thresh": 0.6}, "cmc"),
-                         ("botsort", {}, "homography")]
+                         ("botsort", {}, "homography"), ("ocsort", {"det_thresh": 0.6}, "cmc")]
         for tr, params, label in trackers:
             case = Case(tr, params)
             for k, f in enumerate(range(first, n + 1)):
@@ -360,6 +391,7 @@ def main():
         "sort": {"max_age": 5, "min_hits": 2, "iou_threshold": 0.25},
         "bytetrack": {"track_thresh": 0.6, "match_thresh": 0.9},
         "botsort": {},
+        "ocsort": {"det_thresh": 0.6, "use_byte": True, "asso_func": "giou"},
     }
     for tr, params in variants.items():
         run_plain(tr, params, det, out_dir, "timestamps-MOT17-04", timestamps=ts, restore_at=200)
