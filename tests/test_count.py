@@ -93,7 +93,7 @@ def test_geometry_file(tmp_path):
                              "zones": [{"polygon": [[0, 0], [4, 0], [0, 4]], "min_distance": 2}]}))
     g = load_geometry(p)
     assert g.names == [("line", "a"), ("zone", "zone0")] and g.zones[0]["min_distance"] == 2
-    for doc, match in [({"lines": [{"start": [0, 0], "end": [0, 0]}]}, r"lines\[0\].*differ"),
+    for doc, match in [({"lines": [{"start": [0, 0], "end": [0, 0]}]}, r"lines\[0\].*at least 0.001 pixel from start"),
                        ({"zones": [{"polygon": [[0, 0], [4, 4], [4, 0], [0, 4]]}]}, r"zones\[0\].*self-"),
                        ({"lines": [{"start": [0, 0]}]}, "missing 'end'"),
                        ({"lines": [{"start": [0, 0], "end": [1, 1], "colour": 1}]}, "colour"),
