@@ -53,8 +53,8 @@ _NO_CLASSES = np.zeros(0, np.int64)
 _ROW_ERRORS = {
     ROWS_NONFINITE: "tracks: row {}: box coordinates must be finite and within +-1e15 pixels, "
                     "and the track id finite",
-    ROWS_BAD_ID: "tracks: row {}: track_id (column 4) must be a whole number",
-    ROWS_BAD_CLASS: "tracks: row {}: class_id (column 6) must be a whole number",
+    ROWS_BAD_ID: "tracks: row {}: track_id (column 4) must be a whole number within +-2**53",
+    ROWS_BAD_CLASS: "tracks: row {}: class_id (column 6) must be a whole number within +-2**53",
 }
 
 
