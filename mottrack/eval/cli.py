@@ -474,7 +474,7 @@ def _cmd_eval(argv) -> int:
         raise CliError("--renumber needs --out")
     if args.camera_motion and not Path(args.camera_motion).is_dir():
         raise CliError(f"--camera-motion: not a directory: {args.camera_motion}")
-    seqs = api.attach_camera_motion(seqs, args.camera_motion, names)
+    seqs = api.attach_camera_motion(seqs, args.camera_motion, names, notes)
     if not args.quiet:
         _describe(seqs, args, names, min_scores, out)
         for line in notes:

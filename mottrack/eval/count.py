@@ -539,6 +539,7 @@ def run_count(args) -> Dict[str, Any]:
                             benchmark=args.benchmark, with_dets=args.results is None)
     geos = {s.name: geometry_for(s, args.geometry) for s in seqs}
     outputs: Dict[str, Dict[str, Any]] = {}
+    notes: List[str] = []
     if args.results is not None:
         rd = Path(args.results)
         if not rd.is_dir():
@@ -549,7 +550,7 @@ def run_count(args) -> Dict[str, Any]:
         if args.camera_motion:
             if not Path(args.camera_motion).is_dir():
                 raise FileNotFoundError(f"--camera-motion: not a directory: {args.camera_motion}")
-            seqs = api.attach_camera_motion(seqs, args.camera_motion, names)
+            seqs = api.attach_camera_motion(seqs, args.camera_motion, names, notes)
         from .cli import parse_params
         params = parse_params(args.param)
         ms = "default" if args.min_score is _DEFAULT_SCORE else args.min_score
@@ -572,6 +573,7 @@ def run_count(args) -> Dict[str, Any]:
                 blocks.append((tname, k, {x.name: x for x in v}))
         blocks.append((tname, "COMBINED", comb))
     doc["_table"] = format_count_table(blocks)
+    doc["_notes"] = notes
     return doc
 
 
@@ -599,6 +601,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: {' '.join(msg.split())}", file=sys.stderr)
         return 2
     table = doc.pop("_table")
+    for line in doc.pop("_notes"):
+        print(f"  note: {line}", file=sys.stderr)
     if not args.quiet:
         srcs = sorted({g["source"] for g in doc["geometry"].values()})
         print(f"Counting accuracy on {len(doc['geometry'])} sequences; lines/zones: "
