@@ -558,3 +558,35 @@ def test_camera_motion_option_errors(tiny, tmp_path, capsys):
     rc, out, err = _run(capsys, tiny, "--trackers", "sort", "--camera-motion", tmp_path,
                         "--no-budget", "--no-progress")
     _one_line_error(rc, err, "camera motion", "no warps for sequence")  # sort supports it
+
+
+def test_score_refuses_result_files_of_no_sequence_and_notes_unscored_ones(tiny, tmp_path, capsys):
+    res = tmp_path / "r"
+    res.mkdir()
+    gt = (tiny / "train" / "SEQ-A" / "gt" / "gt.txt").read_text().splitlines()
+    text = "".join(",".join(r.split(",")[:6]) + ",1,-1,-1,-1\n" for r in gt)
+    (res / "SEQ-A.txt").write_text(text)
+    (res / "SEQ-C.txt").write_text(text)   # a typo or another dataset: was left out of COMBINED unseen
+    rc, out, err = _run(capsys, "score", tiny, res, "--no-progress")
+    _one_line_error(rc, err, f"1 result file(s) in {res} name no sequence under {tiny}: SEQ-C.txt")
+    (res / "SEQ-C.txt").unlink()
+    # a sequence that exists without gt (a test split) is not scored, and said so
+    d = _write_seq(tiny, "SEQ-T", 10, 2)
+    (d / "gt" / "gt.txt").unlink()
+    (res / "SEQ-T.txt").write_text(text)
+    rc, out, err = _run(capsys, "score", tiny, res, "--no-progress")
+    assert rc == 0, err
+    assert "note: not scored: 1 result file(s) of sequences without gt or outside the split: SEQ-T" in out
+
+
+def test_score_notes_a_sequence_with_empty_gt(tiny, tmp_path, capsys):
+    (tiny / "train" / "SEQ-B" / "gt" / "gt.txt").write_text("")
+    res = tmp_path / "r"
+    res.mkdir()
+    (res / "SEQ-B.txt").write_text("".join(f"{f},1,10,10,40,90,1,-1,-1,-1\n" for f in range(1, 4)))
+    j = tmp_path / "s.json"
+    rc, out, err = _run(capsys, "score", tiny, res, "--seqs", "SEQ-B", "--json", j, "--no-progress")
+    assert rc == 0, err
+    assert "note: 1 sequence(s) with no gt boxes (SEQ-B): as in TrackEval" in out
+    doc = _block(json.loads(j.read_text()))
+    assert doc["sequences"]["SEQ-B"]["MOTA"] == 0.0 and doc["combined"]["MOTA"] == -300.0

@@ -475,6 +475,9 @@ def _cmd_eval(argv) -> int:
     if args.camera_motion and not Path(args.camera_motion).is_dir():
         raise CliError(f"--camera-motion: not a directory: {args.camera_motion}")
     seqs = api.attach_camera_motion(seqs, args.camera_motion, names, notes)
+    note = empty_gt_note(seqs)
+    if note:
+        notes.append(note)
     if not args.quiet:
         _describe(seqs, args, names, min_scores, out)
         for line in notes:
@@ -519,6 +522,44 @@ def _cmd_eval(argv) -> int:
     return 0
 
 
+def empty_gt_note(seqs) -> str | None:
+    """A note naming the sequences whose gt file has no boxes, saying how they are scored."""
+    empty = [s.name for s in seqs if s.gt is not None and len(s.gt) == 0]
+    if not empty:
+        return None
+    return (f"{len(empty)} sequence(s) with no gt boxes ({', '.join(empty[:6])}{' ...' if len(empty) > 6 else ''}): "
+            "as in TrackEval their rows show its initial values (MOTA, MOTP, IDF1, HOTA 0) and COMBINED "
+            "counts their false positives, MOTA dividing by max(1, gt boxes)")
+
+
+def _check_result_names(rd: Path, gt_root, seqs, chosen, notes: list) -> None:
+    """Refuse result files named after no sequence of GT_ROOT; note the ones not scored.
+
+    A ``<NAME>.txt`` in RESULTS_DIR whose NAME is no sequence folder under GT_ROOT (any
+    split, with or without gt; KITTI: no sequence scored) is an error (a typo or another
+    dataset would otherwise drop out of COMBINED unseen).  Files of sequences that exist
+    but are not scored (no gt, another split) are named in a note unless ``--seqs`` chose.
+    """
+    from ..io.mot import discover_sequences
+    scored = {s.name for s in seqs}
+    known = set(scored)
+    if not any(s.benchmark == "KITTI" for s in seqs):
+        try:
+            known |= {m.name for m in discover_sequences(gt_root)}
+        except FileNotFoundError:
+            pass
+    files = sorted(p.stem for p in rd.glob("*.txt") if p.is_file())
+    unknown = [f for f in files if f not in known]
+    if unknown:
+        raise CliError(f"{len(unknown)} result file(s) in {rd} name no sequence under {gt_root}: "
+                       f"{', '.join(f + '.txt' for f in unknown[:8])}{' ...' if len(unknown) > 8 else ''} "
+                       "(expected <SEQ>.txt for a sequence there; move the others away)")
+    unscored = [f for f in files if f not in scored]
+    if unscored and not chosen:
+        notes.append(f"not scored: {len(unscored)} result file(s) of sequences without gt or outside "
+                     f"the split: {', '.join(unscored[:8])}{' ...' if len(unscored) > 8 else ''}")
+
+
 def _cmd_score(argv) -> int:
     args = build_score_parser().parse_args(argv)
     out = sys.stdout
@@ -550,6 +591,10 @@ def _cmd_score(argv) -> int:
         if not seqs:
             raise CliError(f"no results file in {rd} matches a sequence with gt under "
                            f"{args.gt_root} (expected <SEQ>.txt)")
+    _check_result_names(rd, args.gt_root, seqs, chosen, notes)
+    note = empty_gt_note(seqs)
+    if note:
+        notes.append(note)
     if any(s.benchmark == "KITTI" for s in seqs):
         from .kitti import read_kitti_or_mot_results as reader
     else:

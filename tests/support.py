@@ -1,0 +1,81 @@
+"""Helpers shared by several test modules (one place; test modules never import each other).
+
+* :func:`trackeval_scores` / :func:`assert_matches_trackeval`: the TrackEval package as the
+  oracle of the evaluator's metrics (every field it reports, per sequence and combined).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict, List
+
+import numpy as np
+import pytest
+
+
+def _trackeval():
+    import trackeval  # the oracle is in the [test] extra: missing means failing, not skipping
+    for alias, typ in (("float", float), ("int", int), ("bool", bool)):
+        if not hasattr(np, alias):  # numpy 2 removed these aliases; TrackEval may use them
+            setattr(np, alias, typ)
+    return trackeval
+
+
+def trackeval_metrics() -> List[Any]:
+    """TrackEval's HOTA, CLEAR and Identity metric objects (quiet)."""
+    te = _trackeval()
+    return [te.metrics.HOTA(), te.metrics.CLEAR({"PRINT_CONFIG": False}),
+            te.metrics.Identity({"PRINT_CONFIG": False})]
+
+
+def trackeval_scores(gt_folder: Path, trackers_folder: Path, tracker: str, benchmark: str,
+                     seqs: List[str], combined: bool = False) -> Dict[str, Dict[str, Any]]:
+    """TrackEval's MotChallenge2DBox results ``{seq: {field: value}}`` for ``seqs`` of
+    ``gt_folder/<SEQ>`` against ``trackers_folder/<tracker>/<SEQ>.txt``; with ``combined``
+    also ``"COMBINED"`` (TrackEval's ``combine_sequences`` of every metric)."""
+    te = _trackeval()
+    cfg = te.datasets.MotChallenge2DBox.get_default_dataset_config()
+    cfg.update({
+        "GT_FOLDER": str(gt_folder), "TRACKERS_FOLDER": str(trackers_folder),
+        "TRACKERS_TO_EVAL": [tracker], "TRACKER_SUB_FOLDER": "", "BENCHMARK": benchmark,
+        "SKIP_SPLIT_FOL": True, "SEQ_INFO": {s: None for s in seqs}, "PRINT_CONFIG": False,
+        "OUTPUT_FOLDER": None,
+    })
+    ds = te.datasets.MotChallenge2DBox(cfg)
+    metrics = trackeval_metrics()
+    per: Dict[str, Dict[str, Dict[str, Any]]] = {}
+    for s in seqs:
+        data = ds.get_preprocessed_seq_data(ds.get_raw_seq_data(tracker, s), "pedestrian")
+        per[s] = {m.get_name(): m.eval_sequence(data) for m in metrics}
+    out = {s: {k: v for r in res.values() for k, v in r.items()} for s, res in per.items()}
+    if combined:
+        comb: Dict[str, Any] = {}
+        for m in metrics:
+            comb.update(m.combine_sequences({s: per[s][m.get_name()] for s in seqs}))
+        out["COMBINED"] = comb
+    return out
+
+
+def assert_matches_trackeval(ours, theirs: Dict[str, Any]) -> None:
+    """Every field TrackEval reports for one sequence (or COMBINED) equals ours: HOTA, DetA,
+    AssA, DetRe, DetPr, AssRe, AssPr, LocA and OWTA per alpha; IDF1, IDP, IDR and the ID
+    counts; MOTA, MOTP and the CLEAR counts."""
+    h = ours.hota
+    arrays = {"HOTA": h.hota_alpha, "DetA": h.det_a_alpha, "AssA": h.ass_a, "DetRe": h.det_re,
+              "DetPr": h.det_pr, "AssRe": h.ass_re, "AssPr": h.ass_pr, "LocA": h.loc_a_alpha,
+              "OWTA": h.owta_alpha}
+    for k, v in arrays.items():
+        np.testing.assert_allclose(v, theirs[k], rtol=0, atol=1e-12, err_msg=k)
+    assert h.hota == pytest.approx(np.mean(theirs["HOTA"]), abs=1e-9)
+    np.testing.assert_array_equal(h.tp, theirs["HOTA_TP"])
+    np.testing.assert_array_equal(h.fn, theirs["HOTA_FN"])
+    np.testing.assert_array_equal(h.fp, theirs["HOTA_FP"])
+    i = ours.identity
+    assert (i.idtp, i.idfn, i.idfp) == (theirs["IDTP"], theirs["IDFN"], theirs["IDFP"])
+    for mine, key in ((i.idf1, "IDF1"), (i.idp, "IDP"), (i.idr, "IDR")):
+        assert mine == pytest.approx(theirs[key], abs=1e-12), key
+    c = ours.clear
+    assert c.mota == pytest.approx(theirs["MOTA"], abs=1e-9)
+    assert c.motp == pytest.approx(theirs["MOTP"], abs=1e-9)
+    assert (c.tp, c.fp, c.fn, c.idsw, c.mt, c.pt, c.ml, c.frag) == (
+        theirs["CLR_TP"], theirs["CLR_FP"], theirs["CLR_FN"], theirs["IDSW"], theirs["MT"],
+        theirs["PT"], theirs["ML"], theirs["Frag"])
