@@ -1,7 +1,8 @@
 """Helpers shared by several test modules (one place; test modules never import each other).
 
 * :func:`trackeval_scores` / :func:`assert_matches_trackeval`: the TrackEval package as the
-  oracle of the evaluator's metrics (every field it reports, per sequence and combined).
+  oracle of the evaluator's metrics (every field it reports, per sequence and combined);
+* :func:`write_mot_seq`: a small MOTChallenge sequence folder (gt, det, seqinfo.ini).
 """
 from __future__ import annotations
 
@@ -79,3 +80,25 @@ def assert_matches_trackeval(ours, theirs: Dict[str, Any]) -> None:
     assert (c.tp, c.fp, c.fn, c.idsw, c.mt, c.pt, c.ml, c.frag) == (
         theirs["CLR_TP"], theirs["CLR_FP"], theirs["CLR_FN"], theirs["IDSW"], theirs["MT"],
         theirs["PT"], theirs["ML"], theirs["Frag"])
+
+
+def write_mot_seq(root: Path, name: str, n_frames: int = 30, seed: int = 0, classes: bool = True):
+    """``root/train/<name>``: three objects moving for ``n_frames`` frames, their gt, and
+    detections with jitter and ~10 % misses (seeded)."""
+    rng = np.random.default_rng(seed)
+    d = root / "train" / name
+    (d / "gt").mkdir(parents=True)
+    (d / "det").mkdir()
+    (d / "seqinfo.ini").write_text(f"[Sequence]\nname={name}\nimDir=img1\nframeRate=30\n"
+                                   f"seqLength={n_frames}\nimWidth=640\nimHeight=480\nimExt=.jpg\n")
+    gt, det = [], []
+    for oid, (x0, y0, vx) in enumerate([(50, 100, 3), (300, 120, -2), (400, 200, 1)], 1):
+        for f in range(1, n_frames + 1):
+            x = x0 + vx * f
+            gt.append(f"{f},{oid},{x},{y0},40,90,1,1,1" if classes else f"{f},{oid},{x},{y0},40,90,1,-1,-1,-1")
+            if rng.random() > 0.1:
+                det.append(f"{f},-1,{x + rng.normal(0, 1):.2f},{y0 + rng.normal(0, 1):.2f},40,90,"
+                           f"{rng.uniform(0.6, 1):.3f}")
+    (d / "gt" / "gt.txt").write_text("\n".join(gt) + "\n")
+    (d / "det" / "det.txt").write_text("\n".join(det) + "\n")
+    return d

@@ -197,6 +197,21 @@ def test_cli_errors(tmp_path, capsys, shared):
     assert "--camera-motion: not a directory" in capsys.readouterr().err
 
 
+def test_cli_accepts_no_progress_and_checks_json_before_counting(capsys, shared, tmp_path, monkeypatch):
+    args = [str(shared / "data" / "MOT15"), "--seqs", "TUD-Campus", "--results",
+            str(shared / "reference" / "sort" / "MOT15"), "-q", "--no-progress"]
+    assert main(args) == 0 and "all zones" in capsys.readouterr().out
+    import mottrack.eval.count as count
+
+    def must_not_run(*a, **k):
+        raise AssertionError("counting started")
+    monkeypatch.setattr(count, "count_sequence", must_not_run)
+    (tmp_path / "f").write_text("")
+    assert main(args + ["--json", str(tmp_path / "f" / "c.json")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"--json: cannot write to {tmp_path / 'f'}" in err
+
+
 def test_cli_dispatch_from_the_eval_command(capsys, shared):
     from mottrack.eval.cli import main as eval_main
     code = eval_main(["count", str(shared / "data" / "MOT15"), "--seqs", "TUD-Campus", "--results",

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import shared_path
+from support import write_mot_seq
 from mottrack.eval.cli import main
 from mottrack.eval.metrics import evaluate_dataset
 
@@ -19,31 +20,11 @@ KEYS = {"MOTA": float, "MOTP": float, "IDF1": float, "IDP": float, "IDR": float,
         "MT": int, "PT": int, "ML": int, "Frag": int}
 
 
-def _write_seq(root: Path, name: str, n_frames: int = 30, seed: int = 0, classes: bool = True):
-    rng = np.random.default_rng(seed)
-    d = root / "train" / name
-    (d / "gt").mkdir(parents=True)
-    (d / "det").mkdir()
-    (d / "seqinfo.ini").write_text(f"[Sequence]\nname={name}\nimDir=img1\nframeRate=30\n"
-                                   f"seqLength={n_frames}\nimWidth=640\nimHeight=480\nimExt=.jpg\n")
-    gt, det = [], []
-    for oid, (x0, y0, vx) in enumerate([(50, 100, 3), (300, 120, -2), (400, 200, 1)], 1):
-        for f in range(1, n_frames + 1):
-            x = x0 + vx * f
-            gt.append(f"{f},{oid},{x},{y0},40,90,1,1,1" if classes else f"{f},{oid},{x},{y0},40,90,1,-1,-1,-1")
-            if rng.random() > 0.1:
-                det.append(f"{f},-1,{x + rng.normal(0, 1):.2f},{y0 + rng.normal(0, 1):.2f},40,90,"
-                           f"{rng.uniform(0.6, 1):.3f}")
-    (d / "gt" / "gt.txt").write_text("\n".join(gt) + "\n")
-    (d / "det" / "det.txt").write_text("\n".join(det) + "\n")
-    return d
-
-
 @pytest.fixture
 def tiny(tmp_path):
     root = tmp_path / "MOT17"
-    _write_seq(root, "SEQ-A", 30, 0)
-    _write_seq(root, "SEQ-B", 24, 1)
+    write_mot_seq(root, "SEQ-A", 30, 0)
+    write_mot_seq(root, "SEQ-B", 24, 1)
     return root
 
 
@@ -488,7 +469,7 @@ def test_mot20_class_6_is_a_distractor(tmp_path, capsys):
     false positive under MOT17 rules."""
     for bench in ("MOT20", "MOT17"):
         root = tmp_path / bench
-        d = _write_seq(root, "SEQ-A", 30, 0)
+        d = write_mot_seq(root, "SEQ-A", 30, 0)
         gt = d / "gt" / "gt.txt"
         gt.write_text(gt.read_text() + "".join(f"{f},9,500,300,60,60,1,6,1\n" for f in range(1, 31)))
         res = tmp_path / f"r{bench}"
@@ -571,7 +552,7 @@ def test_score_refuses_result_files_of_no_sequence_and_notes_unscored_ones(tiny,
     _one_line_error(rc, err, f"1 result file(s) in {res} name no sequence under {tiny}: SEQ-C.txt")
     (res / "SEQ-C.txt").unlink()
     # a sequence that exists without gt (a test split) is not scored, and said so
-    d = _write_seq(tiny, "SEQ-T", 10, 2)
+    d = write_mot_seq(tiny, "SEQ-T", 10, 2)
     (d / "gt" / "gt.txt").unlink()
     (res / "SEQ-T.txt").write_text(text)
     rc, out, err = _run(capsys, "score", tiny, res, "--no-progress")
@@ -590,3 +571,25 @@ def test_score_notes_a_sequence_with_empty_gt(tiny, tmp_path, capsys):
     assert "note: 1 sequence(s) with no gt boxes (SEQ-B): as in TrackEval" in out
     doc = _block(json.loads(j.read_text()))
     assert doc["sequences"]["SEQ-B"]["MOTA"] == 0.0 and doc["combined"]["MOTA"] == -300.0
+
+
+def test_unwritable_outputs_fail_before_the_run(tiny, tmp_path, capsys, monkeypatch):
+    import mottrack.eval.api as api
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+
+    def must_not_run(*a, **k):
+        raise AssertionError("the run started before the outputs were checked")
+    monkeypatch.setattr(api, "evaluate", must_not_run)
+    for opt in ("--out", "--json", "--csv"):
+        rc, out, err = _run(capsys, tiny, "--trackers", "sort", "--no-budget", "--no-progress",
+                            opt, blocker / "sub" / "x")
+        _one_line_error(rc, err, f"{opt}: cannot write to {blocker}")
+    rc, out, err = _run(capsys, tiny, "--trackers", "sort", "--no-budget", "--json", tmp_path)
+    _one_line_error(rc, err, f"--json: {tmp_path} is a folder")
+    res = tmp_path / "r"
+    res.mkdir()
+    (res / "SEQ-A.txt").write_text("1,1,10,10,5,5,1,-1,-1,-1\n")
+    monkeypatch.setattr("mottrack.eval.scoring.score_one", must_not_run)
+    rc, out, err = _run(capsys, "score", tiny, res, "--csv", blocker / "x.csv")
+    _one_line_error(rc, err, "--csv: cannot write to")

@@ -345,6 +345,32 @@ def build_calibrate_parser() -> argparse.ArgumentParser:
 # --------------------------------------------------------------------------- helpers
 
 
+def check_writable(path, option: str, is_dir: bool = False) -> None:
+    """Make sure an output can be written *before* a long run: create ``path`` (a folder) or
+    its parent folder and write a scratch file there; a :class:`CliError` naming ``option``
+    otherwise."""
+    import tempfile
+    p = Path(path)
+    folder = p if is_dir else p.parent
+    try:
+        if not is_dir and p.is_dir():
+            raise CliError(f"{option}: {p} is a folder; expected a file path")
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise CliError(f"{option}: cannot write to {folder}: {exc.strerror or exc}") from None
+
+
+def _check_outputs(args) -> None:
+    """Every output option of a command, checked writable before the run."""
+    if getattr(args, "out", None):
+        check_writable(args.out, "--out", is_dir=True)
+    for opt in ("json", "csv"):
+        if getattr(args, opt, None):
+            check_writable(getattr(args, opt), f"--{opt}")
+
+
 def _err(msg: str) -> None:
     print(f"{PROG}: error: {msg}", file=sys.stderr)
 
@@ -472,6 +498,7 @@ def _cmd_eval(argv) -> int:
     min_scores = {n: api.resolve_min_score(args.min_score, n) for n in names}
     if args.renumber and not args.out:
         raise CliError("--renumber needs --out")
+    _check_outputs(args)
     if args.camera_motion and not Path(args.camera_motion).is_dir():
         raise CliError(f"--camera-motion: not a directory: {args.camera_motion}")
     seqs = api.attach_camera_motion(seqs, args.camera_motion, names, notes)
@@ -573,6 +600,7 @@ def _cmd_score(argv) -> int:
     for p, what in ((args.gt_root, "GT_ROOT"), (args.results_dir, "RESULTS_DIR")):
         if not Path(p).is_dir():
             raise CliError(f"{what} not found: {p}")
+    _check_outputs(args)
     rd = Path(args.results_dir)
     notes: list = []
     chosen = _split_csv(args.seqs)

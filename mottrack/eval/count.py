@@ -491,6 +491,8 @@ def build_count_parser() -> argparse.ArgumentParser:
     o.add_argument("--json", metavar="PATH", help="write per-sequence and combined scores as JSON")
     o.add_argument("--per-sequence", action="store_true", help="also print every sequence")
     o.add_argument("-q", "--quiet", action="store_true", help="print only the table")
+    o.add_argument("--no-progress", action="store_true",
+                   help="accepted like the other commands' (count shows no progress bar)")
     return p
 
 
@@ -525,6 +527,9 @@ def run_count(args) -> Dict[str, Any]:
     from ..io.mot import read_results
     if args.tolerance < 0:
         raise ValueError(f"--tolerance: expected frames >= 0; got {args.tolerance}")
+    if args.json:
+        from .cli import check_writable
+        check_writable(args.json, "--json")
     if args.data_root is None:
         for opt in ("seqs", "det_file", "embeddings", "split", "results", "camera_motion"):
             if getattr(args, opt):
