@@ -216,7 +216,7 @@ def work_p99(lat_ms: np.ndarray, objects: np.ndarray, min_group: int = 5) -> flo
     expected = np.empty(n)
     bounds = np.flatnonzero(np.diff(counts)) + 1   # where the object count changes
     groups, start = [], 0
-    for b in list(bounds) + [n]:
+    for b in [int(x) for x in bounds] + [n]:
         if b - start >= min_group or b == n:
             groups.append((start, b))
             start = b
