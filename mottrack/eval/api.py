@@ -77,7 +77,8 @@ def attach_camera_motion(seqs: Sequence[EvalSequence], camera_motion: Any,
     :func:`mottrack.motion.read_warp_dir`) or ``{SEQ: (K, 2|3, 3) warps}``; warp ``k`` goes
     with the ``k``-th tracked frame (half-val: the first is frame ``N//2+2``), and a file
     ``MOT17-05.txt`` serves every detector's copy (``MOT17-05-FRCNN``, ...).  Every tracker in
-    ``names`` must declare ``supports_camera_motion``.  Files of the folder that match none
+    ``names`` must accept camera motion (every built-in tracker does; a class declaring
+    ``supports_camera_motion = False`` is refused).  Files of the folder that match none
     of ``seqs`` are not read: one line naming them is appended to ``notes`` (a
     ``UserWarning`` when ``notes`` is None).
 
@@ -90,7 +91,7 @@ def attach_camera_motion(seqs: Sequence[EvalSequence], camera_motion: Any,
     if camera_motion is None:
         return list(seqs)
     for n in names:
-        if not getattr(tracker_class(n), "supports_camera_motion", False):
+        if getattr(tracker_class(n), "supports_camera_motion", True) is False:  # declared unsupported
             raise InputError(f"camera motion: tracker {n!r} does not support it")
     if isinstance(camera_motion, (str, os.PathLike)):
         try:

@@ -102,7 +102,7 @@ def _tracker_notes() -> str:
         feed = "by descending score" if c.feed_order == "score" else "in file order"
         emb = {"required": ", needs embeddings", "optional": ", uses embeddings when given"}.get(
             c.embeddings, "")
-        cm = ", accepts camera motion" if getattr(c, "supports_camera_motion", False) else ""
+        cm = ", no camera motion" if getattr(c, "supports_camera_motion", True) is False else ""
         lines.append(f"  {n}: min score {g}, detections {feed}{emb}{cm}")
     return "\n".join(lines)
 
