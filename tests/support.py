@@ -2,10 +2,22 @@
 
 * :func:`trackeval_scores` / :func:`assert_matches_trackeval`: the TrackEval package as the
   oracle of the evaluator's metrics (every field it reports, per sequence and combined);
-* :func:`write_mot_seq`: a small MOTChallenge sequence folder (gt, det, seqinfo.ini).
+* :func:`write_mot_seq`: a small MOTChallenge sequence folder (gt, det, seqinfo.ini);
+* :func:`run_limited`: a check in a child process under ``RLIMIT_AS`` and ``RLIMIT_CPU``
+  (so a blow-up fails the test instead of taking pytest down), and :func:`fuzz_settings`.
+
+The CPU-time limit is a bound on work expressed in seconds, so it depends on the host's
+speed: every test calling :func:`run_limited` is marked ``slow_host_sensitive`` (registered
+in pyproject.toml); slow or emulated hosts (``eval/arm64_check.sh``) deselect them with
+``-m "not slow_host_sensitive"``.  No other test depends on time.
 """
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -102,3 +114,55 @@ def write_mot_seq(root: Path, name: str, n_frames: int = 30, seed: int = 0, clas
     (d / "gt" / "gt.txt").write_text("\n".join(gt) + "\n")
     (d / "det" / "det.txt").write_text("\n".join(det) + "\n")
     return d
+
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+
+_PRELUDE = """
+import resource, sys
+sys.path[:0] = [{root!r}, {tests!r}]
+
+def _vm_bytes():
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+def raises_value_error(fn, *args, match="", **kwargs):
+    try:
+        fn(*args, **kwargs)
+    except ValueError as exc:
+        assert match in str(exc), exc
+        return
+    raise AssertionError(f"{{fn.__name__}} accepted the input")
+
+def limit(mem_mb, cpu_s):
+    used = resource.getrusage(resource.RUSAGE_SELF).ru_utime + resource.getrusage(resource.RUSAGE_SELF).ru_stime
+    resource.setrlimit(resource.RLIMIT_CPU, (int(used) + cpu_s, int(used) + cpu_s + 5))
+    cap = _vm_bytes() + mem_mb * 2 ** 20
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+"""
+
+
+def run_limited(body: str, *, mem_mb: int = 300, cpu_s: int = 120, timeout: float = 900) -> str:
+    """Run ``body`` in a fresh interpreter; it must call ``limit(mem_mb, cpu_s)`` after its
+    warm-up.  Fails on a non-zero exit and names a signal (segfault, abort, SIGXCPU)."""
+    code = _PRELUDE.format(root=str(ROOT), tests=str(TESTS)) + textwrap.dedent(body).replace(
+        "LIMIT()", f"limit({mem_mb}, {cpu_s})")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout,
+                       cwd=str(ROOT), env=dict(os.environ, PYTHONHASHSEED="0"))
+    if r.returncode < 0:
+        sig = signal.Signals(-r.returncode).name
+        why = " (CPU time limit: the work is not bounded by the input)" if sig == "SIGXCPU" else ""
+        pytest.fail(f"child killed by {sig}{why}\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}")
+    assert r.returncode == 0, f"child failed (exit {r.returncode}):\n{r.stdout[-3000:]}\n{r.stderr[-5000:]}"
+    return r.stdout
+
+
+def fuzz_settings(n):
+    """Hypothesis settings of the fuzzers: ``n`` examples, derandomised, no deadline."""
+    from hypothesis import HealthCheck, settings
+    return settings(max_examples=n, deadline=None, derandomize=True, database=None,
+                    suppress_health_check=list(HealthCheck))

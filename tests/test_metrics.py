@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from conftest import require_or_skip  # noqa: E402
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linear_sum_assignment
@@ -21,7 +23,7 @@ from support import assert_matches_trackeval, trackeval_scores
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 DATA = SHARED / "data"
-needs_shared = pytest.mark.skipif(not SHARED.exists(), reason="../shared is not available")
+needs_shared = require_or_skip(not SHARED.exists(), "../shared is not available")
 
 MOT15_RES = DATA / "MOT15" / "trackers" / "devkit_res_MOT15"
 MOT17_RES = DATA / "MOT17" / "trackers" / "Lif_T"

@@ -6,12 +6,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import require_or_skip  # noqa: E402
+
 from mottrack.io.mot import (MotFormatError, MotTable, discover_sequences, read_det, read_gt,
                              read_results, read_seqinfo, write_results)
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 DATA = SHARED / "data"
-needs_shared = pytest.mark.skipif(not SHARED.exists(), reason="../shared is not available")
+needs_shared = require_or_skip(not SHARED.exists(), "../shared is not available")
 
 
 def _write(tmp_path, text, name="f.txt"):
