@@ -383,9 +383,14 @@ def _same_rows(a, b, atol=0.011):
     ("deepsort", ["../shared/data/MOT17", "--seqs", "MOT17-09-FRCNN", "--embeddings",
                   "../shared/data/MOT17/embeddings/deepsort"],
      "deepsort/MOT17_cos0.2_budget100/MOT17-09-FRCNN.txt"),
+    ("ocsort", ["../shared/data/MOT15", "--seqs", "TUD-Campus", "--param",
+                "ocsort.det_thresh=0.5,ocsort.frame_rate=30", "--min-score", "ocsort=none"],
+     "ocsort/MOT15_det0.5/TUD-Campus.txt"),
+    ("botsort", ["../shared/data/MOT15", "--seqs", "TUD-Campus", "--param", "botsort.frame_rate=30",
+                 "--min-score", "botsort=none"], "botsort/MOT15/TUD-Campus.txt"),
 ])
 def test_written_results_equal_reference_implementations(tmp_path, capsys, tracker, args, ref):
-    """End to end: the runner feeds the trackers as the reference apps did (file order,
+    """End to end, every registered tracker (checked below): the runner feeds the trackers as the reference apps did (file order,
     default min scores, DeepSORT in score order; the references ran at 30 fps, MOT17-05 is a
     14 fps sequence) and --out writes the same boxes."""
     from mottrack.io.mot import read_results
@@ -396,6 +401,13 @@ def test_written_results_equal_reference_implementations(tmp_path, capsys, track
     assert rc == 0, err
     (res,) = tmp_path.glob(f"{tracker}/*.txt")
     _same_rows(read_results(res), read_results(shared_path("reference", *ref.split("/"))))
+
+
+def test_the_end_to_end_reference_cases_cover_every_registered_tracker():
+    from mottrack.registry import registered_trackers
+    cases = next(m for m in test_written_results_equal_reference_implementations.pytestmark
+                 if m.name == "parametrize").args[1]
+    assert {c[0] for c in cases} == set(registered_trackers())
 
 
 # --------------------------------------------------------------------------- issue 14 items
