@@ -125,7 +125,7 @@ log "tests: $NOEVAL"
 mkdir -p "$SYS/src/run" && rm -rf "$SYS/src/run/tests" "$SYS/src/run/examples"
 cp -r "$SYS/src/mottrack/tests" "$SYS/src/mottrack/examples" "$SYS/src/run/"
 T0=$(date +%s)
-in_arm timeout "${TEST_TIMEOUT:-3600}" sh -c "cd /src/run && MOTTRACK_CACHE_DIR=/opt/mottrack-cache /opt/venv/bin/python -m pytest -q -p no:cacheprovider \
+in_arm timeout "${TEST_TIMEOUT:-3600}" sh -c "cd /src/run && MOTTRACK_CACHE_DIR=/opt/mottrack-cache /opt/venv/bin/python -m pytest -q -p no:cacheprovider -m 'not slow_host_sensitive' \
     $(for f in $NOEVAL; do printf 'tests/%s ' "$f"; done)" > "$OUT/pytest.txt" 2>&1 || true
 T1=$(date +%s)
 tail -25 "$OUT/pytest.txt" | tee -a "$OUT/check.log"

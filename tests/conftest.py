@@ -2,9 +2,12 @@
 
 Two switches for CI (``.ci/run`` sets both):
 
-- ``MOTTRACK_REQUIRE_SHARED=1``: a test skipped because ../shared (or a file in it) or the
-  mosquitto broker is missing fails instead, so the reference and MQTT tests cannot silently
-  skip;
+- ``MOTTRACK_REQUIRE_SHARED=1``: a *required* skip fails instead, so the reference and MQTT
+  tests cannot silently skip.  A skip is required when it is raised by :func:`required_skip`
+  (``shared_path``, the ``shared`` fixture, the MQTT broker) or the test carries the
+  ``require_shared`` marker (:func:`require_or_skip` adds it to a ``skipif``); other skips
+  (optional data not in ../shared, such as real KITTI labels) stay skips.  No message text
+  is matched;
 - ``MOTTRACK_TEST_INSTALLED=1``: the session stops unless ``mottrack`` is imported from outside
   this source tree (the installed package, not the checkout).
 """
@@ -12,11 +15,28 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any, Callable, NoReturn
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
+
+
+class RequiredSkip(pytest.skip.Exception):  # type: ignore[misc,name-defined]
+    """A skip that ``MOTTRACK_REQUIRE_SHARED=1`` turns into a failure."""
+
+
+def required_skip(reason: str) -> NoReturn:
+    """Skip the calling test for a missing required resource (see the module docs)."""
+    raise RequiredSkip(reason)
+
+
+def require_or_skip(missing: bool, reason: str) -> Callable[[Any], Any]:
+    """``pytest.mark.skipif(missing, reason=reason)`` plus the ``require_shared`` marker."""
+    def mark(obj: Any) -> Any:
+        return pytest.mark.require_shared(pytest.mark.skipif(missing, reason=reason)(obj))
+    return mark
 
 
 def shared_path(*parts: str) -> Path:
@@ -25,7 +45,7 @@ def shared_path(*parts: str) -> Path:
     if not p.exists():
         # Justified: ../shared (real MOTChallenge data, reference outputs) is not part of the
         # repository; it is present in CI, so these tests run there.
-        pytest.skip(f"shared data not available: {p}")
+        required_skip(f"shared data not available: {p}")
     return p
 
 
@@ -33,7 +53,7 @@ def shared_path(*parts: str) -> Path:
 def shared() -> Path:
     if not SHARED.exists():
         # Justified: see shared_path above.
-        pytest.skip("../shared is not available")
+        required_skip("../shared is not available")
     return SHARED
 
 
@@ -55,7 +75,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
-    if (report.skipped and os.environ.get("MOTTRACK_REQUIRE_SHARED") == "1"
-            and any(w in str(report.longrepr) for w in ("shared", "mosquitto"))):
+    required = item.get_closest_marker("require_shared") is not None or (
+        call.excinfo is not None and call.excinfo.errisinstance(RequiredSkip))
+    if report.skipped and os.environ.get("MOTTRACK_REQUIRE_SHARED") == "1" and required:
         report.outcome = "failed"
         report.longrepr = f"MOTTRACK_REQUIRE_SHARED=1 and the test skipped: {report.longrepr}"

@@ -11,12 +11,13 @@ import time
 from pathlib import Path
 from typing import Callable, List, Optional
 
-import pytest
+
+from conftest import require_or_skip, required_skip
 
 MOSQUITTO = shutil.which("mosquitto") or next(
     (p for p in ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto") if os.path.exists(p)), None)
-needs_mosquitto = pytest.mark.skipif(
-    MOSQUITTO is None, reason="mosquitto (Debian package 'mosquitto') is not installed; CI installs it")
+needs_mosquitto = require_or_skip(
+    MOSQUITTO is None, "mosquitto (Debian package 'mosquitto') is not installed; CI installs it")
 
 
 def free_port() -> int:
@@ -135,7 +136,7 @@ def running_broker(tmp_path):
     if MOSQUITTO is None:
         # Justified: a real broker is an external program; .ci/run installs it and
         # MOTTRACK_REQUIRE_SHARED=1 turns this skip into a failure there.
-        pytest.skip("mosquitto (Debian package 'mosquitto') is not installed; CI installs it")
+        required_skip("mosquitto (Debian package 'mosquitto') is not installed; CI installs it")
     b = Broker(tmp_path / "broker").start()
     try:
         yield b

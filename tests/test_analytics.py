@@ -260,7 +260,9 @@ def test_bad_frames_are_rejected_and_change_nothing(bad, match):
 
 
 @pytest.mark.parametrize("kw, match", [
-    (dict(start=(0, 0), end=(0, 0)), "differ"),
+    (dict(start=(0, 0), end=(0, 0)), "at least 0.001 pixel from start"),
+    (dict(start=(0, 500), end=(1e-200, 500)), "at least 0.001 pixel from start"),   # underflows len**2
+    (dict(start=(0, 500), end=(0.0009, 500)), "at least 0.001 pixel from start"),
     (dict(start=(0, np.nan), end=(1, 1)), "finite"),
     (dict(start=(0, 1e300), end=(1, 1)), "within"),
     (dict(start=(0, 0, 0), end=(1, 1)), "start"),
@@ -325,7 +327,13 @@ def test_state_save_restore_continues_exactly():
     ("side", np.array([0, 2, 1], np.int8), "side"),
     ("prev_s", np.array([0.0, np.inf, 1.0]), "prev_s"),
     ("hit_at", np.array([0.0, np.inf, 0.0]), "hit_at"),
+    ("hit_at", np.array([0.0, 1e300, 0.0]), "hit_at"),          # an update index beyond the frame
+    ("hit_at", np.array([-1.0, np.nan, np.nan]), "hit_at"),
+    ("frame", 10 ** 30, "frame"),                               # overflowed int64 in the next update
+    ("frame", 2 ** 53 + 1, "frame"),
+    ("time", 1e300, "time"),
     ("counts", np.array([[1, -1]]), "counts"),
+    ("counts", np.array([[2 ** 63 - 1, 0]]), "counts"),          # overflowed state_dict after one more
     ("count_classes", np.array([0, 1]), "counts"),
 ])
 def test_bad_line_state_is_rejected_naming_the_entry(key, value, match):
@@ -460,6 +468,9 @@ def test_zone_event_json():
     ("place", np.array([1, 5], np.int8), "place"),
     ("since", np.array([np.nan, np.nan]), "since"),
     ("since", np.array([0.0, 0.0]), "since"),
+    ("since", np.array([1e308, np.nan]), "since"),     # after the state's time: dwell -1e308 s
+    ("since", np.array([-1e308, np.nan]), "since"),
+    ("time", 1e308, "time"),
 ])
 def test_bad_zone_state_is_rejected(key, value, match):
     z = ZoneMonitor(SQUARE, min_distance=5)
@@ -586,3 +597,30 @@ def test_copies_and_pickles_are_independent():
         assert [e.direction for e in run(dup, path(1, [(50, 120)]))] == ["in"]
         assert dup._lock is not lc._lock
     assert lc.counts == {}
+
+
+def test_a_degenerate_line_in_state_params_is_refused_too():
+    lc = LineCounter((0, 500), (10, 500))
+    st = lc.state_dict()
+    st["params"]["end"] = [1e-200, 500]
+    with pytest.raises(ValueError, match=r"state\['params'\].*0.001 pixel"):
+        LineCounter.from_state(st)
+
+
+def test_restored_ranges_keep_counting_and_saving():
+    # the largest values accepted still update and save (no OverflowError later)
+    lc = LineCounter(*H, min_distance=5)
+    run(lc, [[row(50, 80, 1)]])
+    st = lc.state_dict()
+    st["frame"], st["time"] = 2 ** 53 - 10, 2.0 ** 52
+    st["last"] = np.array([2 ** 53 - 11])
+    st["count_classes"], st["counts"] = np.array([0]), np.array([[2 ** 53 - 5, 0]])
+    lc2 = LineCounter.from_state(st)
+    assert [e.direction for e in run(lc2, [[row(50, 120, 1)]])] == ["in"]
+    assert lc2.state_dict()["counts"].tolist() == [[2 ** 53 - 4, 0]]
+    z = ZoneMonitor(SQUARE, min_distance=5)
+    run(z, [[row(50, 50, 1)]], )
+    zs = z.state_dict()
+    zs["time"], zs["since"] = 2.0 ** 53, np.array([-2.0 ** 53])
+    z2 = ZoneMonitor.from_state(zs)
+    assert z2.dwell() == {1: 2.0 ** 54}

@@ -571,11 +571,12 @@ def test_state_json_that_is_not_an_object_is_a_value_error():
             state_from_json(text)
 
 
+@pytest.mark.slow_host_sensitive  # a child under a CPU-time limit (see tests/support.py)
 def test_deepsort_iou_stage_cost_is_not_quadratic():
     """5000 scattered detections a frame (all new, tentative tracks): the IoU stage compared
     every track with every detection, 2.8 s a frame; the sparse sweep makes it ~10 ms.  Ten
     such frames must fit in 5 s of CPU (a resource limit in a child, not a timing)."""
-    from test_fuzz_readers import run_limited
+    from support import run_limited
     run_limited("""
         import numpy as np, mottrack
         rng = np.random.default_rng(0)

@@ -100,7 +100,7 @@ def test_botsort_warp_is_multi_gmc():
 
 def test_homography_is_linearised_at_the_track_centre():
     """A homography warp: the centre maps exactly through it (all trackers)."""
-    Hw = motion.ptz_warp((0, 0, 60), (1.5, -1.0, 58), image_size=(1920, 1080))
+    Hw = motion.ptz_warp((0, 0, 60), (1.5, -1.0, 58), frame_size=(1920, 1080))
     box = np.array([[1500.0, 200.0, 1560.0, 350.0]])
     c = motion.warp_points([[1530.0, 275.0]], Hw)[0]
     for name in MOVING:
@@ -144,7 +144,7 @@ def _ptz_scene(n_obj=10, n_frames=80, seed=3):
             boxes.append(b + rng.normal(0, 0.5, 4))
             ids.append(i)
         warp = None if k == 0 else motion.ptz_warp((pans[k - 1], -10.0, hfov[k - 1]),
-                                                   (pans[k], -10.0, hfov[k]), image_size=(Wd, Hd))
+                                                   (pans[k], -10.0, hfov[k]), frame_size=(Wd, Hd))
         frames.append((np.array(boxes).reshape(-1, 4), np.array(ids, np.int64), warp))
     return frames
 
@@ -252,3 +252,43 @@ def test_a_tracker_without_camera_motion_support_rejects_it_unchanged():
     with pytest.raises(ValueError, match="camera_motion: Static does not support camera motion"):
         t.update(np.array([[10.0, 10.0, 50.0, 90.0, 0.9]]), camera_motion=np.eye(3))
     assert t.frame_count == 1
+
+
+def _identity_lines(n):
+    return "".join(f"{k}\t1\t0\t0\t0\t1\t0\n" for k in range(n))
+
+
+def test_eval_cli_bad_warp_files_are_one_line_naming_file_and_line(tmp_path, capsys):
+    from mottrack.eval.cli import main
+    base = [str(shared_path("data", "MOT17")), "--seqs", "MOT17-05-FRCNN",
+            "--det-file", str(shared_path("data", "MOT17", "dets", "yolox_x_ablation")),
+            "--frames", "second-half", "--trackers", "botsort", "--no-progress", "--no-budget", "-q"]
+    lines = _identity_lines(418).splitlines(keepends=True)
+    lines[4] = "4\t1\t2\t0\t0.5\t1\t0\n"  # a00*a11 - a01*a10 = 0: maps the image onto a line
+    warp = tmp_path / "MOT17-05.txt"
+    warp.write_text("".join(lines))
+    assert main(base + ["--camera-motion", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err and "bug" not in err
+    assert f"{warp}: line 5: the warp is singular" in err
+    warp.write_bytes(_identity_lines(3).encode() + b"3\t1\t0\t0\t0\t1\t0\xff\n")
+    assert main(base + ["--camera-motion", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{warp}: line 4: not UTF-8 text" in err
+
+
+def test_camera_motion_folder_ignores_files_of_no_sequence_with_a_note(tmp_path):
+    from mottrack.eval import api
+    from mottrack.eval.datasets import load_dataset
+    seqs = load_dataset(shared_path("data", "MOT17"), seqs=["MOT17-05-FRCNN"], frames="second-half",
+                        det_file=[str(shared_path("data", "MOT17", "dets", "yolox_x_ablation"))])
+    (tmp_path / "MOT17-05.txt").write_text(_identity_lines(418))
+    (tmp_path / "README.md").write_text("warps from our GMC run\n")
+    (tmp_path / "MOT17-99.txt").write_bytes(b"\xff\xfe garbage")
+    notes = []
+    out = api.attach_camera_motion(seqs, tmp_path, ["botsort"], notes)
+    assert out[0].camera_motion.shape == (418, 2, 3)
+    assert notes == [f"camera motion: ignored 2 file(s) in {tmp_path} matching no sequence: "
+                     "MOT17-99.txt, README.md"]
+    with pytest.warns(UserWarning, match="ignored 2 file"):
+        api.attach_camera_motion(seqs, tmp_path, ["botsort"])

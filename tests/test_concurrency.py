@@ -202,14 +202,16 @@ def hammer_all():
         t.update(f)
 
 
+@pytest.mark.slow_host_sensitive  # a child under a CPU-time limit (see tests/support.py)
 def test_threads_sharing_one_tracker_run_in_some_serial_order():
     """Before the instance lock, SORT and DeepSORT aborted with heap corruption here and
     ByteTrack's tables were corrupted; run in a child so an abort fails the test."""
-    from test_fuzz_readers import run_limited
+    from support import run_limited
     from conftest import SHARED
     if not SHARED.exists():
         # Justified: the streams are real sequences from ../shared.
-        pytest.skip("../shared is not available")
+        from conftest import required_skip
+        required_skip("../shared is not available")
     run_limited("""
         import sys
         sys.setswitchinterval(1e-5)  # switch threads as often as possible

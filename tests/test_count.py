@@ -93,7 +93,7 @@ def test_geometry_file(tmp_path):
                              "zones": [{"polygon": [[0, 0], [4, 0], [0, 4]], "min_distance": 2}]}))
     g = load_geometry(p)
     assert g.names == [("line", "a"), ("zone", "zone0")] and g.zones[0]["min_distance"] == 2
-    for doc, match in [({"lines": [{"start": [0, 0], "end": [0, 0]}]}, r"lines\[0\].*differ"),
+    for doc, match in [({"lines": [{"start": [0, 0], "end": [0, 0]}]}, r"lines\[0\].*at least 0.001 pixel from start"),
                        ({"zones": [{"polygon": [[0, 0], [4, 4], [4, 0], [0, 4]]}]}, r"zones\[0\].*self-"),
                        ({"lines": [{"start": [0, 0]}]}, "missing 'end'"),
                        ({"lines": [{"start": [0, 0], "end": [1, 1], "colour": 1}]}, "colour"),
@@ -195,6 +195,21 @@ def test_cli_errors(tmp_path, capsys, shared):
     assert main([str(shared / "data" / "MOT15"), "--seqs", "TUD-Campus", "--trackers", "sort",
                  "--camera-motion", str(bad)]) == 2
     assert "--camera-motion: not a directory" in capsys.readouterr().err
+
+
+def test_cli_accepts_no_progress_and_checks_json_before_counting(capsys, shared, tmp_path, monkeypatch):
+    args = [str(shared / "data" / "MOT15"), "--seqs", "TUD-Campus", "--results",
+            str(shared / "reference" / "sort" / "MOT15"), "-q", "--no-progress"]
+    assert main(args) == 0 and "all zones" in capsys.readouterr().out
+    import mottrack.eval.count as count
+
+    def must_not_run(*a, **k):
+        raise AssertionError("counting started")
+    monkeypatch.setattr(count, "count_sequence", must_not_run)
+    (tmp_path / "f").write_text("")
+    assert main(args + ["--json", str(tmp_path / "f" / "c.json")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"--json: cannot write to {tmp_path / 'f'}" in err
 
 
 def test_cli_dispatch_from_the_eval_command(capsys, shared):

@@ -11,7 +11,7 @@ from mottrack.eval.cli import main
 from mottrack.eval.datasets import guess_benchmark, load_dataset
 from mottrack.eval.scoring import score_one
 from mottrack.io.mot import read_results
-from test_metrics import _compare, _trackeval_scores
+from support import assert_matches_trackeval, trackeval_scores
 
 
 def _seq(d: Path, name: str, rng, n_frames=50, with_gt=True, results: Path | None = None):
@@ -72,10 +72,10 @@ def test_trackeval_parity(layout, capsys, tmp_path):
     root, res, bench = layout
     seqs = load_dataset(root, split="val", with_dets=False)
     names = [s.name for s in seqs]
-    theirs = _trackeval_scores(root / "val", res.parent, res.name,
+    theirs = trackeval_scores(root / "val", res.parent, res.name,
                                "DanceTrack" if bench == "DANCETRACK" else "SportsMOT", names)
     for s in seqs:
-        _compare(score_one(s, read_results(res / f"{s.name}.txt")), theirs[s.name])
+        assert_matches_trackeval(score_one(s, read_results(res / f"{s.name}.txt")), theirs[s.name])
     j = tmp_path / "s.json"
     assert main(["score", str(root), str(res), "--split", "val", "--json", str(j),
                  "--no-progress"]) == 0

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import shared_path
+from support import write_mot_seq
 from mottrack.eval.cli import main
 from mottrack.eval.metrics import evaluate_dataset
 
@@ -19,31 +20,11 @@ KEYS = {"MOTA": float, "MOTP": float, "IDF1": float, "IDP": float, "IDR": float,
         "MT": int, "PT": int, "ML": int, "Frag": int}
 
 
-def _write_seq(root: Path, name: str, n_frames: int = 30, seed: int = 0, classes: bool = True):
-    rng = np.random.default_rng(seed)
-    d = root / "train" / name
-    (d / "gt").mkdir(parents=True)
-    (d / "det").mkdir()
-    (d / "seqinfo.ini").write_text(f"[Sequence]\nname={name}\nimDir=img1\nframeRate=30\n"
-                                   f"seqLength={n_frames}\nimWidth=640\nimHeight=480\nimExt=.jpg\n")
-    gt, det = [], []
-    for oid, (x0, y0, vx) in enumerate([(50, 100, 3), (300, 120, -2), (400, 200, 1)], 1):
-        for f in range(1, n_frames + 1):
-            x = x0 + vx * f
-            gt.append(f"{f},{oid},{x},{y0},40,90,1,1,1" if classes else f"{f},{oid},{x},{y0},40,90,1,-1,-1,-1")
-            if rng.random() > 0.1:
-                det.append(f"{f},-1,{x + rng.normal(0, 1):.2f},{y0 + rng.normal(0, 1):.2f},40,90,"
-                           f"{rng.uniform(0.6, 1):.3f}")
-    (d / "gt" / "gt.txt").write_text("\n".join(gt) + "\n")
-    (d / "det" / "det.txt").write_text("\n".join(det) + "\n")
-    return d
-
-
 @pytest.fixture
 def tiny(tmp_path):
     root = tmp_path / "MOT17"
-    _write_seq(root, "SEQ-A", 30, 0)
-    _write_seq(root, "SEQ-B", 24, 1)
+    write_mot_seq(root, "SEQ-A", 30, 0)
+    write_mot_seq(root, "SEQ-B", 24, 1)
     return root
 
 
@@ -402,9 +383,14 @@ def _same_rows(a, b, atol=0.011):
     ("deepsort", ["../shared/data/MOT17", "--seqs", "MOT17-09-FRCNN", "--embeddings",
                   "../shared/data/MOT17/embeddings/deepsort"],
      "deepsort/MOT17_cos0.2_budget100/MOT17-09-FRCNN.txt"),
+    ("ocsort", ["../shared/data/MOT15", "--seqs", "TUD-Campus", "--param",
+                "ocsort.det_thresh=0.5,ocsort.frame_rate=30", "--min-score", "ocsort=none"],
+     "ocsort/MOT15_det0.5/TUD-Campus.txt"),
+    ("botsort", ["../shared/data/MOT15", "--seqs", "TUD-Campus", "--param", "botsort.frame_rate=30",
+                 "--min-score", "botsort=none"], "botsort/MOT15/TUD-Campus.txt"),
 ])
 def test_written_results_equal_reference_implementations(tmp_path, capsys, tracker, args, ref):
-    """End to end: the runner feeds the trackers as the reference apps did (file order,
+    """End to end, every registered tracker (checked below): the runner feeds the trackers as the reference apps did (file order,
     default min scores, DeepSORT in score order; the references ran at 30 fps, MOT17-05 is a
     14 fps sequence) and --out writes the same boxes."""
     from mottrack.io.mot import read_results
@@ -415,6 +401,13 @@ def test_written_results_equal_reference_implementations(tmp_path, capsys, track
     assert rc == 0, err
     (res,) = tmp_path.glob(f"{tracker}/*.txt")
     _same_rows(read_results(res), read_results(shared_path("reference", *ref.split("/"))))
+
+
+def test_the_end_to_end_reference_cases_cover_every_registered_tracker():
+    from mottrack.registry import registered_trackers
+    cases = next(m for m in test_written_results_equal_reference_implementations.pytestmark
+                 if m.name == "parametrize").args[1]
+    assert {c[0] for c in cases} == set(registered_trackers())
 
 
 # --------------------------------------------------------------------------- issue 14 items
@@ -488,7 +481,7 @@ def test_mot20_class_6_is_a_distractor(tmp_path, capsys):
     false positive under MOT17 rules."""
     for bench in ("MOT20", "MOT17"):
         root = tmp_path / bench
-        d = _write_seq(root, "SEQ-A", 30, 0)
+        d = write_mot_seq(root, "SEQ-A", 30, 0)
         gt = d / "gt" / "gt.txt"
         gt.write_text(gt.read_text() + "".join(f"{f},9,500,300,60,60,1,6,1\n" for f in range(1, 31)))
         res = tmp_path / f"r{bench}"
@@ -558,3 +551,57 @@ def test_camera_motion_option_errors(tiny, tmp_path, capsys):
     rc, out, err = _run(capsys, tiny, "--trackers", "sort", "--camera-motion", tmp_path,
                         "--no-budget", "--no-progress")
     _one_line_error(rc, err, "camera motion", "no warps for sequence")  # sort supports it
+
+
+def test_score_refuses_result_files_of_no_sequence_and_notes_unscored_ones(tiny, tmp_path, capsys):
+    res = tmp_path / "r"
+    res.mkdir()
+    gt = (tiny / "train" / "SEQ-A" / "gt" / "gt.txt").read_text().splitlines()
+    text = "".join(",".join(r.split(",")[:6]) + ",1,-1,-1,-1\n" for r in gt)
+    (res / "SEQ-A.txt").write_text(text)
+    (res / "SEQ-C.txt").write_text(text)   # a typo or another dataset: was left out of COMBINED unseen
+    rc, out, err = _run(capsys, "score", tiny, res, "--no-progress")
+    _one_line_error(rc, err, f"1 result file(s) in {res} name no sequence under {tiny}: SEQ-C.txt")
+    (res / "SEQ-C.txt").unlink()
+    # a sequence that exists without gt (a test split) is not scored, and said so
+    d = write_mot_seq(tiny, "SEQ-T", 10, 2)
+    (d / "gt" / "gt.txt").unlink()
+    (res / "SEQ-T.txt").write_text(text)
+    rc, out, err = _run(capsys, "score", tiny, res, "--no-progress")
+    assert rc == 0, err
+    assert "note: not scored: 1 result file(s) of sequences without gt or outside the split: SEQ-T" in out
+
+
+def test_score_notes_a_sequence_with_empty_gt(tiny, tmp_path, capsys):
+    (tiny / "train" / "SEQ-B" / "gt" / "gt.txt").write_text("")
+    res = tmp_path / "r"
+    res.mkdir()
+    (res / "SEQ-B.txt").write_text("".join(f"{f},1,10,10,40,90,1,-1,-1,-1\n" for f in range(1, 4)))
+    j = tmp_path / "s.json"
+    rc, out, err = _run(capsys, "score", tiny, res, "--seqs", "SEQ-B", "--json", j, "--no-progress")
+    assert rc == 0, err
+    assert "note: 1 sequence(s) with no gt boxes (SEQ-B): as in TrackEval" in out
+    doc = _block(json.loads(j.read_text()))
+    assert doc["sequences"]["SEQ-B"]["MOTA"] == 0.0 and doc["combined"]["MOTA"] == -300.0
+
+
+def test_unwritable_outputs_fail_before_the_run(tiny, tmp_path, capsys, monkeypatch):
+    import mottrack.eval.api as api
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+
+    def must_not_run(*a, **k):
+        raise AssertionError("the run started before the outputs were checked")
+    monkeypatch.setattr(api, "evaluate", must_not_run)
+    for opt in ("--out", "--json", "--csv"):
+        rc, out, err = _run(capsys, tiny, "--trackers", "sort", "--no-budget", "--no-progress",
+                            opt, blocker / "sub" / "x")
+        _one_line_error(rc, err, f"{opt}: cannot write to {blocker}")
+    rc, out, err = _run(capsys, tiny, "--trackers", "sort", "--no-budget", "--json", tmp_path)
+    _one_line_error(rc, err, f"--json: {tmp_path} is a folder")
+    res = tmp_path / "r"
+    res.mkdir()
+    (res / "SEQ-A.txt").write_text("1,1,10,10,5,5,1,-1,-1,-1\n")
+    monkeypatch.setattr("mottrack.eval.scoring.score_one", must_not_run)
+    rc, out, err = _run(capsys, "score", tiny, res, "--csv", blocker / "x.csv")
+    _one_line_error(rc, err, "--csv: cannot write to")

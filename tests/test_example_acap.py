@@ -9,13 +9,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import require_or_skip  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 EXAMPLE = ROOT / "examples" / "acap_app.py"
-needs_mot = pytest.mark.skipif(not (SHARED / "data" / "MOT15" / "train" / "TUD-Campus").exists(),
-                               reason="../shared/data absent")
-needs_yolo = pytest.mark.skipif(not (SHARED / "tensors" / "yolov5n_artpec8_grace_hopper.npy").exists(),
-                                reason="../shared/tensors absent")
+needs_mot = require_or_skip(not (SHARED / "data" / "MOT15" / "train" / "TUD-Campus").exists(),
+                            "../shared/data absent")
+needs_yolo = require_or_skip(not (SHARED / "tensors" / "yolov5n_artpec8_grace_hopper.npy").exists(),
+                             "../shared/tensors absent")
 
 
 @pytest.fixture(scope="module")

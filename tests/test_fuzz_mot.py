@@ -9,7 +9,7 @@ import tempfile
 import numpy as np
 import pytest
 
-from conftest import SHARED
+from conftest import SHARED, require_or_skip
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -104,7 +104,7 @@ def mutated(draw):
 
 
 # Justified: the seeds are real files from ../shared (CI has it; MOTTRACK_REQUIRE_SHARED fails the skip).
-@pytest.mark.skipif(not SAMPLES, reason="../shared data not available")
+@require_or_skip(not SAMPLES, "../shared data not available")
 @pytest.mark.parametrize("reader", sorted(READERS))
 @FUZZ
 @given(data=mutated())
@@ -113,7 +113,7 @@ def test_mutated_real_files(reader, data):
 
 
 # Justified: as above, the seed is a real seqinfo.ini from ../shared.
-@pytest.mark.skipif(SEQINFO is None, reason="../shared seqinfo.ini not available")
+@require_or_skip(SEQINFO is None, "../shared seqinfo.ini not available")
 @settings(max_examples=60, deadline=None, derandomize=True)
 @given(data=st.one_of(st.binary(max_size=300), st.builds(
     lambda cut, junk: SEQINFO[:cut] + junk + SEQINFO[cut:],

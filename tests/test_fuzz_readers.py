@@ -15,11 +15,7 @@ deeply nested JSON.
 from __future__ import annotations
 
 import os
-import signal
 import struct
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -27,47 +23,7 @@ import pytest
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 
-# ----------------------------------------------------------------------------- child runner
-_PRELUDE = """
-import resource, sys
-sys.path[:0] = [{root!r}, {tests!r}]
-
-def _vm_bytes():
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmSize:"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-def raises_value_error(fn, *args, match="", **kwargs):
-    try:
-        fn(*args, **kwargs)
-    except ValueError as exc:
-        assert match in str(exc), exc
-        return
-    raise AssertionError(f"{{fn.__name__}} accepted the input")
-
-def limit(mem_mb, cpu_s):
-    used = resource.getrusage(resource.RUSAGE_SELF).ru_utime + resource.getrusage(resource.RUSAGE_SELF).ru_stime
-    resource.setrlimit(resource.RLIMIT_CPU, (int(used) + cpu_s, int(used) + cpu_s + 5))
-    cap = _vm_bytes() + mem_mb * 2 ** 20
-    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-"""
-
-
-def run_limited(body: str, *, mem_mb: int = 300, cpu_s: int = 120, timeout: float = 900) -> str:
-    """Run ``body`` in a fresh interpreter; it must call ``limit(mem_mb, cpu_s)`` after its
-    warm-up.  Fails on a non-zero exit and names a signal (segfault, abort, SIGXCPU)."""
-    code = _PRELUDE.format(root=str(ROOT), tests=str(TESTS)) + textwrap.dedent(body).replace(
-        "LIMIT()", f"limit({mem_mb}, {cpu_s})")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout,
-                       cwd=str(ROOT), env=dict(os.environ, PYTHONHASHSEED="0"))
-    if r.returncode < 0:
-        sig = signal.Signals(-r.returncode).name
-        why = " (CPU time limit: the work is not bounded by the input)" if sig == "SIGXCPU" else ""
-        pytest.fail(f"child killed by {sig}{why}\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}")
-    assert r.returncode == 0, f"child failed (exit {r.returncode}):\n{r.stdout[-3000:]}\n{r.stderr[-5000:]}"
-    return r.stdout
+from support import fuzz_settings as _fuzz_settings, run_limited  # noqa: E402,F401
 
 
 # ----------------------------------------------------------------------------- crafted files
@@ -137,6 +93,7 @@ def test_crafted_tflite_is_a_valid_flatbuffer():
     assert len(outputs) == 3 and all(o.shape == (1, 1, 1, 1) for o in outputs)
 
 
+@pytest.mark.slow_host_sensitive  # a child under a CPU-time limit (see tests/support.py)
 def test_tflite_repeated_and_shared_tensors_cost_linear_time_and_memory():
     """A 94 KiB file used to take 14 s and 1.1 GB (8000 references x 8000-long shape)."""
     run_limited("""
@@ -152,6 +109,7 @@ def test_tflite_repeated_and_shared_tensors_cost_linear_time_and_memory():
     """, mem_mb=200, cpu_s=20)
 
 
+@pytest.mark.slow_host_sensitive  # a child under a CPU-time limit (see tests/support.py)
 def test_mot_file_of_blank_lines_costs_memory_linear_in_its_size():
     """30 MB of blank lines used to allocate ~100x that (one 10-column row per line)."""
     run_limited("""
@@ -189,6 +147,7 @@ def _zip_bomb(path, n_bytes):
                 left -= len(chunk)
 
 
+@pytest.mark.slow_host_sensitive  # a child under a CPU-time limit (see tests/support.py)
 def test_npz_that_expands_to_gigabytes_is_rejected_before_decompressing():
     run_limited("""
         import io, os, tempfile
@@ -212,6 +171,7 @@ def test_npz_that_expands_to_gigabytes_is_rejected_before_decompressing():
     """, mem_mb=200, cpu_s=30)
 
 
+@pytest.mark.slow_host_sensitive  # a child under a CPU-time limit (see tests/support.py)
 def test_deeply_nested_json_state_is_a_value_error():
     run_limited("""
         from mottrack.state import state_from_json
@@ -223,12 +183,6 @@ def test_deeply_nested_json_state_is_a_value_error():
 
 # ----------------------------------------------------------------------------- fuzzers
 # Run in the child (see the tests below); hypothesis, derandomised.
-def _fuzz_settings(n):
-    from hypothesis import HealthCheck, settings
-    return settings(max_examples=n, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
-
-
 def fuzz_state_files(n_examples: int = 150) -> None:
     """Mutated bytes of real .npz and JSON states: a state dict or ValueError; a state that
     loads restores (or is rejected) without crashing."""
@@ -344,7 +298,6 @@ def fuzz_tflite(n_examples: int = 200) -> None:
 
 def fuzz_mot_text(n_examples: int = 200) -> None:
     """Random lines of numbers, blanks, separators, huge exponents: a table or MotFormatError."""
-    import os
     import tempfile
     from hypothesis import given, strategies as st
     from mottrack.io.mot import MotFormatError, read_det, read_gt, read_results, read_seqinfo
@@ -384,12 +337,14 @@ def fuzz_mot_text(n_examples: int = 200) -> None:
 @pytest.mark.parametrize("fuzzer, mem_mb, cpu_s", [
     ("fuzz_state_files", 600, 400), ("fuzz_json_states", 300, 200), ("fuzz_tflite", 300, 200),
     ("fuzz_mot_text", 300, 200)])
+@pytest.mark.slow_host_sensitive  # a child under a CPU-time limit (see tests/support.py)
 def test_reader_fuzzers_under_resource_limits(fuzzer, mem_mb, cpu_s):
     """Also the crash-proof run: a segfault or abort in any reader fails here with its signal."""
     import hypothesis  # noqa: F401  (test extra: missing means failing, not skipping)
     if fuzzer == "fuzz_state_files" and not (ROOT.parent / "shared").exists():
         # Justified: the state fuzzer mutates states of real sequences from ../shared.
-        pytest.skip("../shared is not available")
+        from conftest import required_skip
+        required_skip("../shared is not available")
     run_limited(f"""
         import test_fuzz_readers as m
         import hypothesis

@@ -15,7 +15,7 @@ import pytest
 import mottrack
 from mottrack import Tracker
 
-from test_fuzz_readers import _fuzz_settings, run_limited
+from support import fuzz_settings as _fuzz_settings, run_limited
 from test_state import STREAMS, stream
 
 # Values that break kernels that trust integers as indices or sizes, or floats as finite.
@@ -117,12 +117,14 @@ def _same_state(a, b):
     return a == b or (a != a and b != b)
 
 
+@pytest.mark.slow_host_sensitive  # a child under a CPU-time limit (see tests/support.py)
 def test_mutated_real_states_are_rejected_or_run():
     import hypothesis  # noqa: F401  (test extra: missing means failing, not skipping)
     from conftest import SHARED
     if not SHARED.exists():
         # Justified: the states come from real sequences in ../shared.
-        pytest.skip("../shared is not available")
+        from conftest import required_skip
+        required_skip("../shared is not available")
     run_limited("""
         import test_fuzz_state as m
         import mottrack

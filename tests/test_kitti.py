@@ -12,7 +12,7 @@ from mottrack.eval.cli import main
 from mottrack.eval.kitti import load_kitti, read_kitti_labels
 from mottrack.eval.scoring import score_one
 from mottrack.eval.kitti import read_kitti_or_mot_results
-from test_metrics import _compare
+from support import assert_matches_trackeval, trackeval_metrics
 
 TYPES = ["Car", "Van", "Pedestrian", "Person", "Cyclist", "Truck"]
 
@@ -84,16 +84,12 @@ def make_kitti(root: Path, seed: int, n_seqs: int = 2, n_frames: int = 40):
 
 def trackeval_kitti(gt_folder, trackers_folder, seqs, cls):
     import trackeval  # the oracle is in the [test] extra: missing means failing, not skipping
-    for alias, typ in (("float", float), ("int", int), ("bool", bool)):
-        if not hasattr(np, alias):
-            setattr(np, alias, typ)
+    metrics = trackeval_metrics()  # (also restores numpy aliases TrackEval uses)
     cfg = trackeval.datasets.Kitti2DBox.get_default_dataset_config()
     cfg.update({"GT_FOLDER": str(gt_folder), "TRACKERS_FOLDER": str(trackers_folder),
                 "TRACKERS_TO_EVAL": ["trk"], "PRINT_CONFIG": False, "CLASSES_TO_EVAL": [cls],
                 "OUTPUT_FOLDER": None})
     ds = trackeval.datasets.Kitti2DBox(cfg)
-    metrics = [trackeval.metrics.HOTA(), trackeval.metrics.CLEAR({"PRINT_CONFIG": False}),
-               trackeval.metrics.Identity({"PRINT_CONFIG": False})]
     out = {}
     for s in seqs:
         data = ds.get_preprocessed_seq_data(ds.get_raw_seq_data("trk", s), cls)
@@ -117,7 +113,7 @@ def test_trackeval_kitti2dbox_parity(tmp_path, seed, cls):
         p = kitti_prepare(s.gt, s.gt_extras, res, cls, s.num_frames)
         assert (p.num_gt_dets, p.num_tracker_dets) == (theirs[s.name]["num_gt_dets"],
                                                        theirs[s.name]["num_tracker_dets"])
-        _compare(score_one(s, res), theirs[s.name])
+        assert_matches_trackeval(score_one(s, res), theirs[s.name])
 
 
 def test_rules_by_hand(tmp_path):
@@ -241,7 +237,7 @@ def test_real_kitti_labels_parity(tmp_path, cls):
         "".join(f"{s.name} empty 000000 {s.num_frames:06d}\n" for s in seqs))
     theirs = trackeval_kitti(gt_copy, tmp_path / "trackers", [s.name for s in seqs], cls)
     for s in seqs:
-        _compare(score_one(s, read_kitti_or_mot_results(trk / f"{s.name}.txt")), theirs[s.name])
+        assert_matches_trackeval(score_one(s, read_kitti_or_mot_results(trk / f"{s.name}.txt")), theirs[s.name])
 
 
 def test_second_half_equals_trackeval_on_the_cut_files(tmp_path):
@@ -268,4 +264,4 @@ def test_second_half_equals_trackeval_on_the_cut_files(tmp_path):
         (seq,) = load_kitti(gt, kitti_class=cls, with_dets=False, frames="second-half")
         assert seq.first_frame == first0 + 1
         ours = score_one(seq, read_kitti_or_mot_results(trackers / "trk" / "data" / f"{names[0]}.txt"))
-        _compare(ours, theirs)
+        assert_matches_trackeval(ours, theirs)

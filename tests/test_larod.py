@@ -4,15 +4,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import require_or_skip  # noqa: E402
+
 from mottrack.io.coco import COCO80_NAMES, COCO90_NAMES, COCO90_TO_COCO80
 from mottrack.io.larod import SSD_OUTPUT_NAMES, ssd_to_detections, yolov5_to_detections
 from mottrack.io.tflite import output_quantization
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-needs_fixtures = pytest.mark.skipif(
+needs_fixtures = require_or_skip(
     not (SHARED / "tensors" / "yolov5n_artpec8_grace_hopper.npy").exists()
     or not (SHARED / "models" / "yolov5n_artpec8.tflite").exists(),
-    reason="../shared tensors/models absent")
+    "../shared tensors/models absent")
 
 
 # ----------------------------------------------------------------------------- SSD

@@ -325,3 +325,16 @@ def test_docs_examples_validate_against_the_schemas():
         builder.update(ser.frame(tracks([400 + 30 * k, 300, 520 + 30 * k, 640, 7, 0.87 - 0.01 * k, 0, 0]),
                                  T0 + 0.04 * k), T0 + 0.04 * k)
     assert builder.close() == [blocks[kinds.index("object_track_v1")]]
+
+
+def test_frame_timestamp_is_optional_and_defaults_to_the_system_clock():
+    import time
+    from mottrack.io.metadata import parse_timestamp
+    ser = SceneMetadataSerializer((640, 480), id_prefix="cam", end_after_seconds=10.0)
+    before = time.time()
+    msg = ser.frame(np.array([[64., 48., 128., 240., 7, 0.9, 0, 2]]))
+    after = time.time()
+    assert before - 1e-6 <= parse_timestamp(msg["timestamp"]) <= after + 1e-6
+    assert msg["detections"][0]["object_track_id"] == "cam-7"
+    # the same clock drives end_after_seconds: an explicit later time ends the track
+    assert ser.frame(None, after + 11.0)["track_events"] == [{"type": "TrackEnded", "object_track_id": "cam-7"}]

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from conftest import require_or_skip  # noqa: E402
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linear_sum_assignment
@@ -17,10 +19,11 @@ from scipy.optimize import linear_sum_assignment
 from mottrack.eval.metrics import (combine_sequences, evaluate_dataset, evaluate_sequence)
 from mottrack.assignment import linear_sum_assignment as lsa
 from mottrack.io.mot import MotTable, discover_sequences
+from support import assert_matches_trackeval, trackeval_scores
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 DATA = SHARED / "data"
-needs_shared = pytest.mark.skipif(not SHARED.exists(), reason="../shared is not available")
+needs_shared = require_or_skip(not SHARED.exists(), "../shared is not available")
 
 MOT15_RES = DATA / "MOT15" / "trackers" / "devkit_res_MOT15"
 MOT17_RES = DATA / "MOT17" / "trackers" / "Lif_T"
@@ -90,58 +93,13 @@ def test_mot17_lif_t_published_overall(expected, mot17_scores):
 
 # ----------------------------------------------------------------- TrackEval parity
 
-def _trackeval_scores(gt_folder: Path, trackers_folder: Path, tracker: str, benchmark: str,
-                      seqs: list[str]):
-    import trackeval
-    for alias, typ in (("float", float), ("int", int), ("bool", bool)):
-        if not hasattr(np, alias):  # numpy 2 removed these aliases; TrackEval may use them
-            setattr(np, alias, typ)
-    cfg = trackeval.datasets.MotChallenge2DBox.get_default_dataset_config()
-    cfg.update({
-        "GT_FOLDER": str(gt_folder), "TRACKERS_FOLDER": str(trackers_folder),
-        "TRACKERS_TO_EVAL": [tracker], "TRACKER_SUB_FOLDER": "", "BENCHMARK": benchmark,
-        "SKIP_SPLIT_FOL": True, "SEQ_INFO": {s: None for s in seqs}, "PRINT_CONFIG": False,
-        "OUTPUT_FOLDER": None,
-    })
-    ds = trackeval.datasets.MotChallenge2DBox(cfg)
-    metrics = [trackeval.metrics.HOTA(), trackeval.metrics.CLEAR({"PRINT_CONFIG": False}),
-               trackeval.metrics.Identity({"PRINT_CONFIG": False})]
-    out = {}
-    for s in seqs:
-        raw = ds.get_raw_seq_data(tracker, s)
-        data = ds.get_preprocessed_seq_data(raw, "pedestrian")
-        res = {}
-        for m in metrics:
-            res.update(m.eval_sequence(data))
-        out[s] = res
-    return out
-
-
-def _compare(ours, theirs):
-    h = ours.hota
-    assert h.hota == pytest.approx(np.mean(theirs["HOTA"]), abs=1e-9)
-    assert h.det_a == pytest.approx(np.mean(theirs["DetA"]), abs=1e-9)
-    assert h.ass_a_mean == pytest.approx(np.mean(theirs["AssA"]), abs=1e-9)
-    assert h.loc_a == pytest.approx(np.mean(theirs["LocA"]), abs=1e-9)
-    np.testing.assert_array_equal(h.tp, theirs["HOTA_TP"])
-    np.testing.assert_allclose(h.ass_a, theirs["AssA"], rtol=0, atol=1e-12)
-    assert ours.identity.idf1 == pytest.approx(theirs["IDF1"], abs=1e-9)
-    assert ours.identity.idtp == theirs["IDTP"]
-    c = ours.clear
-    assert c.mota == pytest.approx(theirs["MOTA"], abs=1e-9)
-    assert c.motp == pytest.approx(theirs["MOTP"], abs=1e-9)
-    assert (c.tp, c.fp, c.fn, c.idsw, c.mt, c.pt, c.ml, c.frag) == (
-        theirs["CLR_TP"], theirs["CLR_FP"], theirs["CLR_FN"], theirs["IDSW"], theirs["MT"],
-        theirs["PT"], theirs["ML"], theirs["Frag"])
-
-
 @needs_shared
 def test_trackeval_parity_mot15(mot15_scores):
     seqs = [s.name for s in discover_sequences(DATA / "MOT15", "train")]
-    theirs = _trackeval_scores(DATA / "MOT15" / "train", MOT15_RES.parent, MOT15_RES.name,
+    theirs = trackeval_scores(DATA / "MOT15" / "train", MOT15_RES.parent, MOT15_RES.name,
                                "MOT15", seqs)
     for s in seqs:
-        _compare(mot15_scores[s], theirs[s])
+        assert_matches_trackeval(mot15_scores[s], theirs[s])
 
 
 @needs_shared
@@ -149,10 +107,10 @@ def test_trackeval_parity_mot15(mot15_scores):
 def test_trackeval_parity_mot17(mot17_scores, detector):
     seqs = [s.name for s in discover_sequences(DATA / "MOT17", "train") if s.name.endswith(detector)]
     assert len(seqs) == 7
-    theirs = _trackeval_scores(DATA / "MOT17" / "train", MOT17_RES.parent, MOT17_RES.name,
+    theirs = trackeval_scores(DATA / "MOT17" / "train", MOT17_RES.parent, MOT17_RES.name,
                                "MOT17", seqs)
     for s in seqs:
-        _compare(mot17_scores[s], theirs[s])
+        assert_matches_trackeval(mot17_scores[s], theirs[s])
 
 
 # ----------------------------------------------------------------- hand-worked cases
@@ -335,3 +293,37 @@ def test_permuting_result_ids_changes_nothing(rows, seed, perm_seed):
     b = evaluate_sequence(gt, _table(renamed), "MOT17").summary()
     for k in a:
         assert a[k] == pytest.approx(b[k], abs=1e-9), k
+
+
+def _seq_folder(root: Path, trackers: Path, name: str, gt_rows, res_rows, n=6):
+    d = root / name
+    (d / "gt").mkdir(parents=True)
+    (d / "seqinfo.ini").write_text(f"[Sequence]\nname={name}\nimDir=img1\nframeRate=30\nseqLength={n}\n"
+                                   "imWidth=640\nimHeight=480\nimExt=.jpg\n")
+    (d / "gt" / "gt.txt").write_text("".join(f"{f},{i},{x},{y},20,40,1,1,1\n" for f, i, x, y in gt_rows))
+    (trackers / f"{name}.txt").write_text("".join(f"{f},{i},{x},{y},20,40,1,-1,-1,-1\n"
+                                                  for f, i, x, y in res_rows))
+
+
+@pytest.mark.parametrize("with_other", [False, True])
+def test_a_sequence_with_empty_gt_scores_as_trackeval_scores_it(tmp_path, with_other):
+    # TrackEval returns its initial values for the empty sequence's row (MOTA 0, HOTA 0) and
+    # counts its false positives in COMBINED, where MOTA divides by max(1, gt boxes): a lone
+    # empty sequence with 261 FP combines to MOTA -261 (-26100 %).  Ours must be the same.
+    root, trk = tmp_path / "gt", tmp_path / "trackers" / "T"
+    trk.mkdir(parents=True)
+    seqs = []
+    if with_other:
+        _seq_folder(root, trk, "A", [(f, 1, 10 * f, 0) for f in range(1, 7)],
+                    [(f, 1, 10 * f + 2, 0) for f in range(1, 7)] + [(2, 5, 400, 300)])
+        seqs.append("A")
+    _seq_folder(root, trk, "E", [], [(f, 7, 100, 100) for f in range(1, 7)] + [(f, 8, 300, 100) for f in (1, 2, 3)])
+    seqs.append("E")
+    theirs = trackeval_scores(root, trk.parent, "T", "MOT17", seqs, combined=True)
+    ours = evaluate_dataset(root, trk, "MOT17")
+    assert list(ours) == seqs + ["COMBINED"]
+    for s in seqs + ["COMBINED"]:
+        assert_matches_trackeval(ours[s], theirs[s])
+    assert ours["E"].summary()["MOTA"] == 0.0
+    assert ours["COMBINED"].summary()["MOTA"] == pytest.approx(
+        -900.0 if not with_other else 100 * (6 - 1 - 9) / 6)

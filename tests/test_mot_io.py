@@ -6,12 +6,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import require_or_skip  # noqa: E402
+
 from mottrack.io.mot import (MotFormatError, MotTable, discover_sequences, read_det, read_gt,
                              read_results, read_seqinfo, write_results)
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 DATA = SHARED / "data"
-needs_shared = pytest.mark.skipif(not SHARED.exists(), reason="../shared is not available")
+needs_shared = require_or_skip(not SHARED.exists(), "../shared is not available")
 
 
 def _write(tmp_path, text, name="f.txt"):
@@ -42,7 +44,7 @@ def test_numbers_parse_exactly_like_python_float(tmp_path):
     toks = ["102.37999725341795", "547.8400268554689", "1e-3", "-0.5", "+7", "250.60003662109372",
             "3.0000000000000004", "1E2"]
     p = _write(tmp_path, "1,1," + ",".join(toks) + "\n")
-    t = read_results(p)
+    t = read_det(p)  # a det file: a negative height parses (results and gt refuse it)
     assert t.boxes[0].tolist() == [float(x) for x in toks[:4]]
     assert t.scores[0] == float(toks[4])
 
@@ -64,8 +66,12 @@ def test_empty_file_has_no_rows(tmp_path):
     ("1,1,1,1,1,1,1\n1,2,1,x,1,1,1\n", 2, "non-numeric"),
     ("1,1,1,1,1,1,1\n\n1,2,1,,1,1,1\n", 3, "empty field"),
     ("1,1,1,1,1\n", 1, "at least 7 columns"),
-    ("1.5,1,1,1,1,1,1\n", 1, "frame must be an integer"),
+    ("1.5,1,1,1,1,1,1\n", 1, "frame must be a whole number within"),
     ("1,1,1,1,1,1,1\n2,1,1,1,1,1,1\n1,1,5,5,1,1,1\n", 3, "duplicate id 1 in frame 1"),
+    ("1,1,1,1,1,1,1\n2,1,10,10,-5,20,1\n", 2, "negative box width -5.0"),
+    ("1,1,1,1,1,1,1\n1,2,10,10,5,-0.5,1\n", 2, "negative box height -0.5"),
+    ("1,1,1,1,1,1,1\n1,10000000000000000,1,1,1,1,1\n", 2, r"id must be a whole number within \+-2\*\*53"),
+    ("1,1,1,1,1,1,1\n1,99999999999999999999,1,1,1,1,1\n", 2, r"id must be a whole number within"),
 ])
 def test_malformed_gt_names_file_and_line(tmp_path, text, line, msg):
     p = _write(tmp_path, text, "gt.txt")
@@ -131,3 +137,24 @@ def test_shared_dataset_discovery_and_read():
     np.testing.assert_array_equal(gt.boxes, raw[order, 2:6])
     np.testing.assert_array_equal(gt.ids, raw[order, 1].astype(int))
     assert len(discover_sequences(DATA / "MOT17", "train")) == 21
+
+
+@pytest.mark.parametrize("text, line, msg", [
+    ("1,1,10,10,-5,20,1,-1,-1,-1\n", 1, "negative box width"),
+    ("1,1,10,10,5,20,1,-1,-1,-1\n2,1,10,10,5,-20,1,-1,-1,-1\n", 2, "negative box height"),
+])
+def test_results_with_negative_boxes_name_file_and_line(tmp_path, text, line, msg):
+    # det files already refused these (eval.datasets.check_detections); gt and results scored them
+    p = _write(tmp_path, text, "MOT17-02.txt")
+    with pytest.raises(MotFormatError, match=msg) as ei:
+        read_results(p)
+    assert ei.value.line == line and f"{p}:{line}:" in str(ei.value)
+
+
+@pytest.mark.parametrize("key", ["imWidth", "imHeight"])
+def test_seqinfo_zero_image_size_names_file_and_field(tmp_path, key):
+    text = "[Sequence]\nname=S\nframeRate=14\nseqLength=9\nimWidth=640\nimHeight=480\n"
+    p = _write(tmp_path, text.replace(f"{key}=" + ("640" if key == "imWidth" else "480"), f"{key}=0"),
+               "seqinfo.ini")
+    with pytest.raises(MotFormatError, match=rf"seqinfo.ini: {key}='0' is outside \[1, 1e\+09\]"):
+        read_seqinfo(p)

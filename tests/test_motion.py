@@ -54,7 +54,7 @@ def test_ptz_warp_maps_projected_points_exactly(prev, cur):
     a, za = project(pts, *prev)
     b, zb = project(pts, *cur)
     vis = (za > 0) & (zb > 0)
-    Hw = motion.ptz_warp(prev, cur, image_size=(W, H))
+    Hw = motion.ptz_warp(prev, cur, frame_size=(W, H))
     assert Hw.shape == (3, 3) and Hw[2, 2] == 1.0
     got = motion.warp_points(a[vis], Hw)
     assert np.abs(got - b[vis]).max() < 1e-6  # depth does not matter for a rotating camera
@@ -64,16 +64,16 @@ def test_ptz_warp_maps_projected_points_exactly(prev, cur):
 
 def test_ptz_warp_focal_length_mode_and_signs():
     f = (W / 2) / math.tan(math.radians(60) / 2)
-    a = motion.ptz_warp((5, 2, 60), (6, 3, 55), image_size=(W, H))
+    a = motion.ptz_warp((5, 2, 60), (6, 3, 55), frame_size=(W, H))
     f1 = (W / 2) / math.tan(math.radians(55) / 2)
-    b = motion.ptz_warp((5, 2, f), (6, 3, f1), image_size=(W, H), zoom="focal")
+    b = motion.ptz_warp((5, 2, f), (6, 3, f1), frame_size=(W, H), zoom="focal")
     np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-9)
     # pan right: the scene moves left; tilt up: the scene moves down
     centre = [[W / 2, H / 2]]
-    assert motion.warp_points(centre, motion.ptz_warp((0, 0, 60), (1, 0, 60), image_size=(W, H)))[0, 0] < W / 2
-    assert motion.warp_points(centre, motion.ptz_warp((0, 0, 60), (0, 1, 60), image_size=(W, H)))[0, 1] > H / 2
+    assert motion.warp_points(centre, motion.ptz_warp((0, 0, 60), (1, 0, 60), frame_size=(W, H)))[0, 0] < W / 2
+    assert motion.warp_points(centre, motion.ptz_warp((0, 0, 60), (0, 1, 60), frame_size=(W, H)))[0, 1] > H / 2
     # one degree of pan at the centre moves f * tan(1 deg) pixels
-    x = motion.warp_points(centre, motion.ptz_warp((0, 0, 60), (1, 0, 60), image_size=(W, H)))[0, 0]
+    x = motion.warp_points(centre, motion.ptz_warp((0, 0, 60), (1, 0, 60), frame_size=(W, H)))[0, 0]
     assert x == pytest.approx(W / 2 - f * math.tan(math.radians(1)), abs=1e-9)
 
 
@@ -90,7 +90,7 @@ def test_ptz_boxes_land_where_the_warp_says(pan, tilt, hfov, dpan, dtilt, dfov):
     prev, cur = (pan, tilt, hfov), (pan + dpan, tilt + dtilt, hfov + dfov)
     a, _ = project(corners, *prev)
     b, _ = project(corners, *cur)
-    Hw = motion.ptz_warp(prev, cur, image_size=(W, H))
+    Hw = motion.ptz_warp(prev, cur, frame_size=(W, H))
     assert np.abs(motion.warp_points(a, Hw) - b).max() < 1e-3
     box0 = np.r_[a.min(0), a.max(0)]
     box1 = np.r_[b.min(0), b.max(0)]
@@ -100,19 +100,19 @@ def test_ptz_boxes_land_where_the_warp_says(pan, tilt, hfov, dpan, dtilt, dfov):
 
 def test_ptz_warp_rejects_bad_readings():
     with pytest.raises(ValueError, match="field of view"):
-        motion.ptz_warp((0, 0, 0), (0, 0, 60), image_size=(W, H))
+        motion.ptz_warp((0, 0, 0), (0, 0, 60), frame_size=(W, H))
     with pytest.raises(ValueError, match="focal"):
-        motion.ptz_warp((0, 0, -5), (0, 0, 60), image_size=(W, H), zoom="focal")
+        motion.ptz_warp((0, 0, -5), (0, 0, 60), frame_size=(W, H), zoom="focal")
     with pytest.raises(ValueError, match="pan"):
-        motion.ptz_warp((np.nan, 0, 60), (0, 0, 60), image_size=(W, H))
+        motion.ptz_warp((np.nan, 0, 60), (0, 0, 60), frame_size=(W, H))
     with pytest.raises(TypeError, match="pan"):
-        motion.ptz_warp(("left", 0, 60), (0, 0, 60), image_size=(W, H))
+        motion.ptz_warp(("left", 0, 60), (0, 0, 60), frame_size=(W, H))
     with pytest.raises(TypeError):
-        motion.ptz_warp((0, 0), (0, 0, 60), image_size=(W, H))
-    with pytest.raises(ValueError, match="image_size"):
-        motion.ptz_warp((0, 0, 60), (0, 0, 60), image_size=(0, H))
+        motion.ptz_warp((0, 0), (0, 0, 60), frame_size=(W, H))
+    with pytest.raises(ValueError, match="frame_size"):
+        motion.ptz_warp((0, 0, 60), (0, 0, 60), frame_size=(0, H))
     with pytest.raises(ValueError, match="zoom"):
-        motion.ptz_warp((0, 0, 60), (0, 0, 60), image_size=(W, H), zoom="mm")
+        motion.ptz_warp((0, 0, 60), (0, 0, 60), frame_size=(W, H), zoom="mm")
 
 
 def test_read_warps_shared_file():
@@ -149,3 +149,40 @@ def test_read_warp_dir_accepts_gmc_prefix(tmp_path):
 def test_warp_boxes_affine():
     b = motion.warp_boxes([[10, 20, 30, 60]], [[2, 0, 5], [0, 0.5, -1]])
     np.testing.assert_allclose(b, [[25, 9, 65, 29]])
+
+
+@pytest.mark.parametrize("prev,cur", [
+    ((0, 0, 90), (45, 0, 90)),     # the previous frame's left edge is now 90 deg off the view axis
+    ((0, 0, 90), (60, 0, 90)),     # ... and beyond: behind the camera
+    ((0, 0, 60), (0, 75, 60)),     # tilt far beyond the field of view
+    ((0, 0, 90), (180, 0, 90)),
+])
+def test_ptz_warp_refuses_a_turn_that_takes_the_previous_frame_out_of_view(prev, cur):
+    with pytest.raises(ValueError, match=r"ptz_warp: .*corner .* of the previous frame .* view axis"):
+        motion.ptz_warp(prev, cur, frame_size=(W, H))
+
+
+def test_ptz_warp_near_the_limit_stays_exact_and_finite():
+    # 44 degrees of pan with a 90-degree field of view: the left edge is 89 deg off axis, still
+    # in front of the camera; the warp maps projected points exactly.
+    rng = np.random.default_rng(3)
+    pts = scene(rng, pan=0.0, tilt=0.0)
+    a, za = project(pts, 0, 0, 90)
+    b, zb = project(pts, 44, 0, 90)
+    Hw = motion.ptz_warp((0, 0, 90), (44, 0, 90), frame_size=(W, H))
+    assert np.isfinite(Hw).all() and np.abs(Hw).max() < 1e6
+    vis = (za > 0) & (zb > 0)
+    np.testing.assert_allclose(motion.warp_points(a[vis], Hw), b[vis], rtol=1e-9, atol=1e-6)
+
+
+def test_ptz_warp_frame_size_and_its_deprecated_alias_image_size():
+    a = motion.ptz_warp((0, 0, 60), (1.5, -1, 58), frame_size=(W, H))
+    with pytest.warns(DeprecationWarning, match="image_size.*frame_size"):
+        b = motion.ptz_warp((0, 0, 60), (1.5, -1, 58), image_size=(W, H))
+    np.testing.assert_array_equal(a, b)
+    with pytest.raises(TypeError, match="frame_size"):
+        motion.ptz_warp((0, 0, 60), (1.5, -1, 58), frame_size=(W, H), image_size=(W, H))
+    with pytest.raises(TypeError, match="frame_size"):
+        motion.ptz_warp((0, 0, 60), (1.5, -1, 58))
+    with pytest.raises(ValueError, match="frame_size"):
+        motion.ptz_warp((0, 0, 60), (0, 0, 60), frame_size=(0, H))

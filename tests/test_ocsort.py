@@ -460,11 +460,12 @@ def test_large_frames_use_the_bounded_sparse_path_and_keep_tracks():
     assert out.shape[0] >= 1100
 
 
+@pytest.mark.slow_host_sensitive  # a child under a CPU-time limit (see tests/support.py)
 def test_thousands_of_detections_a_frame_fit_a_cpu_budget():
     """5000 scattered detections a frame: dense OC-SORT would hold 5000 x 5000+ cost matrices
     (and solve them cubically); ten such frames must fit in 20 s of CPU and 600 MB (a
     resource limit in a child, not a timing)."""
-    from test_fuzz_readers import run_limited
+    from support import run_limited
     run_limited("""
         import numpy as np, mottrack
         rng = np.random.default_rng(0)

@@ -4,13 +4,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import require_or_skip  # noqa: E402
+
 from mottrack.io.tflite import (input_quantization, input_shape, output_quantization, output_shape,
                                 read_tensors)
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 MODELS = SHARED / "models"
-needs_models = pytest.mark.skipif(not (MODELS / "yolov5n_artpec8.tflite").exists(),
-                                  reason="../shared/models absent")
+needs_models = require_or_skip(not (MODELS / "yolov5n_artpec8.tflite").exists(),
+                               "../shared/models absent")
 
 
 @needs_models

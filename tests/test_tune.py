@@ -12,14 +12,14 @@ from mottrack.eval.cli import main  # noqa: E402
 from mottrack.eval.datasets import load_dataset  # noqa: E402
 from mottrack.eval.tune import (ParamRange, TuneSetup, objective_value, parse_objective,  # noqa: E402
                                 parse_range, run_study, run_trial, trial_rows)
-from test_eval_cli import _write_seq  # noqa: E402
+from support import write_mot_seq  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     root = tmp_path_factory.mktemp("d") / "MOT17"
-    _write_seq(root, "SEQ-A", 40, 0)
-    _write_seq(root, "SEQ-B", 30, 1)
+    write_mot_seq(root, "SEQ-A", 40, 0)
+    write_mot_seq(root, "SEQ-B", 30, 1)
     return root
 
 
@@ -101,6 +101,35 @@ def test_cli(tiny, tmp_path, capsys):
     assert rc == 2 and "grid search needs a step" in capsys.readouterr().err
     rc = main(["tune", str(tiny), "--tracker", "sort", "--range", "bogus=1,2", "--out", str(out)])
     assert rc == 2 and "bogus" in capsys.readouterr().err
+
+
+def _one_line(capsys):
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "bug" not in err and err.count("\n") == 1, err
+    return err
+
+
+def test_cli_errors_blame_the_right_option_before_the_run(tiny, tmp_path, capsys, monkeypatch):
+    import mottrack.eval.tune as tune
+
+    def must_not_run(*a, **k):
+        raise AssertionError("the study started")
+    monkeypatch.setattr(tune, "run_study", must_not_run)
+    base = ["tune", str(tiny), "--tracker", "sort", "--no-progress", "--out", str(tmp_path / "o")]
+    assert main(base + ["--range", "bogus=0:1"]) == 2
+    err = _one_line(capsys)
+    assert "--range bogus" in err and "--param" not in err
+    assert main(base + ["--range", "max_age=1,2", "--param", "bogus=1"]) == 2
+    assert "--param" in _one_line(capsys)
+    assert main(base + ["--range", "max_age=1,2", "--storage", str(tmp_path / "missing" / "t.db")]) == 2
+    assert f"--storage {tmp_path / 'missing' / 't.db'}: folder {tmp_path / 'missing'} does not exist" in \
+        _one_line(capsys)
+    assert main(base + ["--range", "max_age=1,2", "--storage", f"journal:{tmp_path / 'nope' / 'j.log'}"]) == 2
+    assert "does not exist" in _one_line(capsys)
+    blocker = tmp_path / "f"
+    blocker.write_text("")
+    assert main(base[:-1] + [str(blocker / "o"), "--range", "max_age=1,2"]) == 2
+    assert f"--out: cannot write to {blocker / 'o'}" in _one_line(capsys)
 
 
 def test_resume_after_an_interrupted_run(tiny, tmp_path):

@@ -14,7 +14,9 @@ a track first seen there.
 
 Clock: an update's time is its ``timestamp`` (seconds) when given, else the previous
 time plus ``1 / frame_rate`` (the first update without a timestamp is at time 0).
-Timestamps must not decrease.
+Timestamps must not decrease and lie within ``+-MAX_TIME`` (2**53 s, so POSIX seconds,
+milliseconds and microseconds all fit); a restored state's update count and counts must
+not exceed ``MAX_COUNT`` (2**53).
 
 Threads: ``update``, ``reset``, ``state_dict`` and ``load_state_dict`` hold the counter's
 lock, so calls from several threads run one after the other (as for the trackers);
@@ -32,7 +34,12 @@ from ..detections import MAX_COORDINATE
 from ._join import join_tracks
 from .frame_rows import ROWS_BAD_CLASS, ROWS_BAD_ID, ROWS_NONFINITE, ROWS_OK, ROWS_UNSORTED, frame_rows
 
-__all__ = ["ANCHORS", "TrackCounter", "FramePoints", "frame_points"]
+__all__ = ["ANCHORS", "TrackCounter", "FramePoints", "frame_points", "MAX_TIME", "MAX_COUNT"]
+
+#: Largest magnitude of a time (seconds) a counter accepts, from ``update`` or a state.
+MAX_TIME = float(2 ** 53)
+#: Largest update count and count a restored state may hold.
+MAX_COUNT = 2 ** 53
 
 #: Anchor name -> (fraction of width, fraction of height) from the box's top-left corner.
 ANCHORS: Dict[str, Tuple[float, float]] = {
@@ -46,8 +53,8 @@ _NO_CLASSES = np.zeros(0, np.int64)
 _ROW_ERRORS = {
     ROWS_NONFINITE: "tracks: row {}: box coordinates must be finite and within +-1e15 pixels, "
                     "and the track id finite",
-    ROWS_BAD_ID: "tracks: row {}: track_id (column 4) must be a whole number",
-    ROWS_BAD_CLASS: "tracks: row {}: class_id (column 6) must be a whole number",
+    ROWS_BAD_ID: "tracks: row {}: track_id (column 4) must be a whole number within +-2**53",
+    ROWS_BAD_CLASS: "tracks: row {}: class_id (column 6) must be a whole number within +-2**53",
 }
 
 
@@ -265,8 +272,8 @@ class TrackCounter:
                 timestamp, (int, float, np.integer, np.floating)):
             raise TypeError(f"timestamp: expected seconds as a float; got {type(timestamp).__name__}")
         t = float(timestamp)
-        if not math.isfinite(t):
-            raise ValueError(f"timestamp: expected a finite number of seconds; got {timestamp!r}")
+        if not abs(t) <= MAX_TIME:
+            raise ValueError(f"timestamp: expected a finite number of seconds within +-2**53; got {timestamp!r}")
         if self._now is not None and t < self._now:
             raise ValueError(f"timestamp: {t!r} is before the previous update's time {self._now!r}")
         return t
@@ -338,14 +345,15 @@ class TrackCounter:
             raise ValueError("state['params']: saved with other parameters than this object's "
                              "(use from_state to build an object from the state)")
         frame = state.get("frame")
-        if isinstance(frame, (bool, np.bool_)) or not isinstance(frame, (int, np.integer)) or frame < 0:
-            raise ValueError(f"state['frame']: expected an int >= 0; got {frame!r}")
+        if isinstance(frame, (bool, np.bool_)) or not isinstance(frame, (int, np.integer)) \
+                or not 0 <= frame <= MAX_COUNT:
+            raise ValueError(f"state['frame']: expected an int in 0 .. 2**53; got {frame!r}")
         frame = int(frame)
         now = state.get("time")
         if now is not None:
             if isinstance(now, (bool, np.bool_)) or not isinstance(now, (int, float, np.integer, np.floating)) \
-                    or not math.isfinite(float(now)):
-                raise ValueError(f"state['time']: expected a finite float or None; got {now!r}")
+                    or not abs(float(now)) <= MAX_TIME:
+                raise ValueError(f"state['time']: expected seconds within +-2**53 or None; got {now!r}")
             now = float(now)
         if (now is None) != (frame == 0):
             raise ValueError("state['time']: must be None exactly when state['frame'] is 0")
@@ -357,13 +365,13 @@ class TrackCounter:
         if n and (last.min() < 0 or last.max() >= frame):
             raise ValueError("state['last']: expected update indices in 0 .. frame - 1")
         fields = {f: self._array(state, f, dt, 1, n) for f, dt in self._FIELDS}
-        self._check_fields(fields)
+        self._check_fields(fields, frame, now)
         cc = self._array(state, "count_classes", np.int64, 1)
         cn = self._array(state, "counts", np.int64, 2)
         if cn.shape != (cc.shape[0], 2):
             raise ValueError(f"state['counts']: expected shape ({cc.shape[0]}, 2); got {cn.shape}")
-        if cn.size and cn.min() < 0:
-            raise ValueError("state['counts']: counts must be >= 0")
+        if cn.size and (cn.min() < 0 or cn.max() > MAX_COUNT):
+            raise ValueError("state['counts']: counts must be in 0 .. 2**53")
         if cc.size and (np.diff(cc) <= 0).any():
             raise ValueError("state['count_classes']: expected strictly increasing class ids")
         self.frame, self._now = frame, now
@@ -383,5 +391,6 @@ class TrackCounter:
             raise ValueError(f"state[{key!r}]: expected {length} entries (one per track id); got {v.shape[0]}")
         return np.array(v, copy=True, order="C")
 
-    def _check_fields(self, fields: Dict[str, np.ndarray]) -> None:  # pragma: no cover - abstract
+    def _check_fields(self, fields: Dict[str, np.ndarray], frame: int,
+                      now: Optional[float]) -> None:  # pragma: no cover - abstract
         raise NotImplementedError

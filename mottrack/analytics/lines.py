@@ -25,6 +25,7 @@ Rules (see :mod:`mottrack.analytics.crossing` for the compiled step):
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Dict, Iterable, List, Optional
 
 import numpy as np
@@ -33,7 +34,11 @@ from ._counter import FramePoints, TrackCounter, check_point
 from .crossing import line_step
 from .events import LineEvent
 
-__all__ = ["LineCounter"]
+__all__ = ["LineCounter", "MIN_LINE_LENGTH"]
+
+#: Shortest segment a :class:`LineCounter` accepts, pixels (shorter ones are degenerate:
+#: the position along them divides by the squared length).
+MIN_LINE_LENGTH = 1e-3
 
 
 class LineCounter(TrackCounter):
@@ -42,7 +47,8 @@ class LineCounter(TrackCounter):
     Parameters
     ----------
     start, end : (float, float)
-        Segment end points ``(x, y)`` in pixels; distinct.
+        Segment end points ``(x, y)`` in pixels, at least :data:`MIN_LINE_LENGTH`
+        (0.001 pixel) apart.
     anchor : str
         Point of the box that must cross: ``bottom_center`` (default, the feet of a
         person), ``center``, ``top_center``, ``top_left``, ``top_right``,
@@ -81,8 +87,10 @@ class LineCounter(TrackCounter):
                  forget_after: int = 150, frame_rate: float = 30.0, name: str = "line") -> None:
         self.start = check_point("start", start)
         self.end = check_point("end", end)
-        if self.start == self.end:
-            raise ValueError(f"end: must differ from start; both are {self.start}")
+        length = math.hypot(self.end[0] - self.start[0], self.end[1] - self.start[1])
+        if not length >= MIN_LINE_LENGTH:
+            raise ValueError(f"end: must be at least {MIN_LINE_LENGTH:g} pixel from start; got start "
+                             f"{self.start}, end {self.end} ({length:g} pixel apart)")
         super().__init__(anchor=anchor, min_distance=min_distance, classes=classes,
                          forget_after=forget_after, frame_rate=frame_rate, name=name)
 
@@ -124,12 +132,14 @@ class LineCounter(TrackCounter):
                                     c, at))
         return events
 
-    def _check_fields(self, fields: Dict[str, np.ndarray]) -> None:
+    def _check_fields(self, fields: Dict[str, np.ndarray], frame: int, now: Optional[float]) -> None:
         side = fields["side"]
         if side.size and not np.isin(side, (-1, 0, 1)).all():
             raise ValueError("state['side']: expected values -1, 0 or 1")
         for f in ("prev_s", "prev_t"):
             if not np.isfinite(fields[f]).all():
                 raise ValueError(f"state[{f!r}]: expected finite values")
-        if np.isinf(fields["hit_at"]).any():
-            raise ValueError("state['hit_at']: expected finite values or NaN")
+        hit = fields["hit_at"]
+        hit = hit[~np.isnan(hit)]
+        if hit.size and not ((hit >= 0).all() and (hit <= frame).all()):
+            raise ValueError("state['hit_at']: expected update indices in 0 .. state['frame'] or NaN")

@@ -24,7 +24,7 @@ from typing import Any, Dict, Iterable, List, Optional
 
 import numpy as np
 
-from ._counter import FramePoints, TrackCounter
+from ._counter import MAX_TIME, FramePoints, TrackCounter
 from .events import ZoneEvent
 from .inside import zone_step
 from .polygon import validate_polygon
@@ -135,15 +135,21 @@ class ZoneMonitor(TrackCounter):
             occ_cls, n = np.unique(c_in, return_counts=True)
             self.occupancy = {int(c): int(k) for c, k in zip(occ_cls.tolist(), n.tolist())}
 
-    def _check_fields(self, fields: Dict[str, np.ndarray]) -> None:
+    def _check_fields(self, fields: Dict[str, np.ndarray], frame: int, now: Optional[float]) -> None:
         place = fields["place"]
         if place.size and not np.isin(place, (-1, 0, 1)).all():
             raise ValueError("state['place']: expected values -1, 0 or 1")
         since = fields["since"]
         inside = place == 1
-        if not np.isfinite(since[inside]).all() or not np.isnan(since[~inside]).all():
+        if not np.isnan(since[~inside]).all():
             raise ValueError("state['since']: expected a finite time for tracks inside and NaN "
                              "for the others")
+        s_in = since[inside]
+        hi = -MAX_TIME if now is None else now
+        bad = ~((s_in >= -MAX_TIME) & (s_in <= hi))
+        if bad.any():
+            raise ValueError(f"state['since']: expected for tracks inside a time (seconds) in -2**53 .. "
+                             f"state['time'] ({now!r}); got {float(s_in[bad][0])!r}")
 
     def _load(self, state: Dict[str, Any]) -> None:
         super()._load(state)

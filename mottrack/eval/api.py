@@ -28,6 +28,7 @@ from __future__ import annotations
 import os
 import re
 import time
+import warnings
 from dataclasses import replace
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -69,14 +70,17 @@ def select_trackers(trackers: str | Iterable[str] | None, seqs: Sequence[EvalSeq
 
 
 def attach_camera_motion(seqs: Sequence[EvalSequence], camera_motion: Any,
-                         names: Sequence[str]) -> list[EvalSequence]:
+                         names: Sequence[str], notes: list | None = None) -> list[EvalSequence]:
     """``seqs`` with their per-frame camera warps.
 
     ``camera_motion`` is a folder of ``<SEQ>.txt`` warp files (read by
     :func:`mottrack.motion.read_warp_dir`) or ``{SEQ: (K, 2|3, 3) warps}``; warp ``k`` goes
     with the ``k``-th tracked frame (half-val: the first is frame ``N//2+2``), and a file
     ``MOT17-05.txt`` serves every detector's copy (``MOT17-05-FRCNN``, ...).  Every tracker in
-    ``names`` must declare ``supports_camera_motion``.
+    ``names`` must accept camera motion (every built-in tracker does; a class declaring
+    ``supports_camera_motion = False`` is refused).  Files of the folder that match none
+    of ``seqs`` are not read: one line naming them is appended to ``notes`` (a
+    ``UserWarning`` when ``notes`` is None).
 
     Raises
     ------
@@ -87,12 +91,19 @@ def attach_camera_motion(seqs: Sequence[EvalSequence], camera_motion: Any,
     if camera_motion is None:
         return list(seqs)
     for n in names:
-        if not getattr(tracker_class(n), "supports_camera_motion", False):
+        if getattr(tracker_class(n), "supports_camera_motion", True) is False:  # declared unsupported
             raise InputError(f"camera motion: tracker {n!r} does not support it")
     if isinstance(camera_motion, (str, os.PathLike)):
         try:
             from ..motion import read_warp_dir
-            table = read_warp_dir(camera_motion)
+            wanted = {s.name for s in seqs} | {re.sub(r"-(DPM|FRCNN|SDP)$", "", s.name) for s in seqs}
+            found: list = []
+            table = read_warp_dir(camera_motion, names=wanted, notes=found)
+            if notes is not None:
+                notes.extend(found)
+            else:
+                for line in found:
+                    warnings.warn(line, UserWarning, stacklevel=2)
         except ValueError as exc:
             msg = str(exc)
             raise InputError(msg if msg.startswith("camera motion") else

@@ -11,7 +11,7 @@ from typing import Sequence
 
 from ..registry import registered_trackers
 from .errors import InputError
-from .cli_args import (BENCHMARK_CHOICES, PROG, CliError, check_tracker_params, parse_params,  # noqa: F401
+from .cli_args import (BENCHMARK_CHOICES, PROG, CliError, check_tracker_params, check_writable, parse_params,  # noqa: F401
                        parse_value as _parse_value, one_score as _one_score, min_score as _min_score, fraction as _fraction, jobs as _jobs, positive as _positive, add_output_args as _add_output_args, add_data_args as _add_data_args, split_csv as _split_csv, det_files as _det_files)
 
 __all__ = ["main", "build_parser"]
@@ -101,7 +101,7 @@ def _tracker_notes() -> str:
         feed = "by descending score" if c.feed_order == "score" else "in file order"
         emb = {"required": ", needs embeddings", "optional": ", uses embeddings when given"}.get(
             c.embeddings, "")
-        cm = ", accepts camera motion" if getattr(c, "supports_camera_motion", False) else ""
+        cm = ", no camera motion" if getattr(c, "supports_camera_motion", True) is False else ""
         lines.append(f"  {n}: min score {g}, detections {feed}{emb}{cm}")
     return "\n".join(lines)
 
@@ -204,6 +204,15 @@ def build_calibrate_parser() -> argparse.ArgumentParser:
 # --------------------------------------------------------------------------- helpers
 
 
+def _check_outputs(args) -> None:
+    """Every output option of a command, checked writable before the run."""
+    if getattr(args, "out", None):
+        check_writable(args.out, "--out", is_dir=True)
+    for opt in ("json", "csv"):
+        if getattr(args, opt, None):
+            check_writable(getattr(args, opt), f"--{opt}")
+
+
 def _err(msg: str) -> None:
     print(f"{PROG}: error: {msg}", file=sys.stderr)
 
@@ -304,9 +313,13 @@ def _cmd_eval(argv) -> int:
     min_scores = {n: api.resolve_min_score(args.min_score, n) for n in names}
     if args.renumber and not args.out:
         raise CliError("--renumber needs --out")
+    _check_outputs(args)
     if args.camera_motion and not Path(args.camera_motion).is_dir():
         raise CliError(f"--camera-motion: not a directory: {args.camera_motion}")
-    seqs = api.attach_camera_motion(seqs, args.camera_motion, names)
+    seqs = api.attach_camera_motion(seqs, args.camera_motion, names, notes)
+    note = empty_gt_note(seqs)
+    if note:
+        notes.append(note)
     if not args.quiet:
         _describe(seqs, args, names, min_scores, out)
         for line in notes:
@@ -351,6 +364,44 @@ def _cmd_eval(argv) -> int:
     return 0
 
 
+def empty_gt_note(seqs) -> str | None:
+    """A note naming the sequences whose gt file has no boxes, saying how they are scored."""
+    empty = [s.name for s in seqs if s.gt is not None and len(s.gt) == 0]
+    if not empty:
+        return None
+    return (f"{len(empty)} sequence(s) with no gt boxes ({', '.join(empty[:6])}{' ...' if len(empty) > 6 else ''}): "
+            "as in TrackEval their rows show its initial values (MOTA, MOTP, IDF1, HOTA 0) and COMBINED "
+            "counts their false positives, MOTA dividing by max(1, gt boxes)")
+
+
+def _check_result_names(rd: Path, gt_root, seqs, chosen, notes: list) -> None:
+    """Refuse result files named after no sequence of GT_ROOT; note the ones not scored.
+
+    A ``<NAME>.txt`` in RESULTS_DIR whose NAME is no sequence folder under GT_ROOT (any
+    split, with or without gt; KITTI: no sequence scored) is an error (a typo or another
+    dataset would otherwise drop out of COMBINED unseen).  Files of sequences that exist
+    but are not scored (no gt, another split) are named in a note unless ``--seqs`` chose.
+    """
+    from ..io.mot import discover_sequences
+    scored = {s.name for s in seqs}
+    known = set(scored)
+    if not any(s.benchmark == "KITTI" for s in seqs):
+        try:
+            known |= {m.name for m in discover_sequences(gt_root)}
+        except FileNotFoundError:
+            pass
+    files = sorted(p.stem for p in rd.glob("*.txt") if p.is_file())
+    unknown = [f for f in files if f not in known]
+    if unknown:
+        raise CliError(f"{len(unknown)} result file(s) in {rd} name no sequence under {gt_root}: "
+                       f"{', '.join(f + '.txt' for f in unknown[:8])}{' ...' if len(unknown) > 8 else ''} "
+                       "(expected <SEQ>.txt for a sequence there; move the others away)")
+    unscored = [f for f in files if f not in scored]
+    if unscored and not chosen:
+        notes.append(f"not scored: {len(unscored)} result file(s) of sequences without gt or outside "
+                     f"the split: {', '.join(unscored[:8])}{' ...' if len(unscored) > 8 else ''}")
+
+
 def _cmd_score(argv) -> int:
     args = build_score_parser().parse_args(argv)
     out = sys.stdout
@@ -364,6 +415,7 @@ def _cmd_score(argv) -> int:
     for p, what in ((args.gt_root, "GT_ROOT"), (args.results_dir, "RESULTS_DIR")):
         if not Path(p).is_dir():
             raise CliError(f"{what} not found: {p}")
+    _check_outputs(args)
     rd = Path(args.results_dir)
     notes: list = []
     chosen = _split_csv(args.seqs)
@@ -382,6 +434,10 @@ def _cmd_score(argv) -> int:
         if not seqs:
             raise CliError(f"no results file in {rd} matches a sequence with gt under "
                            f"{args.gt_root} (expected <SEQ>.txt)")
+    _check_result_names(rd, args.gt_root, seqs, chosen, notes)
+    note = empty_gt_note(seqs)
+    if note:
+        notes.append(note)
     if any(s.benchmark == "KITTI" for s in seqs):
         from .kitti import read_kitti_or_mot_results as reader
     else:

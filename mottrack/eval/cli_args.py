@@ -9,7 +9,7 @@ from typing import Sequence
 
 from .errors import InputError
 
-__all__ = ["PROG", "CliError", "BENCHMARK_CHOICES", "parse_value", "parse_params", "one_score",
+__all__ = ["PROG", "CliError", "BENCHMARK_CHOICES", "check_writable", "parse_value", "parse_params", "one_score",
            "min_score", "fraction", "jobs", "positive", "add_output_args", "add_data_args",
            "split_csv", "det_files", "check_tracker_params"]
 
@@ -181,3 +181,21 @@ def check_tracker_params(names, params) -> None:
             create_tracker(n, **params.get(n, {}))
         except (ValueError, TypeError) as exc:
             raise CliError(f"--param {n}: {exc}") from None
+
+
+def check_writable(path, option: str, is_dir: bool = False) -> None:
+    """Make sure an output can be written *before* a long run: create ``path`` (a folder) or
+    its parent folder and write a scratch file there; a :class:`CliError` naming ``option``
+    otherwise."""
+    import tempfile
+    from pathlib import Path
+    p = Path(path)
+    folder = p if is_dir else p.parent
+    try:
+        if not is_dir and p.is_dir():
+            raise CliError(f"{option}: {p} is a folder; expected a file path")
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise CliError(f"{option}: cannot write to {folder}: {exc.strerror or exc}") from None

@@ -491,6 +491,8 @@ def build_count_parser() -> argparse.ArgumentParser:
     o.add_argument("--json", metavar="PATH", help="write per-sequence and combined scores as JSON")
     o.add_argument("--per-sequence", action="store_true", help="also print every sequence")
     o.add_argument("-q", "--quiet", action="store_true", help="print only the table")
+    o.add_argument("--no-progress", action="store_true",
+                   help="accepted like the other commands' (count shows no progress bar)")
     return p
 
 
@@ -525,6 +527,9 @@ def run_count(args) -> Dict[str, Any]:
     from ..io.mot import read_results
     if args.tolerance < 0:
         raise ValueError(f"--tolerance: expected frames >= 0; got {args.tolerance}")
+    if args.json:
+        from .cli_args import check_writable
+        check_writable(args.json, "--json")
     if args.data_root is None:
         for opt in ("seqs", "det_file", "embeddings", "split", "results", "camera_motion"):
             if getattr(args, opt):
@@ -539,6 +544,7 @@ def run_count(args) -> Dict[str, Any]:
                             benchmark=args.benchmark, with_dets=args.results is None)
     geos = {s.name: geometry_for(s, args.geometry) for s in seqs}
     outputs: Dict[str, Dict[str, Any]] = {}
+    notes: List[str] = []
     if args.results is not None:
         rd = Path(args.results)
         if not rd.is_dir():
@@ -549,7 +555,7 @@ def run_count(args) -> Dict[str, Any]:
         if args.camera_motion:
             if not Path(args.camera_motion).is_dir():
                 raise FileNotFoundError(f"--camera-motion: not a directory: {args.camera_motion}")
-            seqs = api.attach_camera_motion(seqs, args.camera_motion, names)
+            seqs = api.attach_camera_motion(seqs, args.camera_motion, names, notes)
         from .cli_args import parse_params
         params = parse_params(args.param)
         ms = "default" if args.min_score is _DEFAULT_SCORE else args.min_score
@@ -572,6 +578,7 @@ def run_count(args) -> Dict[str, Any]:
                 blocks.append((tname, k, {x.name: x for x in v}))
         blocks.append((tname, "COMBINED", comb))
     doc["_table"] = format_count_table(blocks)
+    doc["_notes"] = notes
     return doc
 
 
@@ -599,6 +606,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: {' '.join(msg.split())}", file=sys.stderr)
         return 2
     table = doc.pop("_table")
+    for line in doc.pop("_notes"):
+        print(f"  note: {line}", file=sys.stderr)
     if not args.quiet:
         srcs = sorted({g["source"] for g in doc["geometry"].values()})
         print(f"Counting accuracy on {len(doc['geometry'])} sequences; lines/zones: "

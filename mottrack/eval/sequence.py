@@ -76,9 +76,6 @@ class EvalSequence:
     def num_eval_frames(self) -> int:
         return self.num_frames - self.first_frame + 1
 
-    def det_offsets(self) -> np.ndarray:
-        return self.dets.frame_offsets(self.num_frames)
-
     def scoring_window(self, table: MotTable) -> MotTable:
         """Rows of ``table`` inside the evaluated frames, renumbered to start at frame 1."""
         if self.first_frame == 1:

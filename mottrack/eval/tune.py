@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+from .errors import InputError
+
 __all__ = ["ParamRange", "parse_range", "parse_objective", "objective_value", "TuneSetup",
            "run_trial", "run_study", "build_tune_parser", "main", "make_storage",
            "fail_interrupted_trials"]
@@ -276,6 +278,25 @@ def fail_interrupted_trials(study) -> int:
     return n
 
 
+def check_storage(spec: str | None) -> None:
+    """A ``--storage`` file (``journal:PATH``, a ``.db`` path or ``sqlite:///PATH``) must be in an
+    existing folder; raises :class:`~mottrack.eval.errors.InputError` naming it otherwise."""
+    if spec is None:
+        return
+    if spec.startswith("journal:"):
+        path = spec[len("journal:"):]
+    elif spec.startswith("sqlite:///"):
+        path = spec[len("sqlite:///"):]
+    elif "://" in spec:
+        return  # another database server: its own errors name it
+    else:
+        path = spec
+    folder = Path(path).resolve().parent
+    if not folder.is_dir():
+        raise InputError(f"--storage {spec}: folder {folder} does not exist (create it, or pass "
+                         "a file in an existing folder)")
+
+
 def make_storage(spec: str | None, out_dir: Path):
     """An Optuna storage: ``journal:PATH``, an RDB URL, a ``.db`` path, or None (SQLite file
     ``out_dir/tune.db``)."""
@@ -471,6 +492,8 @@ def build_tune_parser() -> argparse.ArgumentParser:
                    help="detection files, as for the main command")
     p.add_argument("--embeddings", metavar="DIR", help="DeepSORT .npy files")
     p.add_argument("--no-plots", action="store_true", help="skip tune_params.png")
+    p.add_argument("--no-progress", action="store_true",
+                   help="accepted like the other commands' (tune prints one line per run, no bar)")
     _add_data_args(p)
     return p
 
@@ -499,10 +522,15 @@ def main(argv: Sequence[str]) -> int:
         if not eq:
             raise CliError(f"--param {item!r}: expected NAME=VALUE")
         fixed[k.strip().split(".", 1)[-1]] = _parse_value(v)
-    from .cli_args import check_tracker_params
+    from .cli_args import check_tracker_params, check_writable
+    check_tracker_params([name], {name: fixed})  # a bad --param is blamed on --param
     probe = {**fixed, **{r.name: (r.grid()[0] if r.kind == "choice" or r.step else
                                   (int(r.low) if r.kind == "int" else r.low)) for r in ranges}}
-    check_tracker_params([name], {name: probe})
+    from ..registry import create_tracker
+    try:
+        create_tracker(name, **probe)
+    except (ValueError, TypeError) as exc:
+        raise CliError(f"--range {', '.join(r.name for r in ranges)}: {exc}") from None
     if args.sampler == "grid":
         try:
             [r.grid() for r in ranges]
@@ -510,6 +538,8 @@ def main(argv: Sequence[str]) -> int:
             raise CliError(str(exc)) from None
     if args.trials < 1:
         raise CliError("--trials must be >= 1")
+    check_writable(args.out, "--out", is_dir=True)
+    check_storage(args.storage)
     seqs = load_dataset(args.data_root, split=args.split, seqs=_split_csv(args.seqs),
                         det_file=_det_files(args.det_file), frames=args.frames,
                         embeddings=args.embeddings, benchmark=args.benchmark,

@@ -77,6 +77,7 @@ import json
 import math
 import os
 import secrets
+import time
 from datetime import datetime, timezone
 from importlib import resources
 from typing import IO, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
@@ -244,7 +245,7 @@ class SceneMetadataSerializer:
         self.tracks_ended += 1
 
     # ------------------------------------------------------------------ API
-    def frame(self, tracks: Any, timestamp: Union[float, datetime], *,
+    def frame(self, tracks: Any, timestamp: Optional[Union[float, datetime]] = None, *,
               ended_ids: Iterable[int] = (), frame_size: Optional[Tuple[float, float]] = None,
               renamed: Iterable[Tuple[int, int]] = ()) -> Dict[str, Any]:
         """Build the message of one frame.
@@ -254,8 +255,10 @@ class SceneMetadataSerializer:
         tracks : ndarray, shape (M, 8)
             Tracker output: x1, y1, x2, y2 (pixels), track_id, score, class_id,
             det_index.  ``M = 0`` is fine; ``(0,)`` or None is read as no tracks.
-        timestamp : float or datetime
-            Frame time, POSIX seconds (UTC) or an aware datetime.
+        timestamp : float or datetime, optional
+            Frame time, POSIX seconds (UTC) or an aware datetime.  When omitted, the
+            system clock's current time (``time.time()``) is used: right for a live
+            camera; pass the frame's own time for reproducible output.
         ended_ids : iterable of int
             Track ids the tracker deleted at this frame; ended before this frame's
             detections are written (an id both deleted and output is ended *after*).
@@ -279,6 +282,8 @@ class SceneMetadataSerializer:
             The serializer is unchanged after a rejected call.
         """
         arr = _tracks_array(tracks)
+        if timestamp is None:
+            timestamp = time.time()
         w, h = self.frame_size if frame_size is None else check_frame_size(frame_size)
         ts = timestamp.timestamp() if isinstance(timestamp, datetime) else float(timestamp)
         stamp = format_timestamp(timestamp)

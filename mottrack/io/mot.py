@@ -379,10 +379,11 @@ class MotTable:
 
 
 def _integral(col: np.ndarray, what: str, lines: np.ndarray, path) -> np.ndarray:
-    bad = ~np.isfinite(col) | (col != np.trunc(col))
+    bad = ~(np.abs(col) <= _TWO53) | (col != np.trunc(col))
     if bad.any():
         r = int(np.flatnonzero(bad)[0])
-        raise MotFormatError(f"{what} must be an integer, got {col[r]!r}", path, int(lines[r]))
+        raise MotFormatError(f"{what} must be a whole number within +-2**53, got {col[r]!r}", path,
+                             int(lines[r]))
     return col.astype(np.int64)
 
 
@@ -395,7 +396,8 @@ def read_mot(path: PathLike, kind: str = "results") -> MotTable:
         The file.
     kind : {'results', 'gt', 'det'}
         Sets the required columns (results 6, gt 7, det 7) and the checks: ``gt`` and
-        ``results`` may not repeat a ``(frame, id)`` pair.
+        ``results`` may not repeat a ``(frame, id)`` pair, and their boxes must be finite
+        with width and height >= 0 (detection boxes are checked by their users).
 
     Returns
     -------
@@ -422,6 +424,17 @@ def read_mot(path: PathLike, kind: str = "results") -> MotTable:
     else:
         ids = _integral(values[:, 1], "id", lines, path)
     boxes = np.ascontiguousarray(values[:, 2:6])
+    if kind != "det" and n:
+        bad = ~np.isfinite(boxes).all(axis=1)
+        if bad.any():
+            r = int(np.flatnonzero(bad)[0])
+            raise MotFormatError(f"non-finite box {boxes[r].tolist()}", path, int(lines[r]))
+        for col, what in ((2, "width"), (3, "height")):
+            neg = boxes[:, col] < 0
+            if neg.any():
+                r = int(np.flatnonzero(neg)[0])
+                raise MotFormatError(f"negative box {what} {float(boxes[r, col])!r} (expected x, y, w, h with "
+                                     "w, h >= 0)", path, int(lines[r]))
     scores = np.where(np.isnan(values[:, 6]), 1.0, values[:, 6])
     # column 8 is truncated like TrackEval does (MOT15 gt stores world coordinates there)
     cls_col = values[:, 7]
@@ -533,7 +546,7 @@ def read_seqinfo(path: PathLike) -> SeqInfo:
 
     ``%`` is an ordinary character (no interpolation).  ``frameRate`` must be a finite
     number in [1e-6, 1e6], ``seqLength`` a whole number in [0, ``MAX_SEQ_LENGTH``],
-    ``imWidth`` / ``imHeight`` whole numbers in [0, 1e9].
+    ``imWidth`` / ``imHeight`` whole numbers in [1, 1e9].
 
     Raises
     ------
@@ -573,8 +586,8 @@ def read_seqinfo(path: PathLike) -> SeqInfo:
         name=sec.get("name", Path(path).parent.name).strip(),
         frame_rate=get("frameRate", float, 1e-6, 1e6),
         seq_length=get("seqLength", int, 0, MAX_SEQ_LENGTH),
-        im_width=get("imWidth", int, 0, 1e9),
-        im_height=get("imHeight", int, 0, 1e9),
+        im_width=get("imWidth", int, 1, 1e9),
+        im_height=get("imHeight", int, 1, 1e9),
         im_dir=sec.get("imdir", "").strip(),
         im_ext=sec.get("imext", "").strip(),
     )

@@ -11,13 +11,20 @@ of :class:`~mottrack.io.metadata.ObjectTrackBuilder` to an MQTT broker with paho
 
 Threads and queues
 ------------------
-``publish_frame`` / ``publish_object_track`` only append the message (a dict, not yet
-serialised; do not mutate it afterwards) to a bounded queue and return: they never wait
-for the network.  The sender looks at the frame queue every ``poll_interval`` (50 ms);
-an object track wakes it at once.  (The sender's JSON encoding still takes the GIL for tens of
-microseconds per frame; eval/bench_mqtt.py measures what that costs the tracking loop.)  A sender thread serialises and hands messages to paho, whose own
-network thread (``loop_start``) writes them, reads acknowledgements and reconnects with
-exponential backoff (``reconnect_min`` .. ``reconnect_max`` seconds).
+``publish_frame`` / ``publish_object_track`` append the message to a bounded queue, wake
+the sender thread and return: they never wait for the network.  A sender thread
+serialises the messages and hands them to paho, whose own network thread
+(``loop_start``) writes them, reads acknowledgements and reconnects with exponential
+backoff (``reconnect_min`` .. ``reconnect_max`` seconds).  paho wakes the sender again
+as soon as it has written a frame or received an acknowledgement, so with a healthy
+broker a frame's latency is set by the network, not by a polling interval
+(eval/bench_mqtt.py measures it; the sender's JSON encoding takes the GIL for tens of
+microseconds per frame).
+
+Messages are encoded to JSON when they are queued (in the caller's thread), so a dict the
+caller reuses or changes afterwards is published as it was at the call; a message that is
+not JSON (NaN, a non-string key, ...) or makes an invalid topic is refused there with a
+``ValueError``.
 
 - Frames (QoS 0): queue of ``frame_queue`` messages; when full the *oldest* frame is
   dropped and counted (``frames_dropped``).  Frames are handed to paho only while
@@ -38,7 +45,10 @@ message, ``{"status": "online", "client_id": ...}`` after every connection and
 ``"offline"`` at :meth:`close` or, as the last will, when the connection is lost.
 
 Logging goes to the ``mottrack.mqtt`` logger: one line per connection, loss and
-reconnection, never a traceback for network errors.
+reconnection, never a traceback for network errors.  Errors of the sender thread are
+counted (``sender_errors`` in :meth:`MqttPublisher.stats`); the first of a run is logged at
+once, then one summary line every ``ERROR_LOG_PERIOD`` seconds while they continue, and one
+line when the sender works again.
 """
 from __future__ import annotations
 
@@ -52,7 +62,7 @@ import socket
 import ssl
 import threading
 import time
-from typing import Any, Deque, Dict, Mapping, Optional
+from typing import Any, Deque, Dict, Mapping, NamedTuple, Optional
 
 try:
     import paho.mqtt.client as _paho
@@ -78,6 +88,14 @@ def _check_template(name: str, template: str) -> str:
     if not topic or "+" in topic or "#" in topic:
         raise ValueError(f"{name}: a publish topic must be non-empty without '+' or '#'; got {template!r}")
     return str(template)
+
+
+class _Encoded(NamedTuple):
+    """A queued message: its topic and JSON payload (encoded at enqueue), and its id for logs."""
+
+    topic: str
+    payload: bytes
+    id: Any
 
 
 def _positive(name: str, value: Any, integer: bool = False) -> Any:
@@ -124,14 +142,17 @@ class MqttPublisher:
     reconnect_min, reconnect_max : float, default 0.5 and 30
         Reconnect backoff in seconds: doubles from min after each failure, capped at max.
     poll_interval : float, default 0.05
-        Seconds between the sender's looks at the frame queue (frames wait at most this
-        long; object tracks wake the sender at once).
+        Longest sleep of the sender thread between wake-ups (a backstop: every queued
+        message, every frame paho has written and every acknowledgement wake it at once).
 
     Raises
     ------
     ValueError
         A parameter has the wrong form (named in the message).
     """
+
+    #: Seconds between two log lines about a run of sender errors.
+    ERROR_LOG_PERIOD = 60.0
 
     def __init__(self, host: str, port: int = 1883, *, topic_prefix: str = "mottrack",
                  frame_topic: str = "{prefix}/{channel}/frame",
@@ -188,12 +209,12 @@ class MqttPublisher:
 
         self._lock = threading.Lock()
         self._wake = threading.Event()
-        self._frames: Deque[Mapping[str, Any]] = collections.deque(maxlen=frame_queue)
-        self._tracks: Deque[Mapping[str, Any]] = collections.deque()
-        self._unacked: Dict[int, Mapping[str, Any]] = {}   # mid -> object track handed to paho
+        self._frames: Deque[_Encoded] = collections.deque(maxlen=frame_queue)
+        self._tracks: Deque[_Encoded] = collections.deque()
+        self._unacked: Dict[int, _Encoded] = {}   # mid -> object track handed to paho
         self._acked: Deque[int] = collections.deque()      # mids acknowledged (paho thread -> sender)
         self._last_frame: Optional[Any] = None             # MQTTMessageInfo of the last frame handed over
-        self._in_hand: Optional[Mapping[str, Any]] = None  # popped from a queue, not yet handed to paho
+        self._in_hand: Optional[_Encoded] = None  # popped from a queue, not yet handed to paho
         self._connected = threading.Event()
         self._ever_connected = False
         self._refused: Optional[str] = None
@@ -212,6 +233,7 @@ class MqttPublisher:
         self.object_tracks_unsent = 0
         self.disconnects = 0
         self.reconnects = 0
+        self.sender_errors = 0     # exceptions caught by the sender thread (written by it only)
 
     # ------------------------------------------------------------------ public API
     @property
@@ -260,30 +282,42 @@ class MqttPublisher:
     def publish_frame(self, message: Mapping[str, Any]) -> None:
         """Queue a frame message (QoS 0); the oldest queued frame is dropped when full.
 
-        Lock-free and wake-free: a deque append (atomic under the GIL); the sender picks
-        it up within ``poll_interval`` (waking a sleeping thread per frame costs the
-        caller a futex syscall and a context switch).
+        The message is encoded now (later changes to the dict are not published) and the
+        sender is woken; no lock is taken (a deque append is atomic under the GIL).
+
+        Raises
+        ------
+        TypeError
+            ``message`` is not a mapping.
+        ValueError
+            ``message`` is not JSON-encodable or its ``channel_id`` makes an invalid topic.
         """
         if type(message) is not dict and not isinstance(message, Mapping):
             raise TypeError(f"message: expected a frame message dict; got {type(message).__name__}")
         if self._closing:
             raise RuntimeError("publish_frame: the publisher is closed")
-        self._frames.append(message)  # a full deque evicts its oldest: counted in frames_dropped
+        self._frames.append(self._encode(self.frame_topic, message))  # a full deque evicts its oldest
         self.frames_queued += 1
+        if not self._wake.is_set():
+            self._wake.set()
 
     def publish_object_track(self, message: Mapping[str, Any]) -> None:
-        """Queue an object-track message (QoS 1); never dropped without being counted."""
+        """Queue an object-track message (QoS 1); never dropped without being counted.
+
+        Encoded now, like :meth:`publish_frame` (same errors).
+        """
         if not isinstance(message, Mapping):
             raise TypeError(f"message: expected an object-track message dict; got {type(message).__name__}")
         if self._closing:
             raise RuntimeError("publish_object_track: the publisher is closed")
+        encoded = self._encode(self.object_track_topic, message)
         with self._lock:
             if len(self._tracks) >= self._track_limit:
                 lost = self._tracks.popleft()
                 self.object_tracks_dropped += 1
                 log.warning("mqtt: object-track queue full (%d): dropped object track %s (%d dropped so far)",
-                            self._track_limit, lost.get("id"), self.object_tracks_dropped)
-            self._tracks.append(message)
+                            self._track_limit, lost.id, self.object_tracks_dropped)
+            self._tracks.append(encoded)
         self.object_tracks_queued += 1
         if not self._connected.is_set():
             self.object_tracks_queued_offline += 1
@@ -291,7 +325,7 @@ class MqttPublisher:
             self._wake.set()
 
     def stats(self) -> Dict[str, Any]:
-        """Counters: frames queued/sent/dropped, object tracks queued/acked/dropped/unsent, ..."""
+        """Counters: frames queued/sent/dropped, object tracks queued/acked/dropped/unsent, sender errors, ..."""
         with self._lock:
             pending_frames = len(self._frames)
             pending_tracks = len(self._tracks) + len(self._unacked)
@@ -302,7 +336,7 @@ class MqttPublisher:
             "object_tracks_queued_offline": self.object_tracks_queued_offline,
             "object_tracks_acked": self.object_tracks_acked, "object_tracks_dropped": self.object_tracks_dropped,
             "object_tracks_pending": pending_tracks, "object_tracks_unsent": self.object_tracks_unsent,
-            "disconnects": self.disconnects, "reconnects": self.reconnects,
+            "disconnects": self.disconnects, "reconnects": self.reconnects, "sender_errors": self.sender_errors,
         }
 
     def flush(self, timeout: float = 10.0) -> bool:
@@ -351,6 +385,22 @@ class MqttPublisher:
         self.close()
 
     # ------------------------------------------------------------------ internals
+    def _encode(self, template: str, msg: Mapping[str, Any]) -> _Encoded:
+        """Topic and JSON payload of a message (caller's thread); ValueError naming ``message``."""
+        try:
+            payload = json.dumps(msg, separators=(",", ":"), allow_nan=False).encode("utf-8")
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"message: cannot be encoded as JSON ({exc})") from None
+        channel = msg.get("channel_id", 1)
+        try:
+            topic = template.format(prefix=self.prefix, channel=channel)
+        except (ValueError, AttributeError, KeyError, IndexError) as exc:  # a format spec in channel_id
+            raise ValueError(f"message: channel_id {channel!r} makes no topic ({exc})") from None
+        if "+" in topic or "#" in topic or "\0" in topic or len(topic.encode("utf-8", "replace")) > 65535:
+            raise ValueError(f"message: channel_id {channel!r} makes the invalid topic {topic!r} "
+                             "(expected no '+', '#' or NUL, at most 65535 bytes)")
+        return _Encoded(topic, payload, msg.get("id"))
+
     def _status(self, state: str) -> str:
         return json.dumps({"status": state, "client_id": self.client_id}, separators=(",", ":"))
 
@@ -407,24 +457,36 @@ class MqttPublisher:
 
     def _on_publish(self, client: Any, userdata: Any, mid: int, reason_code: Any, properties: Any) -> None:
         # Processed by the sender thread (no lock taken in paho's thread).  An ack can beat
-        # the sender's bookkeeping of its mid, so every mid is queued; only an object
-        # track's wakes the sender early.
+        # the sender's bookkeeping of its mid, so every mid is queued.  paho calls this when
+        # it has written a QoS 0 frame or received a QoS 1 acknowledgement: either lets the
+        # sender hand over the next message, so it is woken at once.
         self._acked.append(mid)
-        if mid in self._unacked:
+        if not self._wake.is_set():
             self._wake.set()
 
     def _send_loop(self) -> None:
-        failures = 0
+        run = 0                 # errors in the current run (reset by a pass without error)
+        logged_run = 0          # errors of this run already reported
+        last_log = 0.0
         while not self._closing:
             self._wake.wait(self.poll_interval)
             self._wake.clear()
             try:
                 self._send_pending()
-                failures = 0
+                if run:
+                    log.warning("mqtt: sender working again after %d errors (%d in all)", run, self.sender_errors)
+                    run = 0
             except Exception as exc:  # noqa: BLE001 - the sender must outlive any one bad message
-                failures += 1
-                if failures == 1:
-                    log.error("mqtt: sender error (%s: %s); continuing", type(exc).__name__, exc)
+                self.sender_errors += 1
+                run += 1
+                now = time.monotonic()
+                if run == 1 or now - last_log >= self.ERROR_LOG_PERIOD:
+                    if run == 1:
+                        log.error("mqtt: sender error (%s: %s); continuing", type(exc).__name__, exc)
+                    else:
+                        log.error("mqtt: %d more sender errors in %.0f s, %d in this run (last: %s: %s); "
+                                  "continuing", run - logged_run, now - last_log, run, type(exc).__name__, exc)
+                    last_log, logged_run = now, run
                 self._frame_in_hand = False  # that frame counts as dropped
                 with self._lock:
                     if self._in_hand is not None:  # that object track counts as unsent
@@ -437,13 +499,17 @@ class MqttPublisher:
             mid = self._acked.popleft()
             if self._unacked.pop(mid, None) is not None:
                 self.object_tracks_acked += 1
+            else:
+                last = self._last_frame
+                if last is not None and last.mid == mid:  # paho wrote the last frame (it calls
+                    self._last_frame = None               # on_publish before is_published() turns True)
         # Object tracks first: at most max_inflight unacknowledged in paho's hands.
         while len(self._unacked) < self.max_inflight:
             with self._lock:
                 if not self._tracks:
                     break
                 msg = self._in_hand = self._tracks.popleft()
-            info = self._publish(self.object_track_topic, msg, 1)  # queued by paho even offline
+            info = self._publish(msg, 1)  # queued by paho even offline
             with self._lock:
                 if info is None:
                     self.object_tracks_unsent += 1
@@ -461,7 +527,7 @@ class MqttPublisher:
             except IndexError:
                 self._frame_in_hand = False
                 break
-            info = self._publish(self.frame_topic, msg, 0)
+            info = self._publish(msg, 0)
             if info is not None and info.rc == _paho.MQTT_ERR_SUCCESS:
                 self.frames_sent += 1
                 self._last_frame = info
@@ -469,16 +535,10 @@ class MqttPublisher:
             if info is None or info.rc != _paho.MQTT_ERR_SUCCESS:
                 break
 
-    def _publish(self, template: str, msg: Mapping[str, Any], qos: int) -> Optional[Any]:
-        """Serialise and hand one message to paho; None (and a log line) if it cannot be encoded."""
+    def _publish(self, msg: _Encoded, qos: int) -> Optional[Any]:
+        """Hand one encoded message to paho; None (and a log line) if paho refuses it."""
         try:
-            topic = template.format(prefix=self.prefix, channel=msg.get("channel_id", 1))
-            payload = json.dumps(msg, separators=(",", ":"), allow_nan=False)
-        except (TypeError, ValueError, AttributeError) as exc:
-            log.error("mqtt: message not sent, cannot encode it as JSON: %s", exc)
-            return None
-        try:
-            return self._client.publish(topic, payload, qos=qos)
-        except ValueError as exc:  # e.g. a channel_id that makes an invalid topic
-            log.error("mqtt: message not sent to %r: %s", topic, exc)
+            return self._client.publish(msg.topic, msg.payload, qos=qos)
+        except ValueError as exc:  # checked at enqueue; paho's own rules are the last word
+            log.error("mqtt: message not sent to %r: %s", msg.topic, exc)
             return None
