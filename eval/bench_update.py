@@ -28,7 +28,8 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+SHARED = Path(os.environ.get("MOTTRACK_SHARED", ROOT.parent / "shared"))
+GIT = Path(os.environ.get("MOTTRACK_BENCH_GIT", ROOT))  # the repository older commits come from
 
 #: mottrack's settings: those of the peers' defaults on MOT15.
 PARAMS = {"sort": {"max_age": 1, "min_hits": 3, "iou_threshold": 0.3},
@@ -97,12 +98,12 @@ def _save_frames(path: Path) -> int:
 
 
 def _extract(commit: str, into: Path) -> str:
-    rev = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", commit], check=True,
+    rev = subprocess.run(["git", "-C", str(GIT), "rev-parse", "--short", commit], check=True,
                          capture_output=True, text=True).stdout.strip()
     dest = into / rev
     if not dest.exists():
         dest.mkdir(parents=True)
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "mottrack"], check=True,
+        archive = subprocess.run(["git", "-C", str(GIT), "archive", rev, "mottrack"], check=True,
                                  capture_output=True).stdout
         subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
     return rev
@@ -114,6 +115,7 @@ def main(argv=None) -> None:
     ap.add_argument("--commits", default="", help="older commits to measure beside this tree (comma-separated)")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--out", type=Path, help="also write the table as Markdown here")
+    ap.add_argument("--cache-root", help="keep the kernel caches here (default: a temporary folder)")
     ap.add_argument("--worker", nargs=3, metavar=("KIND", "IMPL", "FRAMES"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
@@ -129,10 +131,11 @@ def main(argv=None) -> None:
         tmp = Path(tmp_s)
         frames = tmp / "frames.npz"
         n_frames = _save_frames(frames)
-        trees = [("this tree", str(ROOT), str(tmp / "cache-here"))]
+        caches = Path(args.cache_root) if args.cache_root else tmp
+        trees = [("this tree", str(ROOT), str(caches / "cache-here"))]
         for c in commits:
-            rev = _extract(c, tmp)
-            trees.append((f"at {rev}", str(tmp / rev), str(tmp / f"cache-{rev}")))
+            rev = _extract(c, caches)
+            trees.append((f"at {rev}", str(caches / rev), str(caches / f"cache-{rev}")))
         runs = []  # (kind, label, env or None, impl)
         for kind in kinds:
             for label, path, cache in trees:

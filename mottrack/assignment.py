@@ -29,6 +29,7 @@ from typing import Tuple
 import numpy as np
 
 from ._numba import njit
+from ._sorting import stable_argsort
 
 __all__ = ["assign", "max_weight_matching", "match_edges", "linear_sum_assignment"]
 
@@ -314,7 +315,7 @@ def max_weight_matching(n_rows, n_cols, edge_rows, edge_cols, edge_weights):
     edge_comp = np.empty(E, np.int64)
     for e in range(E):
         edge_comp[e] = comp[edge_rows[e]]
-    order = np.argsort(edge_comp, kind="mergesort")
+    order = stable_argsort(edge_comp)
     start = 0
     while start < E:
         root = edge_comp[order[start]]

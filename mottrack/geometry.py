@@ -18,6 +18,7 @@ from typing import Any, Optional
 import numpy as np
 
 from ._numba import njit
+from ._sorting import lower_bound, stable_argsort
 
 __all__ = [
     "CORNERS",
@@ -184,8 +185,12 @@ def _sweep_edges(a, b):
     cols = np.empty(cap, np.int64)
     vals = np.empty(cap, np.float64)
     e = 0
-    order = np.argsort(b[:, 0])
-    bx1 = b[order, 0]
+    bx1 = np.empty(m)
+    for j in range(m):
+        bx1[j] = b[j, 0]
+    order = stable_argsort(bx1)
+    for t in range(m):
+        bx1[t] = b[order[t], 0]
     max_w = 0.0
     for j in range(m):
         w = b[j, 2] - b[j, 0]
@@ -193,8 +198,8 @@ def _sweep_edges(a, b):
             max_w = w
     found = np.empty(m, np.int64)
     for i in range(n):
-        lo = np.searchsorted(bx1, a[i, 0] - max_w, side="left")
-        hi = np.searchsorted(bx1, a[i, 2], side="left")
+        lo = lower_bound(bx1, a[i, 0] - max_w)
+        hi = lower_bound(bx1, a[i, 2])
         k = 0
         for t in range(lo, hi):
             j = order[t]
@@ -209,7 +214,10 @@ def _sweep_edges(a, b):
         # columns in increasing order: insertion sort of the few candidates, else a sort
         # (mutually overlapping crowds give up to M candidates per row)
         if k > 32:
-            found[:k] = np.sort(found[:k])
+            srt = stable_argsort(found[:k])
+            cand = found[:k].copy()
+            for t in range(k):
+                found[t] = cand[srt[t]]
         for t in range(1, k):
             x = found[t]
             u = t - 1
@@ -234,14 +242,16 @@ def _sweep_edges(a, b):
 @njit
 def _grow_i(x, cap):
     out = np.empty(cap, np.int64)
-    out[: x.shape[0]] = x
+    for i in range(x.shape[0]):
+        out[i] = x[i]
     return out
 
 
 @njit
 def _grow_f(x, cap):
     out = np.empty(cap, np.float64)
-    out[: x.shape[0]] = x
+    for i in range(x.shape[0]):
+        out[i] = x[i]
     return out
 
 

@@ -104,11 +104,15 @@ def compact(mean, cov, ints, floats, n, keep):
     m = 0
     for t in range(n):
         if keep[t]:
-            if m != t:
-                mean[m] = mean[t]
-                cov[m] = cov[t]
-                ints[m] = ints[t]
-                floats[m] = floats[t]
+            if m != t:  # element loops: numba's row setitem costs seconds of compile time
+                for a in range(mean.shape[1]):
+                    mean[m, a] = mean[t, a]
+                    for b in range(mean.shape[1]):
+                        cov[m, a, b] = cov[t, a, b]
+                for a in range(ints.shape[1]):
+                    ints[m, a] = ints[t, a]
+                for a in range(floats.shape[1]):
+                    floats[m, a] = floats[t, a]
             m += 1
     return m
 

@@ -128,13 +128,17 @@ def _hammer(key, n_threads=4):
     frames = frames[:80]
     shared = mottrack.create_tracker(name, **params)
     order = []
-    inner = shared._update
 
-    def recording(dets, timestamp, camera_motion):
-        order.append(dets_index[id(dets)])
-        return inner(dets, timestamp, camera_motion)
+    def recorder(inner):  # the steps update() calls inside the lock (fast path, general path)
+        def recording(dets, dt, warp):
+            i = dets_index[id(dets)]
+            if not order or order[-1] != i:  # a fast-path call handing over to the general path
+                order.append(i)
+            return inner(dets, dt, warp)
+        return recording
 
-    shared._update = recording
+    shared._step_rows = recorder(shared._step_rows)
+    shared._step_detections = recorder(shared._step_detections)
     dets_index = {id(f): i for i, f in enumerate(frames)}
     outputs = {}
     states = []
@@ -223,16 +227,16 @@ def test_threads_sharing_one_tracker_run_in_some_serial_order():
 
 def test_reentrant_use_raises_instead_of_deadlocking():
     t = mottrack.create_tracker("sort")
-    inner = t._update
+    inner = t._step_rows
 
     def calls_itself(*args):
         t.state_dict()  # e.g. a subclass saving state from inside its own step
         return inner(*args)
 
-    t._update = calls_itself
+    t._step_rows = calls_itself
     with pytest.raises(RuntimeError, match="re-entrant"):
         t.update(np.array([[0.0, 0.0, 10.0, 20.0, 0.9]]))
-    del t._update
+    del t._step_rows
     assert t.update(np.array([[0.0, 0.0, 10.0, 20.0, 0.9]])).shape[1] == 8
 
 

@@ -10,7 +10,7 @@ import mottrack
 ROOT = Path(mottrack.__file__).resolve().parent
 
 #: The core: imports nothing above it.
-CORE = ("mottrack._numba", "mottrack._validate", "mottrack.detections", "mottrack.geometry",
+CORE = ("mottrack._numba", "mottrack._validate", "mottrack._sorting", "mottrack.detections", "mottrack.geometry",
         "mottrack.kalman", "mottrack.assignment", "mottrack.tracks", "mottrack.motion")
 #: What the core must not import (these and everything under them).
 ABOVE_CORE = ("mottrack.trackers", "mottrack.registry", "mottrack.state", "mottrack.eval",

@@ -1,4 +1,4 @@
-"""Camera warps validated into the tracker's own buffer (the fast path's stash): same
+"""Camera warps validated into the tracker's own buffer (``Tracker._warp_buffer``): same
 results as a fresh array, across buffer growth, pickling and copies."""
 import copy
 import pickle
@@ -44,7 +44,7 @@ def test_camera_warp_into_buffer_equals_fresh_array():
 
 @pytest.mark.parametrize("name", ["bytetrack", "botsort"])
 def test_fast_path_warp_equals_general_path(name):
-    """ndarray input (the fused fast path, warp stashed in place) against Detections input
+    """ndarray input (the fused fast path, warp validated into the buffer) against Detections input
     (the general path, the warp as an array), through a frame that grows the buffers."""
     fast, slow = mottrack.create_tracker(name), mottrack.create_tracker(name)
     for arr, warp in _frames():

@@ -43,7 +43,7 @@ import math
 import os
 import threading
 import weakref
-from typing import Any, Dict, Optional, Type, TypeVar
+from typing import Any, Dict, Optional, Tuple, Type, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -417,6 +417,13 @@ class Tracker(metaclass=_Backends):
                 _state.check_track_table(value, f"attrs.{attr}")
 
     # -- to implement ----------------------------------------------------------------------
+    @staticmethod
+    def _kernel_inputs(dets: Detections) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``dets``' boxes, scores and class ids as writable arrays, the types the fast
+        path's kernels see: so each kernel is compiled for one signature (a read-only
+        array is another numba type, and a second signature doubles the compile time)."""
+        return dets._boxes.copy(), dets._scores.copy(), dets._class_ids.copy()
+
     def _step(self, detections: Detections, dt: float, warp: np.ndarray) -> np.ndarray:  # pragma: no cover
         """One frame: ``dt`` frames since the last, ``warp`` the (3, 3) camera warp or
         :data:`~mottrack.geometry.NO_WARP`."""

@@ -61,16 +61,16 @@ _NO_FEATURES = np.empty((0, 0), np.float32)  # a frame without embeddings
 
 @njit
 def _botsort_step(mean, cov, ints, floats, counters, feats, boxes, scores, classes, emb, dt, frame_count,
-                  params, work, warp, bad_row):
+                  params, work, warp, err):
     """One BoT-SORT frame over the track table; returns the (M, 8) output rows, or an
     empty (0, 8) with nothing changed when an embedding has zero length
-    (``bad_row[0]`` then holds its row, -1 otherwise).  ``emb`` (N, D), or (0, 0) without
+    (``err[1]`` then holds its row, -1 otherwise).  ``emb`` (N, D), or (0, 0) without
     appearance; ``warp`` (3, 3) or ``NO_WARP``."""
     nd = boxes.shape[0]
     dfeat = np.empty((nd if emb.shape[1] > 0 else 1, emb.shape[1]))
     if emb.shape[1] > 0:
         bad = bs.normalize_features(emb, dfeat)
-        bad_row[0] = bad
+        err[1] = bad
         if bad >= 0:
             return np.empty((0, 8))
     return bs.byte_frame(XYWH, mean, cov, ints, floats, counters, feats, boxes, scores, classes, dfeat,
@@ -87,7 +87,7 @@ def _botsort_step_rows(mean, cov, ints, floats, counters, feats, rows, dt, frame
     if code != 0:
         return np.empty((0, 8))
     return _botsort_step(mean, cov, ints, floats, counters, feats, boxes, scores, classes,
-                         np.empty((0, 0), np.float32), dt, frame_count, params, work, warp, err[1:])
+                         np.empty((0, 0), np.float32), dt, frame_count, params, work, warp, err)
 
 
 @register_tracker("botsort")
@@ -169,8 +169,7 @@ class BoTSORT(bs.ByteWork, Tracker):
         #: Frames a lost track is kept (the original's ``max_time_lost``).
         self.max_time_lost = int(self.frame_rate / 30.0 * self.track_buffer)
         self._work_for = -1
-        self._bad_row = np.full(1, -1, np.int64)
-        self._err = np.zeros(2, np.int64)  # fast path: error code, unused
+        self._err = np.array([0, -1], np.int64)  # the fast path's error code; a zero-length embedding's row
         self._reset()
         self._make_work(64)
 
@@ -207,20 +206,21 @@ class BoTSORT(bs.ByteWork, Tracker):
         elif dim != self.embedding_dim:
             raise ValueError(f"embeddings: dimension changed from {self.embedding_dim} to {dim}; "
                              "a tracker takes embeddings of one model")
-        return emb
+        return emb.copy()  # writable, as the fast path's (0, 0): one kernel signature (Tracker._kernel_inputs)
 
     # -- the frame ------------------------------------------------------------------------
     def _step(self, dets: Detections, dt: float, warp: np.ndarray) -> np.ndarray:
         dim0, feats0 = self.embedding_dim, self.features
         emb = self._embeddings(dets)
-        self._prepare(dets.boxes.shape[0])
+        boxes, scores, classes = self._kernel_inputs(dets)
+        self._prepare(boxes.shape[0])
         tr = self.tracks
         out = _botsort_step(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, self.features,
-                            dets.boxes, dets.scores, dets.class_ids, emb, dt, self.frame_count,
-                            self._params, self._work, warp, self._bad_row)
-        if self._bad_row[0] >= 0:  # rejected before any state changed
-            row = int(self._bad_row[0])
-            self._bad_row[0] = -1
+                            boxes, scores, classes, emb, dt, self.frame_count, self._params, self._work, warp,
+                            self._err)
+        if self._err[1] >= 0:  # rejected before any state changed
+            row = int(self._err[1])
+            self._err[1] = -1
             self.embedding_dim, self.features = dim0, feats0
             raise ValueError(f"embeddings: row {row} has zero length; cannot normalise it")
         return out

@@ -148,10 +148,10 @@ class ByteTrack(bs.ByteWork, Tracker):
 
     def _step(self, dets: Detections, dt: float, warp: np.ndarray) -> np.ndarray:
         tr = self.tracks
-        self._prepare(dets.boxes.shape[0])
-        return _bytetrack_step(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, dets.boxes,
-                               dets.scores, dets.class_ids, dt, self.frame_count, self._params, self._work,
-                               warp)
+        boxes, scores, classes = self._kernel_inputs(dets)
+        self._prepare(boxes.shape[0])
+        return _bytetrack_step(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, boxes, scores,
+                               classes, dt, self.frame_count, self._params, self._work, warp)
 
     _rows_fast_path = True
     _rows_fast_path_warp = True

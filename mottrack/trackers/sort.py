@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._numba import njit
+from .._sorting import lower_bound
 from ..assignment import max_weight_matching
 from ..detections import Detections
 from ..detections import split_rows
@@ -55,11 +56,15 @@ def associate_iou(det_boxes, det_classes, track_boxes, track_classes, iou_thresh
     n_trk = track_boxes.shape[0]
     track_for_det = np.full(n_det, -1, np.int64)
     rows, cols, ious = overlap_edges(det_boxes, track_boxes)
-    if per_class:
-        keep = np.empty(rows.shape[0], np.bool_)
+    if per_class:  # keep the pairs of one class (a loop: no boolean-mask indexing to compile)
+        k = 0
         for e in range(rows.shape[0]):
-            keep[e] = det_classes[rows[e]] == track_classes[cols[e]]
-        rows, cols, ious = rows[keep], cols[keep], ious[keep]
+            if det_classes[rows[e]] == track_classes[cols[e]]:
+                rows[k] = rows[e]
+                cols[k] = cols[e]
+                ious[k] = ious[e]
+                k += 1
+        rows, cols, ious = rows[:k], cols[:k], ious[:k]
     # Is the thresholded IoU matrix already a one-to-one matching?
     above_r = np.zeros(n_det, np.int64)
     above_c = np.zeros(n_trk, np.int64)
@@ -81,7 +86,7 @@ def associate_iou(det_boxes, det_classes, track_boxes, track_classes, iou_thresh
     mr, mc = max_weight_matching(n_det, n_trk, rows, cols, ious)
     for k in range(mr.shape[0]):
         # look the pair's IoU up among the edges of its row (edges are sorted by row, then col)
-        e = np.searchsorted(rows, mr[k])
+        e = lower_bound(rows, mr[k])
         while e < rows.shape[0] and rows[e] == mr[k]:
             if cols[e] == mc[k]:
                 if ious[e] >= iou_threshold:
@@ -188,9 +193,10 @@ class SORT(Tracker):
 
     def _step(self, dets: Detections, dt: float, warp: np.ndarray) -> np.ndarray:
         tr = self.tracks
-        tr.reserve(dets.boxes.shape[0])
+        boxes, scores, classes = self._kernel_inputs(dets)
+        tr.reserve(boxes.shape[0])
         return _sort_step(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters,
-                          dets.boxes, dets.scores, dets.class_ids, dt, self.frame_count, self._params, warp)
+                          boxes, scores, classes, dt, self.frame_count, self._params, warp)
 
     _rows_fast_path = True
     _rows_fast_path_warp = True
