@@ -397,7 +397,7 @@ class Tracker(metaclass=_Backends):
     def _take_over(self, other: "Tracker") -> None:
         """Become ``other`` (a tracker of the same class restored by :mod:`mottrack.state`)
         in place: parameters, state and scratch; this instance keeps its lock."""
-        keep = {k: self.__dict__[k] for k in ("_lock", "_owner") if k in self.__dict__}
+        keep: Dict[str, Any] = {k: self.__dict__[k] for k in ("_lock", "_owner") if k in self.__dict__}
         self.__dict__.clear()
         self.__dict__.update(other.__dict__)
         self.__dict__.update(keep)
