@@ -184,6 +184,8 @@ def evaluate(data: str | os.PathLike | Sequence[EvalSequence] | None = None, *,
     tasks = [Task(n, k, params.get(n, {}), gates[n], exact)
              for n in names for k in range(len(seq_list))]
     total = sum(s.num_eval_frames for s in seq_list) * len(names)
+    from .warm import warm_first_run
+    warm_first_run(seq_list, names, params, gates, score=exact, jobs=None)
     bar = progress_bar(total, progress, "tracking")
     try:
         done = run_tasks(seq_list, tasks, jobs, bar)
