@@ -300,11 +300,14 @@ def _make_cache_classes():
     class CheckedFunctionCache(FunctionCache):
         """numba's function cache on :class:`CheckedCacheFile`; a damaged entry is recompiled."""
 
-        def __init__(self, py_func):
-            super().__init__(py_func)
-            self._cache_file = CheckedCacheFile(cache_path=self._cache_path,
-                                                filename_base=self._impl.filename_base,
-                                                source_stamp=self._impl.locator.get_source_stamp())
+        @classmethod
+        def adopt(cls, cache: FunctionCache) -> "CheckedFunctionCache":
+            """Turn numba's cache object of a dispatcher into this kind (no file system work)."""
+            cache.__class__ = cls
+            cache._cache_file = CheckedCacheFile(cache_path=cache._cache_path,
+                                                 filename_base=cache._impl.filename_base,
+                                                 source_stamp=cache._impl.locator.get_source_stamp())
+            return cache  # type: ignore[return-value]
 
         def _load_overload(self, sig, target_context):
             try:
@@ -386,7 +389,7 @@ def njit(func: Callable | None = None, **options: Any):
         impl = getattr(d._cache, "_impl", None)
         if _CHECKED_CACHE is not None and type(getattr(impl, "locator", None)).__name__ == \
                 "MottrackCacheLocator":
-            d._cache = _CHECKED_CACHE(f)
+            _CHECKED_CACHE.adopt(d._cache)
         return d
 
     return wrap if func is None else wrap(func)
