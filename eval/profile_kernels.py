@@ -148,8 +148,9 @@ def run_target(target: str) -> None:
     elif target == "metrics":
         from mottrack.eval.datasets import default_sequences
         from mottrack.eval.scoring import score_one
-        for s in default_sequences(0):  # each gt scored against itself: every metric kernel runs
-            score_one(s, s.gt)
+        from mottrack.eval.warm import gt_as_results
+        for s in default_sequences(0):  # each gt scored as results: every metric kernel runs
+            score_one(s, gt_as_results(s))
     elif target == "analytics":
         _warm_analytics()
     elif target == "eval":

@@ -6,6 +6,7 @@ as there are CPUs.  A child runs the part of the run that compiles (each tracker
 on the first frames of every sequence, as :func:`~mottrack.eval.run.run_tracker` does it,
 or the scoring of one sequence), so the numbers of the run are untouched; it then exits,
 returning the memory compiling took, and the run itself loads the kernels from the cache.
+The first tracker (it compiles the shared core) runs beside the metrics, then the others.
 One line on stderr says what is being compiled.  With a warm cache (a marker per target
 in the cache folder) nothing of this runs.
 """
@@ -42,11 +43,21 @@ def _warm_tracker(name: str, seqs: Sequence[EvalSequence], params: Mapping[str, 
         warm_up(name, s, params, min_score)
 
 
+def gt_as_results(seq: EvalSequence):
+    """The ground-truth boxes of ``seq`` as a tracker's result table (scoring it runs every
+    metric kernel)."""
+    from ..io.mot import MotTable
+    g = seq.gt
+    if g is None:
+        raise ValueError(f"{seq.name}: no ground truth")
+    return MotTable.from_arrays(g.frames, g.ids, g.boxes)
+
+
 def _warm_metrics(seqs: Sequence[EvalSequence]) -> None:
     from .scoring import score_one
     for s in seqs:
         if s.gt is not None and len(s.gt):
-            score_one(s, s.gt)  # the gt scored against itself: every metric kernel runs
+            score_one(s, gt_as_results(s))
             return
 
 
@@ -89,16 +100,21 @@ def warm_first_run(seqs: Sequence[EvalSequence], names: Sequence[str],
               f"in {jobs} process{'es' if jobs > 1 else ''} (cached in {_numba.CACHE_DIR}; later runs "
               "skip this) ...", file=notice, flush=True)
     ctx = mp.get_context("fork")
-    running: list[Any] = []
-    queue = list(todo)
-    while queue or running:
-        while queue and len(running) < jobs:
-            _, key, job = queue.pop(0)
-            proc = ctx.Process(target=_child, args=(job, key), daemon=True)
-            proc.start()
-            running.append(proc)
-        wait([p.sentinel for p in running])
-        running = [p for p in running if p.is_alive()]
+    # as `python -m mottrack compile`: the first tracker compiles the shared core beside the
+    # metrics; the other trackers start after it and load the shared kernels
+    trackers = [t for t in todo if t[0] != "metrics"]
+    stages = [trackers[:1] + [t for t in todo if t[0] == "metrics"], trackers[1:]]
+    for stage in stages:
+        running: list[Any] = []
+        queue = list(stage)
+        while queue or running:
+            while queue and len(running) < jobs:
+                _, key, job = queue.pop(0)
+                proc = ctx.Process(target=_child, args=(job, key), daemon=True)
+                proc.start()
+                running.append(proc)
+            wait([p.sentinel for p in running])
+            running = [p for p in running if p.is_alive()]
     if notice is not None:
         print(f"mottrack.eval: compiled in {time.perf_counter() - t0:.0f} s", file=notice, flush=True)
     return [t for t, _, _ in todo]
