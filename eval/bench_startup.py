@@ -10,7 +10,10 @@ Measures (``--measures``, default all):
 * ``decoders``: the Larod decoders and the MOT reader, empty cache;
 * ``eval``: ``python -m mottrack.eval`` (the embedded default: every tracker, metrics,
   budget), empty cache, then warm;
-* ``compile``: ``python -m mottrack compile --cache-dir EMPTY``.
+* ``compile``: ``python -m mottrack compile --cache-dir EMPTY``;
+* ``kernels``: ``eval/profile_kernels.py TARGET`` per tracker, ``decoders`` and ``metrics``,
+  each into an empty cache: the compile CPU seconds per kernel (HEAD only; or render JSON
+  files it wrote earlier with ``--kernels-from DIR``).
 
 Each command runs under ``/usr/bin/time -v``: CPU = user + system seconds of the whole
 process tree, peak RSS = the largest single process of the tree (what ``time`` reports),
@@ -42,7 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-MEASURES = ("import", "tracker", "decoders", "eval", "compile")
+MEASURES = ("import", "tracker", "decoders", "eval", "compile", "kernels")
 TIME = "/usr/bin/time"
 
 
@@ -124,7 +127,45 @@ def run_measures(label: str, src: Path, measures: list[str], work: Path, log) ->
         cache = tempfile.mkdtemp(prefix="cache-compile-", dir=work)
         rec("python -m mottrack compile", "python -m mottrack compile --cache-dir DIR",
             timed([py, "-m", "mottrack", "compile", "--cache-dir", cache], src, _env(src), pin=False), "empty")
+    if "kernels" in measures and label.startswith("HEAD"):
+        for t in _trackers(src) + ["decoders", "metrics"]:
+            cache = tempfile.mkdtemp(prefix=f"cache-k-{t}-", dir=work)
+            out = work / f"kernels-{t}.json"
+            subprocess.run([py, str(ROOT / "eval" / "profile_kernels.py"), t, "--json", str(out)],
+                           cwd=src, env=_env(src, cache), capture_output=True, check=False)
+            log(f"  [{label}] kernels of {t}: {'ok' if out.exists() else 'FAILED'}")
+            if out.exists():
+                KERNEL_DOCS.append(json.loads(out.read_text()))
     return rows
+
+
+KERNEL_DOCS: list[dict] = []
+
+
+def kernels_markdown(docs: list[dict], top: int = 12) -> str:
+    """Per target: total and compile CPU, peak RSS, and its most expensive kernels."""
+    if not docs:
+        return ""
+    lines = ["", "## Compile CPU per kernel (eval/profile_kernels.py, each target into an empty cache)", "",
+             "excl = the kernel's own compile (kernels it calls that compile on their own are listed "
+             "separately; numba's implementations it pulls in first, e.g. sorting or array "
+             "set-item, are included and shown as 'numba impls'); typing / lowering = numba's type "
+             "inference and lowering passes (lowering includes LLVM); +MB = resident memory the "
+             "compile added.", "",
+             "| target | CPU s | compiling s | peak MB | kernels |", "|---|---:|---:|---:|---:|"]
+    for d in docs:
+        lines.append(f"| {d['target']} | {d['cpu_s']:.1f} | {d['compile_cpu_s']:.1f} | {d['peak_rss_mb']:.0f} "
+                     f"| {len(d['kernels'])} |")
+    for d in docs:
+        lines += ["", f"### {d['target']}", "",
+                  "| kernel | sigs | excl s | typing s | lowering s | numba impls s | +MB |",
+                  "|---|---:|---:|---:|---:|---:|---:|"]
+        rows = sorted(d["kernels"].items(), key=lambda kv: -kv[1]["exclusive_s"])[:top]
+        for name, k in rows:
+            lines.append(f"| {name.replace('mottrack.', '')} | {k['signatures']} | {k['exclusive_s']:.2f} | "
+                         f"{k['typing_s']:.2f} | {k['lowering_s']:.2f} | {k.get('numba_impls_s', 0.0):.2f} | "
+                         f"{k['rss_added_mb']:.0f} |")
+    return "\n".join(lines) + "\n"
 
 
 def _archive(commit: str, dest: Path) -> Path:
@@ -240,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeats", type=int, default=1)
     p.add_argument("--out", default=str(ROOT / "eval" / "results" / "startup.md"))
     p.add_argument("--json", help="also write every raw row as JSON")
+    p.add_argument("--kernels-from", metavar="DIR",
+                   help="append the per-kernel tables of eval/profile_kernels.py JSON files in DIR")
     p.add_argument("--readme", action="store_true",
                    help="rewrite README's start-up table and camera_footprint.json from this run")
     args = p.parse_args(argv)
@@ -268,7 +311,9 @@ def main(argv: list[str] | None = None) -> int:
             "tree (/usr/bin/time -v), peak = its largest single process. The machine is shared with other jobs: "
             "CPU seconds count, wall seconds vary with the load.")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(to_markdown(summary, labels, note))
+    if args.kernels_from:
+        KERNEL_DOCS.extend(json.loads(p.read_text()) for p in sorted(Path(args.kernels_from).glob("*.json")))
+    Path(args.out).write_text(to_markdown(summary, labels, note) + kernels_markdown(KERNEL_DOCS))
     print(Path(args.out).read_text())
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))
