@@ -131,8 +131,9 @@ def run_measures(label: str, src: Path, measures: list[str], work: Path, log) ->
         for t in _trackers(src) + ["decoders", "metrics"]:
             cache = tempfile.mkdtemp(prefix=f"cache-k-{t}-", dir=work)
             out = work / f"kernels-{t}.json"
+            env = dict(_env(src, cache), MOTTRACK_PROFILE_INSTALLED="1")  # profile `src`, not ROOT
             subprocess.run([py, str(ROOT / "eval" / "profile_kernels.py"), t, "--json", str(out)],
-                           cwd=src, env=_env(src, cache), capture_output=True, check=False)
+                           cwd=src, env=env, capture_output=True, check=False)
             log(f"  [{label}] kernels of {t}: {'ok' if out.exists() else 'FAILED'}")
             if out.exists():
                 KERNEL_DOCS.append(json.loads(out.read_text()))
@@ -296,7 +297,10 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
         work = Path(tmp)
-        sources = [(f"HEAD {head}", ROOT)]
+        # a snapshot of this checkout's package, so that editing it meanwhile changes nothing here
+        snap = work / "head"
+        shutil.copytree(ROOT / "mottrack", snap / "mottrack", ignore=shutil.ignore_patterns("__pycache__"))
+        sources = [(f"HEAD {head}", snap)]
         if args.baseline:
             sources.append((f"{args.baseline}", _archive(args.baseline, work / "baseline")))
         for rep in range(args.repeats):

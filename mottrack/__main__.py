@@ -274,7 +274,7 @@ def compile_cache(trackers: list[str] | None = None, cache_dir: str | None = Non
     when numba is not available or a fresh process still compiled something.
     """
     from . import _numba
-    from .registry import available_trackers, tracker_class
+    from .registry import available_trackers, registered_trackers, tracker_class
 
     if _numba.numba is None:
         raise RuntimeError(f"numba is not usable ({_numba.NUMBA_ERROR}): nothing to compile")
@@ -282,6 +282,8 @@ def compile_cache(trackers: list[str] | None = None, cache_dir: str | None = Non
         raise ValueError(f"jobs: expected a whole number >= 1; got {jobs!r}")
     jobs = jobs or default_jobs()
     names = available_trackers() if not trackers else [tracker_class(t).name for t in trackers]
+    order = list(registered_trackers())  # registration order: SORT, the smallest, compiles the core first
+    names = sorted(dict.fromkeys(names), key=lambda n: order.index(n) if n in order else len(order))
     env = dict(os.environ)
     if cache_dir is not None:
         env["MOTTRACK_CACHE_DIR"] = os.path.abspath(cache_dir)

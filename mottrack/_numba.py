@@ -270,10 +270,14 @@ def _make_cache_classes():
 
         @contextmanager
         def _locked(self):
-            if fcntl is None:
+            try:
+                lk = open(os.path.join(self._cache_path, ".lock"), "a") if fcntl is not None else None
+            except OSError:  # a folder we may not write to: nothing to serialise
+                lk = None
+            if lk is None:
                 yield
                 return
-            with open(os.path.join(self._cache_path, ".lock"), "a") as lk:
+            with lk:
                 fcntl.flock(lk, fcntl.LOCK_EX)
                 try:
                     yield
