@@ -50,7 +50,7 @@ TIME = "/usr/bin/time"
 
 
 def _taskset() -> list[str]:
-    return ["taskset", "-c", "1"] if shutil.which("taskset") and os.cpu_count() and os.cpu_count() > 1 else []
+    return ["taskset", "-c", "1"] if shutil.which("taskset") and (os.cpu_count() or 1) > 1 else []
 
 
 def timed(cmd: list[str], cwd: Path, env: dict[str, str], pin: bool) -> dict:
@@ -214,9 +214,9 @@ def to_markdown(summary: list[dict], labels: list[str], note: str) -> str:
     for what, cache in order:
         cells = []
         for lb in labels:
-            r = by.get((what, cache, lb))
-            cells.append("-" if r is None else
-                         f"{r['cpu_s']:.1f} / {r['peak_mb']:.0f} / {r['wall_s']:.1f}" + (" FAILED" if r["failed"] else ""))
+            got = by.get((what, cache, lb))
+            cells.append("-" if got is None else f"{got['cpu_s']:.1f} / {got['peak_mb']:.0f} / "
+                         f"{got['wall_s']:.1f}" + (" FAILED" if got["failed"] else ""))
         row = f"| {what} | {cache} | " + " | ".join(cells) + " |"
         if len(labels) == 2:
             a, b = by.get((what, cache, labels[0])), by.get((what, cache, labels[1]))
@@ -296,6 +296,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeats", type=int, default=1)
     p.add_argument("--out", default=str(ROOT / "eval" / "results" / "startup.md"))
     p.add_argument("--json", help="also write every raw row as JSON")
+    p.add_argument("--rows", nargs="+", metavar="FILE",
+                   help="measure nothing: render the raw rows of earlier --json files (merged)")
     p.add_argument("--kernels-from", metavar="DIR",
                    help="append the per-kernel tables of eval/profile_kernels.py JSON files in DIR")
     p.add_argument("--readme", action="store_true",
@@ -309,6 +311,11 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"{TIME} is needed (apt-get install time)")
     head = _head()
     rows: list[dict] = []
+    if args.rows:
+        for f in args.rows:
+            rows += json.loads(Path(f).read_text())
+        labels = list(dict.fromkeys(r["source"] for r in sorted(rows, key=lambda r: not r["source"].startswith("HEAD"))))
+        return _report(args, rows, labels)
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
         work = Path(tmp)
         # a snapshot of this checkout's package, so that editing it meanwhile changes nothing here
@@ -321,11 +328,16 @@ def main(argv: list[str] | None = None) -> int:
             for label, src in (sources if rep % 2 == 0 else sources[::-1]):  # interleaved
                 print(f"repeat {rep + 1}/{args.repeats}: {label}", file=sys.stderr, flush=True)
                 rows += run_measures(label, src, measures, work, lambda s: print(s, file=sys.stderr, flush=True))
-    labels = [lb for lb, _ in sources]
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=1))
+    return _report(args, rows, [lb for lb, _ in sources])
+
+
+def _report(args, rows: list[dict], labels: list[str]) -> int:
     summary = summarise(rows)
     note = (f"Machine: {platform.machine()}, {os.cpu_count()} CPUs ({platform.processor() or platform.node()}), "
             f"Python {platform.python_version()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
-            f"{args.repeats} repeat(s) (medians), sources interleaved. CPU = user + system seconds of the process "
+            f"medians of the repeats, sources interleaved. CPU = user + system seconds of the process "
             "tree (/usr/bin/time -v), peak = its largest single process. The machine is shared with other jobs: "
             "CPU seconds count, wall seconds vary with the load.")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
@@ -333,8 +345,6 @@ def main(argv: list[str] | None = None) -> int:
         KERNEL_DOCS.extend(json.loads(p.read_text()) for p in sorted(Path(args.kernels_from).glob("*.json")))
     Path(args.out).write_text(to_markdown(summary, labels, note) + kernels_markdown(KERNEL_DOCS))
     print(Path(args.out).read_text())
-    if args.json:
-        Path(args.json).write_text(json.dumps(rows, indent=1))
     if args.readme:
         update_readme(summary, labels[0])
         update_footprint(summary, labels[0])
