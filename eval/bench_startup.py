@@ -296,6 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeats", type=int, default=1)
     p.add_argument("--out", default=str(ROOT / "eval" / "results" / "startup.md"))
     p.add_argument("--json", help="also write every raw row as JSON")
+    p.add_argument("--notes", metavar="FILE", help="append this Markdown file (findings) to --out")
     p.add_argument("--rows", nargs="+", metavar="FILE",
                    help="measure nothing: render the raw rows of earlier --json files (merged)")
     p.add_argument("--kernels-from", metavar="DIR",
@@ -328,6 +329,8 @@ def main(argv: list[str] | None = None) -> int:
             for label, src in (sources if rep % 2 == 0 else sources[::-1]):  # interleaved
                 print(f"repeat {rep + 1}/{args.repeats}: {label}", file=sys.stderr, flush=True)
                 rows += run_measures(label, src, measures, work, lambda s: print(s, file=sys.stderr, flush=True))
+                if args.json:  # after every source: a run cut short keeps what it measured
+                    Path(args.json).write_text(json.dumps(rows, indent=1))
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))
     return _report(args, rows, [lb for lb, _ in sources])
@@ -343,7 +346,8 @@ def _report(args, rows: list[dict], labels: list[str]) -> int:
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     if args.kernels_from:
         KERNEL_DOCS.extend(json.loads(p.read_text()) for p in sorted(Path(args.kernels_from).glob("*.json")))
-    Path(args.out).write_text(to_markdown(summary, labels, note) + kernels_markdown(KERNEL_DOCS))
+    notes = "\n" + Path(args.notes).read_text() if args.notes else ""
+    Path(args.out).write_text(to_markdown(summary, labels, note) + notes + kernels_markdown(KERNEL_DOCS))
     print(Path(args.out).read_text())
     if args.readme:
         update_readme(summary, labels[0])
