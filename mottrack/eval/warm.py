@@ -38,8 +38,10 @@ def warm_key(name: str, seqs: Sequence[EvalSequence], params: Mapping[str, Any])
 
 def _warm_tracker(name: str, seqs: Sequence[EvalSequence], params: Mapping[str, Any],
                   min_score: float | None) -> None:
-    from .run import warm_up
+    from .run import needs_embeddings, warm_up
     for s in seqs:
+        if s.embeddings is None and needs_embeddings(name):
+            continue  # the run refuses it (and says why); nothing to compile for it
         warm_up(name, s, params, min_score)
 
 
