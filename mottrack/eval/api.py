@@ -162,6 +162,12 @@ def evaluate(data: str | os.PathLike | Sequence[EvalSequence] | None = None, *,
     Returns
     -------
     EvalResult
+
+    Notes
+    -----
+    Into a kernel cache that lacks them, the kernels of the trackers and of the metrics are
+    first compiled in forked child processes, one per CPU (:mod:`mottrack.eval.warm`; one line
+    on stderr says so); the numbers are those of a warm run.
     """
     t_start = time.perf_counter()
     if data is None:
