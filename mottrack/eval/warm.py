@@ -76,7 +76,7 @@ def _child(job: Callable[[], None], key: str) -> None:
 
 def warm_first_run(seqs: Sequence[EvalSequence], names: Sequence[str],
                    params: Mapping[str, Mapping[str, Any]], min_scores: Mapping[str, float | None],
-                   score: bool = True, jobs: int | None = None, notice=sys.stderr) -> list[str]:
+                   score: bool = True, jobs: int | None = None, notice: bool = True) -> list[str]:
     """Compile the kernels of ``names`` on ``seqs`` (and the metric kernels when ``score``)
     that the cache does not hold yet, in forked child processes, ``jobs`` at a time
     (default: every CPU).  Returns the targets compiled (empty with a warm cache, without
@@ -97,10 +97,10 @@ def warm_first_run(seqs: Sequence[EvalSequence], names: Sequence[str],
         return []
     jobs = max(1, min(jobs or default_jobs(), len(todo)))
     t0 = time.perf_counter()
-    if notice is not None:
+    if notice:
         print(f"mottrack.eval: first run with this kernel cache: compiling {', '.join(t for t, _, _ in todo)} "
               f"in {jobs} process{'es' if jobs > 1 else ''} (cached in {_numba.CACHE_DIR}; later runs "
-              "skip this) ...", file=notice, flush=True)
+              "skip this) ...", file=sys.stderr, flush=True)
     ctx = mp.get_context("fork")
     # as `python -m mottrack compile`: the first tracker compiles the shared core beside the
     # metrics; the other trackers start after it and load the shared kernels
@@ -117,6 +117,6 @@ def warm_first_run(seqs: Sequence[EvalSequence], names: Sequence[str],
                 running.append(proc)
             wait([p.sentinel for p in running])
             running = [p for p in running if p.is_alive()]
-    if notice is not None:
-        print(f"mottrack.eval: compiled in {time.perf_counter() - t0:.0f} s", file=notice, flush=True)
+    if notice:
+        print(f"mottrack.eval: compiled in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
     return [t for t, _, _ in todo]
