@@ -170,6 +170,7 @@ def _child(target: str, first_only: bool, t0: float) -> None:
     else:
         first = warm_tracker(target, first_only=first_only)
     compiled, loaded = _kernel_stats()
+    mark_warm(target)
     cpu = ""
     if _numba.numba is not None:
         import llvmlite.binding as ll  # type: ignore[import-untyped]
@@ -181,6 +182,28 @@ def _child(target: str, first_only: bool, t0: float) -> None:
         "wall_s": time.perf_counter() - t0, "cpu_s": time.process_time(),
         "peak_rss_mb": _peak_rss_mb(), "compiled": compiled, "loaded": loaded,
         "cache_dir": _numba.CACHE_DIR, "portable": _numba.PORTABLE, "cpu": cpu}), flush=True)
+
+
+WARM_DIR = "warm"  # <cache>/warm/<target>: that target's kernels are in the cache
+
+
+def mark_warm(target: str) -> None:
+    """Record in the cache folder that ``target``'s kernels are compiled into it."""
+    from . import _numba
+    if _numba.CACHE_DIR is None or _numba.numba is None:
+        return
+    try:
+        os.makedirs(os.path.join(_numba.CACHE_DIR, WARM_DIR), exist_ok=True)
+        with open(os.path.join(_numba.CACHE_DIR, WARM_DIR, target), "w") as f:
+            f.write(time.strftime("%Y-%m-%dT%H:%M:%SZ\n", time.gmtime()))
+    except OSError:
+        pass
+
+
+def is_warm(target: str) -> bool:
+    """True when ``target``'s kernels were compiled into this process's cache folder."""
+    from . import _numba
+    return _numba.CACHE_DIR is not None and os.path.exists(os.path.join(_numba.CACHE_DIR, WARM_DIR, target))
 
 
 def _spawn(target: str, env: dict[str, str], first_only: bool = False) -> dict[str, Any]:
@@ -206,24 +229,69 @@ def _names(items: list[str], width: int = 96) -> str:
 
 
 # -- commands -------------------------------------------------------------------------------------
+def _run_stages(stages: list[list[str]], env: dict[str, str], jobs: int, report) -> list[dict[str, Any]]:
+    """Run every target of each stage in its own fresh process, ``jobs`` at a time; a stage
+    starts when the one before it is done.  ``report(result)`` is called as each finishes."""
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+    results: list[dict[str, Any]] = []
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for stage in stages:
+            futures = [pool.submit(_spawn, t, env) for t in stage]
+            for fut in as_completed(futures):
+                r = fut.result()
+                results.append(r)
+                report(r)
+    return results
+
+
+def compile_stages(names: list[str], decoders: bool = True) -> list[list[str]]:
+    """The order ``compile`` runs its targets in: the first tracker (it compiles the shared core:
+    geometry, Kalman filters, track table, assignment) beside the decoders, which share
+    nothing with it; then the other trackers side by side, loading the shared kernels."""
+    if not names:
+        return [[DECODERS]] if decoders else []
+    return [names[:1] + ([DECODERS] if decoders else []), names[1:]] if len(names) > 1 else \
+        [names + ([DECODERS] if decoders else [])]
+
+
+def default_jobs() -> int:
+    """The number of CPUs this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
 def compile_cache(trackers: list[str] | None = None, cache_dir: str | None = None,
                   portable: bool = False, decoders: bool = True, verify: bool = True,
-                  out=sys.stdout) -> dict[str, Any]:
+                  out=sys.stdout, jobs: int | None = None) -> dict[str, Any]:
     """Compile the kernels of ``trackers`` (default: all registered) and the decoders into the cache.
 
-    Returns a summary dict (``cache_dir``, per-target results, ``verify`` results).
+    Each target compiles in a fresh process (its memory is returned when it exits), ``jobs``
+    of them at a time (default: every CPU this process may use), in the order of
+    :func:`compile_stages`.
+
+    Returns a summary dict (``cache_dir``, per-target results, ``verify`` results, ``seconds``
+    wall clock, ``cpu_s`` of the child processes).
     Raises ValueError for an unknown tracker or an unusable cache directory, RuntimeError
     when numba is not available or a fresh process still compiled something.
     """
     from . import _numba
-    from .registry import available_trackers, tracker_class
+    from .registry import available_trackers, registered_trackers, tracker_class
 
     if _numba.numba is None:
         raise RuntimeError(f"numba is not usable ({_numba.NUMBA_ERROR}): nothing to compile")
+    if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1):
+        raise ValueError(f"jobs: expected a whole number >= 1; got {jobs!r}")
+    jobs = jobs or default_jobs()
     names = available_trackers() if not trackers else [tracker_class(t).name for t in trackers]
+    order = list(registered_trackers())  # registration order: SORT, the smallest, compiles the core first
+    names = sorted(dict.fromkeys(names), key=lambda n: order.index(n) if n in order else len(order))
     env = dict(os.environ)
     if cache_dir is not None:
         env["MOTTRACK_CACHE_DIR"] = os.path.abspath(cache_dir)
+    if portable and env.get("NUMBA_CPU_NAME", "generic").lower() != "generic":
+        raise ValueError(f"--portable: NUMBA_CPU_NAME={env['NUMBA_CPU_NAME']} is set; unset it")
     old = os.environ.get("MOTTRACK_CACHE_DIR")
     try:
         if cache_dir is not None:
@@ -239,41 +307,58 @@ def compile_cache(trackers: list[str] | None = None, cache_dir: str | None = Non
         raise ValueError(f"cache-dir: {cache_dir or 'no candidate directory'} is not writable")
     marker = os.path.join(target, _numba.PORTABLE_MARKER)
     done = os.path.join(target, _numba.COMPILED_MARKER)
-    if portable:
+    had_marker = os.path.exists(marker)
+    if portable:  # the child processes see it and compile for the generic CPU
         with open(marker, "w") as f:
             f.write("kernels in this directory are compiled for a generic CPU (NUMBA_CPU_NAME=generic)\n")
-    elif os.path.exists(marker):
+    elif had_marker:
         os.remove(marker)
-    if portable and env.get("NUMBA_CPU_NAME", "generic").lower() != "generic":
-        raise ValueError(f"--portable: NUMBA_CPU_NAME={env['NUMBA_CPU_NAME']} is set; unset it")
+    try:
+        return _compile_into(target, names, env, portable, decoders, verify, out, jobs, cache_dir, done)
+    except BaseException:
+        if portable and not had_marker and os.path.exists(marker):
+            os.remove(marker)  # a failed portable compile leaves no portable claim behind
+        raise
 
+
+def _compile_into(target: str, names: list[str], env: dict[str, str], portable: bool, decoders: bool,
+                  verify: bool, out, jobs: int, cache_dir: str | None, done: str) -> dict[str, Any]:
+    from . import _numba
+
+    stages = compile_stages(names, decoders)
+    targets = [t for st in stages for t in st]
     print(f"mottrack compile: numba {_numba.numba.__version__}, "
-          f"{'portable (generic CPU)' if portable else 'this CPU only'}\n  cache: {target}", file=out)
-    targets = names + ([DECODERS] if decoders else [])
-    results, t_all = [], time.perf_counter()
-    for t in targets:
-        r = _spawn(t, env)
+          f"{'portable (generic CPU)' if portable else 'this CPU only'}, {len(targets)} targets in "
+          f"fresh processes, {jobs} at a time\n  cache: {target}", file=out, flush=True)
+    t_all = time.perf_counter()
+
+    def report(r: dict[str, Any]) -> None:
         if r["cache_dir"] != target:
-            raise RuntimeError(f"{t}: the child process cached in {r['cache_dir']}, expected {target}")
-        results.append(r)
-        print(f"  {t:<10} compiled {len(r['compiled']):>2} kernels, loaded {len(r['loaded']):>2}   "
+            raise RuntimeError(f"{r['target']}: the child process cached in {r['cache_dir']}, expected {target}")
+        print(f"  {r['target']:<10} compiled {len(r['compiled']):>2} kernels, loaded {len(r['loaded']):>2}   "
               f"{r['wall_s']:6.1f} s ({r['cpu_s']:.1f} s CPU)   peak RSS {r['peak_rss_mb']:.0f} MB   "
-              f"[cpu {r['cpu']}]", file=out)
+              f"[cpu {r['cpu']}]", file=out, flush=True)
         if r["compiled"]:
-            print(_names(r["compiled"]), file=out)
+            print(_names(r["compiled"]), file=out, flush=True)
+
+    results = _run_stages(stages, env, jobs, report)
     total = time.perf_counter() - t_all
-    print(f"  compiled in {total:.1f} s; largest peak RSS {max(r['peak_rss_mb'] for r in results):.0f} MB",
-          file=out)
-    checks = []
+    cpu = sum(r["cpu_s"] for r in results)
+    print(f"  compiled in {total:.1f} s wall clock ({cpu:.1f} s CPU in {len(results)} processes, "
+          f"{jobs} at a time); largest peak RSS {max(r['peak_rss_mb'] for r in results):.0f} MB",
+          file=out, flush=True)
+    checks: list[dict[str, Any]] = []
     if verify:
         print("  fresh process per tracker (import + first update, then the whole stream):", file=out)
-        for t in names:
-            r = _spawn(t, env)
+
+        def report_check(r: dict[str, Any]) -> None:
             checks.append(r)
-            print(f"  {t:<10} import {r['import_s'] * 1e3:5.0f} ms ({r['import_cpu_s'] * 1e3:.0f} ms CPU incl. "
-                  f"start-up), first update {r['first_update_s'] * 1e3:6.1f} ms "
+            print(f"  {r['target']:<10} import {r['import_s'] * 1e3:5.0f} ms ({r['import_cpu_s'] * 1e3:.0f} ms CPU "
+                  f"incl. start-up), first update {r['first_update_s'] * 1e3:6.1f} ms "
                   f"({r['first_update_cpu_s'] * 1e3:.0f} ms CPU), peak RSS {r['peak_rss_mb']:.0f} MB; "
-                  f"cache: {len(r['loaded'])} loaded, {len(r['compiled'])} compiled", file=out)
+                  f"cache: {len(r['loaded'])} loaded, {len(r['compiled'])} compiled", file=out, flush=True)
+
+        _run_stages([names], env, jobs, report_check)
         bad = [r["target"] for r in checks if r["compiled"]]
         if bad:
             raise RuntimeError(f"a fresh process still compiled kernels for {', '.join(bad)}; "
@@ -284,16 +369,41 @@ def compile_cache(trackers: list[str] | None = None, cache_dir: str | None = Non
                   f, indent=1)
     if cache_dir is not None:
         print(f"  use it with: MOTTRACK_CACHE_DIR={env['MOTTRACK_CACHE_DIR']}", file=out)
-    return {"cache_dir": target, "results": results, "verify": checks, "seconds": total}
+    return {"cache_dir": target, "results": results, "verify": checks, "seconds": total, "cpu_s": cpu}
+
+
+def _installed_copy() -> str | None:
+    """The folder of an installed mottrack distribution, when it is not the package loaded."""
+    from . import _numba
+    try:
+        from importlib.metadata import PackageNotFoundError, distribution
+        dist = distribution("mottrack")
+    except (ImportError, PackageNotFoundError):
+        return None
+    try:
+        init = os.path.abspath(str(dist.locate_file("mottrack/__init__.py")))
+    except Exception:  # noqa: BLE001 - odd distributions (editable finders)
+        return None
+    pkg = os.path.dirname(init)
+    if os.path.exists(init) and os.path.realpath(pkg) != os.path.realpath(_numba._PKG_DIR):
+        return pkg
+    return None
 
 
 def info(out=sys.stdout) -> None:
-    """Print the cache directory, whether it is portable and which numba is used."""
+    """Print which package was loaded, its cache directory, whether it is portable and which
+    numba is used."""
     from . import _numba
+    print(f"package:     {_numba._PKG_DIR}", file=out)
+    other = _installed_copy()
+    if other:
+        print(f"             (an installed mottrack in {other} is shadowed by it: the current folder "
+              "comes first on sys.path; run elsewhere to use the installed one)", file=out)
     print(f"numba:       {_numba.numba.__version__ if _numba.numba else 'not usable: ' + str(_numba.NUMBA_ERROR)}",
           file=out)
     print(f"cache:       {_numba.CACHE_DIR}", file=out)
-    print(f"source hash: {_numba.SOURCE_HASH}", file=out)
+    print(f"source hash: {_numba.SOURCE_HASH} (of the sources in {_numba._PKG_DIR}: the cache is keyed "
+          "to them, another copy of mottrack has its own)", file=out)
     print(f"portable:    {_numba.PORTABLE}", file=out)
     done = os.path.join(_numba.CACHE_DIR or "", _numba.COMPILED_MARKER)
     text = "no (kernels compile on first use)"
@@ -323,6 +433,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="compile for a generic CPU of this architecture (loaded automatically at run time)")
     p.add_argument("--no-decoders", action="store_true", help="skip the Larod decoders and the MOT reader")
     p.add_argument("--no-verify", action="store_true", help="skip the fresh-process check")
+    p.add_argument("--jobs", type=int, metavar="N",
+                   help="processes compiling at the same time (default: one per CPU)")
     sub.add_parser("info", help="show the cache directory and what it holds")
     sub.add_parser("track", help="detect, track and draw on a video (python -m mottrack track --help)")
     args = parser.parse_args(argv)
@@ -334,7 +446,7 @@ def main(argv: list[str] | None = None) -> int:
         trackers = [t.strip() for item in args.trackers for t in item.split(",") if t.strip()]
     try:
         compile_cache(trackers, args.cache_dir, args.portable, decoders=not args.no_decoders,
-                      verify=not args.no_verify)
+                      verify=not args.no_verify, jobs=args.jobs)
     except (ValueError, RuntimeError) as exc:
         print(f"python -m mottrack compile: {exc}", file=sys.stderr)
         return 1

@@ -97,13 +97,52 @@ def cache_dir() -> str | None:
     return None
 
 
+def _env_dir_problem() -> str | None:
+    """Why ``$MOTTRACK_CACHE_DIR`` cannot hold the cache (None: it can, or it is not set)."""
+    root = os.environ.get("MOTTRACK_CACHE_DIR")
+    if not root:
+        return None
+    if os.path.exists(root) and not os.path.isdir(root):
+        return "it names a file, not a folder"
+    if not _writable_dir(os.path.join(root, "numba-" + _source_hash())):
+        return "it cannot be created or written"
+    return None
+
+
 SOURCE_HASH = _source_hash()
 CACHE_DIR = cache_dir()
+if os.environ.get("MOTTRACK_CACHE_DIR") and (CACHE_DIR is None or not CACHE_DIR.startswith(
+        os.path.join(os.environ["MOTTRACK_CACHE_DIR"], ""))):
+    _why = _env_dir_problem()
+    if _why:
+        warnings.warn(f"mottrack: MOTTRACK_CACHE_DIR={os.environ['MOTTRACK_CACHE_DIR']} is not usable "
+                      f"({_why}); kernels are cached in {CACHE_DIR or 'no folder (compiled in memory)'} "
+                      "instead", RuntimeWarning, stacklevel=2)
 PORTABLE = False
+_PORTABLE_IGNORED: str | None = None  # why a portable cache found cannot be used by this process
 if CACHE_DIR is not None and os.path.exists(os.path.join(CACHE_DIR, PORTABLE_MARKER)):
     if "numba" not in sys.modules and not os.environ.get("NUMBA_CPU_NAME"):
         os.environ["NUMBA_CPU_NAME"] = "generic"
-    PORTABLE = os.environ.get("NUMBA_CPU_NAME", "").lower() == "generic"
+    if "numba" in sys.modules:
+        _cfg = sys.modules.get("numba.core.config")
+        _cpu = str(getattr(_cfg, "CPU_NAME", None) or "")
+        if _cpu.lower() != "generic":
+            _PORTABLE_IGNORED = "numba was imported before mottrack"
+    else:
+        _cpu = os.environ.get("NUMBA_CPU_NAME", "")
+        if _cpu.lower() != "generic":
+            _PORTABLE_IGNORED = f"NUMBA_CPU_NAME={_cpu} is set"
+    PORTABLE = _PORTABLE_IGNORED is None
+    if _PORTABLE_IGNORED is not None:
+        # Never write this CPU's kernels into a portable cache: use a sibling folder.
+        _portable_dir = CACHE_DIR
+        _host = CACHE_DIR + "-host"
+        CACHE_DIR = _host if _writable_dir(_host) else None
+        warnings.warn(f"mottrack: the kernel cache {_portable_dir} is portable (generic CPU), but "
+                      f"{_PORTABLE_IGNORED}, so this process compiles for this CPU; its kernels are "
+                      f"cached in {CACHE_DIR or 'no folder (compiled in memory)'} instead (import "
+                      "mottrack before numba, and leave NUMBA_CPU_NAME unset, to use the portable "
+                      "kernels)", RuntimeWarning, stacklevel=2)
 
 try:
     import numba
@@ -155,8 +194,188 @@ def _install_locator() -> None:
     CacheImpl._locator_classes.insert(0, MottrackCacheLocator)
 
 
+# -- a cache that survives damage (power loss on flash: truncated or garbled files) ----------
+_TRAILER = b"MTCK"  # every file mottrack's kernels are cached in ends with this and a digest
+_DAMAGE_WARNED = False
+
+
+class CacheDamaged(Exception):
+    """A file of the kernel cache is truncated or garbled (its digest does not match)."""
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def _checked(data: bytes, path: str) -> bytes:
+    """``data`` without its trailer, after checking the digest (CacheDamaged if it fails)."""
+    n = len(_TRAILER) + 16
+    if len(data) < n or data[-n:-16] != _TRAILER or _digest(data[:-n]) != data[-16:]:
+        raise CacheDamaged(f"{os.path.basename(path)} is truncated or garbled")
+    return data[:-n]
+
+
+def _warn_damaged(cache_path: str, exc: BaseException) -> None:
+    global _DAMAGE_WARNED
+    if not _DAMAGE_WARNED:
+        _DAMAGE_WARNED = True
+        where = os.path.relpath(cache_path, str(CACHE_DIR))
+        where = "" if where == "." else f"{where}/"
+        warnings.warn(f"mottrack: the kernel cache in {CACHE_DIR} is damaged ({where}"
+                      f"{type(exc).__name__}: {exc}), e.g. by a power loss while it was written; "
+                      "recompiling the affected kernels into it (delete the folder to start afresh)",
+                      RuntimeWarning, stacklevel=2)
+
+
+def _make_cache_classes():
+    """numba cache classes that check a digest on every file and lock writers of a folder."""
+    import pickle
+    from contextlib import contextmanager
+
+    from numba.core.caching import FunctionCache, IndexDataCacheFile
+
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no lock (one process per cache there)
+        fcntl = None  # type: ignore[assignment]
+
+    class CheckedCacheFile(IndexDataCacheFile):
+        """Index and data files ending in a digest; saves serialised across processes."""
+
+        def _dump(self, obj):
+            data = super()._dump(obj)
+            return data + _TRAILER + _digest(data)
+
+        def _load_index(self):
+            try:
+                with open(self._index_path, "rb") as f:
+                    raw = f.read()
+            except FileNotFoundError:
+                return {}
+            import io
+            buf = io.BytesIO(raw)
+            try:
+                version = pickle.load(buf)
+            except Exception as exc:  # noqa: BLE001 - truncated or garbled
+                raise CacheDamaged(f"{self._index_name}: {type(exc).__name__}: {exc}") from None
+            if version != self._version:
+                return {}
+            stamp, overloads = pickle.loads(_checked(buf.read(), self._index_path))
+            return overloads if stamp == self._source_stamp else {}
+
+        def _load_data(self, name):
+            path = self._data_path(name)
+            with open(path, "rb") as f:
+                return pickle.loads(_checked(f.read(), path))
+
+        @contextmanager
+        def _locked(self):
+            try:
+                lk = open(os.path.join(self._cache_path, ".lock"), "a") if fcntl is not None else None
+            except OSError:  # a folder we may not write to: nothing to serialise
+                lk = None
+            if lk is None:
+                yield
+                return
+            with lk:
+                fcntl.flock(lk, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(lk, fcntl.LOCK_UN)
+
+        def save(self, key, data):
+            # processes compiling in parallel (``python -m mottrack compile``) must not
+            # interleave reading and rewriting one index
+            with self._locked():
+                try:
+                    super().save(key, data)
+                except CacheDamaged:
+                    self._discard()
+                    super().save(key, data)
+
+        def _discard(self):
+            """Remove this function's index (its data files are then overwritten)."""
+            try:
+                os.remove(self._index_path)
+            except OSError:
+                pass
+
+    class CheckedFunctionCache(FunctionCache):
+        """numba's function cache on :class:`CheckedCacheFile`; a damaged entry is recompiled."""
+
+        @classmethod
+        def adopt(cls, cache: FunctionCache) -> "CheckedFunctionCache":
+            """Turn numba's cache object of a dispatcher into this kind (no file system work)."""
+            cache.__class__ = cls
+            cache._cache_file = CheckedCacheFile(cache_path=cache._cache_path,
+                                                 filename_base=cache._impl.filename_base,
+                                                 source_stamp=cache._impl.locator.get_source_stamp())
+            return cache  # type: ignore[return-value]
+
+        def _load_overload(self, sig, target_context):
+            try:
+                return super()._load_overload(sig, target_context)
+            except Exception as exc:  # noqa: BLE001 - any failure to load is a damaged cache
+                _warn_damaged(self._cache_path, exc)
+                cf: Any = self._cache_file
+                with cf._locked():
+                    cf._discard()
+                return None
+
+    return CheckedFunctionCache
+
+
+_CHECKED_CACHE: Any = None
 if numba is not None:
     _install_locator()
+    try:
+        _CHECKED_CACHE = _make_cache_classes()
+    except ImportError:  # pragma: no cover - other numba versions: numba's own cache files
+        _CHECKED_CACHE = None
+
+
+# -- one line on stderr when this process starts compiling ------------------------------------
+_NOTICE_SHOWN = False
+
+
+def _compile_notice_wanted() -> bool:
+    flag = os.environ.get("MOTTRACK_COMPILE_NOTICE", "")
+    if flag:
+        return flag not in ("0", "no", "off", "false")
+    try:
+        return sys.stderr is not None and sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _install_compile_notice() -> None:
+    """Print one line on stderr when the first mottrack kernel of this process is compiled
+    (never with a warm cache): on a terminal, or with ``MOTTRACK_COMPILE_NOTICE=1``."""
+    from numba.core import event
+
+    class Notice(event.Listener):
+        def on_start(self, ev):
+            global _NOTICE_SHOWN
+            if _NOTICE_SHOWN:
+                return
+            fn = getattr(ev.data.get("dispatcher"), "py_func", None)
+            if not (getattr(fn, "__module__", "") or "").startswith("mottrack"):
+                return
+            _NOTICE_SHOWN = True
+            if _compile_notice_wanted():
+                print(f"mottrack: compiling kernels on first use (cached in {CACHE_DIR}; later runs "
+                      "load them; 'python -m mottrack compile' does it ahead of time) ...",
+                      file=sys.stderr, flush=True)
+
+        def on_end(self, ev):
+            pass
+
+    event.register("numba:compile", Notice())
+
+
+if numba is not None:
+    _install_compile_notice()
 
 
 def njit(func: Callable | None = None, **options: Any):
@@ -170,7 +389,12 @@ def njit(func: Callable | None = None, **options: Any):
         if numba is None:
             f.py_func = f  # type: ignore[attr-defined]
             return f
-        return numba.njit(cache=True, nogil=True, **options)(f)
+        d = numba.njit(cache=True, nogil=True, **options)(f)
+        impl = getattr(d._cache, "_impl", None)
+        if _CHECKED_CACHE is not None and type(getattr(impl, "locator", None)).__name__ == \
+                "MottrackCacheLocator":
+            _CHECKED_CACHE.adopt(d._cache)
+        return d
 
     return wrap if func is None else wrap(func)
 

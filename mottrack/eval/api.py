@@ -173,6 +173,12 @@ def evaluate(data: str | os.PathLike | Sequence[EvalSequence] | None = None, *,
     Returns
     -------
     EvalResult
+
+    Notes
+    -----
+    Into a kernel cache that lacks them, the kernels of the trackers and of the metrics are
+    first compiled in forked child processes, one per CPU (:mod:`mottrack.eval.warm`; one line
+    on stderr says so); the numbers are those of a warm run.
     """
     t_start = time.perf_counter()
     if data is None:
@@ -195,6 +201,8 @@ def evaluate(data: str | os.PathLike | Sequence[EvalSequence] | None = None, *,
     tasks = [Task(n, k, params.get(n, {}), gates[n], exact)
              for n in names for k in range(len(seq_list))]
     total = sum(s.num_eval_frames for s in seq_list) * len(names)
+    from .warm import warm_first_run
+    warm_first_run(seq_list, names, params, gates, score=exact, jobs=None)
     bar = progress_bar(total, progress, "tracking")
     try:
         done = run_tasks(seq_list, tasks, jobs, bar)

@@ -24,7 +24,7 @@ Identity: IDF1, IDP, IDR; HOTA: DetA, AssA, LocA), computed exactly as TrackEval
 does; then estimate whether each tracker fits the CPU budget of Axis ARTPEC cameras.
 
 With no arguments, evaluates an embedded default in seconds (the very first run
-also compiles the trackers with Numba, about a minute): the
+also compiles the trackers with Numba, in parallel processes; minutes of CPU): the
 TUD-Campus and TUD-Stadtmitte ground truth shipped inside the installed motmetrics
 package plus a synthetic crowded scene, with SIMULATED detections (seeded detector
 simulator: misses, box jitter, false positives, low-score tail, identity embeddings).
@@ -242,7 +242,7 @@ def _describe(seqs, args, names, min_scores, out) -> None:
         print("No DATA_ROOT given: evaluating the embedded default.", file=out)
         print(f"  ground truth: TUD-Campus, TUD-Stadtmitte from the installed motmetrics package "
               f"({motmetrics_data_dir()}), and SYNTH-Crowd, a synthetic crowded scene", file=out)
-        print("  (the very first run compiles the trackers with Numba, about a minute; the "
+        print("  (the very first run compiles the trackers with Numba, minutes of CPU; the "
               "compiled code is cached and later runs take seconds)", file=out)
     else:
         print(f"Dataset: {args.data_root}", file=out)

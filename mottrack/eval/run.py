@@ -31,7 +31,7 @@ from .datasets import EvalSequence
 if TYPE_CHECKING:
     from ..trackers.base import Tracker
 
-__all__ = ["TrackerRun", "run_tracker", "resolve_min_score", "available", "tracker_class",
+__all__ = ["TrackerRun", "run_tracker", "warm_up", "resolve_min_score", "available", "tracker_class",
            "needs_embeddings", "frame_inputs", "DEFAULT_MIN_SCORE", "tracker_params"]
 
 
@@ -169,6 +169,33 @@ def _results_table(outs: list[np.ndarray]) -> MotTable:
     return MotTable.from_arrays(a[:, 0].astype(np.int64), a[:, 5].astype(np.int64), boxes, a[:, 6])
 
 
+def _warm_up(name: str, params: Mapping[str, Any], inputs, seq: EvalSequence, use_emb: bool) -> None:
+    """Run a throw-away tracker over the first frames of ``inputs`` (and an empty frame), with
+    the sequence's camera warps when it has them, so that its kernels are compiled."""
+    from ..registry import create_tracker
+    w = create_tracker(name, **params)
+    warps = seq.camera_motion
+    for i, (_, r, e) in enumerate(inputs[:8]):
+        if warps is None:
+            w.update(_make_input(r, e))
+        else:
+            w.update(_make_input(r, e), camera_motion=warps[i])
+    e0 = None if seq.embeddings is None or not use_emb else \
+        np.zeros((0, seq.embeddings.shape[1]), np.float32)
+    w.update(_make_input(np.zeros((0, 5)), e0))
+
+
+def warm_up(name: str, seq: EvalSequence, params: Mapping[str, Any] | None = None,
+            min_score: float | None | str = "default") -> None:
+    """Compile what :func:`run_tracker` will run for ``name`` on ``seq`` (its warm-up alone)."""
+    cls = tracker_class(name)
+    params = tracker_params(name, seq, dict(params or {}))
+    use_emb = cls.embeddings != "none" and seq.embeddings is not None
+    inputs = frame_inputs(seq, resolve_min_score(min_score, name), by_score=cls.feed_order == "score",
+                          with_embeddings=use_emb)
+    _warm_up(name, params, inputs, seq, use_emb)
+
+
 def run_tracker(name: str, seq: EvalSequence, params: Mapping[str, Any] | None = None,
                 min_score: float | None | str = "default", progress=None,
                 warmup: bool = True) -> TrackerRun:
@@ -203,12 +230,7 @@ def run_tracker(name: str, seq: EvalSequence, params: Mapping[str, Any] | None =
                           with_embeddings=use_emb)
     warps = seq.camera_motion
     if warmup and name not in _WARM:
-        w = create_tracker(name, **params)
-        for _, r, e in inputs[:8]:
-            w.update(_make_input(r, e))
-        e0 = None if seq.embeddings is None or not use_emb else \
-            np.zeros((0, seq.embeddings.shape[1]), np.float32)
-        w.update(_make_input(np.zeros((0, 5)), e0))
+        _warm_up(name, params, inputs, seq, use_emb)
         _WARM.add(name)
     trk = create_tracker(name, **params)
     n = len(inputs)
