@@ -388,6 +388,9 @@ def _same_rows(a, b, atol=0.011):
      "ocsort/MOT15_det0.5/TUD-Campus.txt"),
     ("botsort", ["../shared/data/MOT15", "--seqs", "TUD-Campus", "--param", "botsort.frame_rate=30",
                  "--min-score", "botsort=none"], "botsort/MOT15/TUD-Campus.txt"),
+    ("hybridsort", ["../shared/data/MOT15", "--seqs", "TUD-Campus", "--param",
+                    "hybridsort.det_thresh=0.5,hybridsort.frame_rate=30", "--min-score", "hybridsort=none"],
+     "hybridsort/MOT15_det0.5/TUD-Campus.txt"),
 ])
 def test_written_results_equal_reference_implementations(tmp_path, capsys, tracker, args, ref):
     """End to end, every registered tracker (checked below): the runner feeds the trackers as the reference apps did (file order,
