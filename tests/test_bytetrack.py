@@ -125,6 +125,8 @@ def test_track_refound_after_timeout_is_dropped_when_lost_again():
 
 def test_buffer_scales_with_frame_rate():
     assert ByteTrack(track_buffer=30, frame_rate=30).max_time_lost == 30
+    with pytest.raises(TypeError):  # frame_rate is keyword-only, as in every other tracker
+        ByteTrack(0.5, 0.8, 30, 10)  # type: ignore[misc]
     assert ByteTrack(track_buffer=30, frame_rate=10).max_time_lost == 10
     assert ByteTrack(track_buffer=30, frame_rate=14).max_time_lost == 14
     assert ByteTrack(track_buffer=30, frame_rate=25).max_time_lost == 25

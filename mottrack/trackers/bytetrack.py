@@ -124,7 +124,7 @@ class ByteTrack(bs.ByteWork, Tracker):
     supports_camera_motion = True
 
     def __init__(self, track_thresh: float = 0.5, match_thresh: float = 0.8, track_buffer: float = 30,
-                 frame_rate: float = 30, *, fuse_score: bool = True, per_class: bool = False,
+                 *, frame_rate: float = 30, fuse_score: bool = True, per_class: bool = False,
                  output_box: str = "kalman") -> None:
         super().__init__(frame_rate=frame_rate, per_class=per_class, output_box=output_box)
         self.track_thresh = check_number("track_thresh", track_thresh, low=0.0, high=1.0)
