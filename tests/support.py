@@ -17,6 +17,7 @@ import os
 import signal
 import subprocess
 import sys
+import types
 import textwrap
 from pathlib import Path
 from typing import Any, Dict, List
@@ -166,3 +167,32 @@ def fuzz_settings(n):
     from hypothesis import HealthCheck, settings
     return settings(max_examples=n, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))
+
+
+class pure_python:
+    """Swap every compiled function in every loaded mottrack module for its Python original.
+
+    The originals look their callees up in module globals, which then hold the originals
+    too, so the whole step runs uncompiled."""
+
+    def __enter__(self):
+        self.saved = []
+        for m in [m for k, m in list(sys.modules.items()) if k == "mottrack" or k.startswith("mottrack.")]:
+            for name, obj in list(vars(m).items()):
+                if hasattr(obj, "py_func") and isinstance(obj.py_func, types.FunctionType):
+                    self.saved.append((m, name, obj))
+                    setattr(m, name, obj.py_func)
+        return self
+
+    def __exit__(self, *exc):
+        for m, name, obj in self.saved:
+            setattr(m, name, obj)
+
+
+def expected_path_indices(n, max_path):
+    """Closed form of the documented decimation rule (an oracle independent of the builder)."""
+    s = 1
+    while -(-n // s) >= max_path:
+        s *= 2
+    idx = list(range(0, n, s))
+    return idx if idx[-1] == n - 1 else idx + [n - 1]

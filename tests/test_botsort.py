@@ -13,8 +13,8 @@ import mottrack.trackers.botsort
 from mottrack.kalman import (KalmanXYWHFilter, xywh_predict_numpy, xywh_update_numpy,
                              xywh_warp_numpy)
 from conftest import shared_path
-from test_pure_python import pure_python
-from test_state import assert_identical, det_stream, embedding_stream, roundtrip, run, timestamps
+from support import pure_python
+from streams import assert_identical, det_stream, embedding_stream, roundtrip, run, timestamps
 
 
 # --------------------------------------------------------------------------- the filter

@@ -12,7 +12,7 @@ import pytest
 import mottrack
 from conftest import shared_path
 from reference import compare_tracks, load_csv, run_on_frames
-from test_bytetrack_reference import MOT15, YOLOX, frames_of
+from reference import MOT15, YOLOX, frames_of
 
 CASES = [("MOT15", s) for s in MOT15] + [("MOT17_yolox", s) for s in YOLOX]
 

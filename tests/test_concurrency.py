@@ -10,7 +10,7 @@ import pytest
 
 import mottrack
 
-from test_state import STREAMS, stream
+from streams import STREAMS, stream
 
 PACKAGE = Path(mottrack.__file__).resolve().parent
 

@@ -128,7 +128,7 @@ def test_cli_rejects_bad_arguments(app):
 
 # ----------------------------------------------------------------------------- object tracks and MQTT
 from mqtt_broker import Broker, Subscriber, free_port, needs_mosquitto, running_broker, wait_until  # noqa: E402
-from test_metadata import expected_path_indices  # noqa: E402
+from support import expected_path_indices  # noqa: E402
 
 from mottrack.io.metadata import load_schema  # noqa: E402
 

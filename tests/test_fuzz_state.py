@@ -16,7 +16,7 @@ import mottrack
 from mottrack import Tracker
 
 from support import fuzz_settings as _fuzz_settings, run_limited
-from test_state import STREAMS, stream
+from streams import STREAMS, stream
 
 # Values that break kernels that trust integers as indices or sizes, or floats as finite.
 INTS = [0, -1, 1, 2, 3, 4, 7, 100, 10 ** 12, 2 ** 62, 2 ** 63 - 1, -(2 ** 63)]

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from support import expected_path_indices
 from conftest import shared_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -194,15 +196,6 @@ def test_frame_schema_accepts_serializer_output_and_rejects_broken_messages():
 
 
 # ----------------------------------------------------------------------------- object tracks
-def expected_path_indices(n, max_path):
-    """Closed form of the documented decimation rule (an oracle independent of the builder)."""
-    s = 1
-    while -(-n // s) >= max_path:
-        s *= 2
-    idx = list(range(0, n, s))
-    return idx if idx[-1] == n - 1 else idx + [n - 1]
-
-
 def run_track(n, max_path, dt=0.1, step=(10.0, 0.0), size=(640, 480)):
     ser = SceneMetadataSerializer(size, id_prefix="p")
     b = ObjectTrackBuilder(size, max_path=max_path)

@@ -2,8 +2,6 @@
 bit for bit (the "pure numpy path" of the standards), on real detections."""
 from __future__ import annotations
 
-import sys
-import types
 
 import numpy as np
 import pytest
@@ -11,26 +9,7 @@ import pytest
 import mottrack
 from conftest import shared_path
 from reference import frames_of, load_csv
-
-
-class pure_python:
-    """Swap every compiled function in every loaded mottrack module for its Python original.
-
-    The originals look their callees up in module globals, which then hold the originals
-    too, so the whole step runs uncompiled."""
-
-    def __enter__(self):
-        self.saved = []
-        for m in [m for k, m in list(sys.modules.items()) if k == "mottrack" or k.startswith("mottrack.")]:
-            for name, obj in list(vars(m).items()):
-                if hasattr(obj, "py_func") and isinstance(obj.py_func, types.FunctionType):
-                    self.saved.append((m, name, obj))
-                    setattr(m, name, obj.py_func)
-        return self
-
-    def __exit__(self, *exc):
-        for m, name, obj in self.saved:
-            setattr(m, name, obj)
+from support import pure_python
 
 
 def _mot_frames(n_frames):
