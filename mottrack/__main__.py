@@ -184,26 +184,7 @@ def _child(target: str, first_only: bool, t0: float) -> None:
         "cache_dir": _numba.CACHE_DIR, "portable": _numba.PORTABLE, "cpu": cpu}), flush=True)
 
 
-WARM_DIR = "warm"  # <cache>/warm/<target>: that target's kernels are in the cache
-
-
-def mark_warm(target: str) -> None:
-    """Record in the cache folder that ``target``'s kernels are compiled into it."""
-    from . import _numba
-    if _numba.CACHE_DIR is None or _numba.numba is None:
-        return
-    try:
-        os.makedirs(os.path.join(_numba.CACHE_DIR, WARM_DIR), exist_ok=True)
-        with open(os.path.join(_numba.CACHE_DIR, WARM_DIR, target), "w") as f:
-            f.write(time.strftime("%Y-%m-%dT%H:%M:%SZ\n", time.gmtime()))
-    except OSError:
-        pass
-
-
-def is_warm(target: str) -> bool:
-    """True when ``target``'s kernels were compiled into this process's cache folder."""
-    from . import _numba
-    return _numba.CACHE_DIR is not None and os.path.exists(os.path.join(_numba.CACHE_DIR, WARM_DIR, target))
+from ._numba import WARM_DIR, is_warm, mark_warm  # noqa: E402,F401  (the cache's record of compiled targets)
 
 
 def _spawn(target: str, env: dict[str, str], first_only: bool = False) -> dict[str, Any]:
@@ -254,14 +235,6 @@ def compile_stages(names: list[str], decoders: bool = True) -> list[list[str]]:
         [names + ([DECODERS] if decoders else [])]
 
 
-def default_jobs() -> int:
-    """The number of CPUs this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return os.cpu_count() or 1
-
-
 def compile_cache(trackers: list[str] | None = None, cache_dir: str | None = None,
                   portable: bool = False, decoders: bool = True, verify: bool = True,
                   out=sys.stdout, jobs: int | None = None) -> dict[str, Any]:
@@ -283,6 +256,7 @@ def compile_cache(trackers: list[str] | None = None, cache_dir: str | None = Non
         raise RuntimeError(f"numba is not usable ({_numba.NUMBA_ERROR}): nothing to compile")
     if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1):
         raise ValueError(f"jobs: expected a whole number >= 1; got {jobs!r}")
+    from .eval.jobs import default_jobs
     jobs = jobs or default_jobs()
     names = available_trackers() if not trackers else [tracker_class(t).name for t in trackers]
     order = list(registered_trackers())  # registration order: SORT, the smallest, compiles the core first
@@ -373,20 +347,22 @@ def _compile_into(target: str, names: list[str], env: dict[str, str], portable: 
 
 
 def _installed_copy() -> str | None:
-    """The folder of an installed mottrack distribution, when it is not the package loaded."""
+    """The folder of an installed mottrack distribution that is not the package loaded (the
+    first on ``sys.path``; another install that the loaded copy shadows)."""
     from . import _numba
     try:
-        from importlib.metadata import PackageNotFoundError, distribution
-        dist = distribution("mottrack")
-    except (ImportError, PackageNotFoundError):
+        from importlib.metadata import distributions
+        dists = list(distributions(name="mottrack"))
+    except ImportError:
         return None
-    try:
-        init = os.path.abspath(str(dist.locate_file("mottrack/__init__.py")))
-    except Exception:  # noqa: BLE001 - odd distributions (editable finders)
-        return None
-    pkg = os.path.dirname(init)
-    if os.path.exists(init) and os.path.realpath(pkg) != os.path.realpath(_numba._PKG_DIR):
-        return pkg
+    for dist in dists:
+        try:
+            init = os.path.abspath(str(dist.locate_file("mottrack/__init__.py")))
+        except Exception:  # noqa: BLE001 - odd distributions (editable finders)
+            continue
+        pkg = os.path.dirname(init)
+        if os.path.exists(init) and os.path.realpath(pkg) != os.path.realpath(_numba._PKG_DIR):
+            return pkg
     return None
 
 

@@ -33,6 +33,7 @@ import hashlib
 import os
 import sys
 import tempfile
+import time
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -414,7 +415,30 @@ def dispatchers() -> list:
     return sorted(seen.values(), key=lambda d: (d.py_func.__module__, d.py_func.__qualname__))
 
 
+WARM_DIR = "warm"  # <cache>/warm/<target>: that target's kernels are in the cache
+
+
+def mark_warm(target: str) -> None:
+    """Record in the cache folder that ``target``'s kernels are compiled into it."""
+    if CACHE_DIR is None or numba is None:
+        return
+    try:
+        os.makedirs(os.path.join(CACHE_DIR, WARM_DIR), exist_ok=True)
+        with open(os.path.join(CACHE_DIR, WARM_DIR, target), "w") as f:
+            f.write(time.strftime("%Y-%m-%dT%H:%M:%SZ\n", time.gmtime()))
+    except OSError:
+        pass
+
+
+def is_warm(target: str) -> bool:
+    """True when ``target``'s kernels were compiled into this process's cache folder."""
+    return CACHE_DIR is not None and os.path.exists(os.path.join(CACHE_DIR, WARM_DIR, target))
+
+
 __all__ = [
+    "WARM_DIR",
+    "is_warm",
+    "mark_warm",
     "CACHE_DIR",
     "NUMBA_ERROR",
     "PORTABLE",

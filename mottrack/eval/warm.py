@@ -64,7 +64,7 @@ def _warm_metrics(seqs: Sequence[EvalSequence]) -> None:
 
 
 def _child(job: Callable[[], None], key: str) -> None:
-    from ..__main__ import mark_warm
+    from .._numba import mark_warm
     try:
         job()
     except BaseException:  # noqa: BLE001 - the run itself will compile (and report) it
@@ -82,7 +82,8 @@ def warm_first_run(seqs: Sequence[EvalSequence], names: Sequence[str],
     (default: every CPU).  Returns the targets compiled (empty with a warm cache, without
     numba or a cache folder, and where processes cannot be forked)."""
     from .. import _numba
-    from ..__main__ import default_jobs, is_warm
+    from .._numba import is_warm
+    from .jobs import default_jobs
     if _numba.numba is None or _numba.CACHE_DIR is None or not sys.platform.startswith("linux"):
         return []
     todo: list[tuple[str, str, Callable[[], None]]] = []

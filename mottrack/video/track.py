@@ -284,13 +284,18 @@ def _score(gt_path: str, table: Any, num_frames: int) -> Dict[str, Any]:
                                      for k, v in m.items()}}
 
 
-def run_track(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr,
+def run_track(args: argparse.Namespace, out: Optional[TextIO] = None, err: Optional[TextIO] = None,
               stop: Optional[Dict[str, bool]] = None) -> Dict[str, Any]:
     """Run the command for parsed ``args``; returns the summary dict (see ``--json``).
+
+    ``out`` / ``err`` default to the ``sys.stdout`` / ``sys.stderr`` of the call (so a
+    redirection in force at the call is honoured).
 
     ``stop["stop"]`` set to True (e.g. by a SIGINT handler) ends the run after the current
     frame; outputs are then finished normally and the summary says ``interrupted``.
     """
+    out = sys.stdout if out is None else out
+    err = sys.stderr if err is None else err
     _check_args(args)
     from ..io.metadata import JsonLinesWriter, ObjectTrackBuilder, SceneMetadataSerializer
     from ..io.mot import MotTable
