@@ -224,32 +224,6 @@ static int solve(ds_impl *s, const int64_t *rows, size_t nr, size_t n_det, size_
     return 0;
 }
 
-static size_t lower_bound(const double *v, size_t n, double x)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (v[mid] < x)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-static size_t upper_bound(const double *v, size_t n, double x)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (v[mid] <= x)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 /* deepsort._cascade_level: gated nearest-neighbour cosine matching of the tracks `rows` */
 static int cascade_level(mt_tracker *t, const int64_t *rows, size_t nr, const mt_input *in)
 {
@@ -263,8 +237,8 @@ static int cascade_level(mt_tracker *t, const int64_t *rows, size_t nr, const mt
         xyah_project(MT_MEAN(tb, tr), MT_COV(tb, tr), m, S);
         chol4(S, L);
         double half = sqrt(CHI2INV95_4DOF * S[0]) * (1.0 + 1e-7) + 1e-9;
-        size_t lo = lower_bound(s->sorted_x, n_det, m[0] - half);
-        size_t hi = upper_bound(s->sorted_x, n_det, m[0] + half);
+        size_t lo = mt_search_left(s->sorted_x, n_det, m[0] - half);
+        size_t hi = mt_search_right(s->sorted_x, n_det, m[0] + half);
         int64_t slot = MT_I(tb, tr, SLOT);
         for (size_t q = lo; q < hi; q++) {
             int64_t j = s->order[q];

@@ -45,12 +45,25 @@ static void merge_sort(int64_t *a, int64_t *tmp, size_t n, const double *b)
     }
 }
 
-static size_t search_left(const double *v, size_t n, double x)
+size_t mt_search_left(const double *v, size_t n, double x)
 {
     size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (v[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+size_t mt_search_right(const double *v, size_t n, double x)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid] <= x)
             lo = mid + 1;
         else
             hi = mid;
@@ -112,8 +125,8 @@ int mt_overlap_edges(mt_edges *e, const double *a, size_t n, const double *b, si
     size_t k_e = 0;
     for (size_t i = 0; i < n; i++) {
         const double *ai = a + 4 * i;
-        size_t lo = search_left(e->bx1, m, ai[0] - max_w);
-        size_t hi = search_left(e->bx1, m, ai[2]);
+        size_t lo = mt_search_left(e->bx1, m, ai[0] - max_w);
+        size_t hi = mt_search_left(e->bx1, m, ai[2]);
         size_t k = 0;
         for (size_t t = lo; t < hi; t++) {
             size_t j = (size_t)e->order[t];

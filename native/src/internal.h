@@ -127,6 +127,9 @@ typedef struct mt_edges {
 } mt_edges;
 void mt_edges_free(mt_edges *e);
 /* All pairs (i, j) of a (n x 4) and b (m x 4) with IoU > 0, sorted by i then j; 0 / -1 (no memory). */
+/* In sorted v[0..n): the first index with v[i] >= x (left) / v[i] > x (right), as numpy.searchsorted. */
+size_t mt_search_left(const double *v, size_t n, double x);
+size_t mt_search_right(const double *v, size_t n, double x);
 int mt_overlap_edges(mt_edges *e, const double *a, size_t n, const double *b, size_t m);
 
 /* ------------------------------------------------------------------ assignment */
