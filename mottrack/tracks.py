@@ -98,21 +98,29 @@ def output_row(out, m, x1, y1, x2, y2, ints, floats, t):
     out[m, 7] = ints[t, DET]
 
 
+@njit(inline="always")
+def copy_track(mean, cov, ints, floats, src, dst):
+    """Copy track row ``src`` (state, covariance, integer and float columns) over row ``dst``.
+
+    Element loops: numba's row set-item costs seconds of compile time."""
+    for a in range(mean.shape[1]):
+        mean[dst, a] = mean[src, a]
+        for b in range(mean.shape[1]):
+            cov[dst, a, b] = cov[src, a, b]
+    for a in range(ints.shape[1]):
+        ints[dst, a] = ints[src, a]
+    for a in range(floats.shape[1]):
+        floats[dst, a] = floats[src, a]
+
+
 @njit
 def compact(mean, cov, ints, floats, n, keep):
     """Drop rows where ``keep`` is false, preserving the order of the others; returns the new n."""
     m = 0
     for t in range(n):
         if keep[t]:
-            if m != t:  # element loops: numba's row setitem costs seconds of compile time
-                for a in range(mean.shape[1]):
-                    mean[m, a] = mean[t, a]
-                    for b in range(mean.shape[1]):
-                        cov[m, a, b] = cov[t, a, b]
-                for a in range(ints.shape[1]):
-                    ints[m, a] = ints[t, a]
-                for a in range(floats.shape[1]):
-                    floats[m, a] = floats[t, a]
+            if m != t:
+                copy_track(mean, cov, ints, floats, t, m)
             m += 1
     return m
 

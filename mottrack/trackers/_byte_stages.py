@@ -51,7 +51,7 @@ from ..assignment import match_edges
 from ..geometry import has_warp, overlap_edges_into
 from ..kalman import (XYWH, box_row, initiate_row, update_row, xyah_predict_row, xyah_warp_rows,
                       xywh_predict_row, xywh_warp_rows)
-from ..tracks import (CLASS, CONFIRMED, DELETED, DET, ID, LOST, N, N_FLOAT_BASE, N_INT_BASE, NEXT_ID,
+from ..tracks import (CLASS, copy_track, CONFIRMED, DELETED, DET, ID, LOST, N, N_FLOAT_BASE, N_INT_BASE, NEXT_ID,
                       SCORE, STATE, TENTATIVE, TSU, TrackTable, mark_hit, mark_predicted, start_track)
 
 # Columns of the track table beyond the shared ones.
@@ -613,14 +613,7 @@ def report(model, mean, ints, floats, order, keep, m_t, with_unconfirmed):
 
 @njit(inline="always")
 def copy_row(mean, cov, ints, floats, feats, src, dst):
-    for a in range(mean.shape[1]):
-        mean[dst, a] = mean[src, a]
-        for b in range(mean.shape[1]):
-            cov[dst, a, b] = cov[src, a, b]
-    for a in range(ints.shape[1]):
-        ints[dst, a] = ints[src, a]
-    for a in range(floats.shape[1]):
-        floats[dst, a] = floats[src, a]
+    copy_track(mean, cov, ints, floats, src, dst)
     for a in range(feats.shape[1]):
         feats[dst, a] = feats[src, a]
 
