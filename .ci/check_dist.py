@@ -30,7 +30,7 @@ def main(dist: Path) -> int:
     with tarfile.open(sdists[0]) as t:
         top = t.getnames()[0].split("/")[0]
         names = {m.name[len(top) + 1:] for m in t.getmembers() if m.isfile()}
-    project = {"PKG-INFO", "README.md", "CHANGELOG.md", "pyproject.toml", "setup.cfg", "MANIFEST.in",
+    project = {"PKG-INFO", "README.md", "CHANGELOG.md", "pyproject.toml", "setup.cfg", "setup.py", "MANIFEST.in",
                "LICENSE"}
     extra = {n for n in names if n in project or n.startswith("mottrack.egg-info/")}
     problems += check("sdist", sdists[0], names - extra, tracked)

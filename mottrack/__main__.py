@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import resource
 import subprocess
 import sys
@@ -266,6 +267,8 @@ def compile_cache(trackers: list[str] | None = None, cache_dir: str | None = Non
         env["MOTTRACK_CACHE_DIR"] = os.path.abspath(cache_dir)
     if portable and env.get("NUMBA_CPU_NAME", "generic").lower() != "generic":
         raise ValueError(f"--portable: NUMBA_CPU_NAME={env['NUMBA_CPU_NAME']} is set; unset it")
+    if not portable:  # this CPU's kernels: never the (generic) kernels a release wheel carries
+        env["MOTTRACK_BUNDLE"] = "0"
     old = os.environ.get("MOTTRACK_CACHE_DIR")
     try:
         if cache_dir is not None:
@@ -339,6 +342,7 @@ def _compile_into(target: str, names: list[str], env: dict[str, str], portable: 
                                "the cache is not being loaded")
     with open(done, "w") as f:
         json.dump({"numba": _numba.numba.__version__, "portable": portable, "source_hash": _numba.SOURCE_HASH,
+                   "python": f"{sys.version_info[0]}.{sys.version_info[1]}", "machine": platform.machine(),
                    "targets": targets, "compiled_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())},
                   f, indent=1)
     if cache_dir is not None:
@@ -381,6 +385,9 @@ def info(out=sys.stdout) -> None:
     print(f"source hash: {_numba.SOURCE_HASH} (of the sources in {_numba._PKG_DIR}: the cache is keyed "
           "to them, another copy of mottrack has its own)", file=out)
     print(f"portable:    {_numba.PORTABLE}", file=out)
+    bundle = _numba.bundled_cache()
+    print(f"bundled:     {'yes, ' + bundle if bundle else 'no'}"
+          f"{' (copied into the cache by this process)' if _numba.SEEDED else ''}", file=out)
     done = os.path.join(_numba.CACHE_DIR or "", _numba.COMPILED_MARKER)
     text = "no (kernels compile on first use)"
     if os.path.exists(done):

@@ -23,6 +23,11 @@ numba options passed through).  This module decides, once per process:
   ``NUMBA_CPU_NAME=generic`` before importing numba, so the generic-CPU kernels in
   the cache are the ones loaded (any CPU of the architecture).  This applies to all
   numba code of the process (numba has one CPU target per process).
+* **Kernels a release wheel carries.**  A wheel built with ``MOTTRACK_BUNDLE_KERNELS=1``
+  (``setup.py``) holds a portable cache of every kernel in ``mottrack/_kernels/``; an empty
+  cache directory is seeded from it (:func:`seed_from_bundle`) when it matches these sources,
+  numba, Python and machine and this process can still choose the generic CPU, so nothing
+  compiles on first use.  ``MOTTRACK_BUNDLE=0`` turns this off.
 * **No numba.**  When numba is missing or fails to import, :func:`njit` returns the
   Python function itself (with ``py_func`` pointing to it) and one ``RuntimeWarning``
   says so: results are identical, per-frame updates are roughly 100-1000x slower.
@@ -30,7 +35,9 @@ numba options passed through).  This module decides, once per process:
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import platform
 import sys
 import tempfile
 import time
@@ -119,6 +126,92 @@ if os.environ.get("MOTTRACK_CACHE_DIR") and (CACHE_DIR is None or not CACHE_DIR.
         warnings.warn(f"mottrack: MOTTRACK_CACHE_DIR={os.environ['MOTTRACK_CACHE_DIR']} is not usable "
                       f"({_why}); kernels are cached in {CACHE_DIR or 'no folder (compiled in memory)'} "
                       "instead", RuntimeWarning, stacklevel=2)
+BUNDLE_ROOT = os.path.join(_PKG_DIR, "_kernels")  # a release wheel's compiled kernels
+
+
+def _installed_version(dist: str) -> str | None:
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+        try:
+            return version(dist)
+        except PackageNotFoundError:
+            return None
+    except ImportError:  # pragma: no cover - Python without importlib.metadata
+        return None
+
+
+def bundled_cache(root: str | None = None) -> str | None:
+    """The folder of kernels bundled with this installation for these sources (else None).
+
+    A release wheel built with ``MOTTRACK_BUNDLE_KERNELS=1`` (``setup.py``) holds a portable
+    cache (generic CPU) of every target in ``mottrack/_kernels/numba-<source hash>``
+    (``root``: another folder of that layout).  It is usable when its ``compiled`` record names
+    these sources, a portable compile, this numba, this Python and this machine.
+    """
+    path = os.path.join(BUNDLE_ROOT if root is None else root, "numba-" + SOURCE_HASH)
+    try:
+        with open(os.path.join(path, COMPILED_MARKER), encoding="utf-8") as f:
+            record = json.load(f)
+    except (OSError, ValueError):
+        return None
+    want = {"portable": True, "source_hash": SOURCE_HASH, "machine": platform.machine(),
+            "python": f"{sys.version_info[0]}.{sys.version_info[1]}", "numba": _installed_version("numba")}
+    if not isinstance(record, dict) or any(record.get(k) != v for k, v in want.items()):
+        return None
+    return path
+
+
+def _can_load_portable() -> bool:
+    """Whether this process can still choose numba's generic CPU (numba not imported yet,
+    ``NUMBA_CPU_NAME`` unset or ``generic``)."""
+    return "numba" not in sys.modules and os.environ.get("NUMBA_CPU_NAME", "generic").lower() == "generic"
+
+
+def _holds_kernels(folder: str) -> bool:
+    for _root, _dirs, files in os.walk(folder):
+        if any(f.endswith(".nbi") for f in files):
+            return True
+    return False
+
+
+def seed_from_bundle(folder: str | None, src: str | None) -> bool:
+    """Copy the bundled kernels in ``src`` (:func:`bundled_cache`) into the cache ``folder``
+    when that holds no kernels and no ``compiled`` record yet; True when it did.
+
+    Files are copied one by one through a temporary name (processes seeding at once, or an
+    interrupted copy, leave whole files only); the ``portable`` and ``compiled`` markers come
+    last, so a folder with a ``compiled`` record holds every file.
+    """
+    if folder is None or src is None or os.path.exists(os.path.join(folder, COMPILED_MARKER)) \
+            or _holds_kernels(folder):
+        return False
+    import shutil
+    last = [os.path.join(".", m) for m in (PORTABLE_MARKER, COMPILED_MARKER)]
+    files = []
+    for root, dirs, names in os.walk(src):
+        dirs.sort()
+        rel = os.path.relpath(root, src)
+        files += [os.path.join(rel, n) for n in sorted(names)
+                  if n != ".lock" and not n.endswith(".tmp") and os.path.join(rel, n) not in last]
+    try:
+        for rel in files + [m for m in last if os.path.exists(os.path.join(src, m))]:
+            dst = os.path.join(folder, rel)
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            tmp = f"{dst}.{os.getpid()}.tmp"
+            shutil.copyfile(os.path.join(src, rel), tmp)
+            os.replace(tmp, dst)
+    except OSError as exc:
+        warnings.warn(f"mottrack: could not copy the bundled kernels into {folder} ({exc}); "
+                      "kernels compile on first use", RuntimeWarning, stacklevel=2)
+        return False
+    return True
+
+
+# a release wheel's kernels into an empty cache (read before numba is imported: they are portable)
+# (``MOTTRACK_BUNDLE=0``: never; ``python -m mottrack compile`` without --portable sets it)
+SEEDED = CACHE_DIR is not None and os.environ.get("MOTTRACK_BUNDLE", "1") != "0" \
+    and not os.path.exists(os.path.join(CACHE_DIR, COMPILED_MARKER)) \
+    and _can_load_portable() and seed_from_bundle(CACHE_DIR, bundled_cache())
 PORTABLE = False
 _PORTABLE_IGNORED: str | None = None  # why a portable cache found cannot be used by this process
 if CACHE_DIR is not None and os.path.exists(os.path.join(CACHE_DIR, PORTABLE_MARKER)):
@@ -442,6 +535,10 @@ __all__ = [
     "CACHE_DIR",
     "NUMBA_ERROR",
     "PORTABLE",
+    "SEEDED",
+    "BUNDLE_ROOT",
+    "bundled_cache",
+    "seed_from_bundle",
     "SOURCE_HASH",
     "cache_candidates",
     "cache_dir",
