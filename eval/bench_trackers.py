@@ -207,8 +207,9 @@ def implementations(kind: str, thresholds=(0.5, 0.8)):
                  ("trackforge OCSORT (Rust)", _tf_ocsort),
                  ("roboflow trackers OCSORTTracker (Python)", lambda: _rf_ocsort(dt))]
     elif kind == "hybridsort":
-        # boxmot's hybridsort is not measured: boxmot declares torch, torchvision and timm
-        # as hard dependencies (see eval/results/bench_hybridsort.md)
+        # boxmot's hybridsort is not measured: boxmot 25.0.0 installs with --no-deps, but its
+        # HybridSort imports torch at module level (boxmot/trackers/base.py,
+        # boxmot/structures/geometry.py); see eval/results/bench_hybridsort.md
         dt = thresholds[0]
         impls.append(("mottrack HybridSORT", _ours("hybridsort", det_thresh=dt)))
         impls.append(("mottrack OCSORT", _ours("ocsort", det_thresh=dt, max_age=30, min_hits=3,
