@@ -13,7 +13,10 @@ Protocol (the same for every implementation, one core, one process):
 Peers are measured only when installed (they are not dependencies): pyxtrackers (Cython),
 trackforge (Rust), edgefirst-tracker (Rust), roboflow ``trackers`` (Python: OC-SORT, BoT-SORT).
 
-Usage: ``python eval/bench_trackers.py [--quick] [--trackers a,b] [--no-startup] [--out FILE]``
+Usage: ``python eval/bench_trackers.py [--quick] [--trackers a,b] [--no-startup] [--clock wall|thread] [--out FILE]``
+(``--clock thread`` times each call in CPU time of the calling thread instead of wall time: on
+a machine where other processes share the pinned core, a call longer than the scheduler's
+time slice is otherwise inflated by the time the core spends on them.)
 (``--trackers hybridsort`` times Hybrid-SORT beside mottrack's OC-SORT on the same data.)
 """
 from __future__ import annotations
@@ -204,8 +207,9 @@ def implementations(kind: str, thresholds=(0.5, 0.8)):
                  ("trackforge OCSORT (Rust)", _tf_ocsort),
                  ("roboflow trackers OCSORTTracker (Python)", lambda: _rf_ocsort(dt))]
     elif kind == "hybridsort":
-        # boxmot's hybridsort is not measured: boxmot declares torch, torchvision and timm
-        # as hard dependencies (see eval/results/bench_hybridsort.md)
+        # boxmot's hybridsort is not measured: boxmot 25.0.0 installs with --no-deps, but its
+        # HybridSort imports torch at module level (boxmot/trackers/base.py,
+        # boxmot/structures/geometry.py); see eval/results/bench_hybridsort.md
         dt = thresholds[0]
         impls.append(("mottrack HybridSORT", _ours("hybridsort", det_thresh=dt)))
         impls.append(("mottrack OCSORT", _ours("ocsort", det_thresh=dt, max_age=30, min_hits=3,
@@ -335,6 +339,9 @@ def botsort_section(emit, datasets, quick):
 
 
 # ----------------------------------------------------------------------------- timing
+CLOCK = time.perf_counter_ns
+
+
 def time_sequences(make, sequences, repeats=2):
     """Per-frame ns over all frames of all sequences (best of ``repeats`` passes per frame);
     each frame is the tuple of arguments of one ``step`` call."""
@@ -347,7 +354,7 @@ def time_sequences(make, sequences, repeats=2):
         for _ in range(repeats):
             step = make()
             ts = np.empty(len(frames), np.int64)
-            clock = time.perf_counter_ns
+            clock = CLOCK
             for i, item in enumerate(frames):
                 t0 = clock()
                 step(*item)
@@ -385,13 +392,18 @@ def main(argv=None):
     ap.add_argument("--trackers", default="sort,bytetrack,deepsort,ocsort,botsort")
     ap.add_argument("--objects", default="10,50,100,200,500", help="synthetic object counts")
     ap.add_argument("--no-startup", action="store_true", help="skip the start-up section")
+    ap.add_argument("--clock", choices=("wall", "thread"), default="wall",
+                    help="time calls in wall time (default) or in the thread's CPU time")
     args = ap.parse_args(argv)
+    global CLOCK
+    CLOCK = time.thread_time_ns if args.clock == "thread" else time.perf_counter_ns
     kinds = [k for k in args.trackers.split(",") if k in mottrack.available_trackers()]
     lines = ["# Tracker benchmark", "",
              f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
              f"Python {platform.python_version()}, numpy {np.__version__}, "
              f"numba {mottrack._numba.numba.__version__}. Times in microseconds per `update()` "
-             "(input conversion included); one core.", ""]
+             f"(input conversion included; {'thread CPU' if args.clock == 'thread' else 'wall'} time); "
+             "one core.", ""]
 
     def emit(s=""):
         print(s, flush=True)

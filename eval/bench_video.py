@@ -15,6 +15,9 @@ the PETS09-S2L1 sequence of MOT15, scored against ``../shared/data/MOT15/train/P
 Run pinned to one core and write the results file::
 
     taskset -c 1 python eval/bench_video.py --out eval/results/video.md
+
+``--trackers a,b`` skips the stage run and prints only the accuracy rows of those trackers
+(same detections, same feeding, same scoring), e.g. to add a newly registered tracker's row.
 """
 from __future__ import annotations
 
@@ -99,6 +102,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", help="write the markdown results here")
     ap.add_argument("--model", default=str(SHARED / "models" / "yolov5n_artpec8.tflite"))
+    ap.add_argument("--trackers", help="comma-separated: only these trackers' accuracy rows (no stage run)")
     args = ap.parse_args()
     if not VTEST.is_file():
         print(f"bench_video: {VTEST} not found (apt-get install opencv-doc, or set MOTTRACK_VTEST)", file=sys.stderr)
@@ -106,6 +110,8 @@ def main() -> int:
     from mottrack.eval.datasets import load_dataset
     from mottrack.registry import registered_trackers, tracker_class
     model = Path(args.model)
+    if args.trackers:
+        return _rows_only(model, args.trackers.split(","))
     with tempfile.TemporaryDirectory() as tmp:
         st = stage_run(model, Path(tmp))
     print(json.dumps({k: st[k] for k in ("frames", "fps", "stage_cpu_ms_per_frame", "scores")}, indent=1))
@@ -130,6 +136,28 @@ def main() -> int:
     if args.out:
         Path(args.out).write_text(text)
     return 0
+
+
+def _rows_only(model: Path, names: list) -> int:
+    """The accuracy rows of ``names`` as :func:`main` computes and formats them."""
+    from mottrack.eval.datasets import load_dataset
+    dets, rate = axis_detections(model)
+    seq = load_dataset(SHARED / "data" / "MOT15" / "train" / SEQ)[0]
+    rows = [(name, track_axis(name, dets, rate, seq), track_mot15(name, seq)) for name in names]
+    print("\n".join(_markdown_rows(rows)))
+    return 0
+
+
+def _markdown_rows(rows: list) -> list:
+    out = []
+    for name, a, m in rows:
+        if a is None:
+            out.append(f"| {name} | needs appearance embeddings (no ReID model in `track`) | | | | | | | |")
+            continue
+        out.append(f"| {name} | {a['MOTA']:.1f} | {a['IDF1']:.1f} | {a['HOTA']:.1f} | "
+                   f"{a['IDSW']} | {m['MOTA']:.1f} | {m['IDF1']:.1f} | {m['HOTA']:.1f} | "
+                   f"{m['IDSW']} |")
+    return out
 
 
 def _markdown(st: dict, rows: list, same: bool, model: Path) -> list:
@@ -177,13 +205,7 @@ def _markdown(st: dict, rows: list, same: bool, model: Path) -> list:
         "| tracker | Axis model MOTA | IDF1 | HOTA | IDSW | MOT15 dets MOTA | IDF1 | HOTA | IDSW |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for name, a, m in rows:
-        if a is None:
-            out.append(f"| {name} | needs appearance embeddings (no ReID model in `track`) | | | | | | | |")
-            continue
-        out.append(f"| {name} | {a['MOTA']:.1f} | {a['IDF1']:.1f} | {a['HOTA']:.1f} | "
-                   f"{a['IDSW']} | {m['MOTA']:.1f} | {m['IDF1']:.1f} | {m['HOTA']:.1f} | "
-                   f"{m['IDSW']} |")
+    out += _markdown_rows(rows)
     out += [
         "",
         f"The command's own ByteTrack run printed MOTA {st['scores']['MOTA']:.2f}, IDF1 "

@@ -53,6 +53,35 @@ def test_momentum_into_equals_the_originals_cost_vel(corners):
     assert (out[:, 2] == 0).all()
 
 
+@pytest.mark.parametrize("shape", [(0, 3), (3, 0), (1, 1), (7, 5), (40, 33)])
+@pytest.mark.parametrize("conf_weight", [0.0, 1.0, 0.37])
+def test_corner_cost_into_is_bit_identical_to_momentum_then_tcm(shape, conf_weight):
+    """The fused first-round cost of Hybrid-SORT equals, number for number (bits and signs
+    of zeros), momentum_into (checked above against the originals' cost_vel) followed by
+    the original's "- TCM" and negation: the fusion must not change any rounding."""
+    D, T = shape
+    rng = np.random.default_rng(D * 100 + T)
+    dets, prev = _boxes(rng, D), np.column_stack([_boxes(rng, T), rng.uniform(0.3, 1, T)])
+    scores = rng.uniform(0.1, 1, D)
+    vel = rng.normal(size=(T, 8))
+    if T > 2:
+        prev[1, 4] = -1.0            # a track without observation
+        vel[0] = 0.0                 # a track without direction
+        vel[2] /= np.linalg.norm(vel[2])
+    if T > 2 and D > 2:
+        prev[2, :4] = dets[1]        # zero displacement: norm 1e-6
+    trk_conf = rng.uniform(0.1, 1, T)
+    for inertia in (0.05, 0.2):
+        expect = np.empty((D, T))
+        st.momentum_into(expect, dets, scores, prev, vel, inertia)
+        if conf_weight != 0.0:
+            expect = expect - np.abs(trk_conf[None, :] - scores[:, None]) * conf_weight
+        expect = -expect
+        out = np.full((D, T), np.nan)
+        st.corner_cost_into(out, dets, scores, prev, vel, inertia, trk_conf, conf_weight)
+        assert np.array_equal(out.view(np.int64), expect.view(np.int64))
+
+
 def test_split_by_score_is_strict_on_both_sides():
     s = np.array([0.6, 0.61, 0.1, 0.11, 0.59, 0.05])
     hi, lo = st.split_by_score(s, 0.6, True)

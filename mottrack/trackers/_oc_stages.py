@@ -39,8 +39,10 @@ from .._numba import njit
 from ..assignment import linear_sum_assignment, max_weight_matching
 from ..detections import split_rows
 from ..geometry import (
+    CORNERS,
     SIM_HMIOU,
     SIM_IOU,
+    arccos_into,
     corner_consistency_into,
     corner_direction,
     has_warp,
@@ -286,6 +288,64 @@ def momentum_into(out, boxes, scores, prev, vel, inertia):
 
 
 @njit
+def corner_cost_into(out, boxes, scores, prev, vel, inertia, trk_conf, conf_weight):
+    """Hybrid-SORT's dense first-round cost before the similarity, into ``out`` (D, T):
+    -(corner momentum - ``conf_weight`` * |score - ``trk_conf``|), each number computed
+    exactly as :func:`momentum_into` (``vel`` (T, 8)) followed by the TCM and negation
+    passes of :func:`associate_momentum` computes it, in three flat passes: the clipped
+    cosines of all four corners, one arccos pass over them, then the sum per pair.  One
+    scratch allocation of 4 D T numbers instead of a D x T matrix and six vectors per
+    corner."""
+    D = boxes.shape[0]
+    T = prev.shape[0]
+    n = D * T
+    valid = np.empty(T)
+    pts = np.empty((16, T))  # per corner j: track point x, y (rows 4j, 4j+1), direction vy, vx
+    for t in range(T):
+        valid[t] = 1.0 if prev[t, 4] >= 0.0 else 0.0
+        for j in range(4):
+            pts[4 * j, t] = prev[t, CORNERS[j][0]]
+            pts[4 * j + 1, t] = prev[t, CORNERS[j][1]]
+            pts[4 * j + 2, t] = vel[t, 2 * j]
+            pts[4 * j + 3, t] = vel[t, 2 * j + 1]
+    ang = np.empty(4 * n)
+    for j in range(4):
+        px = pts[4 * j]
+        py = pts[4 * j + 1]
+        vy = pts[4 * j + 2]
+        vx = pts[4 * j + 3]
+        for d in range(D):
+            qx = boxes[d, CORNERS[j][0]]
+            qy = boxes[d, CORNERS[j][1]]
+            base = j * n + d * T
+            for t in range(T):
+                dx = qx - px[t]
+                dy = qy - py[t]
+                norm = np.sqrt(dx * dx + dy * dy) + 1e-6
+                c = vx[t] * np.true_divide(dx, norm) + vy[t] * np.true_divide(dy, norm)
+                ang[base + t] = min(max(c, -1.0), 1.0)
+    arccos_into(ang)
+    half_pi = np.pi / 2.0
+    for d in range(D):
+        sd = scores[d]
+        row = out[d]
+        b = d * T
+        for t in range(T):
+            v = valid[t]
+            acc = ((v * np.true_divide(half_pi - ang[b + t], np.pi)) * inertia) * sd
+            acc = acc + ((v * np.true_divide(half_pi - ang[n + b + t], np.pi)) * inertia) * sd
+            acc = acc + ((v * np.true_divide(half_pi - ang[2 * n + b + t], np.pi)) * inertia) * sd
+            acc = acc + ((v * np.true_divide(half_pi - ang[3 * n + b + t], np.pi)) * inertia) * sd
+            row[t] = acc
+        if conf_weight != 0.0:
+            for t in range(T):
+                row[t] = -(row[t] - abs(trk_conf[t] - sd) * conf_weight)
+        else:
+            for t in range(T):
+                row[t] = -row[t]
+
+
+@njit
 def unmatched_order(n_items, assigned, rejected, n_rejected):
     """The originals' order of unmatched items: those the solver left out (ascending),
     then those it paired below the threshold (in the solver's pair order)."""
@@ -380,14 +440,17 @@ def associate_momentum(kind, boxes, scores, classes, pred, trk_classes, prev, ve
                                 track_for_det, assigned_d, assigned_t)
     # Dense problem: minimise -(similarity + (momentum - TCM)), summed as the originals do.
     cost = np.empty((D, T))
-    momentum_into(cost, boxes, scores, prev, vel, inertia)
-    if conf_weight != 0.0:
+    if vel.shape[1] == CORNER_VW:
+        corner_cost_into(cost, boxes, scores, prev, vel, inertia, trk_conf, conf_weight)
+    else:
+        momentum_into(cost, boxes, scores, prev, vel, inertia)
+        if conf_weight != 0.0:
+            for d in range(D):
+                for t in range(T):
+                    cost[d, t] = cost[d, t] - abs(trk_conf[t] - scores[d]) * conf_weight
         for d in range(D):
             for t in range(T):
-                cost[d, t] = cost[d, t] - abs(trk_conf[t] - scores[d]) * conf_weight
-    for d in range(D):
-        for t in range(T):
-            cost[d, t] = -cost[d, t]
+                cost[d, t] = -cost[d, t]
     for e in range(rows.shape[0]):
         cost[rows[e], cols[e]] = -(ious[e] + -cost[rows[e], cols[e]])
     if per_class:
