@@ -15,6 +15,9 @@ __all__ = ["Detections", "as_detections", "MAX_COORDINATE", "MIN_BOX_SIDE", "che
 _OK, _NONFINITE, _X_ORDER, _Y_ORDER, _BAD_CLASS, _TOO_LARGE = 0, 1, 2, 3, 4, 5
 #: Not an error: all values are valid but some box has zero width or height.
 DEGENERATE = 6
+#: Not an error: the input is valid but the tracker's table or workspace has no room for
+#: it; a tracker's fused step sets it before changing anything (the base grows, then retries).
+NEED_ROOM = 7
 
 #: Largest accepted box coordinate magnitude (pixels or any unit).  Far beyond any image,
 #: and small enough that areas, squared areas and Kalman covariances stay finite.
@@ -32,8 +35,11 @@ _F32 = np.dtype(np.float32)
 
 
 @njit
-def _check_boxes_scores(boxes, scores):
-    """Return ``(code, row, col)`` of the first invalid value, code 0 if all are valid."""
+def _check_frame(boxes, scores, bits):
+    """Return ``(code, row, col)`` of the first invalid value of (N, 4) ``boxes`` and (N,)
+    ``scores`` (col 4: the score), else of float32 embeddings viewed as uint32 ``bits``
+    (M, D) (a NaN or inf in row ``row``: code ``_NONFINITE``, col -2); code 0 if all are
+    valid.  One kernel checks a whole frame; either part may be empty."""
     for i in range(boxes.shape[0]):
         for k in range(4):
             if not np.isfinite(boxes[i, k]):
@@ -46,7 +52,20 @@ def _check_boxes_scores(boxes, scores):
             return _X_ORDER, i, 2
         if boxes[i, 3] < boxes[i, 1]:
             return _Y_ORDER, i, 3
+    for i in range(bits.shape[0]):
+        bad = 0
+        for j in range(bits.shape[1]):
+            bad |= (bits[i, j] & 0x7F800000) == 0x7F800000
+        if bad:
+            return _NONFINITE, i, -2
     return _OK, -1, -1
+
+
+#: No embeddings to check (:func:`_check_frame`'s third argument).
+_NO_BITS = np.zeros((0, 0), np.uint32)
+_NO_BOXES = np.zeros((0, 4))
+_NO_SCORES = np.zeros(0)
+_U32 = np.dtype(np.uint32)
 
 
 @njit
@@ -226,6 +245,33 @@ class Detections:
 
     def __init__(self, boxes: Any, scores: Any, class_ids: Any = None, embeddings: Any = None,
                  *, embedding_quantization: Optional[Tuple[float, int]] = None) -> None:
+        if (embedding_quantization is None and class_ids is None and type(boxes) is np.ndarray
+                and type(scores) is np.ndarray and boxes.dtype is _F64 and scores.dtype is _F64
+                and boxes.ndim == 2 and boxes.shape[1] == 4 and scores.ndim == 1
+                and scores.shape[0] == boxes.shape[0]
+                and (embeddings is None or (type(embeddings) is np.ndarray and embeddings.dtype is _F32
+                                            and embeddings.ndim == 2 and embeddings.shape[1] > 0
+                                            and embeddings.shape[0] == boxes.shape[0]
+                                            and embeddings.flags.c_contiguous))):
+            # The common frame (float64 boxes and scores, float32 embeddings or none): owned
+            # C-contiguous copies and every check in one compiled call.
+            b = boxes.copy()
+            s = scores.copy()
+            code, row, col = _check_frame(b, s, _NO_BITS if embeddings is None else embeddings.view(_U32))
+            if code == _OK:
+                b.setflags(write=False)
+                s.setflags(write=False)
+                self._boxes = b
+                self._scores = s
+                self._class_ids = _no_class(b.shape[0])  # read-only already
+                if embeddings is None:
+                    self._embeddings = None
+                else:
+                    e = embeddings.view()
+                    e.setflags(write=False)
+                    self._embeddings = e
+                return
+            # invalid: the general path below raises the detailed error
         b = _real(boxes, "boxes")
         if b.ndim != 2 or b.shape[1] != 4:
             if b.size == 0 and (b.ndim == 1 or (b.ndim == 2 and b.shape[0] == 0)):
@@ -236,7 +282,7 @@ class Detections:
         s = _real(scores, "scores")
         if s.ndim != 1 or s.shape[0] != n:
             raise ValueError(f"scores: expected shape ({n},) to match boxes; got {s.shape}")
-        code, row, col = _check_boxes_scores(b, s)
+        code, row, col = _check_frame(b, s, _NO_BITS)
         if code != _OK:
             if col == 4:
                 raise ValueError(f"scores: row {row} is {s[row]!r}; expected finite numbers")
@@ -308,7 +354,7 @@ class Detections:
                    field: str = "detections") -> "Detections":
         """Owned float64 (N, 4) boxes, (N,) scores and int64 class ids, checked exactly as
         :class:`Detections` checks its input (for adapters that build the arrays)."""
-        code, row, col = _check_boxes_scores(boxes, scores)
+        code, row, col = _check_frame(boxes, scores, _NO_BITS)
         if code != _OK:
             if col == 4:
                 raise ValueError(f"{field}: scores row {row} is {float(scores[row])!r}; expected finite numbers")
@@ -414,7 +460,7 @@ def _validate_embeddings(embeddings: Any, n: int, quantization) -> np.ndarray:
     if e.dtype.kind != "f":
         raise TypeError(f"embeddings: expected a float or int8/uint8 array, got dtype {e.dtype}")
     if e.dtype is _F32 and e.flags.c_contiguous:
-        row = _first_nonfinite_f32_row(e.view(np.uint32))
+        row = _check_frame(_NO_BOXES, _NO_SCORES, e.view(_U32))[1]
         out = e.view()
     else:
         if e.dtype != np.float32 and e.dtype != np.float64:
@@ -425,18 +471,6 @@ def _validate_embeddings(embeddings: Any, n: int, quantization) -> np.ndarray:
         raise ValueError(f"embeddings: row {row} has non-finite values or values beyond float32 "
                          f"range; expected finite numbers (got {e[row][~(np.abs(e[row]) <= 3.4e38)][:3]})")
     return _freeze(out)
-
-
-@njit
-def _first_nonfinite_f32_row(bits):
-    """First row of float32 (N, D) data (viewed as uint32) holding a NaN or inf, else -1."""
-    for i in range(bits.shape[0]):
-        bad = 0
-        for j in range(bits.shape[1]):
-            bad |= (bits[i, j] & 0x7F800000) == 0x7F800000
-        if bad:
-            return i
-    return -1
 
 
 @njit

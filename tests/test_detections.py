@@ -87,3 +87,56 @@ def test_indexing_selects_rows():
     d = Detections.from_array(np.array([[0, 0, 1, 1, 0.1], [0, 0, 2, 2, 0.9]]))
     hi = d[d.scores > 0.5]
     assert len(hi) == 1 and hi.boxes[0, 2] == 2
+
+
+def _outcome(build):
+    """(boxes, scores, class ids, embeddings) of a built Detections, or the error raised."""
+    try:
+        d = build()
+    except (ValueError, TypeError) as exc:
+        return type(exc), str(exc)
+    e = d.embeddings
+    return (d.boxes.tolist(), d.scores.tolist(), d.class_ids.tolist(),
+            None if e is None else (e.dtype.str, e.tolist()), d.boxes.flags.writeable,
+            None if e is None else e.flags.writeable)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_float_arrays_take_the_same_checks_as_any_other_input(seed):
+    """The common frame (float64 boxes and scores, float32 embeddings) has its own quick
+    constructor path; its result or error equals that of the same values given as lists
+    (embeddings: as float64, which takes the general path too)."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 5))
+    arr = np.column_stack([rng.uniform(0, 50, (n, 2)), rng.uniform(50, 100, (n, 2)), rng.uniform(0, 1, n)])
+    emb = rng.normal(size=(n, 3)).astype(np.float32) if seed % 3 else None
+    if n:  # one defect per case (or none)
+        kind = seed % 8
+        r = int(rng.integers(0, n))
+        if kind == 1:
+            arr[r, int(rng.integers(0, 4))] = np.nan
+        elif kind == 2:
+            arr[r, 4] = np.inf
+        elif kind == 3:
+            arr[r, 2] = arr[r, 0] - 1.0
+        elif kind == 4:
+            arr[r, 1] = 2e15
+        elif kind == 5 and emb is not None:
+            emb[r, int(rng.integers(0, 3))] = np.nan
+    fast = _outcome(lambda: Detections(arr[:, :4], arr[:, 4], embeddings=emb))
+    slow = _outcome(lambda: Detections(arr[:, :4].tolist(), arr[:, 4].tolist(),
+                                       embeddings=None if emb is None else emb.astype(np.float64)))
+    if isinstance(slow[0], type) and "embeddings" not in slow[1]:
+        assert fast == slow
+    elif isinstance(slow[0], type):  # the values quoted in the message keep their dtype
+        assert fast[0] is slow[0] and fast[1].split("(got")[0] == slow[1].split("(got")[0]
+    else:
+        assert fast[:3] == slow[:3] and fast[4] is False
+        assert (fast[3] is None) == (slow[3] is None)
+        if emb is not None:
+            assert fast[3] == ("<f4", emb.tolist()) and fast[5] is False
+    arr_before = arr.copy()
+    if not isinstance(fast[0], type):  # owned copies: writing the input later changes nothing
+        d = Detections(arr[:, :4], arr[:, 4])
+        arr[:] = -1.0
+        assert np.array_equal(d.boxes, arr_before[:, :4]) and np.array_equal(d.scores, arr_before[:, 4])

@@ -26,8 +26,9 @@ Kernel arguments follow the package's convention (see :mod:`mottrack.trackers.ba
 
 * ``params`` — float64 vector, one slot per parameter, read by name: ``params[P_MATCH]``
   (slots ``P_*`` below; flags are 0.0 / 1.0);
-* ``work`` — the tracker's workspace ``(float scratch, int scratch)`` from
-  :func:`new_workspace`; inside the frame :func:`carve_workspace` turns it into a
+* ``fwork``, ``iwork`` — the tracker's workspace, float and int scratch from
+  :func:`new_workspace` (two arrays, not a tuple: numba reads a tuple argument several
+  times slower than two arrays); inside the frame :func:`carve_workspace` turns it into a
   :class:`Scratch` of named views, one per purpose, so a frame allocates nothing but
   its output;
 * ``warp`` — the (3, 3) camera warp or :data:`~mottrack.geometry.NO_WARP`.
@@ -114,6 +115,14 @@ _FLOAT_SCRATCH = 16  # float64 scratch per unit of cap (see carve_workspace)
 _INT_SCRATCH = 10    # int64 scratch per unit of cap
 
 
+@njit
+def has_room(mean, iwork, counters, nd):
+    """Whether a frame of ``nd`` detections fits: the workspace (:func:`new_workspace`)
+    was made for >= n + nd and the table holds 2 (n + nd) rows."""
+    need = counters[N] + nd
+    return need <= (iwork.shape[0] - 2 * EDGE_BUFFER) // _INT_SCRATCH and 2 * need <= mean.shape[0]
+
+
 def new_workspace(cap: int) -> Tuple[np.ndarray, np.ndarray]:
     """A BYTE workspace ``(float scratch, int scratch)`` for frames with (tracks +
     detections) <= ``cap``; the kernels carve it with :func:`carve_workspace`."""
@@ -137,7 +146,7 @@ class ByteWork:
         params = self._kernel_params()
         assert len(params) == N_PARAMS
         self._params = np.array(params, np.float64)
-        self._work = new_workspace(cap)
+        self._fwork, self._iwork = new_workspace(cap)
         self._work_for = cap
 
     def _check_restored(self) -> None:
@@ -170,10 +179,9 @@ def boxes_into(model, mean, rows, out):
 
 # ----------------------------------------------------------------------------- workspace
 @njit(inline="always")
-def carve_workspace(work, n0, nd):
+def carve_workspace(fw, iw, n0, nd):
     """The :class:`Scratch` views of a frame with ``n0`` tracks and ``nd`` detections
-    into ``work`` (:func:`new_workspace`, made for cap >= n0 + nd)."""
-    fw, iw = work
+    into the workspace ``fw``, ``iw`` (:func:`new_workspace`, made for cap >= n0 + nd)."""
     cap = n0 + nd
     f = 0
     dbox = fw[f:f + 4 * nd].reshape((nd, 4))
@@ -385,9 +393,10 @@ def associate(tab, params, s, tboxes, trow, dsel, scores, classes, dfeat, limit,
     has_feat = feature_flags(tab.ints)
     nd = dsel.shape[0]
     sel = s.sel
+    dbox = s.dbox  # views taken out of the tuples once, not per iteration
     for j in range(nd):
         for k in range(4):
-            sel[j, k] = s.dbox[dsel[j], k]
+            sel[j, k] = dbox[dsel[j], k]
     er, ec, ev = overlap_edges_into(tboxes, sel[:nd], s.edge_row, s.edge_col, s.edge_value)
     use_app = dfeat.shape[1] > 0
     k = 0
@@ -430,6 +439,8 @@ def first_round(model, tab, params, s, nt, pool, hi, boxes, scores, classes, dfe
     order)."""
     ints = tab.ints
     hi_used = s.hi_used
+    rest = s.rest
+    rest_box = s.rest_box
     m1 = s.match1[:pool.shape[0]]
     pbox = boxes_into(model, tab.mean, pool, s.pool_box)
     hi_used[:hi.shape[0]] = 0
@@ -444,9 +455,9 @@ def first_round(model, tab, params, s, nt, pool, hi, boxes, scores, classes, dfe
             take_detection(model, tab, t, hi[j], boxes, scores, classes, dfeat)
             ints[t, STATE] = CONFIRMED  # a lost track is re-found
         elif t < nt:
-            s.rest[n_rest] = t
+            rest[n_rest] = t
             for k in range(4):
-                s.rest_box[n_rest, k] = pbox[p, k]
+                rest_box[n_rest, k] = pbox[p, k]
             n_rest += 1
     return n_rest
 
@@ -462,13 +473,14 @@ def second_round(model, tab, params, s, n_rest, lo, boxes, scores, classes):
     no_feat = tab.feats[:1, :0]  # no appearance in the second round
     associate(tab, params, s, s.rest_box[:n_rest], rest, lo, scores, classes, no_feat, SECOND_THRESH,
               False, m2)
+    ints = tab.ints
     for i in range(n_rest):
         t = rest[i]
         j = m2[i]
         if j >= 0:
             take_detection(model, tab, t, lo[j], boxes, scores, classes, no_feat)
         else:
-            tab.ints[t, STATE] = LOST
+            ints[t, STATE] = LOST
 
 
 @njit(inline="always")
@@ -478,22 +490,25 @@ def unconfirmed_round(model, tab, params, s, nt, hi, boxes, scores, classes, dfe
     Returns the detections left (a view of ``s.left``); ``s.left_used[j]`` says whether
     ``left[j]`` matched."""
     ints = tab.ints
+    hi_used = s.hi_used
+    left_all = s.left
     n_left = 0
     for j in range(hi.shape[0]):
-        if s.hi_used[j] == 0:
-            s.left[n_left] = hi[j]
+        if hi_used[j] == 0:
+            left_all[n_left] = hi[j]
             n_left += 1
-    left = s.left[:n_left]
+    left = left_all[:n_left]
     used = s.left_used
     used[:n_left] = 0
+    unconfirmed = s.unconfirmed
     n_unc = 0
     for t in range(nt):
         if ints[t, STATE] == TENTATIVE:
-            s.unconfirmed[n_unc] = t
+            unconfirmed[n_unc] = t
             n_unc += 1
     if n_unc == 0:
         return left
-    unc = s.unconfirmed[:n_unc]
+    unc = unconfirmed[:n_unc]
     m3 = s.match3[:n_unc]
     associate(tab, params, s, boxes_into(model, tab.mean, unc, s.unc_box), unc, left, scores, classes,
               dfeat, UNCONFIRMED_THRESH, params[P_FUSE] != 0.0, m3)
@@ -517,13 +532,14 @@ def births(model, tab, params, n0, next_id, left, used, boxes, scores, classes, 
     new_thresh = params[P_NEW]
     n = n0
     new_state = CONFIRMED if frame_count == 1 else TENTATIVE
+    mean, cov, ints, floats, feats = tab.mean, tab.cov, tab.ints, tab.floats, tab.feats
     for j in range(left.shape[0]):
         d = left[j]
         if used[j] == 0 and scores[d] >= new_thresh:
-            initiate_row(model, tab.mean, tab.cov, n, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3])
-            start_track(tab.ints, tab.floats, n, next_id, 1, new_state, classes[d], d, scores[d])
+            initiate_row(model, mean, cov, n, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3])
+            start_track(ints, floats, n, next_id, 1, new_state, classes[d], d, scores[d])
             if dfeat.shape[1] > 0:
-                smooth_feature(tab.feats, tab.ints, n, dfeat, d)
+                smooth_feature(feats, ints, n, dfeat, d)
             next_id += 1
             n += 1
     return n, next_id
@@ -661,15 +677,15 @@ def retire_and_report(model, tab, params, s, nt, n0, n):
 # ----------------------------------------------------------------------------- the frame
 @njit(inline="always")
 def byte_frame(model, mean, cov, ints, floats, counters, feats, boxes, scores, classes, dfeat, dt,
-               frame_count, params, work, warp):
+               frame_count, params, fwork, iwork, warp):
     """One frame of a BYTE-style tracker: steps 1-7 of the module docs over the track table;
-    returns the (M, 8) output rows.  ``params``: the ``P_*`` slots; ``work``: the
-    workspace (:func:`new_workspace`, for >= n + N); ``warp``: the (3, 3) camera warp or
+    returns the (M, 8) output rows.  ``params``: the ``P_*`` slots; ``fwork``, ``iwork``:
+    the workspace (:func:`new_workspace`, for >= n + N); ``warp``: the (3, 3) camera warp or
     ``NO_WARP``; ``dfeat``: unit-length detection features (N, D), or (1, 0) without
     appearance.  The table has room for 2 (n + N) rows."""
     n0 = counters[N]
     tab = Table(mean, cov, ints, floats, feats)
-    s = carve_workspace(work, n0, boxes.shape[0])
+    s = carve_workspace(fwork, iwork, n0, boxes.shape[0])
     # 1-2: split the detections; predict; camera motion
     hi, lo = split_detections(boxes, scores, params[P_HIGH], s.dbox, s.hi, s.lo)
     nt = count_tracked(ints, n0)

@@ -34,7 +34,7 @@ import numpy as np
 
 from .._numba import njit
 from ..assignment import match_edges
-from ..detections import MAX_COORDINATE
+from ..detections import MAX_COORDINATE, MIN_BOX_SIDE
 from ..geometry import has_warp, overlap_edges
 from ..kalman import (_chol4, xyah_box, xyah_initiate, xyah_predict_row, xyah_project_into,
                       xyah_update, xyah_warp_rows)
@@ -65,6 +65,7 @@ NO_MEASUREMENT = -2  # a box of zero height: no (x, y, a, h); neither matches no
 # ``err[0]`` codes of :func:`deepsort_frame`.
 E_EMBEDDING = 1  # err[1]: the first embedding row that cannot be normalised (nothing changed)
 E_GALLERY = 2    # err[1]: new tracks to start; the caller grows the galleries, then :func:`finish_frame`
+E_DEGENERATE = 3  # a box has a side below MIN_BOX_SIDE (nothing changed; the base drops those rows)
 
 #: The appearance galleries: (slots, budget, D) float32 unit vectors, fill count and ring
 #: position per slot, and the free list (``free[:slots - n]`` are the free slots).
@@ -103,11 +104,12 @@ def delete_rows(mean, cov, ints, floats, n, keep, gal):
     """Delete rows 0..n-1 where ``keep`` is false (order of the others kept); their
     gallery slots join the free list in table order.  Returns the new number of rows."""
     n_free = gal.vectors.shape[0] - n
+    free = gal.free
     dropped = False
     for t in range(n):
         if not keep[t]:
             dropped = True
-            gal.free[n_free] = ints[t, SLOT]
+            free[n_free] = ints[t, SLOT]
             n_free += 1
     if dropped:
         n = compact(mean, cov, ints, floats, n, keep)
@@ -222,6 +224,8 @@ def appearance_edges(mean, cov, ints, rows, meas, order, sorted_x, classes, feat
     S = gate[16:32].reshape((4, 4))  # projected covariance
     m = gate[32:36]                  # projected mean
     y = gate[36:40]                  # L^-1 (z - m)
+    vectors = gal.vectors  # views taken out of the tuple once, not per pair
+    count = gal.count
     for r in range(rows.shape[0]):
         t = rows[r]
         xyah_project_into(mean, cov, t, m, S)
@@ -246,7 +250,7 @@ def appearance_edges(mean, cov, ints, rows, meas, order, sorted_x, classes, feat
                 d2 += y[i] * y[i]
             if not d2 <= CHI2INV95_4DOF:
                 continue
-            cost = np.float64(np.float32(1.0) - gallery_max_dot(gal.vectors, gal.count, slot, feats, j))
+            cost = np.float64(np.float32(1.0) - gallery_max_dot(vectors, count, slot, feats, j))
             if cost <= max_cos:
                 er, ec, ew, ne = push_edge(er, ec, ew, ne, r, j, limit - cost)
     return er, ec, ew, ne
@@ -402,12 +406,13 @@ def update_matched(mean, cov, ints, floats, n, trk_det, boxes, scores, classes, 
     """Stage 6: each matched row takes its detection: Kalman correction, lifecycle
     (:func:`~mottrack.tracks.mark_hit`), the descriptor joins its gallery; a tentative
     track with ``n_init`` hits is confirmed."""
+    vectors, count, head = gal.vectors, gal.count, gal.head
     for t in range(n):
         d = trk_det[t]
         if d >= 0:
             xyah_update(mean, cov, t, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3])
             mark_hit(ints, floats, t, d, classes[d], scores[d])
-            gallery_append(gal.vectors, gal.count, gal.head, ints[t, SLOT], feats, d)
+            gallery_append(vectors, count, head, ints[t, SLOT], feats, d)
             if ints[t, STATE] == TENTATIVE and ints[t, HITS] >= n_init:
                 ints[t, STATE] = CONFIRMED
 
@@ -429,17 +434,18 @@ def births(mean, cov, ints, floats, counters, gal, boxes, scores, classes, feats
     with a gallery slot from the free list holding the detection's descriptor."""
     n = counters[N]
     next_id = counters[NEXT_ID]
-    n_free = gal.vectors.shape[0] - n
+    vectors, count, head, free = gal.vectors, gal.count, gal.head, gal.free
+    n_free = vectors.shape[0] - n
     for j in range(boxes.shape[0]):
         if det_track[j] == FREE:
             xyah_initiate(mean, cov, n, boxes[j, 0], boxes[j, 1], boxes[j, 2], boxes[j, 3])
             start_track(ints, floats, n, next_id, 1, TENTATIVE, classes[j], j, scores[j])
             n_free -= 1
-            slot = gal.free[n_free]
+            slot = free[n_free]
             ints[n, SLOT] = slot
-            gal.count[slot] = 0
-            gal.head[slot] = 0
-            gallery_append(gal.vectors, gal.count, gal.head, slot, feats, j)
+            count[slot] = 0
+            head[slot] = 0
+            gallery_append(vectors, count, head, slot, feats, j)
             next_id += 1
             n += 1
     counters[N] = n
@@ -473,9 +479,13 @@ def deepsort_frame(mean, cov, ints, floats, counters, gallery, gcount, ghead, fr
                    boxes, scores, classes, emb, dt, params, warp, err, pending):
     """One DeepSORT frame over the track table; returns the (M, 8) output rows.
 
-    ``err[0]``: :data:`E_EMBEDDING` (nothing changed) or :data:`E_GALLERY` (more births
-    than free gallery slots: ``pending[:N]`` holds ``det_track``; the caller grows the
-    galleries and calls :func:`finish_frame`)."""
+    ``err[0]``: :data:`E_DEGENERATE` or :data:`E_EMBEDDING` (nothing changed) or
+    :data:`E_GALLERY` (more births than free gallery slots: ``pending[:N]`` holds
+    ``det_track``; the caller grows the galleries and calls :func:`finish_frame`)."""
+    for j in range(boxes.shape[0]):
+        if not (boxes[j, 2] - boxes[j, 0] >= MIN_BOX_SIDE and boxes[j, 3] - boxes[j, 1] >= MIN_BOX_SIDE):
+            err[0] = E_DEGENERATE
+            return np.empty((0, 8))
     gal = Gallery(gallery, gcount, ghead, free)
     feats = np.empty(emb.shape, np.float32)
     bad = normalize_rows(emb, feats)

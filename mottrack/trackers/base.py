@@ -28,10 +28,11 @@ Every tracker hands its compiled kernels the same three things the same way:
 * ``params`` -- a float64 vector built once in ``__init__``, one slot per parameter,
   the slots named by module-level integer constants ``P_<NAME>`` (flags 0.0 / 1.0);
   kernels read ``params[P_MAX_AGE]``, never a bare index;
-* ``work`` -- the tracker's workspace, created once (and regrown when a frame needs
-  more): a plain tuple of scratch arrays passed as one argument; a kernel turns it
-  into a namedtuple of views named for what they hold (e.g.
-  :func:`mottrack.trackers._byte_stages.carve_workspace`), one view per purpose;
+* the workspace -- scratch arrays created once (and regrown when a frame needs
+  more), each passed as its own argument (numba unboxes a tuple argument several
+  times slower than the arrays in it); a kernel turns them into a namedtuple of views
+  named for what they hold (e.g. :func:`mottrack.trackers._byte_stages.carve_workspace`),
+  one view per purpose;
 * ``warp`` -- the (3, 3) camera warp from :func:`~mottrack.geometry.camera_warp`, or
   :data:`~mottrack.geometry.NO_WARP` for a static camera
   (:func:`~mottrack.geometry.has_warp` tells which).  ``_step`` and ``_step_rows``
@@ -50,7 +51,7 @@ import numpy.typing as npt
 
 from .. import state as _state
 from .._numba import njit
-from ..detections import DEGENERATE, Detections, as_detections, count_degenerate, usable_rows
+from ..detections import DEGENERATE, NEED_ROOM, Detections, as_detections, count_degenerate, usable_rows
 from ..geometry import NO_WARP, camera_warp
 from .._validate import check_number, short_repr as _short
 from ..tracks import TrackTable
@@ -173,6 +174,9 @@ class Tracker(metaclass=_Backends):
     _rows_output_box = False
     #: Whether ``_step_rows`` also takes frames with a camera warp (else those take ``_step``).
     _rows_fast_path_warp = False
+    #: Whether ``_step`` itself checks for boxes with a side below ``MIN_BOX_SIDE`` and then
+    #: returns None with nothing changed (else the base counts them before calling it).
+    _step_checks_degenerate = False
     #: The track table every tracker keeps (set by its ``_reset``).
     tracks: TrackTable
 
@@ -228,20 +232,26 @@ class Tracker(metaclass=_Backends):
         # leaves the tracker as it was, clock and counters included.
         frame_count, last, dropped = self.frame_count, self._last_timestamp, self.dropped_detections
         try:
-            warp = NO_WARP
-            if camera_motion is not None:
-                if not self.supports_camera_motion:
-                    raise ValueError(f"camera_motion: {type(self).__name__} does not support camera motion")
+            if camera_motion is None:
+                warp = NO_WARP
+            elif not self.supports_camera_motion:
+                raise ValueError(f"camera_motion: {type(self).__name__} does not support camera motion")
+            else:
                 warp = camera_warp(camera_motion, self._warp_buffer)
             dt = 1.0 if timestamp is None and last is None else self._time_step(timestamp)
             self.frame_count = frame_count + 1
             d = detections
-            if (self._rows_fast_path and type(d) is np.ndarray and d.dtype is _F64 and d.ndim == 2
-                    and 5 <= d.shape[1] <= 6 and d.flags.c_contiguous and d.shape[0] <= self.max_detections
+            if (type(d) is np.ndarray and self._rows_fast_path and d.dtype is _F64 and d.ndim == 2
+                    and 5 <= d.shape[1] <= 6 and d.shape[0] <= self.max_detections and d.flags.c_contiguous
                     and (warp is NO_WARP or self._rows_fast_path_warp)):
                 # The common input: validation, conversion and the whole step in one compiled call.
                 out = self._step_rows(d, dt, warp)
-                code = self._err[0]
+                # A kernel that rejects its input returns no rows: only then is the code read.
+                code = 0 if out.shape[0] else self._err[0]
+                if code == NEED_ROOM:  # valid, but the table or workspace is too small: grow, retry
+                    self._make_room(d.shape[0])
+                    out = self._step_rows(d, dt, warp)
+                    code = 0 if out.shape[0] else self._err[0]
                 if code == 0:
                     if self.output_box == "detection" and not self._rows_output_box:
                         _detection_boxes(out, d)
@@ -269,20 +279,33 @@ class Tracker(metaclass=_Backends):
         """:meth:`update` for any input once the clock has advanced: convert, drop
         degenerate boxes, step, report."""
         dets = detections if type(detections) is Detections else as_detections(detections)
-        if len(dets) > self.max_detections:
+        if dets._boxes.shape[0] > self.max_detections:
             raise ValueError(f"detections: {len(dets)} rows; {type(self).__name__} takes at most "
                              f"max_detections = {self.max_detections} per frame")
-        if count_degenerate(dets._boxes):
-            b = dets._boxes
-            rows = usable_rows(b)
-            self.dropped_detections += b.shape[0] - rows.shape[0]
-            out = self._step(dets[rows], dt, warp)
-            used = out[:, 7] >= 0
-            out[used, 7] = rows[out[used, 7].astype(np.int64)]
+        out: Optional[npt.NDArray[np.float64]]
+        if self._step_checks_degenerate:
+            out = self._step(dets, dt, warp)
+            if out is None:
+                out = self._step_usable(dets, dt, warp)
+        elif count_degenerate(dets._boxes):
+            out = self._step_usable(dets, dt, warp)
         else:
             out = self._step(dets, dt, warp)
+            assert out is not None  # only trackers with _step_checks_degenerate return None
         if self.output_box == "detection":
             _detection_boxes(out, dets._boxes)
+        return out
+
+    def _step_usable(self, dets: Detections, dt: float, warp: np.ndarray) -> npt.NDArray[np.float64]:
+        """:meth:`_step` on the rows of ``dets`` whose sides are >= ``MIN_BOX_SIDE`` (the others
+        are counted in ``dropped_detections``); ``det_index`` refers to the rows of ``dets``."""
+        b = dets._boxes
+        rows = usable_rows(b)
+        self.dropped_detections += b.shape[0] - rows.shape[0]
+        out = self._step(dets[rows], dt, warp)
+        assert out is not None  # no degenerate rows are left
+        used = out[:, 7] >= 0
+        out[used, 7] = rows[out[used, 7].astype(np.int64)]
         return out
 
     def __call__(self, detections: Any, timestamp: Optional[float] = None,
@@ -424,9 +447,11 @@ class Tracker(metaclass=_Backends):
         array is another numba type, and a second signature doubles the compile time)."""
         return dets._boxes.copy(), dets._scores.copy(), dets._class_ids.copy()
 
-    def _step(self, detections: Detections, dt: float, warp: np.ndarray) -> np.ndarray:  # pragma: no cover
+    def _step(self, detections: Detections, dt: float,
+              warp: np.ndarray) -> Optional[np.ndarray]:  # pragma: no cover
         """One frame: ``dt`` frames since the last, ``warp`` the (3, 3) camera warp or
-        :data:`~mottrack.geometry.NO_WARP`."""
+        :data:`~mottrack.geometry.NO_WARP`.  With ``_step_checks_degenerate``: None, with
+        nothing changed, when a box has a side below ``MIN_BOX_SIDE``."""
         raise NotImplementedError
 
     def _reset(self) -> None:  # pragma: no cover
@@ -436,7 +461,15 @@ class Tracker(metaclass=_Backends):
         """The fused fast path (only where ``_rows_fast_path``): validate, convert and step
         a C-contiguous float64 (N, 5|6) array in one compiled call, writing the
         :func:`~mottrack.detections.split_rows` error code into ``self._err[0]`` (0: done;
-        otherwise nothing changed)."""
+        otherwise nothing changed and no rows are returned: ``update`` reads the code only
+        after an empty result).  Code :data:`~mottrack.detections.NEED_ROOM`: the input is
+        valid but the tables have no room for it; ``update`` calls :meth:`_make_room` and
+        steps again."""
+        raise NotImplementedError
+
+    def _make_room(self, n_det: int) -> None:  # pragma: no cover
+        """Grow the tables so that a frame of ``n_det`` detections fits (after a fused step
+        returned :data:`~mottrack.detections.NEED_ROOM`)."""
         raise NotImplementedError
 
     def __repr__(self) -> str:

@@ -47,10 +47,10 @@ from __future__ import annotations
 import numpy as np
 
 from .._numba import njit
-from ..detections import Detections, split_rows
+from ..detections import NEED_ROOM, Detections, split_rows
 from ..kalman import XYWH, XYWH_DIM
 from ..registry import register_tracker
-from ..tracks import N, TrackTable
+from ..tracks import TrackTable
 from . import _byte_stages as bs
 from .base import Tracker, check_number
 
@@ -61,7 +61,7 @@ _NO_FEATURES = np.empty((0, 0), np.float32)  # a frame without embeddings
 
 @njit
 def _botsort_step(mean, cov, ints, floats, counters, feats, boxes, scores, classes, emb, dt, frame_count,
-                  params, work, warp, err):
+                  params, fwork, iwork, warp, err):
     """One BoT-SORT frame over the track table; returns the (M, 8) output rows, or an
     empty (0, 8) with nothing changed when an embedding has zero length
     (``err[1]`` then holds its row, -1 otherwise).  ``emb`` (N, D), or (0, 0) without
@@ -74,20 +74,23 @@ def _botsort_step(mean, cov, ints, floats, counters, feats, boxes, scores, class
         if bad >= 0:
             return np.empty((0, 8))
     return bs.byte_frame(XYWH, mean, cov, ints, floats, counters, feats, boxes, scores, classes, dfeat,
-                         dt, frame_count, params, work, warp)
+                         dt, frame_count, params, fwork, iwork, warp)
 
 
 @njit
-def _botsort_step_rows(mean, cov, ints, floats, counters, feats, rows, dt, frame_count, params, work, warp,
-                       err):
+def _botsort_step_rows(mean, cov, ints, floats, counters, feats, rows, dt, frame_count, params, fwork, iwork,
+                       warp, err):
     """:func:`_botsort_step` on an (N, 5|6) array (no embeddings), validated first (error
     code into ``err``)."""
     boxes, scores, classes, code, r, c = split_rows(rows, False)
+    if code == 0 and not (bs.has_room(mean, iwork, counters, boxes.shape[0])
+                          and feats.shape[0] >= mean.shape[0]):
+        code = NEED_ROOM  # nothing changed: the caller grows the tables and steps again
     err[0] = code
     if code != 0:
         return np.empty((0, 8))
     return _botsort_step(mean, cov, ints, floats, counters, feats, boxes, scores, classes,
-                         np.empty((0, 0), np.float32), dt, frame_count, params, work, warp, err)
+                         np.empty((0, 0), np.float32), dt, frame_count, params, fwork, iwork, warp, err)
 
 
 @register_tracker("botsort")
@@ -216,8 +219,8 @@ class BoTSORT(bs.ByteWork, Tracker):
         self._prepare(boxes.shape[0])
         tr = self.tracks
         out = _botsort_step(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, self.features,
-                            boxes, scores, classes, emb, dt, self.frame_count, self._params, self._work, warp,
-                            self._err)
+                            boxes, scores, classes, emb, dt, self.frame_count, self._params, self._fwork,
+                            self._iwork, warp, self._err)
         if self._err[1] >= 0:  # rejected before any state changed
             row = int(self._err[1])
             self._err[1] = -1
@@ -230,15 +233,12 @@ class BoTSORT(bs.ByteWork, Tracker):
 
     def _step_rows(self, rows: np.ndarray, dt: float, warp: np.ndarray) -> np.ndarray:
         tr = self.tracks
-        need = tr.counters[N] + rows.shape[0]
-        feats0 = self.features
-        if need > self._work_for or 2 * need > tr.mean.shape[0]:
-            self._prepare(rows.shape[0])
-        out = _botsort_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, self.features,
-                                 rows, dt, self.frame_count, self._params, self._work, warp, self._err)
-        if self._err[0] != 0:  # rejected rows: the saved state keeps its feature rows
-            self.features = feats0
-        return out
+        return _botsort_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, self.features,
+                                  rows, dt, self.frame_count, self._params, self._fwork, self._iwork, warp,
+                                  self._err)
+
+    def _make_room(self, n_det: int) -> None:
+        self._prepare(n_det)
 
     def _check_restored(self) -> None:
         super()._check_restored()

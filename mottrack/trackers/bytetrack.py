@@ -45,10 +45,10 @@ from __future__ import annotations
 import numpy as np
 
 from .._numba import njit
-from ..detections import Detections, split_rows
+from ..detections import NEED_ROOM, Detections, split_rows
 from ..kalman import XYAH, XYAH_DIM
 from ..registry import register_tracker
-from ..tracks import N, TrackTable
+from ..tracks import TrackTable
 from . import _byte_stages as bs
 from .base import Tracker, check_number
 
@@ -57,23 +57,27 @@ __all__ = ["ByteTrack"]
 
 @njit
 def _bytetrack_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, frame_count, params,
-                    work, warp):
+                    fwork, iwork, warp):
     """One ByteTrack frame (the shared BYTE stages with the (x, y, a, h) filter, no
     appearance, confirmed tracks reported); returns the (M, 8) output rows."""
-    none = work[0][:0].reshape((1, 0))  # no appearance features (an empty view, no allocation)
+    none = fwork[:0].reshape((1, 0))  # no appearance features (an empty view, no allocation)
     return bs.byte_frame(XYAH, mean, cov, ints, floats, counters, none, boxes, scores, classes, none, dt,
-                         frame_count, params, work, warp)
+                         frame_count, params, fwork, iwork, warp)
 
 
 @njit
-def _bytetrack_step_rows(mean, cov, ints, floats, counters, rows, dt, frame_count, params, work, warp, err):
-    """:func:`_bytetrack_step` on an (N, 5|6) array, validated first (error code into ``err``)."""
+def _bytetrack_step_rows(mean, cov, ints, floats, counters, rows, dt, frame_count, params, fwork, iwork, warp,
+                         err):
+    """:func:`_bytetrack_step` on an (N, 5|6) array, validated first (error code, or
+    ``NEED_ROOM`` when the tables are too small, into ``err``)."""
     boxes, scores, classes, code, r, c = split_rows(rows, False)
+    if code == 0 and not bs.has_room(mean, iwork, counters, boxes.shape[0]):
+        code = NEED_ROOM  # nothing changed: the caller grows the tables and steps again
     err[0] = code
     if code != 0:
         return np.empty((0, 8))
     return _bytetrack_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, frame_count,
-                           params, work, warp)
+                           params, fwork, iwork, warp)
 
 
 @register_tracker("bytetrack")
@@ -151,18 +155,18 @@ class ByteTrack(bs.ByteWork, Tracker):
         boxes, scores, classes = self._kernel_inputs(dets)
         self._prepare(boxes.shape[0])
         return _bytetrack_step(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, boxes, scores,
-                               classes, dt, self.frame_count, self._params, self._work, warp)
+                               classes, dt, self.frame_count, self._params, self._fwork, self._iwork, warp)
 
     _rows_fast_path = True
     _rows_fast_path_warp = True
 
     def _step_rows(self, rows: np.ndarray, dt: float, warp: np.ndarray) -> np.ndarray:
         tr = self.tracks
-        need = tr.counters[N] + rows.shape[0]
-        if need > self._work_for or 2 * need > tr.mean.shape[0]:
-            self._prepare(rows.shape[0])
         return _bytetrack_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, rows, dt,
-                                    self.frame_count, self._params, self._work, warp, self._err)
+                                    self.frame_count, self._params, self._fwork, self._iwork, warp, self._err)
+
+    def _make_room(self, n_det: int) -> None:
+        self._prepare(n_det)
 
     def _reset(self) -> None:
         self.tracks.reset()

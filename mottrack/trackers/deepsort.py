@@ -62,9 +62,11 @@ dimension.
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 
-from ..detections import Detections
+from ..detections import Detections, count_degenerate
 from ..kalman import XYAH_DIM
 from ..registry import register_tracker
 from ..tracks import N, TrackTable
@@ -205,28 +207,39 @@ class DeepSORT(Tracker):
                              "a tracker takes embeddings of one model")
         return emb
 
-    def _step(self, dets: Detections, dt: float, warp: np.ndarray) -> np.ndarray:
-        emb = self._check_embeddings(dets)
+    #: ``_step`` leaves frames with degenerate boxes to the base (its kernel checks them).
+    _step_checks_degenerate = True
+
+    def _step(self, dets: Detections, dt: float, warp: np.ndarray) -> Optional[np.ndarray]:
+        emb = dets._embeddings
+        boxes = dets._boxes
+        n_det = boxes.shape[0]
+        if emb is None or emb.shape[1] != self.embedding_dim:  # else every check passes
+            if emb is None and n_det and count_degenerate(boxes):
+                return None  # the base drops those rows first (all of them may go)
+            emb = self._check_embeddings(dets)
         first = self.embedding_dim == 0 and emb.shape[0] > 0
         if first:  # the first frame with embeddings: its dimension and gallery, kept if accepted
             kept = (self.gallery, self.gallery_count, self.gallery_head, self.free_slots)
             self._alloc_gallery(16, emb.shape[1])
         tr = self.tracks
-        tr.reserve(dets._boxes.shape[0])
+        if tr.counters[N] + n_det > tr.mean.shape[0]:
+            tr.reserve(n_det)
         err = self._err
-        n_det = dets._boxes.shape[0]
         if self._pending.shape[0] < n_det:
             self._pending = np.empty(2 * n_det, np.int64)
         out = st.deepsort_frame(
             tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, self.gallery, self.gallery_count,
-            self.gallery_head, self.free_slots, dets._boxes, dets._scores, dets._class_ids, emb, dt,
+            self.gallery_head, self.free_slots, boxes, dets._scores, dets._class_ids, emb, dt,
             self._params, warp, err, self._pending)
         if err[0] != 0:
             code, value = int(err[0]), int(err[1])
             err[0] = 0
-            if code == st.E_EMBEDDING:
+            if code == st.E_EMBEDDING or code == st.E_DEGENERATE:
                 if first:
                     self.gallery, self.gallery_count, self.gallery_head, self.free_slots = kept
+                if code == st.E_DEGENERATE:
+                    return None
                 raise ValueError(f"embeddings: row {value} has zero length (all zeros, or it holds "
                                  "NaN/inf); expected a non-zero, finite appearance vector")
             # More new tracks than free gallery slots: grow (by at least a quarter), then finish.

@@ -28,7 +28,7 @@ from .._numba import njit
 from .._sorting import lower_bound
 from ..assignment import max_weight_matching
 from ..detections import Detections
-from ..detections import split_rows
+from ..detections import NEED_ROOM, split_rows
 from ..geometry import has_warp, overlap_edges
 from ..kalman import XYSR_DIM, xysr_initiate, xysr_predict, xysr_update, xysr_warp
 from ..tracks import (CLASS, N, NEXT_ID, TENTATIVE, TrackTable, mark_hit, mark_predicted,
@@ -137,8 +137,11 @@ def _sort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, fr
 
 @njit
 def _sort_step_rows(mean, cov, ints, floats, counters, rows, dt, frame_count, params, warp, err):
-    """:func:`_sort_step` on an (N, 5|6) array, validated first (error into ``err``)."""
+    """:func:`_sort_step` on an (N, 5|6) array, validated first (error, or ``NEED_ROOM``
+    when the table is too small, into ``err``)."""
     boxes, scores, classes, code, r, c = split_rows(rows, False)
+    if code == 0 and counters[N] + boxes.shape[0] > mean.shape[0]:
+        code = NEED_ROOM  # nothing changed: the caller grows the table and steps again
     err[0] = code
     if code != 0:
         return np.empty((0, 8))
@@ -204,10 +207,11 @@ class SORT(Tracker):
 
     def _step_rows(self, rows: np.ndarray, dt: float, warp: np.ndarray) -> np.ndarray:
         tr = self.tracks
-        if tr.counters[N] + rows.shape[0] > tr.mean.shape[0]:
-            tr.reserve(rows.shape[0])
         return _sort_step_rows(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters,
                                rows, dt, self.frame_count, self._params, warp, self._err)
+
+    def _make_room(self, n_det: int) -> None:
+        self.tracks.reserve(n_det)
 
     def _reset(self) -> None:
         self.tracks.reset()
