@@ -513,7 +513,7 @@ static int momentum_sparse(mt_oc *oc, const double *boxes, const double *scores,
     for (size_t e = 0; e < E; e++) {
         if (!(ev[e] >= oc->c.iou_threshold) || (oc->per_class && classes[er[e]] != v->tcls[ec[e]])) continue;
         int64_t d = er[e], t = ec[e];
-        double bonus, part, pc[2];
+        double bonus = 0.0, part = 0.0, pc[2];
         momentum_into(&bonus, &part, boxes + 4 * d, scores + d, 1, v->prev + 5 * t, v->vel + (size_t)oc->vw * t, oc->vw,
                       1, oc->c.inertia, pc);
         if (conf_w != 0.0) bonus = bonus - fabs(v->kconf[t] - scores[d]) * conf_w;
