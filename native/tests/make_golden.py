@@ -398,11 +398,14 @@ def main():
         "hybridsort": {"det_thresh": 0.6},
     }
     for tr, params in variants.items():
-        run_plain(tr, params, det, out_dir, "timestamps-MOT17-04", timestamps=ts, restore_at=200)
-        run_plain(tr, dict(params, per_class=True), det, out_dir, "per_class-MOT17-04", mutate=classes)
-        run_plain(tr, dict(params, output_box="detection"), det, out_dir, "detection_box-MOT17-04",
+        # Hybrid-SORT's frames cost most under qemu (four corner directions over every pair of
+        # the dense first round): its variants run the first 450 frames, the others all 1050
+        d = det[det[:, 0] <= 450] if tr == "hybridsort" else det
+        run_plain(tr, params, d, out_dir, "timestamps-MOT17-04", timestamps=ts, restore_at=200)
+        run_plain(tr, dict(params, per_class=True), d, out_dir, "per_class-MOT17-04", mutate=classes)
+        run_plain(tr, dict(params, output_box="detection"), d, out_dir, "detection_box-MOT17-04",
                   mutate=degenerate, restore_at=333)
-        run_plain(tr, dict(params, frame_rate=25.0), det, out_dir, "frame_rate25-MOT17-04", restore_at=1)
+        run_plain(tr, dict(params, frame_rate=25.0), d, out_dir, "frame_rate25-MOT17-04", restore_at=1)
         written += 4
     # Hybrid-SORT's other knobs: a similarity with every pair a first-round candidate (GIoU),
     # TCM off in the BYTE round and weighted in the first, one frame of directions, the
