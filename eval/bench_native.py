@@ -3,9 +3,9 @@
 Measured (a benchmark, never asserted by tests; ratios are what to compare, the machine is
 shared and noisy):
 
-- per-frame ``update()`` time of SORT, ByteTrack and BoT-SORT in C (``native/build/mt_bench``,
-  called from C) and through the package's numba path (``tracker.update(array)``), on every
-  MOT15 train sequence (SORT's detections), the MOT17 YOLOX detections with all scores and
+- per-frame ``update()`` time of SORT, ByteTrack, BoT-SORT, OC-SORT and Hybrid-SORT in C
+  (``native/build/mt_bench``, called from C) and through the package's numba path
+  (``tracker.update(array)``), on every MOT15 train sequence (SORT's detections), the MOT17 YOLOX detections with all scores and
   500 synthetic objects (``eval/bench_trackers.py``'s generators); best of ``--repeats``
   interleaved passes per frame, median and p99; the outputs of both are compared byte for byte;
 - peak RSS of a C process tracking MOT17-04 (YOLOX, all scores, ByteTrack) with
@@ -19,7 +19,8 @@ shared and noisy):
 Everything runs pinned to one core (``taskset -c 1`` semantics via sched_setaffinity).
 
 Usage: ``make -C native && make -C native ARCH=aarch64 && make -C native ARCH=armhf``, then
-``python eval/bench_native.py [--quick] [--repeats 3] [--out eval/results/native.md]``
+``python eval/bench_native.py [--quick] [--repeats 3] [--trackers sort,hybridsort] [--out eval/results/native.md]``
+(``--trackers``: only those rows of the timing tables are measured and written).
 """
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ NATIVE = ROOT / "native" / "build"
 QEMU = {"aarch64": ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"],
         "armhf": ["qemu-arm", "-L", "/usr/arm-linux-gnueabihf"]}
 STRIP = {"native": "strip", "aarch64": "aarch64-linux-gnu-strip", "armhf": "arm-linux-gnueabihf-strip"}
-TRACKERS = [("sort", {}), ("bytetrack", {}), ("botsort", {})]
+TRACKERS = [("sort", {}), ("bytetrack", {}), ("botsort", {}), ("ocsort", {}), ("hybridsort", {})]
 NOTES = """
 ## Notes
 
@@ -60,8 +61,8 @@ NOTES = """
 - The synthetic 500-object frames are dominated by the same algorithms in both (the shortest-augmenting-path
   solver and the IoU sweep, by `perf`), so C gains least there; on the real sequences the numba path's per-call
   overhead dominates and C is 2-6x faster.
-- Not measured here: the ctypes backend and the deploy app (branch native2), the peers of
-  `eval/bench_trackers.py`, OC-SORT / DeepSORT in C (native2).
+- Not measured here: the ctypes backend and the deploy app, the peers of `eval/bench_trackers.py`,
+  DeepSORT (it needs embeddings, which `mt_bench`'s sequence files do not carry).
 """
 
 
@@ -128,7 +129,10 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--out", default=str(ROOT / "eval" / "results" / "native.md"))
+    ap.add_argument("--trackers", default=",".join(t for t, _ in TRACKERS),
+                    help="comma-separated subset of the timed trackers")
     a = ap.parse_args(argv)
+    trackers = [(t, p) for t, p in TRACKERS if t in a.trackers.split(",")]
     try:
         os.sched_setaffinity(0, {1})
     except (AttributeError, OSError):
@@ -168,7 +172,7 @@ def main(argv=None):
             seq_file = tmp / f"{len(qemu_files)}.seqs"
             write_seqs(seq_file, seqs)
             qemu_files.append((dname, seq_file, seqs))
-            for tracker, _ in TRACKERS:
+            for tracker, _ in trackers:
                 numba_pass(tracker, [seqs[0][:5]])  # compile / load the cache outside the timing
                 c_best = n_best = None
                 c_out = n_out = b""
@@ -200,8 +204,8 @@ def main(argv=None):
                 shutil.copy(so, dst)
                 subprocess.run([STRIP[arch], "--strip-unneeded", str(dst)], check=True)
                 sizes.append(f"{'x86-64' if arch == 'native' else arch} {dst.stat().st_size / 1024:.0f} KB")
-        emit(f"- stripped `libmottrack.so` (SORT, ByteTrack, BoT-SORT, decoders; OC-SORT / DeepSORT are "
-             f"placeholders on this branch): {', '.join(sizes)} (goal under 300 KB).")
+        emit(f"- stripped `libmottrack.so` (SORT, ByteTrack, BoT-SORT, OC-SORT, DeepSORT, Hybrid-SORT, "
+             f"decoders): {', '.join(sizes)} (goal under 300 KB).")
         det = SHARED / "data" / "MOT15" / "train" / "TUD-Campus" / "det" / "det.txt"
 
         def parse_c(proc):
@@ -236,7 +240,7 @@ def main(argv=None):
                 emit(f"| {arch} | - | not built or qemu missing | | | | |")
                 continue
             for dname, seq_file, _seqs in qemu_files[:2]:
-                for tracker, _ in TRACKERS:
+                for tracker, _ in trackers:
                     _, x86 = c_pass("native", tracker, seq_file, tmp)
                     ns, out = c_pass(arch, tracker, seq_file, tmp)
                     m, p99 = stats(ns)

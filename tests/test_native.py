@@ -124,10 +124,12 @@ def reference_cases():
             cases.append((f"bytetrack/{d.name}", p.stem, "bytetrack",
                           dict(track_thresh=thresh, match_thresh=match, track_buffer=30, frame_rate=30),
                           lambda ld=load: _plain(ld())))
-    for d, thresh in (("MOT15_det0.5", 0.5), ("MOT17_yolox", 0.6)):
-        for p in sorted((ref / "ocsort" / d).glob("*.txt")):
-            load = (lambda s=p.stem: _mot_det("MOT15", s)) if d.startswith("MOT15") else (lambda s=p.stem: _yolox(s))
-            cases.append((f"ocsort/{d}", p.stem, "ocsort", dict(det_thresh=thresh), lambda ld=load: _plain(ld())))
+    for tracker in ("ocsort", "hybridsort"):
+        for d, thresh in (("MOT15_det0.5", 0.5), ("MOT17_yolox", 0.6)):
+            for p in sorted((ref / tracker / d).glob("*.txt")):
+                load = (lambda s=p.stem: _mot_det("MOT15", s)) if d.startswith("MOT15") else \
+                    (lambda s=p.stem: _yolox(s))
+                cases.append((f"{tracker}/{d}", p.stem, tracker, dict(det_thresh=thresh), lambda ld=load: _plain(ld())))
     for d in ("MOT15", "MOT17_yolox"):
         for p in sorted((ref / "botsort" / d).glob("*.txt")):
             load = (lambda s=p.stem: _mot_det("MOT15", s)) if d == "MOT15" else (lambda s=p.stem: _yolox(s))
@@ -188,7 +190,7 @@ def test_every_reference_file_is_replayed(c_trackers):
 def test_c_library_has_the_trackers_it_claims(c_trackers):
     """Every tracker the C library creates is a registered Python tracker."""
     assert set(c_trackers) <= set(mottrack.available_trackers())
-    assert {"sort", "bytetrack", "botsort", "ocsort"} <= set(c_trackers)
+    assert {"sort", "bytetrack", "botsort", "ocsort", "deepsort", "hybridsort"} <= set(c_trackers)
 
 
 # ------------------------------------------------------------------ variants on real data
@@ -238,6 +240,22 @@ def test_per_class_and_detection_boxes(c_trackers):
     for name in _trackers_with(c_trackers):
         assert replay(name, {"per_class": True}, cls) > 0
         assert replay(name, {"output_box": "detection"}, deg) > 0
+
+
+def test_observation_centric_settings(c_trackers):
+    """Hybrid-SORT's other settings (every similarity -- GIoU and the others make every pair a
+    first-round candidate --, TCM off, weighted or negative, no directions, no BYTE, its
+    original's name for HMIoU, the Kalman box) and OC-SORT's HMIoU, restored half way."""
+    frames = _plain(_mot17_04(200))
+    settings = [("hybridsort", dict(asso_func="Height_Modulated_IoU")),
+                ("hybridsort", dict(asso_func="giou", tcm_first_step=False)),
+                ("hybridsort", dict(asso_func="ciou", tcm_byte_step_weight=3.0, delta_t=0)),
+                ("hybridsort", dict(asso_func="diou", use_byte=False, output_box="kalman")),
+                ("hybridsort", dict(asso_func="ct_dist", det_thresh=0.5)),
+                ("hybridsort", dict(asso_func="iou", inertia=0.0, tcm_first_step_weight=-1.0, per_class=True)),
+                ("ocsort", dict(asso_func="hmiou", use_byte=True))]
+    for name, params in settings:
+        assert replay(name, params, frames, restore_at=100) > 0, (name, params)
 
 
 def test_restore_and_continue(c_trackers):
@@ -301,7 +319,9 @@ def test_bad_parameters_same_errors(c_trackers):
     bad = [("sort", dict(max_age=-1)), ("sort", dict(iou_threshold=float("nan"))), ("sort", dict(min_hits=1.5)),
            ("sort", dict(output_box="corner")), ("sort", dict(frame_rate=0)), ("sort", dict(per_class="yes")),
            ("bytetrack", dict(track_thresh="high")), ("ocsort", dict(asso_func="l2")),
-           ("ocsort", dict(delta_t=1000)), ("botsort", dict(match_thresh=2.0)), ("sort", dict(bogus=1))]
+           ("ocsort", dict(delta_t=1000)), ("botsort", dict(match_thresh=2.0)), ("sort", dict(bogus=1)),
+           ("hybridsort", dict(asso_func="Height Modulated IoU")), ("hybridsort", dict(tcm_byte_step="no")),
+           ("hybridsort", dict(tcm_first_step_weight=2e6)), ("hybridsort", dict(delta_t=-1))]
     for name, params in bad:
         if name not in c_trackers:
             continue

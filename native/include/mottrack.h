@@ -1,7 +1,7 @@
 /*
  * mottrack.h -- libmottrack, the native core of mottrack: multi-object trackers
- * (SORT, ByteTrack, BoT-SORT, OC-SORT, DeepSORT) and the YOLOv5 / SSD output-tensor
- * decoders, behind a flat C11 API.  Depends on libc and libm only.
+ * (SORT, ByteTrack, BoT-SORT, OC-SORT, DeepSORT, Hybrid-SORT) and the YOLOv5 / SSD
+ * output-tensor decoders, behind a flat C11 API.  Depends on libc and libm only.
  *
  * SAME OUTPUTS AS THE PYTHON PACKAGE
  *   Every tracker computes the same floating-point operations in the same order as the
@@ -102,7 +102,7 @@ typedef struct mt_param_info {
 
 /**
  * Names of the trackers in this build ("sort", "bytetrack", "deepsort", "ocsort",
- * "botsort": the Python registry's order).  Writes up to `cap` constant strings into
+ * "botsort", "hybridsort": the Python registry's order).  Writes up to `cap` constant strings into
  * `names` (may be NULL when cap is 0) and the total number into `*count`.
  */
 MT_API mt_status mt_tracker_names(const char **names, size_t cap, size_t *count);
@@ -111,9 +111,25 @@ MT_API mt_status mt_tracker_names(const char **names, size_t cap, size_t *count)
  * The parameters of tracker `name` (case-sensitive, lower case) with their defaults:
  * `*params` points to a constant array of `*count` entries.  Besides the tracker's own
  * parameters every tracker lists "frame_rate" (float > 0, default 30), "per_class"
- * (bool, 0), "output_box" (choice "kalman|detection"; OC-SORT defaults to
+ * (bool, 0), "output_box" (choice "kalman|detection"; OC-SORT and Hybrid-SORT default to
  * "detection") and "max_detections" (int >= 0, default 5000: the most detections one
  * update accepts, the Python attribute `Tracker.max_detections`).
+ *
+ * The trackers' own parameters (defaults; meanings: the Python classes' docstrings):
+ *   sort        max_age 1, min_hits 3, iou_threshold 0.3
+ *   bytetrack   track_thresh 0.5, match_thresh 0.8, track_buffer 30, fuse_score 1
+ *   deepsort    max_cosine_distance 0.2, nn_budget 100, max_iou_distance 0.7, max_age 30,
+ *               n_init 3 (embeddings required)
+ *   ocsort      det_thresh 0.6, max_age 30, min_hits 3, iou_threshold 0.3, delta_t 3,
+ *               asso_func "iou" (iou|giou|ciou|diou|ct_dist|hmiou), inertia 0.2, use_byte 0
+ *   botsort     track_high_thresh 0.6, track_low_thresh 0.1, new_track_thresh 0.7,
+ *               track_buffer 30, match_thresh 0.8, proximity_thresh 0.5,
+ *               appearance_thresh 0.25, fuse_score 1 (embeddings optional)
+ *   hybridsort  det_thresh 0.6, max_age 30, min_hits 3, iou_threshold 0.25, delta_t 3,
+ *               asso_func "hmiou" (as OC-SORT's, or "Height_Modulated_IoU" for hmiou),
+ *               inertia 0.05, use_byte 1, tcm_first_step 1, tcm_first_step_weight 1.0,
+ *               tcm_byte_step 1, tcm_byte_step_weight 1.0 (weights in [-1e6, 1e6])
+ * Every tracker accepts camera motion (mt_frame.warp).
  */
 MT_API mt_status mt_tracker_params(const char *name, const mt_param_info **params, size_t *count,
                                    char *err, size_t err_len);

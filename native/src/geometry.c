@@ -14,7 +14,7 @@ void mt_edges_free(mt_edges *e)
     memset(e, 0, sizeof *e);
 }
 
-static int edges_room(mt_edges *e, size_t need)
+int mt_edges_reserve(mt_edges *e, size_t need)
 {
     if (need <= e->cap)
         return 0;
@@ -83,7 +83,7 @@ int mt_overlap_edges(mt_edges *e, const double *a, size_t n, const double *b, si
     if (n == 0 || m == 0)
         return 0;
     if ((uint64_t)n * (uint64_t)m <= 1024) {  /* dense scan (geometry._dense_edges_into) */
-        if (edges_room(e, n * m))
+        if (mt_edges_reserve(e, n * m))
             return -1;
         size_t k = 0;
         for (size_t i = 0; i < n; i++) {
@@ -106,7 +106,7 @@ int mt_overlap_edges(mt_edges *e, const double *a, size_t n, const double *b, si
     if (n > SIZE_MAX / 16 - m)
         return -1;
     size_t cap = 4 * (n + m) + 16;
-    if (edges_room(e, cap))
+    if (mt_edges_reserve(e, cap))
         return -1;
     size_t s1 = e->scap, s2 = e->scap, s3 = e->scap;
     if (MT_GROW(e->order, s1, 2 * m) || MT_GROW(e->found, s2, 2 * m) || MT_GROW(e->bx1, s3, 2 * m))
@@ -140,7 +140,7 @@ int mt_overlap_edges(mt_edges *e, const double *a, size_t n, const double *b, si
         if (k == 0)
             continue;
         qsort(e->found, k, sizeof *e->found, cmp_i64);
-        if (edges_room(e, k_e + k))
+        if (mt_edges_reserve(e, k_e + k))
             return -1;
         for (size_t t = 0; t < k; t++) {
             size_t j = (size_t)e->found[t];

@@ -3,7 +3,8 @@
  * Layers point one way, as in the Python package:
  *   util (errors, memory, CRC, state writer/reader)
  *   -> kalman, geometry, assignment, tracks (the core; nothing above it)
- *   -> trackers (sort.c, byte_stages.c + bytetrack.c / botsort.c, ocsort.c, deepsort.c)
+ *   -> trackers (sort.c, byte_stages.c + bytetrack.c / botsort.c, oc_stages.c + ocsort.c /
+ *      hybridsort.c, deepsort.c)
  *   -> tracker.c (public API, validation, clock, the dispatch table in registry.c).
  *
  * Adding a tracker = one file defining a `const mt_kind mt_kind_<name>` plus one line in
@@ -80,6 +81,24 @@ void mt_xysr_predict(mt_table *tb, int64_t n, double dt);      /* with SORT's ar
 void mt_xysr_update(double *mean, double *cov, double x1, double y1, double x2, double y2);
 void mt_xysr_box(const double *mean, double box[4]);
 void mt_xysr_warp(double *mean, double *cov, const double H[9]);
+/* kalman.xysr_save / xysr_load: the 7 means and the non-zero covariance entries (17 numbers) */
+#define MT_XYSR_SNAPSHOT 17
+void mt_xysr_save(const double *mean, const double *cov, double *store);
+void mt_xysr_load(double *mean, double *cov, const double *store);
+/* kalman.xysr_reupdate_linear (ORU): from the state frozen at the first frame without an
+ * observation, update along boxes interpolated from z1 to z2 over `steps` frames, predicting
+ * `dt` between them; the last virtual measurement into zo */
+void mt_xysr_reupdate_linear(double *mean, double *cov, const double z1[4], const double z2[4], int64_t steps,
+                             double dt, double zo[4]);
+/* kalman.conf_*: Hybrid-SORT's confidence filter, mean m (c, c'), covariance P (2 x 2) */
+#define MT_CONF_SNAPSHOT 5
+void mt_conf_initiate(double *m, double *P, double c);
+void mt_conf_predict_row(double *m, double *P, double dt);
+void mt_conf_update(double *m, double *P, double c);
+void mt_conf_save(const double *m, const double *P, double *store);   /* 5 numbers */
+void mt_conf_load(double *m, double *P, const double *store);
+/* ORU of the confidence filter along scores c1 -> c2 over `steps`; returns the last one */
+double mt_conf_reupdate_linear(double *m, double *P, double c1, double c2, int64_t steps, double dt);
 void mt_xyah_initiate(double *mean, double *cov, double x1, double y1, double x2, double y2);
 void mt_xyah_predict_row(double *mean, double *cov, double dt);
 void mt_xyah_update(double *mean, double *cov, double x1, double y1, double x2, double y2);
@@ -126,6 +145,8 @@ typedef struct mt_edges {
     size_t scap;
 } mt_edges;
 void mt_edges_free(mt_edges *e);
+/* Room for `need` edges in r, c, v (0 / -1) */
+int mt_edges_reserve(mt_edges *e, size_t need);
 /* All pairs (i, j) of a (n x 4) and b (m x 4) with IoU > 0, sorted by i then j; 0 / -1 (no memory). */
 /* In sorted v[0..n): the first index with v[i] >= x (left) / v[i] > x (right), as numpy.searchsorted. */
 size_t mt_search_left(const double *v, size_t n, double x);

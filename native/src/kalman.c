@@ -1,7 +1,8 @@
-/* kalman.c -- the box Kalman filters of mottrack/kalman.py, operation for operation:
- * SORT's (u, v, s, r), the (x, y, a, h) filter of DeepSORT / ByteTrack, BoT-SORT's
- * (x, y, w, h), and the camera warps.  Covariances are full dim x dim row-major. */
+/* kalman.c -- the Kalman filters of mottrack/kalman.py, operation for operation: SORT's
+ * (u, v, s, r) with OC-SORT's snapshot and re-update, Hybrid-SORT's confidence (c, c'), the
+ * (x, y, a, h) filter of DeepSORT / ByteTrack, BoT-SORT's (x, y, w, h), and the camera warps.  Covariances are full dim x dim row-major. */
 #include <math.h>
+#include <string.h>
 #include "internal.h"
 
 #define P7(i, j) P[(i) * 7 + (j)]
@@ -178,6 +179,120 @@ void mt_xysr_warp(double *mean, double *P, const double H[9])
     P7(2, 6) *= a2;
     P7(6, 2) *= a2;
     P7(6, 6) *= a2;
+}
+
+/* kalman.xysr_save / xysr_load: the 7 means and the non-zero covariance blocks (17 numbers) */
+void mt_xysr_save(const double *mean, const double *P, double *store)
+{
+    for (int k = 0; k < 7; k++) store[k] = mean[k];
+    int c = 7;
+    for (int k = 0; k < 3; k++) {
+        store[c] = P[k * 7 + k];
+        store[c + 1] = P[k * 7 + k + 4];
+        store[c + 2] = P[(k + 4) * 7 + k + 4];
+        c += 3;
+    }
+    store[c] = P[3 * 7 + 3];
+}
+
+void mt_xysr_load(double *mean, double *P, const double *store)
+{
+    for (int k = 0; k < 7; k++) mean[k] = store[k];
+    for (int i = 0; i < 49; i++) P[i] = 0.0;
+    int c = 7;
+    for (int k = 0; k < 3; k++) {
+        P[k * 7 + k] = store[c];
+        P[k * 7 + k + 4] = store[c + 1];
+        P[(k + 4) * 7 + k] = store[c + 1];
+        P[(k + 4) * 7 + k + 4] = store[c + 2];
+        c += 3;
+    }
+    P[3 * 7 + 3] = store[c];
+}
+
+/* kalman.xysr_reupdate_linear (OC-SORT's ORU): update along boxes interpolated in centre, width and
+ * height over `steps` frames, predicting `dt` between them; the last virtual measurement to zo */
+void mt_xysr_reupdate_linear(double *mean, double *P, const double z1[4], const double z2[4], int64_t steps,
+                             double dt, double zo[4])
+{
+    double w1 = sqrt(z1[2] * z1[3]), h1 = sqrt(z1[2] / z1[3]);
+    double w2 = sqrt(z2[2] * z2[3]), h2 = sqrt(z2[2] / z2[3]);
+    double fs = (double)steps;
+    double du = (z2[0] - z1[0]) / fs, dv = (z2[1] - z1[1]) / fs;
+    double dw = (w2 - w1) / fs, dh = (h2 - h1) / fs;
+    double z[4] = {z1[0], z1[1], z1[2], z1[3]};
+    for (int64_t i = 0; i < steps; i++) {
+        double k = (double)(i + 1);
+        z[0] = z1[0] + k * du;
+        z[1] = z1[1] + k * dv;
+        double w = w1 + k * dw;
+        double h = h1 + k * dh;
+        z[2] = w * h;
+        z[3] = w / h;
+        mt_xysr_update_z(mean, P, z);
+        if (i != steps - 1)
+            mt_xysr_predict_row(mean, P, dt);
+    }
+    memcpy(zo, z, sizeof z);
+}
+
+/* ------------------------------------------------------------------ confidence (c, c') */
+/* Hybrid-SORT's track-confidence filter (kalman.conf_*): a constant-velocity filter over a
+ * track's score c and its rate c'; mean m (2), covariance P (2 x 2 row-major). */
+static const double CONF_P0[2] = {10.0, 10000.0};
+static const double CONF_Q[2] = {1.0, 0.0001};
+#define CONF_R 10.0
+
+void mt_conf_initiate(double *m, double *P, double c)
+{
+    m[0] = c;
+    m[1] = 0.0;
+    P[0] = CONF_P0[0];
+    P[1] = 0.0;
+    P[2] = 0.0;
+    P[3] = CONF_P0[1];
+}
+
+void mt_conf_predict_row(double *m, double *P, double dt)
+{
+    block_predict(m, P, 2, 0, 1, dt, CONF_Q[0] * dt, CONF_Q[1] * dt);
+}
+
+void mt_conf_update(double *m, double *P, double c)
+{
+    block_update_joseph(m, P, 2, 0, 1, CONF_R, c - m[0]);
+}
+
+void mt_conf_save(const double *m, const double *P, double *store)
+{
+    store[0] = m[0];
+    store[1] = m[1];
+    store[2] = P[0];
+    store[3] = P[1];
+    store[4] = P[3];
+}
+
+void mt_conf_load(double *m, double *P, const double *store)
+{
+    m[0] = store[0];
+    m[1] = store[1];
+    P[0] = store[2];
+    P[1] = store[3];
+    P[2] = store[3];
+    P[3] = store[4];
+}
+
+double mt_conf_reupdate_linear(double *m, double *P, double c1, double c2, int64_t steps, double dt)
+{
+    double dc = (c2 - c1) / (double)steps;
+    double c = c1;
+    for (int64_t i = 0; i < steps; i++) {
+        c = c1 + (double)(i + 1) * dc;
+        mt_conf_update(m, P, c);
+        if (i != steps - 1)
+            mt_conf_predict_row(m, P, dt);
+    }
+    return c;
 }
 
 /* ------------------------------------------------------------------ (x, y, a, h) */

@@ -7,6 +7,7 @@ extern const mt_kind mt_kind_bytetrack;
 extern const mt_kind mt_kind_botsort;
 extern const mt_kind mt_kind_ocsort;
 extern const mt_kind mt_kind_deepsort;
+extern const mt_kind mt_kind_hybridsort;
 
 /* registration order of the Python package (mottrack.registry.registered_trackers) */
 const mt_kind *const mt_kinds[] = {
@@ -15,5 +16,6 @@ const mt_kind *const mt_kinds[] = {
     &mt_kind_deepsort,
     &mt_kind_ocsort,
     &mt_kind_botsort,
+    &mt_kind_hybridsort,
 };
 const size_t mt_n_kinds = sizeof mt_kinds / sizeof mt_kinds[0];

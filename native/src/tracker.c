@@ -108,6 +108,15 @@ static int choice_index(const char *choices, const char *text)
     return -1;
 }
 
+/* Number of choices in "a|b|c". */
+static int n_choices(const char *choices)
+{
+    int n = 1;
+    for (const char *s = choices; *s; s++)
+        n += *s == '|';
+    return n;
+}
+
 /* mottrack.trackers.base.check_number */
 static int check_value(const mt_param_info *pi, const mt_param *p, double *out, char *err, size_t len)
 {
@@ -673,7 +682,7 @@ static int load_state(const void *buf, size_t len, mt_tracker **out, char *err)
         p[i] = mt_r_f64(&r);
         mt_param q = {k->params[i].name, p[i], NULL};
         if (k->params[i].type == MT_PARAM_CHOICE) {
-            if (!(p[i] >= 0 && p[i] < 16 && p[i] == floor(p[i])))
+            if (!(p[i] >= 0 && p[i] < n_choices(k->params[i].choices) && p[i] == floor(p[i])))
                 return fail_buf(err, MT_ERRLEN, MT_ERR_STATE, "state: parameter %s holds %.17g", k->params[i].name, p[i]);
             continue;
         }

@@ -149,75 +149,81 @@ static void test_errors(void)
     CHECK(mt_tracker_create("botsort", &low, 1, &t, err, sizeof err) == MT_ERR_ARG, "botsort low: %s", err);
     CHECK(mt_tracker_create(NULL, NULL, 0, &t, err, sizeof err) == MT_ERR_NULL, "NULL name");
     const char *names[8]; size_t nn;
-    CHECK(mt_tracker_names(names, 8, &nn) == MT_OK && nn == 5 && strcmp(names[0], "sort") == 0, "names");
+    CHECK(mt_tracker_names(names, 8, &nn) == MT_OK && nn == mt_n_kinds && nn == 6 && strcmp(names[0], "sort") == 0
+          && strcmp(names[5], "hybridsort") == 0, "names");
     const mt_param_info *pi; size_t np;
     CHECK(mt_tracker_params("bytetrack", &pi, &np, err, sizeof err) == MT_OK && strcmp(pi[0].name, "track_thresh") == 0
           && pi[0].default_value == 0.5, "params");
 
-    const char *kinds[] = {"sort", "bytetrack", "botsort"};
-    for (int k = 0; k < 3; k++) {
-        t = make(kinds[k], NULL, 0);
+    /* every tracker of the dispatch table (embeddings where it uses them) */
+    for (size_t k = 0; k < mt_n_kinds; k++) {
+        const mt_kind *kind = mt_kinds[k];
+        const char *name = kind->name;
+        int uses_emb = (kind->flags & (MT_KIND_EMB_OPTIONAL | MT_KIND_EMB_REQUIRED)) != 0;
+        t = make(name, NULL, 0);
         double rows[12] = {0, 0, 10, 10, 0.9, 0, 20, 20, 40, 50, 0.8, 1};
+        float unit[4] = {1, 0, 0.6f, 0.8f};
         mt_frame f = {0};
         f.rows = rows; f.n = 2; f.cols = 6;
+        if (uses_emb) { f.embeddings = unit; f.embedding_dim = 2; f.embedding_type = MT_EMB_FLOAT32; }
         const double *out; size_t n;
-        CHECK(mt_tracker_update(t, &f, &out, &n) == MT_OK, "%s first frame", kinds[k]);
+        CHECK(mt_tracker_update(t, &f, &out, &n) == MT_OK, "%s first frame", name);
         size_t len;
         unsigned char *st = state_of(t, &len);
         /* every bad input: an error code and message, nothing changed */
         double nanrow[6] = {0, 0, NAN, 10, 0.9, 0};
         mt_frame g = f; g.rows = nanrow; g.n = 1;
         CHECK(mt_tracker_update(t, &g, &out, &n) == MT_ERR_ARG && n == 0 && strstr(mt_tracker_last_error(t), "finite"),
-              "%s NaN: %s", kinds[k], mt_tracker_last_error(t));
+              "%s NaN: %s", name, mt_tracker_last_error(t));
         double inv[6] = {10, 0, 0, 10, 0.9, 0};
         g.rows = inv;
-        CHECK(mt_tracker_update(t, &g, &out, &n) == MT_ERR_ARG, "%s x2 < x1", kinds[k]);
+        CHECK(mt_tracker_update(t, &g, &out, &n) == MT_ERR_ARG, "%s x2 < x1", name);
         double cls[6] = {0, 0, 10, 10, 0.9, 1.5};
         g.rows = cls;
-        CHECK(mt_tracker_update(t, &g, &out, &n) == MT_ERR_ARG, "%s class 1.5", kinds[k]);
+        CHECK(mt_tracker_update(t, &g, &out, &n) == MT_ERR_ARG, "%s class 1.5", name);
         double big[6] = {0, 0, 2e15, 10, 0.9, 0};
         g.rows = big;
-        CHECK(mt_tracker_update(t, &g, &out, &n) == MT_ERR_ARG, "%s beyond 1e15", kinds[k]);
+        CHECK(mt_tracker_update(t, &g, &out, &n) == MT_ERR_ARG, "%s beyond 1e15", name);
         g = f; g.cols = 7;
-        CHECK(mt_tracker_update(t, &g, &out, &n) == MT_ERR_ARG, "%s 7 columns", kinds[k]);
+        CHECK(mt_tracker_update(t, &g, &out, &n) == MT_ERR_ARG, "%s 7 columns", name);
         g = f; g.rows = NULL;
-        CHECK(mt_tracker_update(t, &g, &out, &n) == MT_ERR_NULL, "%s NULL rows", kinds[k]);
-        CHECK(mt_tracker_update(t, NULL, &out, &n) == MT_ERR_NULL, "%s NULL frame", kinds[k]);
+        CHECK(mt_tracker_update(t, &g, &out, &n) == MT_ERR_NULL, "%s NULL rows", name);
+        CHECK(mt_tracker_update(t, NULL, &out, &n) == MT_ERR_NULL, "%s NULL frame", name);
         CHECK(mt_tracker_set_max_detections(t, 1) == MT_OK, "set max_detections");
-        CHECK(mt_tracker_update(t, &f, &out, &n) == MT_ERR_TOO_MANY, "%s oversize frame", kinds[k]);
+        CHECK(mt_tracker_update(t, &f, &out, &n) == MT_ERR_TOO_MANY, "%s oversize frame", name);
         CHECK(mt_tracker_set_max_detections(t, 5000) == MT_OK, "reset max_detections");
         double w_sing[6] = {1, 2, 0, 2, 4, 0};
         g = f; g.warp = w_sing; g.warp_rows = 2;
-        CHECK(mt_tracker_update(t, &g, &out, &n) == MT_ERR_ARG, "%s singular warp", kinds[k]);
+        CHECK(mt_tracker_update(t, &g, &out, &n) == MT_ERR_ARG, "%s singular warp", name);
         double w_nan[6] = {1, 0, NAN, 0, 1, 0};
         g.warp = w_nan;
-        CHECK(mt_tracker_update(t, &g, &out, &n) == MT_ERR_ARG, "%s NaN warp", kinds[k]);
+        CHECK(mt_tracker_update(t, &g, &out, &n) == MT_ERR_ARG, "%s NaN warp", name);
         g.warp_rows = 4;
-        CHECK(mt_tracker_update(t, &g, &out, &n) == MT_ERR_ARG, "%s 4-row warp", kinds[k]);
+        CHECK(mt_tracker_update(t, &g, &out, &n) == MT_ERR_ARG, "%s 4-row warp", name);
         g = f; g.has_timestamp = 1; g.timestamp = NAN;
-        CHECK(mt_tracker_update(t, &g, &out, &n) == MT_ERR_ARG, "%s NaN timestamp", kinds[k]);
+        CHECK(mt_tracker_update(t, &g, &out, &n) == MT_ERR_ARG, "%s NaN timestamp", name);
         float emb[4] = {1, 0, 0, 0};
         g = f; g.embeddings = emb; g.embedding_dim = 2; g.embedding_type = MT_EMB_FLOAT32;
-        if (k == 2) {
+        if (uses_emb) {
             CHECK(mt_tracker_update(t, &g, &out, &n) == MT_ERR_ARG && strstr(mt_tracker_last_error(t), "zero length"),
-                  "botsort zero-length embedding: %s", mt_tracker_last_error(t));
+                  "%s zero-length embedding: %s", name, mt_tracker_last_error(t));
         }
         g.embedding_type = 99;
-        CHECK(mt_tracker_update(t, &g, &out, &n) == MT_ERR_ARG, "%s bad embedding type", kinds[k]);
+        CHECK(mt_tracker_update(t, &g, &out, &n) == MT_ERR_ARG, "%s bad embedding type", name);
         int8_t q[4] = {1, 2, 3, 4};
         g.embeddings = q; g.embedding_type = MT_EMB_INT8; g.embedding_scale = 0.0;
-        CHECK(mt_tracker_update(t, &g, &out, &n) == MT_ERR_ARG, "%s quantised scale 0", kinds[k]);
-        CHECK(same_state(t, st, len), "%s: state changed by rejected updates", kinds[k]);
+        CHECK(mt_tracker_update(t, &g, &out, &n) == MT_ERR_ARG, "%s quantised scale 0", name);
+        CHECK(same_state(t, st, len), "%s: state changed by rejected updates", name);
         /* timestamps must increase */
         g = f; g.has_timestamp = 1; g.timestamp = 100.0;
-        CHECK(mt_tracker_update(t, &g, &out, &n) == MT_OK, "%s timestamp", kinds[k]);
+        CHECK(mt_tracker_update(t, &g, &out, &n) == MT_OK, "%s timestamp", name);
         free(st);
         st = state_of(t, &len);
-        CHECK(mt_tracker_update(t, &g, &out, &n) == MT_ERR_ARG && same_state(t, st, len), "%s same timestamp", kinds[k]);
+        CHECK(mt_tracker_update(t, &g, &out, &n) == MT_ERR_ARG && same_state(t, st, len), "%s same timestamp", name);
         g.timestamp = 100.0 + 1e20;
-        CHECK(mt_tracker_update(t, &g, &out, &n) == MT_ERR_ARG && same_state(t, st, len), "%s huge step", kinds[k]);
+        CHECK(mt_tracker_update(t, &g, &out, &n) == MT_ERR_ARG && same_state(t, st, len), "%s huge step", name);
         /* tampered state buffers: every single-byte change is rejected, tracker unchanged */
-        mt_tracker *u = make(kinds[k], NULL, 0);
+        mt_tracker *u = make(name, NULL, 0);
         size_t ulen;
         unsigned char *ust = state_of(u, &ulen);
         int all_rejected = 1;
@@ -229,21 +235,21 @@ static void test_errors(void)
                 all_rejected = 0;
             free(c);
         }
-        CHECK(all_rejected && same_state(u, ust, ulen), "%s: a tampered state was accepted", kinds[k]);
-        CHECK(mt_tracker_restore(u, st, len - 1) == MT_ERR_STATE, "%s truncated state", kinds[k]);
-        CHECK(mt_tracker_restore(u, st, len) == MT_OK && same_state(u, st, len), "%s restore: %s", kinds[k],
+        CHECK(all_rejected && same_state(u, ust, ulen), "%s: a tampered state was accepted", name);
+        CHECK(mt_tracker_restore(u, st, len - 1) == MT_ERR_STATE, "%s truncated state", name);
+        CHECK(mt_tracker_restore(u, st, len) == MT_OK && same_state(u, st, len), "%s restore: %s", name,
               mt_tracker_last_error(u));
-        mt_tracker *other = make(kinds[(k + 1) % 3], NULL, 0);
-        CHECK(mt_tracker_restore(other, st, len) == MT_ERR_STATE, "%s state into another tracker type", kinds[k]);
+        mt_tracker *other = make(mt_kinds[(k + 1) % mt_n_kinds]->name, NULL, 0);
+        CHECK(mt_tracker_restore(other, st, len) == MT_ERR_STATE, "%s state into another tracker type", name);
         mt_tracker_destroy(other);
         free(ust);
         mt_tracker_destroy(u);
         free(st);
-        if (k == 1) {  /* camera motion */
-            double w_ok[6] = {1, 0, 3, 0, 1, -2};
-            g = f; g.warp = w_ok; g.warp_rows = 2;
-            CHECK(mt_tracker_update(t, &g, &out, &n) == MT_OK, "bytetrack warp");
-        }
+        /* camera motion: taken by the trackers that support it, else rejected */
+        double w_ok[6] = {1, 0, 3, 0, 1, -2};
+        g = f; g.warp = w_ok; g.warp_rows = 2; g.has_timestamp = 1; g.timestamp = 101.0;
+        int warp_ok = (kind->flags & MT_KIND_WARP) != 0;
+        CHECK((mt_tracker_update(t, &g, &out, &n) == MT_OK) == warp_ok, "%s warp: %s", name, mt_tracker_last_error(t));
         mt_tracker_destroy(t);
     }
 }
@@ -255,15 +261,16 @@ static uint32_t lcg(uint32_t *s) { *s = *s * 1664525u + 1013904223u; return *s >
 
 static void test_state_fuzz(void)
 {
-    const char *kinds[] = {"sort", "bytetrack", "botsort"};
     uint32_t seed = 12345;
-    for (int k = 0; k < 3; k++) {
-        mt_tracker *t = make(kinds[k], NULL, 0);
+    for (size_t k = 0; k < mt_n_kinds; k++) {
+        const char *name = mt_kinds[k]->name;
+        int uses_emb = (mt_kinds[k]->flags & (MT_KIND_EMB_OPTIONAL | MT_KIND_EMB_REQUIRED)) != 0;
+        mt_tracker *t = make(name, NULL, 0);
         double rows[15] = {0, 0, 10, 20, 0.9, 30, 30, 50, 70, 0.8, 100, 0, 120, 40, 0.95};
         float emb[6] = {1, 0, 0.5f, 0, 1, 0.25f};
         mt_frame f = {0};
         f.rows = rows; f.n = 3; f.cols = 5;
-        if (k == 2) { f.embeddings = emb; f.embedding_dim = 2; f.embedding_type = MT_EMB_FLOAT32; }
+        if (uses_emb) { f.embeddings = emb; f.embedding_dim = 2; f.embedding_type = MT_EMB_FLOAT32; }
         const double *out; size_t n;
         for (int i = 0; i < 6; i++) {
             rows[0] += 1; rows[5] += 2;
@@ -294,11 +301,11 @@ static void test_state_fuzz(void)
                 mt_tracker_destroy(u);
             } else {
                 rejected++;
-                CHECK(strlen(err) > 0, "%s: a rejected state has no message", kinds[k]);
+                CHECK(strlen(err) > 0, "%s: a rejected state has no message", name);
             }
             free(c);
         }
-        CHECK(rejected > 0 && accepted > 0, "%s state fuzz: %d accepted, %d rejected", kinds[k], accepted, rejected);
+        CHECK(rejected > 0 && accepted > 0, "%s state fuzz: %d accepted, %d rejected", name, accepted, rejected);
         free(st);
         mt_tracker_destroy(t);
     }
@@ -318,10 +325,11 @@ static double pick(uint32_t *seed)
 
 static void test_input_fuzz(void)
 {
-    const char *kinds[] = {"sort", "bytetrack", "botsort"};
     uint32_t seed = 777;
-    for (int k = 0; k < 3; k++) {
-        mt_tracker *t = make(kinds[k], NULL, 0);
+    for (size_t k = 0; k < mt_n_kinds; k++) {
+        const char *name = mt_kinds[k]->name;
+        int needs_emb = (mt_kinds[k]->flags & MT_KIND_EMB_REQUIRED) != 0;
+        mt_tracker *t = make(name, NULL, 0);
         double rows[16 * 7], warp[9], ts = 0;
         float emb[16 * 4];
         int bad_kept = 0, ok = 0, failed = 0;
@@ -348,7 +356,7 @@ static void test_input_fuzz(void)
                 ts += lcg(&seed) % 10 == 0 ? pick(&seed) : 0.02 + 0.001 * (lcg(&seed) % 40);
                 f.timestamp = ts;
             }
-            if (lcg(&seed) % 5 == 0) {
+            if (needs_emb ? lcg(&seed) % 5 != 0 : lcg(&seed) % 5 == 0) {
                 f.embedding_dim = 3 + (lcg(&seed) % 20 == 0);
                 f.embedding_type = lcg(&seed) % 30 == 0 ? 7 : MT_EMB_FLOAT32;
                 for (size_t i = 0; i < f.n * f.embedding_dim; i++)
@@ -370,7 +378,7 @@ static void test_input_fuzz(void)
             }
             free(st);
         }
-        CHECK(bad_kept == 0 && ok > 100 && failed > 100, "%s input fuzz: %d ok, %d failed, %d broken", kinds[k], ok,
+        CHECK(bad_kept == 0 && ok > 100 && failed > 100, "%s input fuzz: %d ok, %d failed, %d broken", name, ok,
               failed, bad_kept);
         mt_tracker_destroy(t);
     }
