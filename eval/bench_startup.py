@@ -273,7 +273,8 @@ def update_readme(summary: list[dict], labels: list[str]) -> None:
     path.write_text(text[:a] + readme_table(summary, labels) + text[b:])
 
 
-def update_footprint(summary: list[dict], label: str) -> None:
+def update_footprint(summary: list[dict], labels: list[str]) -> None:
+    label = labels[0]
     path = ROOT / "mottrack" / "eval" / "data" / "camera_footprint.json"
     doc = json.loads(path.read_text())
     by = {(r["what"], r["cache"]): r for r in summary if r["source"] == label}
@@ -294,6 +295,21 @@ def update_footprint(summary: list[dict], label: str) -> None:
                 f["value"] = round(comp["cpu_s"])
                 f["unit"] = f"s CPU ({comp['wall_s']:.0f} s wall, parallel processes), {comp['peak_mb']:.0f} MB peak RSS"
                 f["source"] = "eval/bench_startup.py (/usr/bin/time -v python -m mottrack compile --cache-dir EMPTY_DIR)"
+    wheel = next((lb for lb in labels if lb.startswith("wheel")), None)
+    wev = next((r for r in summary if r["source"] == wheel and r["what"] == "python -m mottrack.eval"
+                and r["cache"] == "empty"), None)
+    if wev is not None:
+        what = "first python -m mottrack.eval, release wheel (empty cache)"
+        fig = next((f for f in doc["figures"] if f["what"] == what), None)
+        if fig is None:
+            at = next((i + 1 for i, f in enumerate(doc["figures"])
+                       if f["what"].startswith("first python -m mottrack.eval")), len(doc["figures"]))
+            fig = {"what": what, "where": platform.machine().replace("x86_64", "x86-64"), "measured": True}
+            doc["figures"].insert(at, fig)
+        fig["value"] = round(wev["cpu_s"], 1)
+        fig["unit"] = f"s CPU, {wev['peak_mb']:.0f} MB peak RSS (kernels bundled in the wheel, 0 compiled)"
+        fig["source"] = ("eval/bench_startup.py --wheel (a MOTTRACK_BUNDLE_KERNELS=1 wheel, /usr/bin/time -v "
+                         "python -m mottrack.eval with an empty MOTTRACK_CACHE_DIR)")
     imp = by.get(("import mottrack", "warm"))
     if imp is not None:
         for f in doc["figures"]:
@@ -370,7 +386,7 @@ def _report(args, rows: list[dict], labels: list[str]) -> int:
     print(Path(args.out).read_text())
     if args.readme:
         update_readme(summary, labels)
-        update_footprint(summary, labels[0])
+        update_footprint(summary, labels)
     return 0
 
 

@@ -6,7 +6,8 @@ in a fresh process each, so exactly the kernels that run get compiled into the c
 then checks, in another fresh process per tracker, that nothing is compiled any more
 (numba's cache statistics) and reports the first update's time and peak memory.
 
-``--portable`` compiles for a generic CPU of this architecture and marks the cache
+``--portable`` compiles for any CPU of this architecture (``_numba.PORTABLE_CPU``: on x86-64
+the x86-64-v3 level, AVX2; elsewhere numba's generic CPU) and marks the cache
 directory so that mottrack loads those kernels at run time by itself (no numba
 settings needed).  ``--cache-dir DIR`` compiles into ``DIR``; set
 ``MOTTRACK_CACHE_DIR=DIR`` where the cache is used.
@@ -159,6 +160,16 @@ def _kernel_stats() -> tuple[list[str], list[str]]:
     return compiled, loaded
 
 
+def _host_cpu() -> str:
+    """The CPU numba compiles for in this process (its NUMBA_CPU_NAME, else this CPU's name)."""
+    from . import _numba
+    if _numba.numba is None:
+        return ""
+    import llvmlite.binding as ll  # type: ignore[import-untyped]
+    from numba.core import config
+    return str(config.CPU_NAME or ll.get_host_cpu_name())  # type: ignore[attr-defined]
+
+
 def _child(target: str, first_only: bool, t0: float) -> None:
     """Run in a fresh process (``t0``: perf_counter before ``import mottrack``): warm
     ``target``, print one JSON line of what happened."""
@@ -172,11 +183,7 @@ def _child(target: str, first_only: bool, t0: float) -> None:
         first = warm_tracker(target, first_only=first_only)
     compiled, loaded = _kernel_stats()
     mark_warm(target)
-    cpu = ""
-    if _numba.numba is not None:
-        import llvmlite.binding as ll  # type: ignore[import-untyped]
-        from numba.core import config
-        cpu = config.CPU_NAME or ll.get_host_cpu_name()  # type: ignore[attr-defined]
+    cpu = _host_cpu()
     print(_PREFIX + json.dumps({
         "target": target, "import_s": import_s, "import_cpu_s": import_cpu_s, "first_update_s": first,
         "first_update_cpu_s": getattr(warm_tracker, "first_cpu_s", None),
@@ -265,9 +272,12 @@ def compile_cache(trackers: list[str] | None = None, cache_dir: str | None = Non
     env = dict(os.environ)
     if cache_dir is not None:
         env["MOTTRACK_CACHE_DIR"] = os.path.abspath(cache_dir)
-    if portable and env.get("NUMBA_CPU_NAME", "generic").lower() != "generic":
+    if portable and env.get("NUMBA_CPU_NAME", _numba.PORTABLE_CPU).lower() != _numba.PORTABLE_CPU:
         raise ValueError(f"--portable: NUMBA_CPU_NAME={env['NUMBA_CPU_NAME']} is set; unset it")
-    if not portable:  # this CPU's kernels: never the (generic) kernels a release wheel carries
+    if portable and _numba.portable_cpu_problem():
+        raise ValueError(f"--portable: kernels for {_numba.PORTABLE_CPU} cannot be compiled and checked "
+                         f"here: {_numba.portable_cpu_problem()}")
+    if not portable:  # this CPU's kernels: never the (portable) kernels a release wheel carries
         env["MOTTRACK_BUNDLE"] = "0"
     old = os.environ.get("MOTTRACK_CACHE_DIR")
     try:
@@ -285,9 +295,10 @@ def compile_cache(trackers: list[str] | None = None, cache_dir: str | None = Non
     marker = os.path.join(target, _numba.PORTABLE_MARKER)
     done = os.path.join(target, _numba.COMPILED_MARKER)
     had_marker = os.path.exists(marker)
-    if portable:  # the child processes see it and compile for the generic CPU
+    if portable:  # the child processes see it and compile for the portable CPU
         with open(marker, "w") as f:
-            f.write("kernels in this directory are compiled for a generic CPU (NUMBA_CPU_NAME=generic)\n")
+            f.write(f"kernels in this directory are compiled for the {_numba.PORTABLE_CPU} CPU "
+                    f"(NUMBA_CPU_NAME={_numba.PORTABLE_CPU})\n")
     elif had_marker:
         os.remove(marker)
     try:
@@ -305,7 +316,7 @@ def _compile_into(target: str, names: list[str], env: dict[str, str], portable: 
     stages = compile_stages(names, decoders)
     targets = [t for st in stages for t in st]
     print(f"mottrack compile: numba {_numba.numba.__version__}, "
-          f"{'portable (generic CPU)' if portable else 'this CPU only'}, {len(targets)} targets in "
+          f"{f'portable ({_numba.PORTABLE_CPU} CPU)' if portable else 'this CPU only'}, {len(targets)} targets in "
           f"fresh processes, {jobs} at a time\n  cache: {target}", file=out, flush=True)
     t_all = time.perf_counter()
 
@@ -341,7 +352,8 @@ def _compile_into(target: str, names: list[str], env: dict[str, str], portable: 
             raise RuntimeError(f"a fresh process still compiled kernels for {', '.join(bad)}; "
                                "the cache is not being loaded")
     with open(done, "w") as f:
-        json.dump({"numba": _numba.numba.__version__, "portable": portable, "source_hash": _numba.SOURCE_HASH,
+        json.dump({"numba": _numba.numba.__version__, "portable": portable,
+                   "cpu": _numba.PORTABLE_CPU if portable else _host_cpu(), "source_hash": _numba.SOURCE_HASH,
                    "python": f"{sys.version_info[0]}.{sys.version_info[1]}", "machine": platform.machine(),
                    "targets": targets, "compiled_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())},
                   f, indent=1)
@@ -413,7 +425,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="registered tracker names (default: all); comma-separated also works")
     p.add_argument("--cache-dir", metavar="DIR", help="cache directory (then set MOTTRACK_CACHE_DIR=DIR at run time)")
     p.add_argument("--portable", action="store_true",
-                   help="compile for a generic CPU of this architecture (loaded automatically at run time)")
+                   help="compile for any CPU of this architecture (x86-64: any x86-64-v3 CPU, AVX2; "
+                        "loaded automatically at run time)")
     p.add_argument("--no-decoders", action="store_true", help="skip the Larod decoders and the MOT reader")
     p.add_argument("--no-verify", action="store_true", help="skip the fresh-process check")
     p.add_argument("--jobs", type=int, metavar="N",

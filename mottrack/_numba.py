@@ -128,6 +128,28 @@ if os.environ.get("MOTTRACK_CACHE_DIR") and (CACHE_DIR is None or not CACHE_DIR.
                       "instead", RuntimeWarning, stacklevel=2)
 BUNDLE_ROOT = os.path.join(_PKG_DIR, "_kernels")  # a release wheel's compiled kernels
 
+#: The CPU that portable kernels (``compile --portable``, a release wheel's) are compiled for:
+#: on x86-64 the x86-64-v3 level (AVX2, FMA, BMI2: Intel Haswell, AMD Zen and later; kernels
+#: for the baseline x86-64 ran OC-SORT 1.3-1.5x slower per frame, x86-64-v3 ones as fast as
+#: this CPU's own), elsewhere (aarch64, armv7) numba's generic CPU of the architecture.
+PORTABLE_CPU = "x86-64-v3" if platform.machine().lower() in ("x86_64", "amd64") else "generic"
+_PORTABLE_FEATURES = {"x86-64-v3": ("avx", "avx2", "bmi", "bmi2", "f16c", "fma", "lzcnt", "movbe", "xsave",
+                                    "cx16", "popcnt", "sse4.1", "sse4.2", "ssse3", "sahf")}
+
+
+def portable_cpu_problem() -> str | None:
+    """Why this CPU cannot run :data:`PORTABLE_CPU` kernels (None: it can)."""
+    need = _PORTABLE_FEATURES.get(PORTABLE_CPU, ())
+    if not need:
+        return None
+    try:
+        import llvmlite.binding as ll  # type: ignore[import-untyped]  # (not numba: it stays unconfigured)
+        feats = ll.get_host_cpu_features()
+    except Exception as exc:  # noqa: BLE001 - no llvmlite, or it cannot read the CPU
+        return f"this CPU's features cannot be read ({type(exc).__name__})"
+    missing = [f for f in need if not feats.get(f, False)]
+    return f"this CPU lacks {', '.join(missing)} of {PORTABLE_CPU}" if missing else None
+
 
 def _installed_version(dist: str) -> str | None:
     try:
@@ -154,17 +176,36 @@ def bundled_cache(root: str | None = None) -> str | None:
             record = json.load(f)
     except (OSError, ValueError):
         return None
-    want = {"portable": True, "source_hash": SOURCE_HASH, "machine": platform.machine(),
+    want = {"portable": True, "cpu": PORTABLE_CPU, "source_hash": SOURCE_HASH, "machine": platform.machine(),
             "python": f"{sys.version_info[0]}.{sys.version_info[1]}", "numba": _installed_version("numba")}
     if not isinstance(record, dict) or any(record.get(k) != v for k, v in want.items()):
         return None
     return path
 
 
-def _can_load_portable() -> bool:
-    """Whether this process can still choose numba's generic CPU (numba not imported yet,
-    ``NUMBA_CPU_NAME`` unset or ``generic``)."""
-    return "numba" not in sys.modules and os.environ.get("NUMBA_CPU_NAME", "generic").lower() == "generic"
+def _portable_ignored() -> str | None:
+    """Why this process cannot use portable kernels (None: it can): numba imported already
+    (with another CPU), ``NUMBA_CPU_NAME`` / ``NUMBA_CPU_FEATURES`` set otherwise, or a CPU
+    that cannot run them."""
+    if "numba" in sys.modules:
+        cfg = sys.modules.get("numba.core.config")
+        if str(getattr(cfg, "CPU_NAME", None) or "").lower() != PORTABLE_CPU or \
+                (getattr(cfg, "CPU_FEATURES", None) or "") != "":
+            return "numba was imported before mottrack"
+        return None
+    cpu = os.environ.get("NUMBA_CPU_NAME", PORTABLE_CPU)
+    if cpu.lower() != PORTABLE_CPU:
+        return f"NUMBA_CPU_NAME={cpu} is set"
+    if os.environ.get("NUMBA_CPU_FEATURES", ""):
+        return f"NUMBA_CPU_FEATURES={os.environ['NUMBA_CPU_FEATURES']} is set"
+    return portable_cpu_problem()
+
+
+def _choose_portable_cpu() -> None:
+    """Make numba (not imported yet) compile and load :data:`PORTABLE_CPU` kernels."""
+    if "numba" not in sys.modules:
+        os.environ["NUMBA_CPU_NAME"] = PORTABLE_CPU
+        os.environ["NUMBA_CPU_FEATURES"] = ""
 
 
 def _holds_kernels(folder: str) -> bool:
@@ -211,28 +252,21 @@ def seed_from_bundle(folder: str | None, src: str | None) -> bool:
 # (``MOTTRACK_BUNDLE=0``: never; ``python -m mottrack compile`` without --portable sets it)
 SEEDED = CACHE_DIR is not None and os.environ.get("MOTTRACK_BUNDLE", "1") != "0" \
     and not os.path.exists(os.path.join(CACHE_DIR, COMPILED_MARKER)) \
-    and _can_load_portable() and seed_from_bundle(CACHE_DIR, bundled_cache())
+    and os.path.exists(os.path.join(BUNDLE_ROOT, "numba-" + SOURCE_HASH)) \
+    and _portable_ignored() is None and seed_from_bundle(CACHE_DIR, bundled_cache())
 PORTABLE = False
 _PORTABLE_IGNORED: str | None = None  # why a portable cache found cannot be used by this process
 if CACHE_DIR is not None and os.path.exists(os.path.join(CACHE_DIR, PORTABLE_MARKER)):
-    if "numba" not in sys.modules and not os.environ.get("NUMBA_CPU_NAME"):
-        os.environ["NUMBA_CPU_NAME"] = "generic"
-    if "numba" in sys.modules:
-        _cfg = sys.modules.get("numba.core.config")
-        _cpu = str(getattr(_cfg, "CPU_NAME", None) or "")
-        if _cpu.lower() != "generic":
-            _PORTABLE_IGNORED = "numba was imported before mottrack"
-    else:
-        _cpu = os.environ.get("NUMBA_CPU_NAME", "")
-        if _cpu.lower() != "generic":
-            _PORTABLE_IGNORED = f"NUMBA_CPU_NAME={_cpu} is set"
+    _PORTABLE_IGNORED = _portable_ignored()
+    if _PORTABLE_IGNORED is None:
+        _choose_portable_cpu()
     PORTABLE = _PORTABLE_IGNORED is None
     if _PORTABLE_IGNORED is not None:
         # Never write this CPU's kernels into a portable cache: use a sibling folder.
         _portable_dir = CACHE_DIR
         _host = CACHE_DIR + "-host"
         CACHE_DIR = _host if _writable_dir(_host) else None
-        warnings.warn(f"mottrack: the kernel cache {_portable_dir} is portable (generic CPU), but "
+        warnings.warn(f"mottrack: the kernel cache {_portable_dir} is portable ({PORTABLE_CPU} CPU), but "
                       f"{_PORTABLE_IGNORED}, so this process compiles for this CPU; its kernels are "
                       f"cached in {CACHE_DIR or 'no folder (compiled in memory)'} instead (import "
                       "mottrack before numba, and leave NUMBA_CPU_NAME unset, to use the portable "
@@ -535,6 +569,8 @@ __all__ = [
     "CACHE_DIR",
     "NUMBA_ERROR",
     "PORTABLE",
+    "PORTABLE_CPU",
+    "portable_cpu_problem",
     "SEEDED",
     "BUNDLE_ROOT",
     "bundled_cache",

@@ -18,6 +18,7 @@ import mottrack
 import mottrack._numba as nb
 
 ROOT = Path(mottrack.__file__).resolve().parents[1]
+PORTABLE_ENV = {"NUMBA_CPU_NAME": nb.PORTABLE_CPU, "NUMBA_CPU_FEATURES": ""}  # what a portable compile sets
 
 KERNEL = r"""
 import json, sys, numpy as np
@@ -33,7 +34,8 @@ print(json.dumps({"result": int(count_degenerate(boxes)), "cache": nb.CACHE_DIR,
 
 
 def _record(**changes):
-    rec = {"numba": nb._installed_version("numba"), "portable": True, "source_hash": nb.SOURCE_HASH,
+    rec = {"numba": nb._installed_version("numba"), "portable": True, "cpu": nb.PORTABLE_CPU,
+           "source_hash": nb.SOURCE_HASH,
            "python": f"{sys.version_info[0]}.{sys.version_info[1]}", "machine": platform.machine(),
            "targets": ["sort"]}
     rec.update(changes)
@@ -57,7 +59,7 @@ def test_a_bundle_is_accepted_for_these_sources_numba_python_and_machine(tmp_pat
 
 @pytest.mark.parametrize("change", [
     {"numba": "0.1.0"}, {"machine": "pdp11"}, {"python": "2.7"}, {"source_hash": "0" * 16},
-    {"portable": False}, {"numba": None}])
+    {"portable": False}, {"numba": None}, {"cpu": "pentium4"}, {"cpu": None}])
 def test_a_bundle_for_another_numba_python_machine_or_source_is_refused(tmp_path, change):
     _bundle(tmp_path, _record(**change))
     assert nb.bundled_cache(root=str(tmp_path)) is None
@@ -124,7 +126,8 @@ def test_an_interrupted_copy_leaves_no_compiled_record(tmp_path, monkeypatch):
 
 def _run(code_args, **env_extra):
     env = {k: v for k, v in os.environ.items()
-           if k not in ("MOTTRACK_CACHE_DIR", "NUMBA_CACHE_DIR", "NUMBA_CPU_NAME", "MOTTRACK_COMPILE_NOTICE")}
+           if k not in ("MOTTRACK_CACHE_DIR", "NUMBA_CACHE_DIR", "NUMBA_CPU_NAME", "NUMBA_CPU_FEATURES",
+                        "MOTTRACK_COMPILE_NOTICE", "MOTTRACK_BUNDLE")}
     env["PYTHONPATH"] = str(ROOT)
     env.update(env_extra)
     r = subprocess.run([sys.executable, "-c", KERNEL, *code_args], env=env, capture_output=True, text=True,
@@ -134,15 +137,15 @@ def _run(code_args, **env_extra):
 
 
 @pytest.mark.skipif(nb.numba is None, reason="needs numba: the bundle holds numba's compiled kernels")
-def test_seeded_generic_kernels_load_without_compiling(tmp_path):
-    """A real bundle: a kernel compiled for the generic CPU into one folder, recorded as a
-    portable compile; copied into an empty cache, a generic process loads it (no compile)."""
+def test_seeded_portable_kernels_load_without_compiling(tmp_path):
+    """A real bundle: a kernel compiled for the portable CPU into one folder, recorded as a
+    portable compile; copied into an empty cache, a process on that CPU loads it (no compile)."""
     bundle_root = tmp_path / "bundle"
-    built = _run([], MOTTRACK_CACHE_DIR=str(bundle_root), NUMBA_CPU_NAME="generic")
+    built = _run([], MOTTRACK_CACHE_DIR=str(bundle_root), **PORTABLE_ENV)
     assert built["misses"] == 1 and built["result"] == 2
     (Path(built["cache"]) / nb.COMPILED_MARKER).write_text(json.dumps(_record()))
     (Path(built["cache"]) / nb.PORTABLE_MARKER).write_text("generic\n")
-    got = _run([str(bundle_root)], MOTTRACK_CACHE_DIR=str(tmp_path / "user"), NUMBA_CPU_NAME="generic")
+    got = _run([str(bundle_root)], MOTTRACK_CACHE_DIR=str(tmp_path / "user"), **PORTABLE_ENV)
     assert got["seeded"] is True and got["cache"].startswith(str(tmp_path / "user"))
     assert (got["result"], got["hits"], got["misses"]) == (2, 1, 0)
 
@@ -150,7 +153,7 @@ def test_seeded_generic_kernels_load_without_compiling(tmp_path):
 PROCESS = r"""
 import json, sys
 if "numba-first" in sys.argv:
-    import numba  # noqa: F401  (before mottrack: the generic CPU can no longer be chosen)
+    import numba  # noqa: F401  (before mottrack: the portable CPU can no longer be chosen)
 import numpy as np
 import mottrack._numba as nb
 from mottrack.detections import count_degenerate
@@ -163,21 +166,22 @@ print(json.dumps({"result": int(count_degenerate(boxes)), "seeded": nb.SEEDED, "
 
 @pytest.mark.skipif(nb.numba is None, reason="needs numba: the bundle holds numba's compiled kernels")
 def test_import_seeds_an_empty_cache_unless_told_not_to_or_numba_came_first(tmp_path):
-    """The package's own bundle folder (mottrack/_kernels), with one real generic kernel in
+    """The package's own bundle folder (mottrack/_kernels), with one real portable kernel in
     it: a fresh process seeds its empty cache and loads the kernel; ``MOTTRACK_BUNDLE=0`` or
     importing numba first leaves the cache alone (the kernel compiles for this CPU)."""
     root = Path(nb.BUNDLE_ROOT)
     if root.exists():  # a release wheel's own bundle is left as it is
         pytest.fail(f"{root} exists: run the tests against an install without bundled kernels")
     try:
-        built = _run([], MOTTRACK_CACHE_DIR=str(root), NUMBA_CPU_NAME="generic")
+        built = _run([], MOTTRACK_CACHE_DIR=str(root), **PORTABLE_ENV)
         assert built["misses"] == 1
         (Path(built["cache"]) / nb.COMPILED_MARKER).write_text(json.dumps(_record()))
         (Path(built["cache"]) / nb.PORTABLE_MARKER).write_text("generic\n")
 
         def run(cache, *args, **env):
             e = {k: v for k, v in os.environ.items()
-                 if k not in ("MOTTRACK_CACHE_DIR", "NUMBA_CACHE_DIR", "NUMBA_CPU_NAME", "MOTTRACK_BUNDLE")}
+                 if k not in ("MOTTRACK_CACHE_DIR", "NUMBA_CACHE_DIR", "NUMBA_CPU_NAME", "NUMBA_CPU_FEATURES",
+                              "MOTTRACK_BUNDLE")}
             e.update(PYTHONPATH=str(ROOT), MOTTRACK_CACHE_DIR=str(tmp_path / cache), **env)
             r = subprocess.run([sys.executable, "-c", PROCESS, *args], env=e, capture_output=True, text=True,
                                timeout=600)
@@ -193,3 +197,12 @@ def test_import_seeds_an_empty_cache_unless_told_not_to_or_numba_came_first(tmp_
         assert got["result"] == 2
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+
+def test_a_cpu_lacking_a_feature_of_the_portable_cpu_is_named(monkeypatch):
+    monkeypatch.setitem(nb._PORTABLE_FEATURES, nb.PORTABLE_CPU, ("sse2", "no-such-feature"))
+    problem = nb.portable_cpu_problem()
+    assert problem is not None and "no-such-feature" in problem and nb.PORTABLE_CPU in problem
+    monkeypatch.setitem(nb._PORTABLE_FEATURES, nb.PORTABLE_CPU, ())
+    assert nb.portable_cpu_problem() is None

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import mottrack
+import mottrack._numba as nb
 from mottrack.__main__ import synthetic_frames
 
 ROOT = Path(mottrack.__file__).resolve().parents[1]
@@ -87,12 +88,12 @@ def test_a_fresh_process_loads_the_portable_cache_and_compiles_nothing(portable_
     assert proc.returncode == 0, proc.stderr
     r = json.loads(proc.stdout.strip().splitlines()[-1])
     assert r["cache"].startswith(str(cache))
-    assert r["portable"] is True and r["cpu"] == "generic"  # found the marker, no numba settings given
+    assert r["portable"] is True and r["cpu"] == nb.PORTABLE_CPU  # found the marker, no numba settings given
     assert r["misses"] == 0 and r["hits"] > 0
     # import compiled (or loaded) nothing: no kernel of the package and its io/state/metrics
     # modules had a signature yet
     assert len(r["imported"]) > 40 and not any(r["imported"].values())
-    # generic-CPU kernels compute exactly what this process's kernels compute
+    # portable-CPU kernels compute exactly what this process's kernels compute
     assert r["sha"] == _sort_hash()
 
 
