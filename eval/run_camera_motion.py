@@ -70,9 +70,6 @@ def camera_table(lines):
               "| tracker | data | sequence | MOTA | IDF1 | HOTA | IDSW | MOTA cm | IDF1 cm | HOTA cm | IDSW cm |",
               "|---|---|---|---|---|---|---|---|---|---|---|"]
     for name in registered_trackers():
-        if not tracker_class(name).supports_camera_motion:
-            lines.append(f"| {name} | — | — | no camera-motion support | | | | | | | |")
-            continue
         for label, seqs in _data_for(name):
             a = api.evaluate(seqs, trackers=[name])
             b = api.evaluate(seqs, trackers=[name], camera_motion=GMC)

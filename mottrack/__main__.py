@@ -78,8 +78,7 @@ def _warm_runs(cls: type) -> list[dict[str, Any]]:
     if emb in ("optional", "required"):
         runs += [{"embeddings": True, "per_class": False},
                  {"embeddings": True, "per_class": True, "float64": True}]
-    if getattr(cls, "supports_camera_motion", False):
-        runs.append({"embeddings": emb == "required", "per_class": False, "camera_motion": True})
+    runs.append({"embeddings": emb == "required", "per_class": False, "camera_motion": True})
     return runs
 
 

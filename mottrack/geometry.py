@@ -7,7 +7,8 @@ is its vectorised numpy twin (tests check they agree).
 Camera warps
 ------------
 A camera warp is a (3, 3) float64 homography (an affine warp has last row 0, 0, 1)
-mapping the previous frame's pixels to this frame's; :func:`camera_warp` validates one.
+mapping the previous frame's pixels to this frame's; :func:`camera_warp` validates one
+(finite, invertible, and scaling by at most :data:`MAX_WARP_SCALE` either way).
 Kernels take it as one argument ``warp``: the (3, 3) array, or :data:`NO_WARP` (a (0, 3)
 array) for a static camera; :func:`has_warp` tells which.
 """
@@ -23,6 +24,7 @@ from ._sorting import lower_bound, stable_argsort
 __all__ = [
     "CORNERS",
     "SIMILARITIES",
+    "MAX_WARP_SCALE",
     "NO_WARP",
     "arccos_into",
     "camera_warp",
@@ -38,6 +40,7 @@ __all__ = [
     "similarity_matrix",
     "has_warp",
     "speed_direction",
+    "warp_scale",
     "warp_box",
     "warp_point",
     "warp_vector",
@@ -562,7 +565,52 @@ def xyxy_to_xywh(boxes) -> np.ndarray:
 #: entries to write; left writeable so kernels see one array type for both cases).
 NO_WARP = np.empty((0, 3))
 
+#: Most a camera warp may scale between two frames: the singular values of its linear part
+#: (the top-left 2x2 of the normalised warp) must lie in ``[1 / MAX_WARP_SCALE,
+#: MAX_WARP_SCALE]``.  A real camera zooms by a few percent a frame (a PTZ camera's
+#: whole zoom range is ~40x); a warp that zooms by 1e200 scales every covariance by its
+#: square, to inf, and the tracker's own state would no longer load.
+MAX_WARP_SCALE = 1e4
+_MAX_COORDINATE = 1e15  # mottrack.detections.MAX_COORDINATE (geometry imports nothing above it)
+
 _F64 = np.dtype(np.float64)
+
+
+@njit
+def warp_scale(h):
+    """The smallest and largest singular value of the (3, 3) warp ``h``'s linear part
+    ``h[:2, :2]`` (closed form, on the matrix divided by its largest entry; ``h`` invertible).  libmottrack's
+    ``warp_scale_ok`` does the same operations in the same order."""
+    # scaled by the largest entry m (> 0: the warp is invertible) so that nothing overflows
+    m = max(max(abs(h[0, 0]), abs(h[0, 1])), max(abs(h[1, 0]), abs(h[1, 1])))
+    a = h[0, 0] / m
+    b = h[0, 1] / m
+    c = h[1, 0] / m
+    d = h[1, 1] / m
+    e = (a + d) / 2.0
+    f = (a - d) / 2.0
+    g = (c + b) / 2.0
+    k = (c - b) / 2.0
+    q = np.sqrt(e * e + k * k)
+    r = np.sqrt(f * f + g * g)
+    return m * (abs(a * d - b * c) / (q + r)), m * (q + r)  # (not |q - r|, which cancels)
+
+
+@njit
+def _scale_ok(lo, hi):
+    return hi <= MAX_WARP_SCALE and lo >= 1.0 / MAX_WARP_SCALE
+
+
+@njit
+def _perspective_ok(h):
+    """A homography's perspective row within reach: |H[2, 0]|, |H[2, 1]| <= 1 and its
+    translation within ``+-MAX_COORDINATE`` (an affine warp: always).  A homography's
+    Jacobian at a point grows with the point's image times the perspective terms: with a
+    translation of 1e300 it scaled the covariances to inf."""
+    if h[2, 0] == 0.0 and h[2, 1] == 0.0:
+        return True
+    return (abs(h[2, 0]) <= 1.0 and abs(h[2, 1]) <= 1.0 and abs(h[0, 2]) <= _MAX_COORDINATE
+            and abs(h[1, 2]) <= _MAX_COORDINATE)
 
 
 @njit
@@ -590,7 +638,10 @@ def _promote_warp(a, out):
     det2 = out[0, 0] * out[1, 1] - out[0, 1] * out[1, 0]
     det3 = (out[2, 2] * det2 - out[2, 1] * (out[0, 0] * out[1, 2] - out[0, 2] * out[1, 0])
             + out[2, 0] * (out[0, 1] * out[1, 2] - out[0, 2] * out[1, 1]))
-    return abs(det3) > 1e-9 and abs(det2) > 1e-9
+    if not (abs(det3) > 1e-9 and abs(det2) > 1e-9) or not _perspective_ok(out):
+        return False
+    lo, hi = warp_scale(out)
+    return _scale_ok(lo, hi)
 
 
 
@@ -611,7 +662,10 @@ def camera_warp(camera_motion: Any, out: Optional[np.ndarray] = None) -> np.ndar
     TypeError
         Not a numeric array.
     ValueError
-        Wrong shape, non-finite entries, or a singular (non-invertible) warp.
+        Wrong shape, non-finite entries, a singular (non-invertible) warp, one that
+        scales by more than :data:`MAX_WARP_SCALE` or less than its inverse
+        (:func:`warp_scale`), or a homography whose perspective terms exceed 1 or whose
+        translation exceeds ``+-MAX_COORDINATE``.
     """
     a = camera_motion
     if (type(a) is np.ndarray and a.dtype is _F64 and a.ndim == 2 and a.shape[1] == 3
@@ -641,4 +695,13 @@ def camera_warp(camera_motion: Any, out: Optional[np.ndarray] = None) -> np.ndar
     if not (abs(np.linalg.det(h)) > 1e-12 and abs(det2) > 1e-12):
         raise ValueError("camera_motion: the warp is singular (it maps the image onto a line or "
                          "point); expected an invertible warp")
+    if not _perspective_ok(h):
+        raise ValueError(f"camera_motion: a homography needs |H[2, 0]|, |H[2, 1]| <= 1 and a translation "
+                         f"within +-{_MAX_COORDINATE:g} (after H[2, 2] = 1); got {h[2, 0]:.6g}, {h[2, 1]:.6g} "
+                         f"and {h[0, 2]:.6g}, {h[1, 2]:.6g}")
+    lo, hi = warp_scale(h)
+    if not _scale_ok(lo, hi):
+        raise ValueError(f"camera_motion: the warp scales by {lo:.6g} to {hi:.6g} (singular values of "
+                         f"its linear part); expected scales within [{1 / MAX_WARP_SCALE:g}, "
+                         f"{MAX_WARP_SCALE:g}] between two frames")
     return np.ascontiguousarray(h)

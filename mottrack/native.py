@@ -193,7 +193,6 @@ class NativeTracker:
         # the Python class validates (same errors, same derived values) ...
         py = cls(**params)
         self.name: str = cls.name
-        self.supports_camera_motion: bool = bool(cls.supports_camera_motion)
         self.embeddings: str = cls.embeddings
         self._class_name = cls.__name__
         #: The constructor parameters (defaults, then the given ones).
@@ -271,8 +270,6 @@ class NativeTracker:
         f.warp = None
         f.warp_rows = 0
         if camera_motion is not None:
-            if not self.supports_camera_motion:
-                raise ValueError(f"camera_motion: {self.name} does not support camera motion")
             w = camera_warp(camera_motion, self._warp)
             f.warp = w.ctypes.data
             f.warp_rows = 3

@@ -3,7 +3,7 @@
 Each tracker class registers itself with :func:`register_tracker` and declares, as class
 attributes, what the evaluator, CLI, budget report and state code need to know about it
 (see :class:`mottrack.trackers.base.Tracker`): ``embeddings``, ``default_min_score``,
-``feed_order``, ``supports_camera_motion``.  Nothing else in mottrack lists tracker names.
+``feed_order``.  Nothing else in mottrack lists tracker names.
 
 The registry imports no tracker: each tracker module registers itself when imported,
 and ``mottrack/__init__.py`` imports :mod:`mottrack.trackers` (so importing any part of

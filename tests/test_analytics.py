@@ -183,7 +183,7 @@ def test_tracker_ids_are_never_reused(shared):
     """The counters assume that an id, once its track has ended, never returns: check it on
     every mottrack tracker over a real sequence (ids leave the output for good after their
     track is deleted)."""
-    from mottrack import create_tracker
+    from mottrack import create_tracker, tracker_class
     from mottrack.eval.api import available
     from mottrack.eval.datasets import load_dataset
     seq = load_dataset(shared / "data" / "MOT17", seqs=["MOT17-09-FRCNN"])[0]
@@ -191,7 +191,7 @@ def test_tracker_ids_are_never_reused(shared):
     off = d.frame_offsets(seq.num_frames)
     rows = np.column_stack([d.boxes[:, :2], d.boxes[:, :2] + d.boxes[:, 2:], d.scores])
     for name in available():
-        if name == "deepsort":
+        if tracker_class(name).embeddings == "required":
             continue
         trk = create_tracker(name)
         gone: set = set()

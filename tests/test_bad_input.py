@@ -26,6 +26,10 @@ def _fresh(name, **kw):
     return create_tracker(name, **kw)
 
 
+def _needs_embeddings(name):
+    return mottrack.tracker_class(name).embeddings == "required"
+
+
 def _update(name, dets, timestamp=None):
     return _fresh(name).update(dets, timestamp)
 
@@ -38,7 +42,7 @@ def _times(name, *stamps):
 
 def _dets_for(name, rows):
     rows = np.asarray(rows, dtype=np.float64)
-    if name == "deepsort":
+    if _needs_embeddings(name):
         return Detections.from_array(rows, embeddings=np.ones((rows.shape[0], 8), np.float32))
     return rows
 
@@ -243,19 +247,35 @@ def test_constructor_common_params(name):
         create_tracker(name, frame_rate=0)
     with pytest.raises(ValueError, match="frame_rate"):
         create_tracker(name, frame_rate=float("inf"))
+    for rate in (5e-324, 9.9e-7, 1.0000001e6, 1e300):  # 5e-324 made the clock inf
+        with pytest.raises(ValueError, match=r"frame_rate: expected a value in \[1e-06, 1000000.0\]"):
+            create_tracker(name, frame_rate=rate)
     with pytest.raises(TypeError, match="frame_rate"):
         create_tracker(name, frame_rate="30")
     with pytest.raises(TypeError, match="per_class"):
         create_tracker(name, per_class="no")
 
 
+@pytest.mark.parametrize("name", TRACKERS)
+@pytest.mark.parametrize("rate", [1e-6, 1e6])
+def test_the_clock_stays_finite_at_the_frame_rate_bounds(name, rate):
+    """At frame_rate 5e-324 a frame without timestamp after a timestamped one advanced the
+    clock by 1 / frame_rate = inf, and the tracker's own state no longer loaded."""
+    t = create_tracker(name, frame_rate=rate)
+    t.update(_dets_for(name, GOOD), timestamp=1.7e308)
+    for _ in range(3):
+        t.update(_dets_for(name, GOOD))
+    restored = mottrack.Tracker.from_state(t.state_dict())
+    assert restored.update(_dets_for(name, GOOD)).tobytes() == t.update(_dets_for(name, GOOD)).tobytes()
+
+
 # documented handling (no error) --------------------------------------------------------------
 @pytest.mark.parametrize("name", TRACKERS)
 def test_zero_area_detections_are_ignored_and_counted(name):
-    t = _fresh(name, min_hits=0) if name == "sort" else _fresh(name)
+    t = _fresh(name)
     good = np.array([[0, 0, 40, 100, 0.9], [200, 200, 240, 300, 0.9]])
     rows = np.array([[5, 5, 5, 50, 0.9], good[0], [7, 7, 30, 7, 0.95], good[1], [9, 9, 9, 9, 0.9]])
-    ref = _fresh(name, min_hits=0) if name == "sort" else _fresh(name)
+    ref = _fresh(name)
     for f in range(6):
         out = t.update(_dets_for(name, rows + f))
         exp = ref.update(_dets_for(name, good + f))
@@ -267,7 +287,7 @@ def test_zero_area_detections_are_ignored_and_counted(name):
     assert ref.dropped_detections == 0
     # through the Detections path too (no fast path)
     d = Detections(rows[:, :4] + 10, rows[:, 4],
-                   embeddings=np.ones((5, 8), np.float32) if name == "deepsort" else None)
+                   embeddings=np.ones((5, 8), np.float32) if _needs_embeddings(name) else None)
     assert np.isfinite(t.update(d)).all()
     assert t.dropped_detections == 21
 
@@ -285,7 +305,7 @@ def test_unusual_layouts_work(name, layout):
         "list": base.tolist(),
         "(N,4)": base[:, :4].copy(),
     }[layout]
-    if name == "deepsort":
+    if _needs_embeddings(name):
         emb = np.ones((3, 8), np.float32)
         emb.flags.writeable = False
         arr = np.asarray(conv)
@@ -348,7 +368,7 @@ def _n_tracks(t):
 def test_boxes_below_min_side_are_ignored_like_zero_area(name):
     """Sides of 1e-170 passed the finite/positive checks, their area underflowed to 0:
     SORT raised ZeroDivisionError on every later call, the others started a track a frame."""
-    t = _fresh(name, min_hits=0) if name == "sort" else _fresh(name)
+    t = _fresh(name)
     tiny = np.array([[10.0, 20.0, 10.0 + 1e-170, 20.0 + 1e-170, 0.9],
                      [5.0, 5.0, 5.0 + 1e-7, 9.0, 0.9]])  # also one side < MIN_BOX_SIDE
     for _ in range(4):
@@ -397,7 +417,7 @@ def test_parameters_beyond_int64_float_range_or_nan_are_clear_value_errors(name)
         except ValueError as exc:
             if "whole number" in str(exc):
                 whole.append(k)
-    assert whole or name in ("bytetrack", "botsort")  # their only ints, track_buffer, may be fractional
+    assert whole or set(ints) <= {"track_buffer", "frame_rate"}  # these may be fractional
     for k in whole:
         for bad in (float("nan"), float("inf"), 2 ** 63, -(2 ** 63) - 1):
             with pytest.raises(ValueError, match=k):
@@ -431,7 +451,7 @@ def test_detections_cannot_change_after_validation():
     for name in TRACKERS:
         t = _fresh(name)
         d2 = Detections(np.array([[0.0, 0.0, 10.0, 20.0], [50.0, 5.0, 65.0, 30.0]]), [0.9, 0.8],
-                        embeddings=np.ones((2, 8), np.float32) if name == "deepsort" else None)
+                        embeddings=np.ones((2, 8), np.float32) if _needs_embeddings(name) else None)
         v = d2.scores
         v.shape = (2, 1)  # numpy allows this even on a read-only array: only the view changes
         d2.boxes.dtype = np.float32

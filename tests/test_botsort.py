@@ -208,7 +208,7 @@ def test_bad_parameters(kw, exc, match):
 def test_registry_facts():
     cls = mottrack.tracker_class("botsort")
     assert cls is mottrack.BoTSORT
-    assert cls.embeddings == "optional" and cls.supports_camera_motion
+    assert cls.embeddings == "optional"
     p = mottrack.tracker_parameters("botsort")
     assert p == {"track_high_thresh": 0.6, "track_low_thresh": 0.1, "new_track_thresh": 0.7,
                  "track_buffer": 30, "match_thresh": 0.8, "proximity_thresh": 0.5,

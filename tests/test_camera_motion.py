@@ -1,4 +1,4 @@
-"""Camera motion for every tracker that supports it: no warp and the identity warp leave the
+"""Camera motion for every registered tracker: no warp and the identity warp leave the
 output unchanged bit for bit; a known camera motion is compensated (hand-worked cases and a
 synthetic scene filmed by a panning PTZ camera)."""
 from __future__ import annotations
@@ -10,11 +10,11 @@ import pytest
 
 import mottrack
 from mottrack import motion
-from mottrack.registry import registered_trackers, tracker_class
+from mottrack.registry import registered_trackers, tracker_class, tracker_parameters
 from conftest import shared_path
 from reference import load_csv
 
-MOVING = [n for n in registered_trackers() if tracker_class(n).supports_camera_motion]
+MOVING = registered_trackers()  # every tracker accepts camera motion
 
 
 def _embed(boxes, scores, ids=None):
@@ -31,10 +31,6 @@ def _feed(name, boxes, scores, ids=None):
     if tracker_class(name).embeddings == "required":
         return _embed(boxes, scores, ids)
     return np.column_stack([boxes, scores])
-
-
-def test_every_builtin_tracker_but_ocsort_supports_camera_motion():
-    assert {"sort", "bytetrack", "deepsort", "botsort"} <= set(MOVING)
 
 
 @pytest.mark.parametrize("name", MOVING)
@@ -104,7 +100,8 @@ def test_homography_is_linearised_at_the_track_centre():
     box = np.array([[1500.0, 200.0, 1560.0, 350.0]])
     c = motion.warp_points([[1530.0, 275.0]], Hw)[0]
     for name in MOVING:
-        t = mottrack.create_tracker(name, **({"max_age": 3} if name == "sort" else {}))
+        keep = {"max_age": 3} if tracker_parameters(name).get("max_age", 3) < 3 else {}  # the missed frame
+        t = mottrack.create_tracker(name, **keep)
         for _ in range(6):
             t.update(_feed(name, box, np.array([0.95])))
         tr = t.tracks
@@ -242,18 +239,6 @@ def test_fused_fast_path_and_general_path_agree_with_camera_motion(name):
         assert np.array_equal(oa, ob)
 
 
-def test_a_tracker_without_camera_motion_support_rejects_it_unchanged():
-    """(Every built-in tracker supports it now; the base class still guards the others.)"""
-    class Static(mottrack.SORT):
-        supports_camera_motion = False
-
-    t = Static()
-    t.update(np.array([[10.0, 10.0, 50.0, 90.0, 0.9]]))
-    with pytest.raises(ValueError, match="camera_motion: Static does not support camera motion"):
-        t.update(np.array([[10.0, 10.0, 50.0, 90.0, 0.9]]), camera_motion=np.eye(3))
-    assert t.frame_count == 1
-
-
 def _identity_lines(n):
     return "".join(f"{k}\t1\t0\t0\t0\t1\t0\n" for k in range(n))
 
@@ -286,9 +271,9 @@ def test_camera_motion_folder_ignores_files_of_no_sequence_with_a_note(tmp_path)
     (tmp_path / "README.md").write_text("warps from our GMC run\n")
     (tmp_path / "MOT17-99.txt").write_bytes(b"\xff\xfe garbage")
     notes = []
-    out = api.attach_camera_motion(seqs, tmp_path, ["botsort"], notes)
+    out = api.attach_camera_motion(seqs, tmp_path, notes)
     assert out[0].camera_motion.shape == (418, 2, 3)
     assert notes == [f"camera motion: ignored 2 file(s) in {tmp_path} matching no sequence: "
                      "MOT17-99.txt, README.md"]
     with pytest.warns(UserWarning, match="ignored 2 file"):
-        api.attach_camera_motion(seqs, tmp_path, ["botsort"])
+        api.attach_camera_motion(seqs, tmp_path)

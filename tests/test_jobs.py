@@ -66,9 +66,9 @@ def test_bad_jobs_value(seqs):
         run_tasks(seqs, [], jobs=0)
 
 
-def test_camera_motion_reaches_trackers_that_support_it(seqs):
+def test_camera_motion_reaches_the_trackers(seqs):
     """A sequence's per-frame warps go to update(camera_motion=...), one per tracked frame,
-    in order; attach_camera_motion checks support, names and counts."""
+    in order; attach_camera_motion checks names and counts."""
     from dataclasses import replace
     from mottrack.eval.api import attach_camera_motion, evaluate
     from mottrack.eval.errors import InputError
@@ -77,8 +77,6 @@ def test_camera_motion_reaches_trackers_that_support_it(seqs):
     seen = []
 
     class _Warped(SORT):
-        supports_camera_motion = True
-
         def update(self, detections, timestamp=None, camera_motion=None):
             seen.append(None if camera_motion is None else float(camera_motion[0, 2]))
             return super().update(detections, timestamp)
@@ -97,16 +95,12 @@ def test_camera_motion_reaches_trackers_that_support_it(seqs):
         # through evaluate(): a (K, 2, 3) table keyed by name
         evaluate([seq], trackers=["warptest"], camera_motion={seq.name: warps[:, :2]})
         assert seen[-seq.num_eval_frames:] == list(map(float, range(seq.num_eval_frames)))
-        register_tracker("staticwarptest")(type("_Static", (SORT,), {"supports_camera_motion": False}))
-        with pytest.raises(InputError, match="does not support"):
-            attach_camera_motion([seq], {seq.name: warps}, ["staticwarptest"])
         with pytest.raises(InputError, match="no warps for sequence"):
-            attach_camera_motion([seq], {"other": warps}, ["warptest"])
+            attach_camera_motion([seq], {"other": warps})
         with pytest.raises(InputError, match="one per tracked frame"):
-            attach_camera_motion([seq], {seq.name: warps[:5]}, ["warptest"])
+            attach_camera_motion([seq], {seq.name: warps[:5]})
         frcnn = replace(seq, name="MOT17-05-FRCNN")
-        (got,) = attach_camera_motion([frcnn], {"MOT17-05": warps}, ["warptest"])
+        (got,) = attach_camera_motion([frcnn], {"MOT17-05": warps})
         np.testing.assert_array_equal(got.camera_motion, warps)
     finally:
         _REGISTRY.pop("warptest", None)
-        _REGISTRY.pop("staticwarptest", None)

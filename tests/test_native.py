@@ -199,11 +199,8 @@ def _mot17_04(n=400):
     return det[det[:, 0] <= n]
 
 
-def _trackers_with(c_trackers, flag=None):
-    names = [n for n in c_trackers if mottrack.tracker_class(n).embeddings != "required"]
-    if flag:
-        names = [n for n in names if getattr(mottrack.tracker_class(n), flag)]
-    return names
+def _trackers_with(c_trackers):
+    return [n for n in c_trackers if mottrack.tracker_class(n).embeddings != "required"]
 
 
 def test_timestamps(c_trackers):
@@ -221,7 +218,7 @@ def test_camera_motion(c_trackers):
     frames = _cmc("MOT17-05")
     homog = [(d, {"camera_motion": np.vstack([kw["camera_motion"], [1e-7 * (k % 3), -2e-7, 1.0]])})
              for k, (d, kw) in enumerate(frames)]
-    for name in _trackers_with(c_trackers, "supports_camera_motion"):
+    for name in _trackers_with(c_trackers):
         assert replay(name, {}, frames) > 0
         assert replay(name, {}, homog) > 0
 

@@ -110,8 +110,7 @@ def test_output_contract(name, frames, per_class):
             iou = iou_matrix(out[r:r + 1, :4], drow[None, :4])[0, 0]
             assert iou > 0.05, f"track {out[r, 4]} reported det {det[r]} but IoU is {iou:.3f}"
             assert out[r, 5] == drow[4], "score is not the updating detection's score"
-            if per_class or name != "deepsort":
-                assert out[r, 6] == drow[5], "class is not the updating detection's class"
+            assert out[r, 6] == drow[5], "class is not the updating detection's class"
         if per_class:  # a track never takes a detection of another class
             for i, c in zip(out[:, 4].tolist(), out[:, 6].tolist()):
                 assert class_of.setdefault(i, c) == c, f"track {i} changed class"

@@ -12,7 +12,7 @@ motion, bad embeddings for trackers that take them, oversize frames), the call r
   saw the bad call.
 
 Which cases apply to a tracker is read from its registry facts (``embeddings``,
-``supports_camera_motion``, ``max_detections``), never from its name.
+``max_detections``), never from its name.
 """
 from __future__ import annotations
 
@@ -204,6 +204,10 @@ CASES: List[Case] = [
     Case("warp inf", _warp(np.array([[1.0, 0, 0], [0, 1, 0], [0, 0, np.inf]])), _always),
     Case("warp singular", _warp(np.array([[1.0, 1, 0], [1, 1, 0]])), _always),
     Case("warp H22 = 0", _warp(np.array([[1.0, 0, 0], [0, 1, 0], [0, 0, 0]])), _always),
+    Case("warp zoom 1e200", _warp(np.array([[1e200, 0, 0], [0, 1e200, 0]])), _always),
+    Case("warp anisotropic 1e150", _warp(np.array([[1e150, 0, 0], [0, 1e-150, 0]])), _always),
+    Case("warp shear 1e300", _warp(np.array([[1.0, 1e300, 0], [0, 1, 0]])), _always),
+    Case("warp zoom 1e-5", _warp(np.array([[1e-5, 0, 0], [0, 1e-5, 0], [0, 0, 1]])), _always),
     Case("warp strings", _warp(np.array([["1", "0", "0"], ["0", "1", "0"]])), _always),
     Case("warp bool", _warp(np.ones((2, 3), bool)), _always),
     Case("warp ragged", _warp([[1.0, 0, 0], [0, 1]]), _always),

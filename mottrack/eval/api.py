@@ -40,7 +40,7 @@ from .jobs import Task, progress_bar, run_tasks
 from .metrics import combine_sequences
 from .result import JSON_KEYS, TABLE_COLUMNS, EvalResult
 from .run import (DEFAULT_MIN_SCORE, TrackerRun, available, needs_embeddings, resolve_min_score,
-                  run_tracker, tracker_class)
+                  run_tracker)
 from .scoring import BACKENDS, TrackerScores, score_sequences
 
 __all__ = ["evaluate", "run_tracker", "resolve_min_score", "score_sequences", "EvalResult", "TrackerRun",
@@ -70,29 +70,23 @@ def select_trackers(trackers: str | Iterable[str] | None, seqs: Sequence[EvalSeq
 
 
 def attach_camera_motion(seqs: Sequence[EvalSequence], camera_motion: Any,
-                         names: Sequence[str], notes: list | None = None) -> list[EvalSequence]:
+                         notes: list | None = None) -> list[EvalSequence]:
     """``seqs`` with their per-frame camera warps.
 
     ``camera_motion`` is a folder of ``<SEQ>.txt`` warp files (read by
     :func:`mottrack.motion.read_warp_dir`) or ``{SEQ: (K, 2|3, 3) warps}``; warp ``k`` goes
     with the ``k``-th tracked frame (half-val: the first is frame ``N//2+2``), and a file
-    ``MOT17-05.txt`` serves every detector's copy (``MOT17-05-FRCNN``, ...).  Every tracker in
-    ``names`` must accept camera motion (every built-in tracker does; a class declaring
-    ``supports_camera_motion = False`` is refused).  Files of the folder that match none
-    of ``seqs`` are not read: one line naming them is appended to ``notes`` (a
+    ``MOT17-05.txt`` serves every detector's copy (``MOT17-05-FRCNN``, ...).  Files of the
+    folder that match none of ``seqs`` are not read: one line naming them is appended to ``notes`` (a
     ``UserWarning`` when ``notes`` is None).
 
     Raises
     ------
     InputError
-        A tracker without camera-motion support, a missing sequence, too few warps, or an
-        unreadable folder (messages start with ``camera motion``).
+        A missing sequence, too few warps, or an unreadable folder (messages start with ``camera motion``).
     """
     if camera_motion is None:
         return list(seqs)
-    for n in names:
-        if getattr(tracker_class(n), "supports_camera_motion", True) is False:  # declared unsupported
-            raise InputError(f"camera motion: tracker {n!r} does not support it")
     if isinstance(camera_motion, (str, os.PathLike)):
         try:
             from ..motion import read_warp_dir
@@ -192,7 +186,7 @@ def evaluate(data: str | os.PathLike | Sequence[EvalSequence] | None = None, *,
         if seqs:
             seq_list = [s for s in seq_list if s.name in set(seqs)]
     names = select_trackers(trackers, seq_list)
-    seq_list = attach_camera_motion(seq_list, camera_motion, names)
+    seq_list = attach_camera_motion(seq_list, camera_motion)
     params = {k.lower(): dict(v) for k, v in (params or {}).items()}
     gates = {n: resolve_min_score(min_score, n) for n in names}
     exact = backend == "trackeval-exact"

@@ -101,8 +101,7 @@ def _tracker_notes() -> str:
         feed = "by descending score" if c.feed_order == "score" else "in file order"
         emb = {"required": ", needs embeddings", "optional": ", uses embeddings when given"}.get(
             c.embeddings, "")
-        cm = ", no camera motion" if getattr(c, "supports_camera_motion", True) is False else ""
-        lines.append(f"  {n}: min score {g}, detections {feed}{emb}{cm}")
+        lines.append(f"  {n}: min score {g}, detections {feed}{emb}")
     return "\n".join(lines)
 
 
@@ -316,7 +315,7 @@ def _cmd_eval(argv) -> int:
     _check_outputs(args)
     if args.camera_motion and not Path(args.camera_motion).is_dir():
         raise CliError(f"--camera-motion: not a directory: {args.camera_motion}")
-    seqs = api.attach_camera_motion(seqs, args.camera_motion, names, notes)
+    seqs = api.attach_camera_motion(seqs, args.camera_motion, notes)
     note = empty_gt_note(seqs)
     if note:
         notes.append(note)

@@ -555,7 +555,7 @@ def run_count(args) -> Dict[str, Any]:
         if args.camera_motion:
             if not Path(args.camera_motion).is_dir():
                 raise FileNotFoundError(f"--camera-motion: not a directory: {args.camera_motion}")
-            seqs = api.attach_camera_motion(seqs, args.camera_motion, names, notes)
+            seqs = api.attach_camera_motion(seqs, args.camera_motion, notes)
         from .cli_args import parse_params
         params = parse_params(args.param)
         ms = "default" if args.min_score is _DEFAULT_SCORE else args.min_score

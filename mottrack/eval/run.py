@@ -11,7 +11,7 @@ What the runner needs to know about a tracker comes from its class attributes (s
   the sequence's embeddings (an error without them), ``"optional"`` ones get them when the
   sequence has them, ``"none"`` ones get plain ``(n, 5)`` rows;
 * the sequence's per-frame camera warps (when it has them) are passed as ``camera_motion``
-  (a tracker whose class lacks ``supports_camera_motion`` rejects them).
+  (every tracker accepts them).
 
 Every tracker gets the sequence's own frame rate (``seqinfo.ini``'s ``frameRate``) as its
 ``frame_rate`` parameter unless ``params`` sets one.

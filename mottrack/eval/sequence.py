@@ -45,7 +45,7 @@ class EvalSequence:
         Where the data came from (for the printed summary).
     camera_motion : ndarray (num_eval_frames, 3, 3) or None
         Per tracked frame, the warp from the previous frame's pixels to this frame's; given
-        as ``camera_motion`` to trackers with ``supports_camera_motion``.
+        as ``camera_motion`` to every tracker.
     gt_extras : dict or None
         Benchmark-specific gt columns (KITTI: ``truncation``, ``occlusion``, corner boxes).
     eval_class : str or None

@@ -58,13 +58,18 @@ from ..tracks import TrackTable
 from ..registry import available_trackers, create_tracker, register_tracker, tracker_parameters
 
 __all__ = ["Tracker", "create_tracker", "register_tracker", "available_trackers", "OUTPUT_COLUMNS",
-           "OUTPUT_BOXES", "MAX_TIME_STEP", "MAX_DETECTIONS"]
+           "OUTPUT_BOXES", "MAX_TIME_STEP", "MAX_DETECTIONS", "MIN_FRAME_RATE", "MAX_FRAME_RATE"]
 
 #: Largest time step between two ``update`` calls, in nominal frames (a million years
 #: at 30 fps).  A longer one (e.g. a clock jump of 1e308 s) is rejected (``ValueError``,
 #: tracker and clock unchanged).  Keeps every ``dt``-scaled Kalman term (up to dt^4)
 #: finite for coordinates up to ``MAX_COORDINATE``.
 MAX_TIME_STEP = 1e15
+
+#: ``frame_rate``'s range (frames per second).  Beyond it ``1 / frame_rate`` (the clock's
+#: step for a frame without a timestamp) or ``elapsed * frame_rate`` overflows or
+#: underflows: with 5e-324 the clock became inf and the tracker's own state did not load.
+MIN_FRAME_RATE, MAX_FRAME_RATE = 1e-6, 1e6
 
 #: Default ``Tracker.max_detections``: most detections per ``update``.
 MAX_DETECTIONS = 5000
@@ -124,7 +129,8 @@ class Tracker(metaclass=_Backends):
     Parameters
     ----------
     frame_rate : float
-        Nominal frames per second the parameters are expressed in.  Only used with
+        Nominal frames per second the parameters are expressed in, within
+        [``MIN_FRAME_RATE``, ``MAX_FRAME_RATE``] = [1e-6, 1e6].  Only used with
         timestamps: the elapsed time between two ``update`` calls is converted to
         ``dt = elapsed_seconds * frame_rate`` frames for the motion model and for
         every age limit.  Without timestamps each call is exactly one frame.
@@ -143,14 +149,10 @@ class Tracker(metaclass=_Backends):
     #: How the evaluator orders each frame's detections: ``"file"`` order or by
     #: ``"score"`` (descending, stable), whichever the original's own app used.
     feed_order: str = "file"
-    #: Whether ``update`` accepts ``camera_motion``.
-    supports_camera_motion: bool = False
 
     def __init__(self, *, frame_rate: float = 30.0, per_class: bool = False,
                  output_box: str = "kalman") -> None:
-        self.frame_rate = check_number("frame_rate", frame_rate, low=0.0, low_open=True)
-        if not math.isfinite(self.frame_rate):
-            raise ValueError(f"frame_rate: expected a finite number > 0; got {frame_rate!r}")
+        self.frame_rate = check_number("frame_rate", frame_rate, low=MIN_FRAME_RATE, high=MAX_FRAME_RATE)
         if not isinstance(per_class, (bool, np.bool_)) and per_class not in (0, 1):
             raise TypeError(f"per_class: expected a bool; got {per_class!r}")
         self.per_class = bool(per_class)
@@ -204,7 +206,7 @@ class Tracker(metaclass=_Backends):
             How the camera moved since the previous frame: the affine warp or homography
             mapping the previous frame's pixel coordinates to this frame's.  Applied to
             every track after the motion prediction (see each tracker's docstring for how);
-            ``None`` is a static camera.  Only where ``supports_camera_motion``.
+            ``None`` is a static camera.  Checked by :func:`~mottrack.geometry.camera_warp`.
 
         Returns
         -------
@@ -232,11 +234,8 @@ class Tracker(metaclass=_Backends):
         # leaves the tracker as it was, clock and counters included.
         frame_count, last, dropped = self.frame_count, self._last_timestamp, self.dropped_detections
         try:
-            if camera_motion is None:
-                warp = NO_WARP
-            elif not self.supports_camera_motion:
-                raise ValueError(f"camera_motion: {type(self).__name__} does not support camera motion")
-            else:
+            warp = NO_WARP
+            if camera_motion is not None:
                 warp = camera_warp(camera_motion, self._warp_buffer)
             dt = 1.0 if timestamp is None and last is None else self._time_step(timestamp)
             self.frame_count = frame_count + 1

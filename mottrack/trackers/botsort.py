@@ -145,7 +145,6 @@ class BoTSORT(bs.ByteWork, Tracker):
     """
 
     embeddings = "optional"
-    supports_camera_motion = True
     _state_attrs = ("tracks", "features", "embedding_dim")
     #: Smoothed unit appearance features, one row per track-table row (D = 0 before any).
     features: np.ndarray

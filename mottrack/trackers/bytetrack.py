@@ -125,7 +125,6 @@ class ByteTrack(bs.ByteWork, Tracker):
     """
 
     _state_attrs = ("tracks",)
-    supports_camera_motion = True
 
     def __init__(self, track_thresh: float = 0.5, match_thresh: float = 0.8, track_buffer: float = 30,
                  *, frame_rate: float = 30, fuse_score: bool = True, per_class: bool = False,

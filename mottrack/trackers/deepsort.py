@@ -120,7 +120,6 @@ class DeepSORT(Tracker):
     """
 
     embeddings = "required"
-    supports_camera_motion = True
     #: deep_sort_app's ``min_confidence`` on MOTChallenge.
     default_min_score = 0.3
     #: deep_sort_app hands detections over in descending score order (its NMS sorts them).

@@ -110,7 +110,6 @@ class ObservationCentric(Tracker):
     :func:`~mottrack.trackers._oc_stages.oc_frame`).  Subclasses set ``_hybrid`` and build
     ``tracks`` and ``_params`` (:meth:`_frame_params`)."""
 
-    supports_camera_motion = True
     _state_attrs = ("tracks",)
     _hybrid = False
     _params: np.ndarray

@@ -177,7 +177,6 @@ class SORT(Tracker):
 
     #: SORT expects thresholded detections (the SORT paper's are cut at 0.5).
     default_min_score = 0.5
-    supports_camera_motion = True
 
     def __init__(self, max_age: int = 1, min_hits: int = 3, iou_threshold: float = 0.3, *,
                  frame_rate: float = 30.0, per_class: bool = False, output_box: str = "kalman") -> None:

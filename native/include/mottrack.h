@@ -110,7 +110,7 @@ MT_API mt_status mt_tracker_names(const char **names, size_t cap, size_t *count)
 /**
  * The parameters of tracker `name` (case-sensitive, lower case) with their defaults:
  * `*params` points to a constant array of `*count` entries.  Besides the tracker's own
- * parameters every tracker lists "frame_rate" (float > 0, default 30), "per_class"
+ * parameters every tracker lists "frame_rate" (float in [1e-6, 1e6], default 30), "per_class"
  * (bool, 0), "output_box" (choice "kalman|detection"; OC-SORT and Hybrid-SORT default to
  * "detection") and "max_detections" (int >= 0, default 5000: the most detections one
  * update accepts, the Python attribute `Tracker.max_detections`).
@@ -204,7 +204,10 @@ typedef struct mt_frame {
     int has_timestamp;
     double timestamp;
     /** Camera motion: NULL, or a row-major 2x3 affine (warp_rows = 2) or 3x3 homography
-     *  (warp_rows = 3) mapping the previous frame's pixels to this frame's. */
+     *  (warp_rows = 3) mapping the previous frame's pixels to this frame's.  MT_ERR_ARG
+     *  (tracker unchanged) unless finite and invertible, scaling by [1e-4, 1e4] (singular
+     *  values of the linear part) and, for a homography, with |H[2][0]|, |H[2][1]| <= 1
+     *  and a translation within +-1e15 (after H[2][2] = 1). */
     const double *warp;
     int warp_rows;
 } mt_frame;

@@ -10,7 +10,7 @@ static const mt_param_info params[] = {
     {"track_thresh", MT_PARAM_FLOAT, 0.5, NULL, 0.0, 1.0, 0, NULL},
     {"match_thresh", MT_PARAM_FLOAT, 0.8, NULL, 0.0, 1.0, 1, NULL},
     {"track_buffer", MT_PARAM_FLOAT, 30.0, NULL, 0.0, 1e9, 0, NULL},
-    {"frame_rate", MT_PARAM_FLOAT, 30.0, NULL, 0.0, 1.7976931348623157e308, 1, NULL},
+    {"frame_rate", MT_PARAM_FLOAT, 30.0, NULL, MT_MIN_FRAME_RATE, MT_MAX_FRAME_RATE, 0, NULL},
     {"fuse_score", MT_PARAM_BOOL, 1.0, NULL, 0.0, 1.0, 0, NULL},
     {"per_class", MT_PARAM_BOOL, 0.0, NULL, 0.0, 1.0, 0, NULL},
     {"output_box", MT_PARAM_CHOICE, 0.0, "kalman", 0.0, 1.0, 0, "kalman|detection"},

@@ -23,6 +23,14 @@
 #define MT_MIN_BOX_SIDE 1e-6
 #define MT_MAX_TIME_STEP 1e15
 #define MT_MAX_DETECTIONS 5000
+/* frame_rate's range (mottrack.trackers.base.MIN_FRAME_RATE / MAX_FRAME_RATE): beyond it
+ * 1 / frame_rate or a time step overflows the clock or the filters */
+#define MT_MIN_FRAME_RATE 1e-6
+#define MT_MAX_FRAME_RATE 1e6
+/* a camera warp's linear part may scale by [1 / MT_MAX_WARP_SCALE, MT_MAX_WARP_SCALE]
+ * (its singular values; mottrack.geometry.MAX_WARP_SCALE): a larger zoom drives the
+ * covariances (scaled by its square) to inf */
+#define MT_MAX_WARP_SCALE 1e4
 
 /* ------------------------------------------------------------------ memory */
 /* Grow *p (element size `size`) to hold at least `need` elements (doubling); keeps the
@@ -279,7 +287,7 @@ extern const size_t mt_n_kinds;
 /* The common parameters, to put at the end of a kind's table:
  * MT_COMMON_PARAMS("kalman") */
 #define MT_COMMON_PARAMS(output_box_default, output_box_index)                                   \
-    {"frame_rate", MT_PARAM_FLOAT, 30.0, NULL, 0.0, 1.7976931348623157e308, 1, NULL},            \
+    {"frame_rate", MT_PARAM_FLOAT, 30.0, NULL, MT_MIN_FRAME_RATE, MT_MAX_FRAME_RATE, 0, NULL},       \
     {"per_class", MT_PARAM_BOOL, 0.0, NULL, 0.0, 1.0, 0, NULL},                                   \
     {"output_box", MT_PARAM_CHOICE, output_box_index, output_box_default, 0.0, 1.0, 0,            \
      "kalman|detection"},                                                                          \

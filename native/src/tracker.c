@@ -149,7 +149,7 @@ static int check_value(const mt_param_info *pi, const mt_param *p, double *out, 
         return fail_buf(err, len, MT_ERR_ARG, "%s: expected a finite number; got %.17g", pi->name, v);
     }
     if (v < pi->low || (pi->low_open && v == pi->low) || v > pi->high)
-        return fail_buf(err, len, MT_ERR_ARG, "%s: expected a value in %s%.17g, %.17g]; got %.17g", pi->name,
+        return fail_buf(err, len, MT_ERR_ARG, "%s: expected a value in %s%.16g, %.16g]; got %.17g", pi->name,
                         pi->low_open ? "(" : "[", pi->low, pi->high, v);
     *out = v;
     return MT_OK;
@@ -187,6 +187,13 @@ static int new_tracker(const mt_kind *k, const double *p, mt_tracker **out, char
     }
     memcpy(t->p, p, k->n_params * sizeof *p);
     t->frame_rate = mt_param_value(t, "frame_rate");
+    if (!(t->frame_rate >= MT_MIN_FRAME_RATE && t->frame_rate <= MT_MAX_FRAME_RATE)) {
+        /* (every kind's table has this range; a kind whose table has not is held here) */
+        fail_buf(err, len, MT_ERR_ARG, "frame_rate: expected a value in [%.16g, %.16g]; got %.17g",
+                 MT_MIN_FRAME_RATE, MT_MAX_FRAME_RATE, t->frame_rate);
+        free_tracker(t);
+        return MT_ERR_ARG;
+    }
     t->per_class = mt_param_value(t, "per_class") != 0.0;
     t->output_box = (int)mt_param_value(t, "output_box");
     t->max_detections = (int64_t)mt_param_value(t, "max_detections");
@@ -318,7 +325,22 @@ mt_status mt_tracker_track_ids(mt_tracker *t, const int64_t **ids, size_t *count
 }
 
 /* ------------------------------------------------------------------ camera warps */
-/* mottrack.trackers.base._promote_warp, then camera_warp's own checks. */
+/* mottrack.geometry.warp_scale: the singular values *lo <= *hi of the warp's linear part
+ * h[0..1][0..1] (closed form, the same operations in the same order); returns 1 when both lie in
+ * [1 / MT_MAX_WARP_SCALE, MT_MAX_WARP_SCALE] (0 also for NaN or inf from overflow). */
+static int warp_scale_ok(const double h[9], double *lo, double *hi)
+{
+    /* scaled by the largest entry m (> 0: the warp is invertible) so that nothing overflows */
+    double m = fmax(fmax(fabs(h[0]), fabs(h[1])), fmax(fabs(h[3]), fabs(h[4])));
+    double a = h[0] / m, b = h[1] / m, c = h[3] / m, d = h[4] / m;
+    double e = (a + d) / 2, f = (a - d) / 2, g = (c + b) / 2, k = (c - b) / 2;
+    double q = sqrt(e * e + k * k), r = sqrt(f * f + g * g);
+    *hi = m * (q + r);
+    *lo = m * (fabs(a * d - b * c) / (q + r)); /* (not |q - r|, which cancels) */
+    return *hi <= MT_MAX_WARP_SCALE && *lo >= 1.0 / MT_MAX_WARP_SCALE;
+}
+
+/* mottrack.geometry._promote_warp, then camera_warp's own checks (and warp_scale's bound). */
 static int promote_warp(mt_tracker *t, const double *a, int rows, double out[9])
 {
     if (rows != 2 && rows != 3)
@@ -339,14 +361,24 @@ static int promote_warp(mt_tracker *t, const double *a, int rows, double out[9])
     double det2 = out[0] * out[4] - out[1] * out[3];
     double det3 = (out[8] * det2 - out[7] * (out[0] * out[5] - out[2] * out[3])
                    + out[6] * (out[1] * out[5] - out[2] * out[4]));
-    if (fabs(det3) > 1e-9 && fabs(det2) > 1e-9)
-        return MT_OK;
-    /* the package then decides with numpy's LU determinant at 1e-12; the cofactor
-     * expansion here agrees except within rounding of that bound */
-    if (fabs(det3) > 1e-12 && fabs(det2) > 1e-12)
-        return MT_OK;
-    return mt_fail(t, MT_ERR_ARG, "camera_motion: the warp is singular (it maps the image onto a line or "
-                   "point); expected an invertible warp");
+    if (!(fabs(det3) > 1e-9 && fabs(det2) > 1e-9)
+        /* the package then decides with numpy's LU determinant at 1e-12; the cofactor
+         * expansion here agrees except within rounding of that bound */
+        && !(fabs(det3) > 1e-12 && fabs(det2) > 1e-12))
+        return mt_fail(t, MT_ERR_ARG, "camera_motion: the warp is singular (it maps the image onto a line or "
+                       "point); expected an invertible warp");
+    if ((out[6] != 0.0 || out[7] != 0.0)
+        && !(fabs(out[6]) <= 1.0 && fabs(out[7]) <= 1.0 && fabs(out[2]) <= MT_MAX_COORDINATE
+             && fabs(out[5]) <= MT_MAX_COORDINATE))
+        return mt_fail(t, MT_ERR_ARG, "camera_motion: a homography needs |H[2, 0]|, |H[2, 1]| <= 1 and a "
+                       "translation within +-1e+15 (after H[2, 2] = 1); got %.6g, %.6g and %.6g, %.6g", out[6],
+                       out[7], out[2], out[5]);
+    double lo, hi;
+    if (!warp_scale_ok(out, &lo, &hi))
+        return mt_fail(t, MT_ERR_ARG, "camera_motion: the warp scales by %.6g to %.6g (singular values of its "
+                       "linear part); expected scales within [%.6g, %.6g] between two frames", lo, hi,
+                       1.0 / MT_MAX_WARP_SCALE, MT_MAX_WARP_SCALE);
+    return MT_OK;
 }
 
 /* ------------------------------------------------------------------ the clock */

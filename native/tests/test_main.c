@@ -259,6 +259,87 @@ static void test_errors(void)
  * must be rejected field by field, or restore into a tracker that keeps running. */
 static uint32_t lcg(uint32_t *s) { *s = *s * 1664525u + 1013904223u; return *s >> 8; }
 
+/* The numeric domain's two gates (frame_rate's range, a warp's scale): before them a legal
+ * frame_rate of 5e-324 made 1 / frame_rate = inf the clock, and a 1e200 zoom made the
+ * covariances inf; either way the tracker's own saved state no longer restored. */
+static void test_domain_bounds(void)
+{
+    char err[256];
+    mt_tracker *t = NULL;
+    const double bad_rates[] = {5e-324, 9.9e-7, 0.0, 1.0000001e6, 1e300};
+    for (size_t i = 0; i < sizeof bad_rates / sizeof bad_rates[0]; i++) {
+        mt_param p = {"frame_rate", bad_rates[i], NULL};
+        int s = mt_tracker_create("sort", &p, 1, &t, err, sizeof err);
+        CHECK(s == MT_ERR_ARG && !t && strstr(err, "frame_rate: expected a value in [1e-06, 1000000]"),
+              "frame_rate %g: %d %s", bad_rates[i], s, err);
+    }
+    const double edge_rates[] = {1e-6, 1e6};
+    for (size_t i = 0; i < 2; i++) {
+        mt_param p = {"frame_rate", edge_rates[i], NULL};
+        t = make("bytetrack", &p, 1);
+        double rows[5] = {10, 20, 50, 120, 0.9};
+        mt_frame f = {0};
+        f.rows = rows; f.n = 1; f.cols = 5; f.has_timestamp = 1; f.timestamp = 1.7e308;
+        const double *out; size_t n;
+        CHECK(mt_tracker_update(t, &f, &out, &n) == MT_OK, "frame_rate %g: timestamped frame", edge_rates[i]);
+        f.has_timestamp = 0;
+        for (int k = 0; k < 3; k++)
+            CHECK(mt_tracker_update(t, &f, &out, &n) == MT_OK, "frame_rate %g: frame %d", edge_rates[i], k);
+        size_t len;
+        unsigned char *st = state_of(t, &len);
+        mt_tracker *c = NULL;
+        CHECK(mt_tracker_from_state(st, len, &c, err, sizeof err) == MT_OK, "frame_rate %g: own state: %s",
+              edge_rates[i], err);
+        mt_tracker_destroy(c);
+        free(st);
+        mt_tracker_destroy(t);
+    }
+    const char *kinds[] = {"sort", "bytetrack", "botsort", "ocsort"};
+    for (int k = 0; k < 4; k++) {
+        t = make(kinds[k], NULL, 0);
+        double rows[10] = {10, 20, 50, 120, 0.9, 200, 40, 240, 150, 0.8};
+        mt_frame f = {0};
+        f.rows = rows; f.n = 2; f.cols = 5;
+        const double *out; size_t n;
+        for (int j = 0; j < 4; j++) {
+            rows[0] += 2; rows[2] += 2;
+            CHECK(mt_tracker_update(t, &f, &out, &n) == MT_OK, "%s frame %d", kinds[k], j);
+        }
+        size_t len;
+        unsigned char *st = state_of(t, &len);
+        double too_big[][6] = {{1e200, 0, 0, 0, 1e200, 0}, {1e150, 0, 0, 0, 1e-150, 0}, {2e4, 0, 0, 0, 2e4, 0},
+                               {1, 1e300, 0, 0, 1, 0}, {1e-5, 0, 0, 0, 1e-5, 0}};
+        for (int w = 0; w < 5; w++) {
+            mt_frame g = f;
+            g.warp = too_big[w]; g.warp_rows = 2;
+            int s = mt_tracker_update(t, &g, &out, &n);
+            CHECK(s == MT_ERR_ARG && strstr(mt_tracker_last_error(t), "expected scales within [0.0001, 10000]")
+                  && same_state(t, st, len), "%s warp %d: %d %s", kinds[k], w, s, mt_tracker_last_error(t));
+        }
+        double persp[][9] = {{1, 0, 4.7, 0, 1, 1e300, -3e-8, 7e-9, 1}, {1, 0, 0, 0, 1, 0, 0, 1e300, 1},
+                             {1, 0, 0, 0, 1, 0, 1.5, 0, 1}};
+        for (int w = 0; w < 3; w++) {
+            mt_frame g = f;
+            g.warp = persp[w]; g.warp_rows = 3;
+            int s = mt_tracker_update(t, &g, &out, &n);
+            CHECK(s == MT_ERR_ARG && strstr(mt_tracker_last_error(t), "a homography needs") && same_state(t, st, len),
+                  "%s homography %d: %d %s", kinds[k], w, s, mt_tracker_last_error(t));
+        }
+        double edge[6] = {1e4, 0, 0, 0, 1e4, 0};
+        mt_frame g = f;
+        g.warp = edge; g.warp_rows = 2;
+        CHECK(mt_tracker_update(t, &g, &out, &n) == MT_OK, "%s zoom 1e4: %s", kinds[k], mt_tracker_last_error(t));
+        free(st);
+        st = state_of(t, &len);
+        mt_tracker *c = NULL;
+        CHECK(mt_tracker_from_state(st, len, &c, err, sizeof err) == MT_OK, "%s own state after zoom 1e4: %s",
+              kinds[k], err);
+        mt_tracker_destroy(c);
+        free(st);
+        mt_tracker_destroy(t);
+    }
+}
+
 static void test_state_fuzz(void)
 {
     uint32_t seed = 12345;
@@ -698,6 +779,7 @@ int main(int argc, char **argv)
     test_sort_hand();
     test_bytetrack_hand();
     test_errors();
+    test_domain_bounds();
     test_state_fuzz();
     test_input_fuzz();
     printf("hand-worked and error tests: %d checks, %d failures\n", checks, failures);

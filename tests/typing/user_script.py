@@ -47,7 +47,7 @@ def classes() -> None:
     assert_type(mottrack.Detections.from_array(np.ones((1, 5))), mottrack.Detections)
     names: list[str] = mottrack.available_trackers()
     cls: type[mottrack.Tracker] = mottrack.tracker_class(names[0])
-    if cls.supports_camera_motion and cls.embeddings == "none":
+    if cls.embeddings == "none":
         cls(output_box="detection").update(np.zeros((0, 5)), camera_motion=np.eye(3))
     gate: float | None = cls.default_min_score
     assert gate is None or gate >= 0
