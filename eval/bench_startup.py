@@ -249,16 +249,20 @@ README_END = "<!-- /startup-table -->"
 
 
 def readme_table(summary: list[dict], labels: list[str]) -> str:
-    """README's table: this checkout's rows, then those of a measured wheel (``--wheel``)."""
-    def origin(lb: str) -> str:
-        return "release wheel (kernels bundled)" if lb.startswith("wheel") else "source (kernels compile)"
-    lines = [README_BEGIN, "", "| what | installed from | kernel cache | CPU time | peak RSS | wall |",
-             "|---|---|---|---:|---:|---:|"]
-    for lb in [lb for lb in labels if lb.startswith(("HEAD", "wheel"))]:
-        for r in (r for r in summary if r["source"] == lb):
-            lines.append(f"| `{r['command']}`{' (' + r['what'].split(':')[0] + ')' if ':' in r['what'] else ''} | "
-                         f"{origin(lb)} | {r['cache']} | {r['cpu_s']:.1f} s | {r['peak_mb']:.0f} MB | "
-                         f"{r['wall_s']:.1f} s |")
+    """README's table: one row per measure, this checkout's figures (kernels compile) and,
+    when a wheel was measured (``--wheel``), the release wheel's (kernels bundled)."""
+    shown = [lb for lb in labels if lb.startswith(("HEAD", "wheel"))]
+    head = {"HEAD": "from source: CPU / peak RSS", "wheel": "release wheel: CPU / peak RSS"}
+    lines = [README_BEGIN, "", "| what | kernel cache | " + " | ".join(head[lb.split()[0]] for lb in shown) + " |",
+             "|---|---|" + "---:|" * len(shown)]
+    by = {(r["what"], r["cache"], r["source"]): r for r in summary}
+    order = list(dict.fromkeys((r["what"], r["cache"]) for r in summary if r["source"] in shown))
+    for what, cache in order:
+        first = next(by[(what, cache, lb)] for lb in shown if (what, cache, lb) in by)
+        name = f"`{first['command']}`" if ":" not in what else f"{what.split(':')[0]}: import + first update"
+        cells = [f"{by[(what, cache, lb)]['cpu_s']:.1f} s / {by[(what, cache, lb)]['peak_mb']:.0f} MB"
+                 if (what, cache, lb) in by else "-" for lb in shown]
+        lines.append(f"| {name} | {cache} | " + " | ".join(cells) + " |")
     lines += ["", README_END]
     return "\n".join(lines)
 
