@@ -928,6 +928,11 @@ int mt_oc_load(mt_tracker *t, mt_reader *r) {
             mt_r_fail(r, "state: tracks column history_age must be below age (and >= 0) for a lost track");
             return -1;
         }
+        /* an observed track's last update is at or before its age (once lost, it must stay below) */
+        if (oru == ORU_OBSERVED && (hist > age || hist < 0)) {
+            mt_r_fail(r, "state: tracks column history_age must be in [0, age] for an observed track");
+            return -1;
+        }
         if (oru != ORU_NEW && !(MT_F(tb, i, oc->hz + 2) > 0 && MT_F(tb, i, oc->hz + 3) > 0)) {
             mt_r_fail(r, "state: tracks columns history_s and history_r must be > 0");
             return -1;
