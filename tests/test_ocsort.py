@@ -404,6 +404,29 @@ def test_restored_state_with_bad_oru_columns_is_rejected():
         OCSORT.from_state(s)
 
 
+@pytest.mark.parametrize("cls", [OCSORT, mottrack.HybridSORT])
+def test_restored_observed_track_with_later_history_age_is_rejected(cls):
+    # the C core's rule (native fuzzer SEED=1): an observed track's last update lies in
+    # [0, age]; with a later one, the track's first miss froze it into a state whose own
+    # save no longer loaded
+    t = cls()
+    for d in _stream(30):
+        t.update(d)
+    s = t.state_dict()
+    ints = s["attrs"]["tracks"]["ints"]
+    k = t.tracks.int_columns.index("oru_state")
+    a = t.tracks.int_columns.index("age")
+    observed = np.flatnonzero(ints[:, k] == 1)[0]
+    for bad in (ints[observed, a] + 1, -1):
+        s = t.state_dict()
+        s["attrs"]["tracks"]["ints"][observed, k + 1] = bad
+        with pytest.raises(ValueError, match="history_age"):
+            cls.from_state(s)
+    s = t.state_dict()
+    s["attrs"]["tracks"]["ints"][observed, k + 1] = ints[observed, a]  # = age: allowed
+    cls.from_state(s).update(_stream(31)[30])
+
+
 # ------------------------------------------------------------------ parameters
 @pytest.mark.parametrize("params,exc,match", [
     ({"det_thresh": float("nan")}, ValueError, "det_thresh"),

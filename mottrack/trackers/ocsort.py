@@ -66,7 +66,7 @@ from ..geometry import SIM_IOU, SIMILARITIES
 from ..kalman import XYSR_DIM
 from ..registry import register_tracker
 from ..tracks import AGE, N, TrackTable, observation_columns
-from ._oc_stages import (CENTRE_VW, CORNER_VW, HIST_AGE, INT_COLUMNS, N_PARAMS, ORU, ORU_FROZEN, ORU_NEW,
+from ._oc_stages import (CENTRE_VW, CORNER_VW, HIST_AGE, INT_COLUMNS, N_PARAMS, ORU, ORU_FROZEN, ORU_NEW, ORU_OBSERVED,
                          P_DELTA_T, P_DET_THRESH, P_DETECTION_BOX, P_FIRST_KIND, P_INERTIA,
                          P_IOU_THRESHOLD, P_KIND, P_MAX_AGE, P_MIN_HITS, P_PER_CLASS, P_TCM_BYTE,
                          P_TCM_FIRST, P_USE_BYTE, associate_momentum, columns, float_columns, oc_frame,
@@ -186,6 +186,10 @@ class ObservationCentric(Tracker):
         if (frozen & ((gap < 1) | (ints[:, HIST_AGE] < 0))).any():
             raise ValueError("state: attrs.tracks column history_age must be below age (and >= 0) "
                              "for a lost track")
+        observed = ints[:, ORU] == ORU_OBSERVED
+        if (observed & ((gap < 0) | (ints[:, HIST_AGE] < 0))).any():
+            raise ValueError("state: attrs.tracks column history_age must be in [0, age] for an "
+                             "observed track")
         f = tr.floats[:n]
         hz = columns.py_func(CORNER_VW if self._hybrid else CENTRE_VW)[0]
         if (f[:, hz + 2] <= 0)[ints[:, ORU] != ORU_NEW].any() or (f[:, hz + 3] <= 0)[ints[:, ORU] != ORU_NEW].any():
