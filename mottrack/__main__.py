@@ -1,10 +1,13 @@
 """``python -m mottrack``: compile the kernels into the cache ahead of time, show the cache.
 
-``python -m mottrack compile [--trackers NAME ...] [--cache-dir DIR] [--portable]``
+``python -m mottrack compile [--trackers NAME ...] [--cache-dir DIR] [--portable | --host]``
 runs every registered tracker (and the detection decoders) on a small synthetic stream
 in a fresh process each, so exactly the kernels that run get compiled into the cache;
 then checks, in another fresh process per tracker, that nothing is compiled any more
-(numba's cache statistics) and reports the first update's time and peak memory.
+(numba's cache statistics) and reports the first update's time and peak memory.  Where a
+release wheel carries kernels for every target asked for (and this CPU runs them), an empty
+cache is filled from them instead, so the runs only load; ``--host`` compiles this CPU's
+kernels regardless.
 
 ``--portable`` compiles for any CPU of this architecture (``_numba.PORTABLE_CPU``: on x86-64
 the x86-64-v3 level, AVX2; elsewhere numba's generic CPU) and marks the cache
@@ -244,12 +247,17 @@ def compile_stages(names: list[str], decoders: bool = True) -> list[list[str]]:
 
 def compile_cache(trackers: list[str] | None = None, cache_dir: str | None = None,
                   portable: bool = False, decoders: bool = True, verify: bool = True,
-                  out=sys.stdout, jobs: int | None = None) -> dict[str, Any]:
+                  out=sys.stdout, jobs: int | None = None, host: bool = False) -> dict[str, Any]:
     """Compile the kernels of ``trackers`` (default: all registered) and the decoders into the cache.
 
     Each target compiles in a fresh process (its memory is returned when it exits), ``jobs``
     of them at a time (default: every CPU this process may use), in the order of
     :func:`compile_stages`.
+
+    Where a release wheel's kernels (:func:`mottrack._numba.bundled_cache`) hold every target
+    and this CPU can run them, an empty cache is filled from them instead of compiling (and
+    a cache already filled so is kept): the fresh processes then load every kernel.
+    ``host=True`` compiles for this CPU regardless; ``portable=True`` for the portable CPU.
 
     Returns a summary dict (``cache_dir``, per-target results, ``verify`` results, ``seconds``
     wall clock, ``cpu_s`` of the child processes).
@@ -261,6 +269,8 @@ def compile_cache(trackers: list[str] | None = None, cache_dir: str | None = Non
 
     if _numba.numba is None:
         raise RuntimeError(f"numba is not usable ({_numba.NUMBA_ERROR}): nothing to compile")
+    if portable and host:
+        raise ValueError("--portable and --host exclude each other")
     if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1):
         raise ValueError(f"jobs: expected a whole number >= 1; got {jobs!r}")
     from .eval.jobs import default_jobs
@@ -276,8 +286,6 @@ def compile_cache(trackers: list[str] | None = None, cache_dir: str | None = Non
     if portable and _numba.portable_cpu_problem():
         raise ValueError(f"--portable: kernels for {_numba.PORTABLE_CPU} cannot be compiled and checked "
                          f"here: {_numba.portable_cpu_problem()}")
-    if not portable:  # this CPU's kernels: never the (portable) kernels a release wheel carries
-        env["MOTTRACK_BUNDLE"] = "0"
     old = os.environ.get("MOTTRACK_CACHE_DIR")
     try:
         if cache_dir is not None:
@@ -293,6 +301,14 @@ def compile_cache(trackers: list[str] | None = None, cache_dir: str | None = Non
         raise ValueError(f"cache-dir: {cache_dir or 'no candidate directory'} is not writable")
     marker = os.path.join(target, _numba.PORTABLE_MARKER)
     done = os.path.join(target, _numba.COMPILED_MARKER)
+    seeded = None if portable or host else _from_bundle(target, compile_stages(names, decoders), env)
+    if seeded is not None:
+        print(f"mottrack compile: {seeded} (the release wheel's kernels, {_numba.PORTABLE_CPU} CPU; "
+              "--host compiles for this CPU instead)", file=out, flush=True)
+        portable = True
+    elif not portable:  # this CPU's kernels: never the (portable) kernels a release wheel carries
+        env = _numba.host_cpu_env(env)
+        env["MOTTRACK_BUNDLE"] = "0"
     had_marker = os.path.exists(marker)
     if portable:  # the child processes see it and compile for the portable CPU
         with open(marker, "w") as f:
@@ -306,6 +322,31 @@ def compile_cache(trackers: list[str] | None = None, cache_dir: str | None = Non
         if portable and not had_marker and os.path.exists(marker):
             os.remove(marker)  # a failed portable compile leaves no portable claim behind
         raise
+
+
+def _from_bundle(target: str, stages: list[list[str]], env: dict[str, str]) -> str | None:
+    """Fill the cache folder ``target`` from the release wheel's kernels when they hold every
+    target of ``stages`` and a fresh process with ``env`` can use them; returns what was done
+    (None: nothing, compile instead)."""
+    from . import _numba
+
+    def targets_of(folder: str) -> set[str]:
+        try:
+            with open(os.path.join(folder, _numba.COMPILED_MARKER), encoding="utf-8") as f:
+                return {str(t) for t in json.load(f).get("targets", ())}
+        except (OSError, ValueError, AttributeError, TypeError):
+            return set()
+
+    bundle = _numba.bundled_cache()
+    wanted = {t for st in stages for t in st}
+    if bundle is None or _numba.portable_env_problem(env) is not None or not wanted <= targets_of(bundle):
+        return None
+    if os.path.exists(os.path.join(target, _numba.PORTABLE_MARKER)) and \
+            _numba.bundled_cache(os.path.dirname(target)) == target and wanted <= targets_of(target):
+        return "the cache holds them already"
+    if _numba.seed_from_bundle(target, bundle):
+        return "copied them into the cache"
+    return None
 
 
 def _compile_into(target: str, names: list[str], env: dict[str, str], portable: bool, decoders: bool,
@@ -426,6 +467,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--portable", action="store_true",
                    help="compile for any CPU of this architecture (x86-64: any x86-64-v3 CPU, AVX2; "
                         "loaded automatically at run time)")
+    p.add_argument("--host", action="store_true",
+                   help="compile for this CPU even where the release wheel carries portable kernels")
     p.add_argument("--no-decoders", action="store_true", help="skip the Larod decoders and the MOT reader")
     p.add_argument("--no-verify", action="store_true", help="skip the fresh-process check")
     p.add_argument("--jobs", type=int, metavar="N",
@@ -441,7 +484,7 @@ def main(argv: list[str] | None = None) -> int:
         trackers = [t.strip() for item in args.trackers for t in item.split(",") if t.strip()]
     try:
         compile_cache(trackers, args.cache_dir, args.portable, decoders=not args.no_decoders,
-                      verify=not args.no_verify, jobs=args.jobs)
+                      verify=not args.no_verify, jobs=args.jobs, host=args.host)
     except (ValueError, RuntimeError) as exc:
         print(f"python -m mottrack compile: {exc}", file=sys.stderr)
         return 1

@@ -193,12 +193,12 @@ def _portable_ignored() -> str | None:
                 (getattr(cfg, "CPU_FEATURES", None) or "") != "":
             return "numba was imported before mottrack"
         return None
-    cpu = os.environ.get("NUMBA_CPU_NAME", PORTABLE_CPU)
-    if cpu.lower() != PORTABLE_CPU:
-        return f"NUMBA_CPU_NAME={cpu} is set"
-    if os.environ.get("NUMBA_CPU_FEATURES", ""):
-        return f"NUMBA_CPU_FEATURES={os.environ['NUMBA_CPU_FEATURES']} is set"
-    return portable_cpu_problem()
+    return portable_env_problem(dict(os.environ))
+
+
+#: ``NUMBA_CPU_NAME`` / ``NUMBA_CPU_FEATURES`` as the user set them (None: unset), before
+#: :func:`_choose_portable_cpu` set them for this process.
+USER_CPU_ENV: dict[str, str | None] = {k: os.environ.get(k) for k in ("NUMBA_CPU_NAME", "NUMBA_CPU_FEATURES")}
 
 
 def _choose_portable_cpu() -> None:
@@ -206,6 +206,28 @@ def _choose_portable_cpu() -> None:
     if "numba" not in sys.modules:
         os.environ["NUMBA_CPU_NAME"] = PORTABLE_CPU
         os.environ["NUMBA_CPU_FEATURES"] = ""
+
+
+def host_cpu_env(env: dict[str, str]) -> dict[str, str]:
+    """``env`` for a child process that compiles for this CPU: the numba CPU settings put
+    back as the user had them (this process may have chosen the portable CPU)."""
+    env = dict(env)
+    for k, v in USER_CPU_ENV.items():
+        if v is None:
+            env.pop(k, None)
+        else:
+            env[k] = v
+    return env
+
+
+def portable_env_problem(env: dict[str, str]) -> str | None:
+    """Why a fresh process with environment ``env`` could not use portable kernels (None: it can)."""
+    cpu = env.get("NUMBA_CPU_NAME", PORTABLE_CPU)
+    if cpu.lower() != PORTABLE_CPU:
+        return f"NUMBA_CPU_NAME={cpu} is set"
+    if env.get("NUMBA_CPU_FEATURES", ""):
+        return f"NUMBA_CPU_FEATURES={env['NUMBA_CPU_FEATURES']} is set"
+    return portable_cpu_problem()
 
 
 def _holds_kernels(folder: str) -> bool:

@@ -206,3 +206,56 @@ def test_a_cpu_lacking_a_feature_of_the_portable_cpu_is_named(monkeypatch):
     assert problem is not None and "no-such-feature" in problem and nb.PORTABLE_CPU in problem
     monkeypatch.setitem(nb._PORTABLE_FEATURES, nb.PORTABLE_CPU, ())
     assert nb.portable_cpu_problem() is None
+
+
+# ----------------------------------------------------------------- 'compile' with a bundle
+def _compile_setup(tmp_path, monkeypatch, targets=("sort", "decoders")):
+    from mottrack import __main__ as cli
+    monkeypatch.setitem(nb._PORTABLE_FEATURES, nb.PORTABLE_CPU, ())  # any CPU runs them here
+    root = tmp_path / "wheel"
+    _bundle(root, _record(targets=list(targets)))
+    monkeypatch.setattr(nb, "BUNDLE_ROOT", str(root))
+    target = tmp_path / "cache" / f"numba-{nb.SOURCE_HASH}"
+    target.mkdir(parents=True)
+    return cli, str(target)
+
+
+def test_compile_fills_an_empty_cache_from_the_bundle_then_keeps_it(tmp_path, monkeypatch):
+    cli, target = _compile_setup(tmp_path, monkeypatch)
+    stages = cli.compile_stages(["sort"], True)
+    assert cli._from_bundle(target, stages, {}) == "copied them into the cache"
+    assert (Path(target) / "trackers" / "b.nbi").read_bytes() == b"contents of trackers/b.nbi"
+    assert json.loads((Path(target) / nb.COMPILED_MARKER).read_text())["portable"] is True
+    assert cli._from_bundle(target, stages, {}) == "the cache holds them already"
+
+
+def test_compile_does_not_take_a_bundle_it_cannot_use(tmp_path, monkeypatch):
+    cli, target = _compile_setup(tmp_path, monkeypatch)
+    # a target the bundle lacks
+    assert cli._from_bundle(target, cli.compile_stages(["bytetrack"], True), {}) is None
+    # a child process told to compile for another CPU
+    stages = cli.compile_stages(["sort"], True)
+    assert cli._from_bundle(target, stages, {"NUMBA_CPU_NAME": "skylake"}) is None
+    assert cli._from_bundle(target, stages, {"NUMBA_CPU_FEATURES": "+avx512f"}) is None
+    # a cache holding this CPU's kernels and their record
+    (Path(target) / "x.nbi").write_bytes(b"host kernel")
+    (Path(target) / nb.COMPILED_MARKER).write_text(json.dumps(_record(portable=False, cpu="znver3")))
+    assert cli._from_bundle(target, stages, {}) is None
+    assert not (Path(target) / nb.PORTABLE_MARKER).exists()
+    # no bundle at all
+    monkeypatch.setattr(nb, "BUNDLE_ROOT", str(tmp_path / "none"))
+    assert cli._from_bundle(str(tmp_path / "empty"), stages, {}) is None
+
+
+def test_host_compiles_undo_the_portable_cpu_this_process_chose(monkeypatch):
+    monkeypatch.setattr(nb, "USER_CPU_ENV", {"NUMBA_CPU_NAME": None, "NUMBA_CPU_FEATURES": None})
+    env = nb.host_cpu_env({"NUMBA_CPU_NAME": nb.PORTABLE_CPU, "NUMBA_CPU_FEATURES": "", "PATH": "/bin"})
+    assert env == {"PATH": "/bin"}
+    monkeypatch.setattr(nb, "USER_CPU_ENV", {"NUMBA_CPU_NAME": "skylake", "NUMBA_CPU_FEATURES": None})
+    assert nb.host_cpu_env({"NUMBA_CPU_NAME": nb.PORTABLE_CPU})["NUMBA_CPU_NAME"] == "skylake"
+
+
+def test_compile_refuses_portable_and_host_together():
+    from mottrack import __main__ as cli
+    with pytest.raises(ValueError, match="--portable and --host"):
+        cli.compile_cache(["sort"], portable=True, host=True, verify=False)
