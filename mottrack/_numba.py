@@ -13,7 +13,8 @@ numba options passed through).  This module decides, once per process:
   the same hash, so copying or reinstalling unchanged sources (new mtimes) keeps the
   cache valid.  ``<root>`` is the first usable of ``$MOTTRACK_CACHE_DIR``,
   ``$NUMBA_CACHE_DIR/mottrack``, the package's ``__pycache__``,
-  ``$XDG_CACHE_HOME/mottrack`` (or ``~/.cache/mottrack``) and the temp directory.  A
+  ``$XDG_CACHE_HOME/mottrack`` (or ``~/.cache/mottrack``) and the temp directory;
+  ``$MOTTRACK_CACHE_DIR``, when set and writable, always.  Among the others a
   directory that already holds a compiled cache for these sources
   (``python -m mottrack compile``) is preferred to an empty one, so a read-only
   package directory or an image with a baked cache works without configuration.
@@ -92,10 +93,13 @@ def cache_candidates(tag: str | None = None) -> list[str]:
 def cache_dir() -> str | None:
     """The directory mottrack's kernels are cached in (None: none is usable).
 
-    The first candidate that already holds a complete compiled cache and is writable,
-    else the first writable candidate.  (Numba needs to write to its cache directory.)
+    ``$MOTTRACK_CACHE_DIR`` when set and writable (the user's explicit choice); else the first
+    candidate that already holds a complete compiled cache and is writable, else the first
+    writable candidate.  (Numba needs to write to its cache directory.)
     """
     cands = cache_candidates()
+    if os.environ.get("MOTTRACK_CACHE_DIR") and _writable_dir(cands[0]):
+        return cands[0]
     for c in cands:
         if os.path.exists(os.path.join(c, COMPILED_MARKER)) and os.access(c, os.W_OK):
             return c

@@ -58,6 +58,17 @@ def test_a_compiled_cache_is_preferred_to_an_empty_one(tmp_path, monkeypatch):
     assert nb.cache_dir() == str(baked)
 
 
+def test_mottrack_cache_dir_wins_over_a_compiled_cache_elsewhere(tmp_path, monkeypatch):
+    # compile --cache-dir DIR (and a user's explicit folder) must not land in a baked cache
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    baked = tmp_path / "xdg" / "mottrack" / ("numba-" + nb._source_hash())
+    baked.mkdir(parents=True)
+    (baked / nb.COMPILED_MARKER).write_text("{}")
+    monkeypatch.setenv("MOTTRACK_CACHE_DIR", str(tmp_path / "mine"))
+    assert nb.cache_dir() == str(tmp_path / "mine" / ("numba-" + nb._source_hash()))
+
+
 def test_kernels_are_cached():
     from mottrack.geometry import overlap_edges
     assert overlap_edges._cache is not None and type(overlap_edges._cache).__name__ != "NullCache"
