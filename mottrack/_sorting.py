@@ -14,42 +14,63 @@ from ._numba import njit
 __all__ = ["stable_argsort", "lower_bound"]
 
 
+_RUN = 16  # stable_argsort: runs of this length are insertion-sorted before merging
+
+
 @njit
 def stable_argsort(keys):
     """Indices (int64) that sort the 1-D ``keys`` ascending, equal keys in index order:
-    ``np.argsort(keys, kind="stable")`` for keys without NaN (a bottom-up merge sort)."""
+    ``np.argsort(keys, kind="stable")`` for keys without NaN.  Runs of 16 are
+    insertion-sorted, then merged bottom-up; keys travel with their indices (no
+    indirect loads in the inner loops)."""
     n = keys.shape[0]
     idx = np.empty(n, np.int64)
-    for i in range(n):
-        idx[i] = i
-    tmp = np.empty(n, np.int64)
-    width = 1
+    k = np.empty(n, keys.dtype)
+    for lo in range(0, n, _RUN):
+        hi = min(lo + _RUN, n)
+        for i in range(lo, hi):
+            v = keys[i]
+            j = i - 1
+            while j >= lo and k[j] > v:  # strict: equal keys keep index order
+                k[j + 1] = k[j]
+                idx[j + 1] = idx[j]
+                j -= 1
+            k[j + 1] = v
+            idx[j + 1] = i
+    if n <= _RUN:
+        return idx
+    tk = np.empty(n, keys.dtype)
+    ti = np.empty(n, np.int64)
+    width = _RUN
     while width < n:
-        lo = 0
-        while lo < n:
+        for lo in range(0, n, 2 * width):
             mid = min(lo + width, n)
             hi = min(lo + 2 * width, n)
             a = lo
             b = mid
-            k = lo
+            o = lo
             while a < mid and b < hi:
-                if keys[idx[b]] < keys[idx[a]]:
-                    tmp[k] = idx[b]
+                if k[b] < k[a]:
+                    tk[o] = k[b]
+                    ti[o] = idx[b]
                     b += 1
                 else:
-                    tmp[k] = idx[a]
+                    tk[o] = k[a]
+                    ti[o] = idx[a]
                     a += 1
-                k += 1
+                o += 1
             while a < mid:
-                tmp[k] = idx[a]
+                tk[o] = k[a]
+                ti[o] = idx[a]
                 a += 1
-                k += 1
+                o += 1
             while b < hi:
-                tmp[k] = idx[b]
+                tk[o] = k[b]
+                ti[o] = idx[b]
                 b += 1
-                k += 1
-            lo = hi
-        idx, tmp = tmp, idx
+                o += 1
+        k, tk = tk, k
+        idx, ti = ti, idx
         width *= 2
     return idx
 

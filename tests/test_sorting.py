@@ -6,7 +6,7 @@ from hypothesis.extra.numpy import arrays
 
 from mottrack._sorting import lower_bound, stable_argsort
 
-_ints = arrays(np.int64, st.integers(0, 80), elements=st.integers(-5, 5))
+_ints = arrays(np.int64, st.integers(0, 300), elements=st.integers(-5, 5))  # several merge levels
 _floats = arrays(np.float64, st.integers(0, 80), elements=st.floats(-1e6, 1e6))
 
 
