@@ -136,6 +136,8 @@ def _run(code_args, **env_extra):
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
+# Justified: numba is a run-time dependency (CI installs it, so this always runs there); the
+# suite also works where numba fails to import, and then there is no compiled kernel to bundle.
 @pytest.mark.skipif(nb.numba is None, reason="needs numba: the bundle holds numba's compiled kernels")
 def test_seeded_portable_kernels_load_without_compiling(tmp_path):
     """A real bundle: a kernel compiled for the portable CPU into one folder, recorded as a
@@ -164,6 +166,8 @@ print(json.dumps({"result": int(count_degenerate(boxes)), "seeded": nb.SEEDED, "
 """
 
 
+# Justified: numba is a run-time dependency (CI installs it, so this always runs there); the
+# suite also works where numba fails to import, and then there is no compiled kernel to bundle.
 @pytest.mark.skipif(nb.numba is None, reason="needs numba: the bundle holds numba's compiled kernels")
 def test_import_seeds_an_empty_cache_unless_told_not_to_or_numba_came_first(tmp_path):
     """The package's own bundle folder (mottrack/_kernels), with one real portable kernel in
