@@ -331,11 +331,8 @@ def _from_bundle(target: str, stages: list[list[str]], env: dict[str, str]) -> s
     from . import _numba
 
     def targets_of(folder: str) -> set[str]:
-        try:
-            with open(os.path.join(folder, _numba.COMPILED_MARKER), encoding="utf-8") as f:
-                return {str(t) for t in json.load(f).get("targets", ())}
-        except (OSError, ValueError, AttributeError, TypeError):
-            return set()
+        targets = (_numba.compiled_record(folder) or {}).get("targets")
+        return {str(t) for t in targets} if isinstance(targets, list) else set()
 
     bundle = _numba.bundled_cache()
     wanted = {t for st in stages for t in st}

@@ -166,6 +166,17 @@ def _installed_version(dist: str) -> str | None:
         return None
 
 
+def compiled_record(folder: str) -> dict | None:
+    """The ``compiled`` record that ``python -m mottrack compile`` wrote into the cache
+    ``folder`` (None: none, or not a JSON object)."""
+    try:
+        with open(os.path.join(folder, COMPILED_MARKER), encoding="utf-8") as f:
+            record = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
 def bundled_cache(root: str | None = None) -> str | None:
     """The folder of kernels bundled with this installation for these sources (else None).
 
@@ -175,14 +186,10 @@ def bundled_cache(root: str | None = None) -> str | None:
     these sources, a portable compile, this numba, this Python and this machine.
     """
     path = os.path.join(BUNDLE_ROOT if root is None else root, "numba-" + SOURCE_HASH)
-    try:
-        with open(os.path.join(path, COMPILED_MARKER), encoding="utf-8") as f:
-            record = json.load(f)
-    except (OSError, ValueError):
-        return None
+    record = compiled_record(path)
     want = {"portable": True, "cpu": PORTABLE_CPU, "source_hash": SOURCE_HASH, "machine": platform.machine(),
             "python": f"{sys.version_info[0]}.{sys.version_info[1]}", "numba": _installed_version("numba")}
-    if not isinstance(record, dict) or any(record.get(k) != v for k, v in want.items()):
+    if record is None or any(record.get(k) != v for k, v in want.items()):
         return None
     return path
 
