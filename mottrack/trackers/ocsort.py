@@ -66,7 +66,7 @@ from ..geometry import SIM_IOU, SIMILARITIES
 from ..kalman import XYSR_DIM
 from ..registry import register_tracker
 from ..tracks import AGE, N, TrackTable, observation_columns
-from ._oc_stages import (CENTRE_VW, CORNER_VW, HIST_AGE, INT_COLUMNS, N_PARAMS, ORU, ORU_FROZEN, ORU_NEW, ORU_OBSERVED,
+from ._oc_stages import (CENTRE_VW, CORNER_VW, HIST_AGE, INT_COLUMNS, N_PARAMS, ORU, ORU_FROZEN, ORU_NEW,
                          P_DELTA_T, P_DET_THRESH, P_DETECTION_BOX, P_FIRST_KIND, P_INERTIA,
                          P_IOU_THRESHOLD, P_KIND, P_MAX_AGE, P_MIN_HITS, P_PER_CLASS, P_TCM_BYTE,
                          P_TCM_FIRST, P_USE_BYTE, associate_momentum, columns, float_columns, oc_frame,
@@ -181,15 +181,12 @@ class ObservationCentric(Tracker):
         age = ints[:, AGE]
         if (age < 0).any():
             raise ValueError("state: attrs.tracks column age must be >= 0")
-        frozen = ints[:, ORU] == ORU_FROZEN
-        gap = age - ints[:, HIST_AGE]
-        if (frozen & ((gap < 1) | (ints[:, HIST_AGE] < 0))).any():
-            raise ValueError("state: attrs.tracks column history_age must be below age (and >= 0) "
-                             "for a lost track")
-        observed = ints[:, ORU] == ORU_OBSERVED
-        if (observed & ((gap < 0) | (ints[:, HIST_AGE] < 0))).any():
+        # the last update lies in [0, age] for an observed track, in [0, age) for a lost one
+        started = ints[:, ORU] != ORU_NEW
+        latest = age - (ints[:, ORU] == ORU_FROZEN)
+        if (started & ((ints[:, HIST_AGE] < 0) | (ints[:, HIST_AGE] > latest))).any():
             raise ValueError("state: attrs.tracks column history_age must be in [0, age] for an "
-                             "observed track")
+                             "observed track and below age for a lost one")
         f = tr.floats[:n]
         hz = columns.py_func(CORNER_VW if self._hybrid else CENTRE_VW)[0]
         if (f[:, hz + 2] <= 0)[ints[:, ORU] != ORU_NEW].any() or (f[:, hz + 3] <= 0)[ints[:, ORU] != ORU_NEW].any():
