@@ -147,15 +147,17 @@ def overlap_edges(a, b):
     if n * m <= 1024:
         return _dense_edges_into(a, b, np.empty(n * m, np.int64), np.empty(n * m, np.int64),
                                  np.empty(n * m))
-    return _sweep_edges(a, b)
+    cap = 4 * (n + m) + 16
+    return _sweep_edges(a, b, np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap))
 
 
 @njit
 def overlap_edges_into(a, b, er, ec, ev):
-    """:func:`overlap_edges` into the buffers ``er, ec, ev`` when ``len(a) * len(b)``
-    fits them (no allocation); larger problems are swept into new arrays."""
+    """:func:`overlap_edges` into the buffers ``er, ec, ev``: scanned densely when
+    ``len(a) * len(b)`` fits them, else swept (into new arrays only when the pairs do
+    not fit)."""
     if a.shape[0] * b.shape[0] > er.shape[0]:
-        return _sweep_edges(a, b)
+        return _sweep_edges(a, b, er, ec, ev)
     return _dense_edges_into(a, b, er, ec, ev)
 
 
@@ -180,14 +182,10 @@ def _dense_edges_into(a, b, er, ec, ev):
 
 
 @njit
-def _sweep_edges(a, b):
-    n = a.shape[0]
+def _sweep_edges(a, b, rows, cols, vals):
+    """The sweep of :func:`overlap_edges`, into ``rows, cols, vals`` when the pairs fit
+    them, else into new arrays of the exact size."""
     m = b.shape[0]
-    cap = 4 * (n + m) + 16
-    rows = np.empty(cap, np.int64)
-    cols = np.empty(cap, np.int64)
-    vals = np.empty(cap, np.float64)
-    e = 0
     bx1 = np.empty(m)
     for j in range(m):
         bx1[j] = b[j, 0]
@@ -200,7 +198,24 @@ def _sweep_edges(a, b):
         if w > max_w:
             max_w = w
     found = np.empty(m, np.int64)
-    for i in range(n):
+    e = _sweep_into(a, b, order, bx1, max_w, found, rows, cols, vals)
+    if e > rows.shape[0]:  # a second sweep into arrays of the exact size
+        rows = np.empty(e, np.int64)
+        cols = np.empty(e, np.int64)
+        vals = np.empty(e, np.float64)
+        _sweep_into(a, b, order, bx1, max_w, found, rows, cols, vals)
+    return rows[:e], cols[:e], vals[:e]
+
+
+@njit
+def _sweep_into(a, b, order, bx1, max_w, found, rows, cols, vals):
+    """The overlapping pairs of the sweep (``b`` in x1 order: ``order``, sorted x1 ``bx1``,
+    widest box ``max_w``) into ``rows, cols, vals`` while they have room; returns the
+    number of pairs (more than their length when they were too short).  The arrays are
+    arguments, never reassigned in the loop: numba would count references per row."""
+    cap = rows.shape[0]
+    e = 0
+    for i in range(a.shape[0]):
         lo = lower_bound(bx1, a[i, 0] - max_w)
         hi = lower_bound(bx1, a[i, 2])
         k = 0
@@ -217,45 +232,32 @@ def _sweep_edges(a, b):
         # columns in increasing order: insertion sort of the few candidates, else a sort
         # (mutually overlapping crowds give up to M candidates per row)
         if k > 32:
-            srt = stable_argsort(found[:k])
-            cand = found[:k].copy()
-            for t in range(k):
-                found[t] = cand[srt[t]]
-        for t in range(1, k):
-            x = found[t]
-            u = t - 1
-            while u >= 0 and found[u] > x:
-                found[u + 1] = found[u]
-                u -= 1
-            found[u + 1] = x
+            _sort_candidates(found, k)
+        else:
+            for t in range(1, k):
+                x = found[t]
+                u = t - 1
+                while u >= 0 and found[u] > x:
+                    found[u + 1] = found[u]
+                    u -= 1
+                found[u + 1] = x
         for t in range(k):
-            j = found[t]
-            if e == cap:
-                cap *= 2
-                rows = _grow_i(rows, cap)
-                cols = _grow_i(cols, cap)
-                vals = _grow_f(vals, cap)
-            rows[e] = i
-            cols[e] = j
-            vals[e] = _iou(a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[j, 0], b[j, 1], b[j, 2], b[j, 3])
+            if e < cap:
+                j = found[t]
+                rows[e] = i
+                cols[e] = j
+                vals[e] = _iou(a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[j, 0], b[j, 1], b[j, 2], b[j, 3])
             e += 1
-    return rows[:e], cols[:e], vals[:e]
+    return e
 
 
 @njit
-def _grow_i(x, cap):
-    out = np.empty(cap, np.int64)
-    for i in range(x.shape[0]):
-        out[i] = x[i]
-    return out
-
-
-@njit
-def _grow_f(x, cap):
-    out = np.empty(cap, np.float64)
-    for i in range(x.shape[0]):
-        out[i] = x[i]
-    return out
+def _sort_candidates(found, k):
+    """``found[:k]`` in increasing order (distinct column indices)."""
+    srt = stable_argsort(found[:k])
+    cand = found[:k].copy()
+    for t in range(k):
+        found[t] = cand[srt[t]]
 
 
 # ----------------------------------------------------------------------------- OC-SORT's costs

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from mottrack.geometry import iou_matrix, iou_matrix_numpy, nms, overlap_edges
+from mottrack.geometry import iou_matrix, iou_matrix_numpy, nms, overlap_edges, overlap_edges_into
 
 
 @pytest.mark.parametrize("a,b,expected", [
@@ -66,6 +66,26 @@ def test_overlap_edges_is_the_positive_part_of_the_matrix(n, m):
     r_ref, c_ref = np.nonzero(full > 0)
     assert np.array_equal(rows, r_ref) and np.array_equal(cols, c_ref)
     assert np.array_equal(vals, full[r_ref, c_ref])
+
+
+@pytest.mark.parametrize("room", [1, 64, 1000, 4096])
+def test_overlap_edges_into_buffers_too_small_for_the_pairs(room):
+    """Swept problems write into the caller's buffers while the pairs fit and into new
+    arrays of the exact size when they do not (a crowd: every box overlaps many)."""
+    rng = np.random.default_rng(room)
+    def boxes(k):
+        xy = rng.uniform(0, 200, (k, 2))
+        return np.hstack([xy, xy + rng.uniform(20, 120, (k, 2))])
+    a, b = boxes(45), boxes(50)
+    full = iou_matrix(a, b)
+    r_ref, c_ref = np.nonzero(full > 0)
+    er, ec, ev = np.full(room, -7, np.int64), np.full(room, -7, np.int64), np.full(room, -7.0)
+    rows, cols, vals = overlap_edges_into(a, b, er, ec, ev)
+    assert np.array_equal(rows, r_ref) and np.array_equal(cols, c_ref)
+    assert np.array_equal(vals, full[r_ref, c_ref])
+    if room == 1000:  # 2250 candidate pairs, fewer than 1000 overlap: swept into the buffers
+        assert r_ref.size <= room < a.shape[0] * b.shape[0]
+        assert np.array_equal(er[:r_ref.size], r_ref) and np.array_equal(ev[:r_ref.size], vals)
 
 
 @settings(max_examples=60, deadline=None)
