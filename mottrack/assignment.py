@@ -146,25 +146,38 @@ def assign(cost, max_cost: float = math.inf, *, backend: str = "auto"
 
 @njit
 def _solve_wide(cost):
-    """Solve a cost matrix with ``nr <= nc``; returns ``col4row`` (nr,), int64."""
+    """Solve a cost matrix with ``nr <= nc``; returns (``col4row`` (nr,) int64, feasible)."""
     nr, nc = cost.shape
-    u = np.zeros(nr)
-    v = np.zeros(nc)
-    spc = np.empty(nc)  # shortest path cost to each column
-    path = np.full(nc, -1, np.int64)
-    col4row = np.full(nr, -1, np.int64)
-    row4col = np.full(nc, -1, np.int64)
-    in_sr = np.zeros(nr, np.bool_)
-    in_sc = np.zeros(nc, np.bool_)
-    todo = np.empty(nc, np.int64)
+    return _solve_wide_into(cost, np.empty(nr + 2 * nc), np.empty(2 * nr + 4 * nc, np.int64))
+
+
+@njit
+def _solve_wide_into(cost, fw, iw):
+    """:func:`_solve_wide` in the workspace ``fw`` (>= nr + 2 nc float64) and ``iw``
+    (>= 2 nr + 4 nc int64), allocating nothing; ``col4row`` is a view of ``iw``."""
+    nr, nc = cost.shape
+    u = fw[:nr]
+    v = fw[nr:nr + nc]
+    spc = fw[nr + nc:nr + 2 * nc]  # shortest path cost to each column
+    path = iw[:nc]
+    row4col = iw[nc:2 * nc]
+    in_sc = iw[2 * nc:3 * nc]
+    todo = iw[3 * nc:4 * nc]
+    col4row = iw[4 * nc:4 * nc + nr]
+    in_sr = iw[4 * nc + nr:4 * nc + 2 * nr]
+    u[:] = 0.0
+    v[:] = 0.0
+    path[:] = -1
+    col4row[:] = -1
+    row4col[:] = -1
     for cur in range(nr):
         # --- shortest augmenting path from row `cur`
         for k in range(nc):
             todo[k] = nc - 1 - k
             spc[k] = np.inf
-            in_sc[k] = False
+            in_sc[k] = 0
         for k in range(nr):
-            in_sr[k] = False
+            in_sr[k] = 0
         n_todo = nc
         min_val = 0.0
         i = cur
@@ -172,7 +185,7 @@ def _solve_wide(cost):
         while sink == -1:
             best = -1
             lowest = np.inf
-            in_sr[i] = True
+            in_sr[i] = 1
             for k in range(n_todo):
                 j = todo[k]
                 r = min_val + cost[i, j] - u[i] - v[j]
@@ -190,16 +203,16 @@ def _solve_wide(cost):
                 sink = j
             else:
                 i = row4col[j]
-            in_sc[j] = True
+            in_sc[j] = 1
             n_todo -= 1
             todo[best] = todo[n_todo]
         # --- dual update
         u[cur] += min_val
         for r_ in range(nr):
-            if in_sr[r_] and r_ != cur:
+            if in_sr[r_] != 0 and r_ != cur:
                 u[r_] += min_val - spc[col4row[r_]]
         for c_ in range(nc):
-            if in_sc[c_]:
+            if in_sc[c_] != 0:
                 v[c_] -= min_val - spc[c_]
         # --- augment along the path
         j = sink
@@ -280,39 +293,82 @@ def max_weight_matching(n_rows, n_cols, edge_rows, edge_cols, edge_weights):
     The graph is split into connected components (union-find); each component is
     solved densely by shortest augmenting paths (:func:`_solve_wide`).  Cost O(sum over components of r^2 c).
     """
-    E = edge_rows.shape[0]
     col4row = np.full(n_rows, -1, np.int64)
+    _matching_into(n_rows, n_cols, edge_rows, edge_cols, edge_weights, col4row)
+    k = 0
+    for i in range(n_rows):
+        if col4row[i] >= 0:
+            k += 1
+    rows = np.empty(k, np.int64)
+    cols = np.empty(k, np.int64)
+    k = 0
+    for i in range(n_rows):
+        if col4row[i] >= 0:
+            rows[k] = i
+            cols[k] = col4row[i]
+            k += 1
+    return rows, cols
+
+
+@njit
+def _matching_into(n_rows, n_cols, edge_rows, edge_cols, edge_weights, col4row):
+    """:func:`max_weight_matching` into ``col4row`` (n_rows,), which holds -1 on entry:
+    the column matched to each row, -1 if none.  Three allocations per call, none per
+    component."""
+    E = edge_rows.shape[0]
     if E == 0:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    parent = np.arange(n_rows + n_cols)
+        return
+    n = n_rows + n_cols
+    ib = np.empty(5 * n + E, np.int64)
+    parent = ib[:n]
+    comp = ib[n:2 * n]
+    local = ib[2 * n:3 * n]
+    nr_of = ib[3 * n:4 * n]
+    nc_of = ib[4 * n:5 * n]
+    edge_comp = ib[5 * n:5 * n + E]
+    for x in range(n):
+        parent[x] = x
     for e in range(E):
         a = _find(parent, edge_rows[e])
         b = _find(parent, n_rows + edge_cols[e])
         if a != b:
             parent[b] = a
-    # Local index of every vertex within its component.
-    comp = np.empty(n_rows + n_cols, np.int64)
-    for x in range(n_rows + n_cols):
+    # Local index of every vertex within its component (-1: no edge).
+    for x in range(n):
         comp[x] = _find(parent, x)
-    local = np.full(n_rows + n_cols, -1, np.int64)
-    nr_of = np.zeros(n_rows + n_cols, np.int64)
-    nc_of = np.zeros(n_rows + n_cols, np.int64)
-    has_edge = np.zeros(n_rows + n_cols, np.bool_)
+        local[x] = -1
+        nr_of[x] = 0
+        nc_of[x] = 0
     for e in range(E):
-        has_edge[edge_rows[e]] = True
-        has_edge[n_rows + edge_cols[e]] = True
+        local[edge_rows[e]] = 0
+        local[n_rows + edge_cols[e]] = 0
     for x in range(n_rows):
-        if has_edge[x]:
+        if local[x] == 0:
             root = comp[x]
             local[x] = nr_of[root]
             nr_of[root] += 1
     for x in range(n_cols):
-        if has_edge[n_rows + x]:
+        if local[n_rows + x] == 0:
             root = comp[n_rows + x]
             local[n_rows + x] = nc_of[root]
             nc_of[root] += 1
+    # One workspace for every component (sized for the largest), none per component.
+    max_r = 0
+    max_c = 0
+    max_rc = 0
+    for x in range(n):
+        max_r = max(max_r, nr_of[x])
+        max_c = max(max_c, nc_of[x])
+        max_rc = max(max_rc, nr_of[x] * nc_of[x])
+    wide = max(max_r, max_c)
+    jb = np.empty(max_r + max_c + 6 * wide, np.int64)
+    grow_all = jb[:max_r]
+    gcol_all = jb[max_r:max_r + max_c]
+    iw = jb[max_r + max_c:]
+    fb = np.empty(max_rc + 3 * wide)
+    w_all = fb[:max_rc]
+    fw = fb[max_rc:]
     # Order the edges by component so each component's edges are contiguous.
-    edge_comp = np.empty(E, np.int64)
     for e in range(E):
         edge_comp[e] = comp[edge_rows[e]]
     order = stable_argsort(edge_comp)
@@ -329,47 +385,32 @@ def max_weight_matching(n_rows, n_cols, edge_rows, edge_cols, edge_weights):
             col4row[edge_rows[e]] = edge_cols[e]
         else:
             # Global indices of the component's rows and columns.
-            grow = np.empty(r, np.int64)
-            gcol = np.empty(c, np.int64)
             for t in range(start, stop):
                 e = order[t]
-                grow[local[edge_rows[e]]] = edge_rows[e]
-                gcol[local[n_rows + edge_cols[e]]] = edge_cols[e]
-            transpose = r > c
-            if transpose:
-                w = np.zeros((c, r))
+                grow_all[local[edge_rows[e]]] = edge_rows[e]
+                gcol_all[local[n_rows + edge_cols[e]]] = edge_cols[e]
+            w_all[:r * c] = 0.0
+            if r > c:  # transposed: the solver wants at most as many rows as columns
+                w = w_all[:r * c].reshape((c, r))
                 for t in range(start, stop):
                     e = order[t]
                     w[local[n_rows + edge_cols[e]], local[edge_rows[e]]] = -edge_weights[e]
-                assigned = _solve_wide(w)[0]
+                assigned = _solve_wide_into(w, fw, iw)[0]
                 for jl in range(c):
                     il = assigned[jl]
                     if il >= 0 and w[jl, il] < 0.0:
-                        col4row[grow[il]] = gcol[jl]
+                        col4row[grow_all[il]] = gcol_all[jl]
             else:
-                w = np.zeros((r, c))
+                w = w_all[:r * c].reshape((r, c))
                 for t in range(start, stop):
                     e = order[t]
                     w[local[edge_rows[e]], local[n_rows + edge_cols[e]]] = -edge_weights[e]
-                assigned = _solve_wide(w)[0]
+                assigned = _solve_wide_into(w, fw, iw)[0]
                 for il in range(r):
                     jl = assigned[il]
                     if jl >= 0 and w[il, jl] < 0.0:
-                        col4row[grow[il]] = gcol[jl]
+                        col4row[grow_all[il]] = gcol_all[jl]
         start = stop
-    k = 0
-    for i in range(n_rows):
-        if col4row[i] >= 0:
-            k += 1
-    rows = np.empty(k, np.int64)
-    cols = np.empty(k, np.int64)
-    k = 0
-    for i in range(n_rows):
-        if col4row[i] >= 0:
-            rows[k] = i
-            cols[k] = col4row[i]
-            k += 1
-    return rows, cols
 
 
 @njit
@@ -395,9 +436,7 @@ def match_edges(n_rows, n_cols, er, ec, ew, col_for_row, scratch):
         deg_c[ec[e]] += 1
     for e in range(k):
         if deg_r[er[e]] > 1 and deg_c[ec[e]] > 1:
-            mr, mc = max_weight_matching(n_rows, n_cols, er, ec, ew)
-            for i in range(mr.shape[0]):
-                col_for_row[mr[i]] = mc[i]
+            _matching_into(n_rows, n_cols, er, ec, ew, col_for_row)
             return
     best_r[:] = -1
     best_c[:] = -1

@@ -118,8 +118,41 @@ def test_match_edges_equals_max_weight_matching():
         w = {(r, c): x for r, c, x in zip(er, ec, ew)}
         ours = sum(w[(r, c)] for r, c in enumerate(col_for_row) if c >= 0)
         assert ours == pytest.approx(sum(w[(r, c)] for r, c in zip(mr, mc)), abs=1e-12)
+        full = np.zeros((nr, nc))
+        full[er, ec] = ew
+        r, c = linear_sum_assignment(-full)  # SciPy: the optimum of the dense problem
+        assert ours == pytest.approx(full[r, c].sum(), abs=1e-12)
         used = col_for_row[col_for_row >= 0]
         assert len(set(used.tolist())) == used.size
+
+
+def test_match_edges_reuses_its_workspace_across_components_of_every_shape():
+    """Components solved one after another in one workspace (tall, wide, square, growing
+    and shrinking) each reach SciPy's optimum: nothing of one leaks into the next."""
+    rng = np.random.default_rng(11)
+    for _ in range(60):
+        shapes = [tuple(rng.integers(1, 7, 2)) for _ in range(rng.integers(2, 6))]
+        nr, nc = sum(h for h, _ in shapes), sum(w_ for _, w_ in shapes)
+        full = np.zeros((nr, nc))
+        r0 = c0 = 0
+        for h, w_ in shapes:
+            block = rng.uniform(0.01, 1.0, (h, w_)) * (rng.random((h, w_)) < 0.7)
+            block[0, 0] = 0.5  # every block is one component with at least one edge
+            block[:, 0] = np.where(block[:, 0] > 0, block[:, 0], 0.25)
+            block[0, :] = np.where(block[0, :] > 0, block[0, :], 0.25)
+            full[r0:r0 + h, c0:c0 + w_] = block
+            r0 += h
+            c0 += w_
+        perm_r, perm_c = rng.permutation(nr), rng.permutation(nc)  # interleave the components
+        full = full[perm_r][:, perm_c]
+        er, ec = np.nonzero(full > 0)
+        col_for_row = np.empty(nr, np.int64)
+        match_edges(nr, nc, er.astype(np.int64), ec.astype(np.int64), full[er, ec].copy(), col_for_row,
+                    np.empty(2 * (nr + nc), np.int64))
+        r, c = linear_sum_assignment(-full)
+        ours = sum(full[i, j] for i, j in enumerate(col_for_row) if j >= 0)
+        assert ours == pytest.approx(full[r, c].sum(), abs=1e-12)
+        assert all(full[i, j] > 0 for i, j in enumerate(col_for_row) if j >= 0)
 
 
 @pytest.mark.parametrize("shape", [(4, 4), (3, 6), (6, 3), (1, 5), (0, 3)])
