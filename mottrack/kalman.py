@@ -48,6 +48,12 @@ import numpy as np
 from ._numba import njit
 from .geometry import camera_warp, warp_point, warp_vector
 
+#: numba options of the (x, y, a, h) and (x, y, w, h) update kernels.  They divide only by
+#: what their callers keep positive (box heights, innovation variances), so numpy's error
+#: model changes no result; without a zero-division branch numba also drops the
+#: reference counts of their array arguments (two atomic operations per array per call).
+_UPDATE_KERNEL = {"error_model": "numpy"}
+
 __all__ = ["KalmanBoxFilter", "KalmanXYAHFilter", "KalmanXYWHFilter",
            "xysr_predict_numpy", "xysr_update_numpy", "xyah_predict_numpy", "xyah_update_numpy",
            "xywh_predict_numpy", "xywh_update_numpy", "xywh_warp_numpy"]
@@ -444,7 +450,7 @@ def xyah_project(mean, cov, row):
     return m, S
 
 
-@njit
+@njit(**_UPDATE_KERNEL)
 def _block_update(mean, P, t, k, v, r, y):
     """Correct block (k, v) of row t: P <- P - K S K^T as DeepSORT computes it."""
     s = P[k, k] + r
@@ -459,7 +465,7 @@ def _block_update(mean, P, t, k, v, r, y):
     P[v, v] -= g1 * s * g1
 
 
-@njit
+@njit(**_UPDATE_KERNEL)
 def xyah_update(mean, cov, row, x1, y1, x2, y2):
     """Kalman update of ``row`` with a box (x1, y1, x2, y2)."""
     w = x2 - x1
@@ -574,7 +580,7 @@ def xywh_predict_row(mean, cov, t, dt):
             P[j, i] = P[i, j]
 
 
-@njit
+@njit(**_UPDATE_KERNEL)
 def _xywh_update_pair(mean, P, t, p0, p1, r0, r1, y0, y1):
     """Correct the group (p0, p1, p0 + 4, p1 + 4) with innovations (y0, y1) of the
     measured components p0, p1 (noise r0, r1): P <- P - K S K^T with S the 2x2
@@ -608,7 +614,7 @@ def _xywh_update_pair(mean, P, t, p0, p1, r0, r1, y0, y1):
             P[g[b], g[a]] = v  # exactly symmetric
 
 
-@njit
+@njit(**_UPDATE_KERNEL)
 def xywh_update(mean, cov, row, x1, y1, x2, y2):
     """Kalman update of ``row`` with a box (x1, y1, x2, y2) (measurement x, y, w, h)."""
     w = x2 - x1
@@ -895,6 +901,25 @@ def update_row(model, mean, cov, t, x1, y1, x2, y2):
         xyah_update(mean, cov, t, x1, y1, x2, y2)
     else:
         xysr_update(mean, cov, t, x1, y1, x2, y2)
+
+
+@njit
+def update_rows_with(model, mean, cov, rows, dets, boxes):
+    """Kalman update of table row ``rows[i]`` with box ``boxes[dets[i]]`` (x1, y1, x2, y2),
+    for each i.  The model is chosen once, outside the loop: a helper with array
+    arguments inlined per row would cost numba two reference counts per array per row."""
+    if model == XYWH:
+        for i in range(rows.shape[0]):
+            d = dets[i]
+            xywh_update(mean, cov, rows[i], boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3])
+    elif model == XYAH:
+        for i in range(rows.shape[0]):
+            d = dets[i]
+            xyah_update(mean, cov, rows[i], boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3])
+    else:
+        for i in range(rows.shape[0]):
+            d = dets[i]
+            xysr_update(mean, cov, rows[i], boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3])
 
 
 @njit(inline="always")

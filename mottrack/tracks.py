@@ -85,6 +85,14 @@ def mark_hit(ints, floats, row, det_index, class_id, score):
 
 
 @njit
+def mark_hits(ints, floats, rows, dets, classes, scores):
+    """:func:`mark_hit` of row ``rows[i]`` with detection ``dets[i]``, for each i."""
+    for i in range(rows.shape[0]):
+        d = dets[i]
+        mark_hit(ints, floats, rows[i], d, classes[d], scores[d])
+
+
+@njit
 def output_row(out, m, x1, y1, x2, y2, ints, floats, t):
     """Output row ``m`` (the trackers' (M, 8) contract): box x1, y1, x2, y2, then row
     ``t``'s id, score, class and detection index."""

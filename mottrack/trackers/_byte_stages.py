@@ -50,10 +50,10 @@ import numpy as np
 from .._numba import njit
 from ..assignment import match_edges
 from ..geometry import has_warp, overlap_edges_into
-from ..kalman import (XYWH, box_row, initiate_row, update_row, xyah_predict_row, xyah_warp_rows,
+from ..kalman import (XYWH, box_row, initiate_row, update_rows_with, xyah_predict_row, xyah_warp_rows,
                       xywh_predict_row, xywh_warp_rows)
 from ..tracks import (CLASS, copy_track, CONFIRMED, DELETED, DET, ID, LOST, N, N_FLOAT_BASE, N_INT_BASE, NEXT_ID,
-                      SCORE, STATE, TENTATIVE, TSU, TrackTable, mark_hit, mark_predicted, start_track)
+                      SCORE, STATE, TENTATIVE, TSU, TrackTable, mark_hits, mark_predicted, start_track)
 
 # Columns of the track table beyond the shared ones.
 REMOVED = N_INT_BASE        # 0: never removed; 1: timed out this frame; 2: in the removed list
@@ -107,12 +107,14 @@ Scratch = namedtuple("Scratch", [
     "match2",       # (n0,) second round: the position in ``lo`` matched to each of ``rest``
     "unconfirmed",  # (n0,) table rows of the unconfirmed tracks
     "match3",       # (n0,) the position in ``left`` matched to each unconfirmed track
+    "hit_row",      # (n0,) table rows one round updates,
+    "hit_det",      # (n0,)   with these detections
     "order",        # (cap,) table rows of the new pools, in the originals' order
     "keep",         # (cap,) 0 where a duplicate is dropped (per position of ``order``)
 ])
 
 _FLOAT_SCRATCH = 16  # float64 scratch per unit of cap (see carve_workspace)
-_INT_SCRATCH = 10    # int64 scratch per unit of cap
+_INT_SCRATCH = 12    # int64 scratch per unit of cap
 
 
 @njit
@@ -226,12 +228,16 @@ def carve_workspace(fw, iw, n0, nd):
     i += n0
     match3 = iw[i:i + n0]
     i += n0
+    hit_row = iw[i:i + n0]
+    i += n0
+    hit_det = iw[i:i + n0]
+    i += n0
     order = iw[i:i + cap]
     i += cap
     keep = iw[i:i + cap]
     return Scratch(dbox, sel, pool_box, rest_box, unc_box, dup_box, edge_value, edge_row, edge_col,
                    solver, hi, lo, hi_used, left, left_used, pool, match1, rest, match2, unconfirmed,
-                   match3, order, keep)
+                   match3, hit_row, hit_det, order, keep)
 
 
 @njit(inline="always")
@@ -421,14 +427,22 @@ def associate(tab, params, s, tboxes, trow, dsel, scores, classes, dfeat, limit,
     match_edges(tboxes.shape[0], nd, er[:k], ec[:k], ev[:k], col_for_row, s.solver)
 
 
+@njit
+def smooth_features(feats, ints, rows, dets, dfeat):
+    """:func:`smooth_feature` of track ``rows[i]`` with detection ``dets[i]``, for each i."""
+    for i in range(rows.shape[0]):
+        smooth_feature(feats, ints, rows[i], dfeat, dets[i])
+
+
 @njit(inline="always")
-def take_detection(model, tab, t, d, boxes, scores, classes, dfeat):
-    """Track ``t`` is updated with detection ``d`` (Kalman correction, lifecycle, and its
-    appearance feature when ``dfeat`` has one)."""
-    update_row(model, tab.mean, tab.cov, t, boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3])
-    mark_hit(tab.ints, tab.floats, t, d, classes[d], scores[d])
+def take_detections(model, tab, rows, dets, boxes, scores, classes, dfeat):
+    """Tracks ``rows[i]`` are updated with detections ``dets[i]`` (Kalman correction,
+    lifecycle, and the appearance feature when ``dfeat`` has one).  One call per round,
+    not per track: numba counts references to every array an inlined helper takes."""
+    update_rows_with(model, tab.mean, tab.cov, rows, dets, boxes)
+    mark_hits(tab.ints, tab.floats, rows, dets, classes, scores)
     if dfeat.shape[1] > 0:
-        smooth_feature(tab.feats, tab.ints, t, dfeat, d)
+        smooth_features(tab.feats, tab.ints, rows, dets, dfeat)
 
 
 @njit(inline="always")
@@ -446,19 +460,24 @@ def first_round(model, tab, params, s, nt, pool, hi, boxes, scores, classes, dfe
     hi_used[:hi.shape[0]] = 0
     associate(tab, params, s, pbox, pool, hi, scores, classes, dfeat, params[P_MATCH],
               params[P_FUSE] != 0.0, m1)
+    hit_row, hit_det = s.hit_row, s.hit_det
+    n_hit = 0
     n_rest = 0
     for p in range(pool.shape[0]):
         j = m1[p]
         t = pool[p]
         if j >= 0:
             hi_used[j] = 1
-            take_detection(model, tab, t, hi[j], boxes, scores, classes, dfeat)
+            hit_row[n_hit] = t
+            hit_det[n_hit] = hi[j]
+            n_hit += 1
             ints[t, STATE] = CONFIRMED  # a lost track is re-found
         elif t < nt:
             rest[n_rest] = t
             for k in range(4):
                 rest_box[n_rest, k] = pbox[p, k]
             n_rest += 1
+    take_detections(model, tab, hit_row[:n_hit], hit_det[:n_hit], boxes, scores, classes, dfeat)
     return n_rest
 
 
@@ -474,13 +493,18 @@ def second_round(model, tab, params, s, n_rest, lo, boxes, scores, classes):
     associate(tab, params, s, s.rest_box[:n_rest], rest, lo, scores, classes, no_feat, SECOND_THRESH,
               False, m2)
     ints = tab.ints
+    hit_row, hit_det = s.hit_row, s.hit_det
+    n_hit = 0
     for i in range(n_rest):
         t = rest[i]
         j = m2[i]
         if j >= 0:
-            take_detection(model, tab, t, lo[j], boxes, scores, classes, no_feat)
+            hit_row[n_hit] = t
+            hit_det[n_hit] = lo[j]
+            n_hit += 1
         else:
             ints[t, STATE] = LOST
+    take_detections(model, tab, hit_row[:n_hit], hit_det[:n_hit], boxes, scores, classes, no_feat)
 
 
 @njit(inline="always")
@@ -512,15 +536,20 @@ def unconfirmed_round(model, tab, params, s, nt, hi, boxes, scores, classes, dfe
     m3 = s.match3[:n_unc]
     associate(tab, params, s, boxes_into(model, tab.mean, unc, s.unc_box), unc, left, scores, classes,
               dfeat, UNCONFIRMED_THRESH, params[P_FUSE] != 0.0, m3)
+    hit_row, hit_det = s.hit_row, s.hit_det
+    n_hit = 0
     for i in range(n_unc):
         t = unc[i]
         j = m3[i]
         if j >= 0:
             used[j] = 1
-            take_detection(model, tab, t, left[j], boxes, scores, classes, dfeat)
+            hit_row[n_hit] = t
+            hit_det[n_hit] = left[j]
+            n_hit += 1
             ints[t, STATE] = CONFIRMED
         else:
             ints[t, STATE] = DELETED
+    take_detections(model, tab, hit_row[:n_hit], hit_det[:n_hit], boxes, scores, classes, dfeat)
     return left
 
 
