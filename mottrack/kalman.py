@@ -52,7 +52,7 @@ from .geometry import camera_warp, warp_point, warp_vector
 #: their callers keep positive (box heights, innovation variances), so numpy's error model
 #: changes no result; without a zero-division branch numba also drops the reference counts
 #: of their array arguments (two atomic operations per array per call).
-update_kernel = njit(error_model="numpy")
+_update_kernel = njit(error_model="numpy")
 
 __all__ = ["KalmanBoxFilter", "KalmanXYAHFilter", "KalmanXYWHFilter",
            "xysr_predict_numpy", "xysr_update_numpy", "xyah_predict_numpy", "xyah_update_numpy",
@@ -450,7 +450,7 @@ def xyah_project(mean, cov, row):
     return m, S
 
 
-@update_kernel
+@_update_kernel
 def _block_update(mean, P, t, k, v, r, y):
     """Correct block (k, v) of row t: P <- P - K S K^T as DeepSORT computes it."""
     s = P[k, k] + r
@@ -465,7 +465,7 @@ def _block_update(mean, P, t, k, v, r, y):
     P[v, v] -= g1 * s * g1
 
 
-@update_kernel
+@_update_kernel
 def xyah_update(mean, cov, row, x1, y1, x2, y2):
     """Kalman update of ``row`` with a box (x1, y1, x2, y2)."""
     w = x2 - x1
@@ -580,7 +580,7 @@ def xywh_predict_row(mean, cov, t, dt):
             P[j, i] = P[i, j]
 
 
-@update_kernel
+@_update_kernel
 def _xywh_update_pair(mean, P, t, p0, p1, r0, r1, y0, y1):
     """Correct the group (p0, p1, p0 + 4, p1 + 4) with innovations (y0, y1) of the
     measured components p0, p1 (noise r0, r1): P <- P - K S K^T with S the 2x2
@@ -614,7 +614,7 @@ def _xywh_update_pair(mean, P, t, p0, p1, r0, r1, y0, y1):
             P[g[b], g[a]] = v  # exactly symmetric
 
 
-@update_kernel
+@_update_kernel
 def xywh_update(mean, cov, row, x1, y1, x2, y2):
     """Kalman update of ``row`` with a box (x1, y1, x2, y2) (measurement x, y, w, h)."""
     w = x2 - x1
