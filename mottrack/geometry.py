@@ -147,15 +147,14 @@ def overlap_edges(a, b):
     if n * m <= 1024:
         return _dense_edges_into(a, b, np.empty(n * m, np.int64), np.empty(n * m, np.int64),
                                  np.empty(n * m))
-    cap = 4 * (n + m) + 16
-    return _sweep_edges(a, b, np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap))
+    return _sweep_edges(a, b, np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
 
 
 @njit
 def overlap_edges_into(a, b, er, ec, ev):
     """:func:`overlap_edges` into the buffers ``er, ec, ev``: scanned densely when
-    ``len(a) * len(b)`` fits them, else swept (into new arrays only when the pairs do
-    not fit)."""
+    ``len(a) * len(b)`` fits them, else swept (into them when they hold 4 (N + M) + 16
+    pairs and the pairs fit, else into new arrays)."""
     if a.shape[0] * b.shape[0] > er.shape[0]:
         return _sweep_edges(a, b, er, ec, ev)
     return _dense_edges_into(a, b, er, ec, ev)
@@ -183,8 +182,9 @@ def _dense_edges_into(a, b, er, ec, ev):
 
 @njit
 def _sweep_edges(a, b, rows, cols, vals):
-    """The sweep of :func:`overlap_edges`, into ``rows, cols, vals`` when the pairs fit
-    them, else into new arrays of the exact size."""
+    """The sweep of :func:`overlap_edges` into ``rows, cols, vals``, or into new arrays
+    when these are shorter than 4 (N + M) + 16 (one sweep holds the pairs of most scenes),
+    or, after a second sweep, of the exact size when the pairs do not fit."""
     m = b.shape[0]
     bx1 = np.empty(m)
     for j in range(m):
@@ -198,8 +198,13 @@ def _sweep_edges(a, b, rows, cols, vals):
         if w > max_w:
             max_w = w
     found = np.empty(m, np.int64)
+    cap = 4 * (a.shape[0] + m) + 16  # room for the pairs of most scenes
+    if rows.shape[0] < cap:
+        rows = np.empty(cap, np.int64)
+        cols = np.empty(cap, np.int64)
+        vals = np.empty(cap, np.float64)
     e = _sweep_into(a, b, order, bx1, max_w, found, rows, cols, vals)
-    if e > rows.shape[0]:  # a second sweep into arrays of the exact size
+    if e > rows.shape[0]:  # a crowd: a second sweep into arrays of the exact size
         rows = np.empty(e, np.int64)
         cols = np.empty(e, np.int64)
         vals = np.empty(e, np.float64)
