@@ -439,6 +439,8 @@ def take_detections(model, tab, rows, dets, boxes, scores, classes, dfeat):
     """Tracks ``rows[i]`` are updated with detections ``dets[i]`` (Kalman correction,
     lifecycle, and the appearance feature when ``dfeat`` has one).  One call per round,
     not per track: numba counts references to every array an inlined helper takes."""
+    if rows.shape[0] == 0:
+        return
     update_rows_with(model, tab.mean, tab.cov, rows, dets, boxes)
     mark_hits(tab.ints, tab.floats, rows, dets, classes, scores)
     if dfeat.shape[1] > 0:
