@@ -148,36 +148,45 @@ def assign(cost, max_cost: float = math.inf, *, backend: str = "auto"
 def _solve_wide(cost):
     """Solve a cost matrix with ``nr <= nc``; returns (``col4row`` (nr,) int64, feasible)."""
     nr, nc = cost.shape
-    return _solve_wide_into(cost, np.empty(nr + 2 * nc), np.empty(2 * nr + 4 * nc, np.int64))
+    return _solve_wide_arrays(cost, np.zeros(nr), np.zeros(nc), np.empty(nc), np.full(nc, -1, np.int64),
+                              np.full(nr, -1, np.int64), np.full(nc, -1, np.int64), np.zeros(nr, np.bool_),
+                              np.zeros(nc, np.bool_), np.empty(nc, np.int64))
 
 
 @njit
-def _solve_wide_into(cost, fw, iw):
-    """:func:`_solve_wide` in the workspace ``fw`` (>= nr + 2 nc float64) and ``iw``
-    (>= 2 nr + 4 nc int64), allocating nothing; ``col4row`` is a view of ``iw``."""
+def _solve_wide_into(cost, fw, iw, bw):
+    """:func:`_solve_wide` in the workspace ``fw`` (>= nr + 2 nc float64), ``iw``
+    (>= nr + 3 nc int64) and ``bw`` (>= nr + nc bool), allocating nothing; ``col4row`` is
+    a view of ``iw``."""
     nr, nc = cost.shape
     u = fw[:nr]
     v = fw[nr:nr + nc]
-    spc = fw[nr + nc:nr + 2 * nc]  # shortest path cost to each column
     path = iw[:nc]
+    col4row = iw[3 * nc:3 * nc + nr]
     row4col = iw[nc:2 * nc]
-    in_sc = iw[2 * nc:3 * nc]
-    todo = iw[3 * nc:4 * nc]
-    col4row = iw[4 * nc:4 * nc + nr]
-    in_sr = iw[4 * nc + nr:4 * nc + 2 * nr]
     u[:] = 0.0
     v[:] = 0.0
     path[:] = -1
     col4row[:] = -1
     row4col[:] = -1
+    return _solve_wide_arrays(cost, u, v, fw[nr + nc:nr + 2 * nc], path, col4row, row4col, bw[nc:nc + nr],
+                              bw[:nc], iw[2 * nc:3 * nc])
+
+
+@njit(inline="always")
+def _solve_wide_arrays(cost, u, v, spc, path, col4row, row4col, in_sr, in_sc, todo):
+    """The shortest augmenting path solver of :func:`_solve_wide` on its arrays: duals
+    ``u`` (nr,) and ``v`` (nc,) at zero, ``path``, ``col4row``, ``row4col`` at -1,
+    scratch ``spc`` (nc,) float, ``in_sr`` (nr,), ``in_sc`` (nc,) bool, ``todo`` (nc,)."""
+    nr, nc = cost.shape
     for cur in range(nr):
         # --- shortest augmenting path from row `cur`
         for k in range(nc):
             todo[k] = nc - 1 - k
             spc[k] = np.inf
-            in_sc[k] = 0
+            in_sc[k] = False
         for k in range(nr):
-            in_sr[k] = 0
+            in_sr[k] = False
         n_todo = nc
         min_val = 0.0
         i = cur
@@ -185,15 +194,18 @@ def _solve_wide_into(cost, fw, iw):
         while sink == -1:
             best = -1
             lowest = np.inf
-            in_sr[i] = 1
+            in_sr[i] = True
+            ui = u[i]
             for k in range(n_todo):
                 j = todo[k]
-                r = min_val + cost[i, j] - u[i] - v[j]
-                if r < spc[j]:
+                r = min_val + cost[i, j] - ui - v[j]
+                sj = spc[j]
+                if r < sj:
                     path[j] = i
                     spc[j] = r
-                if spc[j] < lowest or (spc[j] == lowest and row4col[j] == -1):
-                    lowest = spc[j]
+                    sj = r
+                if sj < lowest or (sj == lowest and row4col[j] == -1):
+                    lowest = sj
                     best = k
             min_val = lowest
             if min_val == np.inf:
@@ -203,16 +215,16 @@ def _solve_wide_into(cost, fw, iw):
                 sink = j
             else:
                 i = row4col[j]
-            in_sc[j] = 1
+            in_sc[j] = True
             n_todo -= 1
             todo[best] = todo[n_todo]
         # --- dual update
         u[cur] += min_val
         for r_ in range(nr):
-            if in_sr[r_] != 0 and r_ != cur:
+            if in_sr[r_] and r_ != cur:
                 u[r_] += min_val - spc[col4row[r_]]
         for c_ in range(nc):
-            if in_sc[c_] != 0:
+            if in_sc[c_]:
                 v[c_] -= min_val - spc[c_]
         # --- augment along the path
         j = sink
@@ -313,7 +325,7 @@ def max_weight_matching(n_rows, n_cols, edge_rows, edge_cols, edge_weights):
 @njit
 def _matching_into(n_rows, n_cols, edge_rows, edge_cols, edge_weights, col4row):
     """:func:`max_weight_matching` into ``col4row`` (n_rows,), which holds -1 on entry:
-    the column matched to each row, -1 if none.  Three allocations per call, none per
+    the column matched to each row, -1 if none.  Four allocations per call, none per
     component."""
     E = edge_rows.shape[0]
     if E == 0:
@@ -361,13 +373,14 @@ def _matching_into(n_rows, n_cols, edge_rows, edge_cols, edge_weights, col4row):
         max_c = max(max_c, nc_of[x])
         max_rc = max(max_rc, nr_of[x] * nc_of[x])
     wide = max(max_r, max_c)
-    jb = np.empty(max_r + max_c + 6 * wide, np.int64)
+    jb = np.empty(max_r + max_c + 4 * wide, np.int64)
     grow_all = jb[:max_r]
     gcol_all = jb[max_r:max_r + max_c]
     iw = jb[max_r + max_c:]
     fb = np.empty(max_rc + 3 * wide)
     w_all = fb[:max_rc]
     fw = fb[max_rc:]
+    bw = np.empty(2 * wide, np.bool_)
     # Order the edges by component so each component's edges are contiguous.
     for e in range(E):
         edge_comp[e] = comp[edge_rows[e]]
@@ -395,7 +408,7 @@ def _matching_into(n_rows, n_cols, edge_rows, edge_cols, edge_weights, col4row):
                 for t in range(start, stop):
                     e = order[t]
                     w[local[n_rows + edge_cols[e]], local[edge_rows[e]]] = -edge_weights[e]
-                assigned = _solve_wide_into(w, fw, iw)[0]
+                assigned = _solve_wide_into(w, fw, iw, bw)[0]
                 for jl in range(c):
                     il = assigned[jl]
                     if il >= 0 and w[jl, il] < 0.0:
@@ -405,7 +418,7 @@ def _matching_into(n_rows, n_cols, edge_rows, edge_cols, edge_weights, col4row):
                 for t in range(start, stop):
                     e = order[t]
                     w[local[edge_rows[e]], local[n_rows + edge_cols[e]]] = -edge_weights[e]
-                assigned = _solve_wide_into(w, fw, iw)[0]
+                assigned = _solve_wide_into(w, fw, iw, bw)[0]
                 for il in range(r):
                     jl = assigned[il]
                     if jl >= 0 and w[il, jl] < 0.0:
