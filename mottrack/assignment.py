@@ -148,9 +148,9 @@ def assign(cost, max_cost: float = math.inf, *, backend: str = "auto"
 def _solve_wide(cost):
     """Solve a cost matrix with ``nr <= nc``; returns (``col4row`` (nr,) int64, feasible)."""
     nr, nc = cost.shape
-    return _solve_wide_arrays(cost, np.zeros(nr), np.zeros(nc), np.empty(nc), np.full(nc, -1, np.int64),
-                              np.full(nr, -1, np.int64), np.full(nc, -1, np.int64), np.zeros(nr, np.bool_),
-                              np.zeros(nc, np.bool_), np.empty(nc, np.int64))
+    return _solve_wide_arrays(cost, np.empty(nr), np.empty(nc), np.empty(nc), np.empty(nc, np.int64),
+                              np.empty(nr, np.int64), np.empty(nc, np.int64), np.empty(nr, np.bool_),
+                              np.empty(nc, np.bool_), np.empty(nc, np.int64))
 
 
 @njit
@@ -159,26 +159,22 @@ def _solve_wide_into(cost, fw, iw, bw):
     (>= nr + 3 nc int64) and ``bw`` (>= nr + nc bool), allocating nothing; ``col4row`` is
     a view of ``iw``."""
     nr, nc = cost.shape
-    u = fw[:nr]
-    v = fw[nr:nr + nc]
-    path = iw[:nc]
-    col4row = iw[3 * nc:3 * nc + nr]
-    row4col = iw[nc:2 * nc]
+    return _solve_wide_arrays(cost, fw[:nr], fw[nr:nr + nc], fw[nr + nc:nr + 2 * nc], iw[:nc],
+                              iw[3 * nc:3 * nc + nr], iw[nc:2 * nc], bw[nc:nc + nr], bw[:nc], iw[2 * nc:3 * nc])
+
+
+@njit(inline="always")
+def _solve_wide_arrays(cost, u, v, spc, path, col4row, row4col, in_sr, in_sc, todo):
+    """The shortest augmenting path solver of :func:`_solve_wide` on its arrays (any
+    content on entry): duals ``u`` (nr,), ``v`` (nc,); ``path`` (nc,), ``col4row`` (nr,),
+    ``row4col`` (nc,) int64; scratch ``spc`` (nc,) float, ``in_sr`` (nr,), ``in_sc`` (nc,)
+    bool, ``todo`` (nc,) int64."""
+    nr, nc = cost.shape
     u[:] = 0.0
     v[:] = 0.0
     path[:] = -1
     col4row[:] = -1
     row4col[:] = -1
-    return _solve_wide_arrays(cost, u, v, fw[nr + nc:nr + 2 * nc], path, col4row, row4col, bw[nc:nc + nr],
-                              bw[:nc], iw[2 * nc:3 * nc])
-
-
-@njit(inline="always")
-def _solve_wide_arrays(cost, u, v, spc, path, col4row, row4col, in_sr, in_sc, todo):
-    """The shortest augmenting path solver of :func:`_solve_wide` on its arrays: duals
-    ``u`` (nr,) and ``v`` (nc,) at zero, ``path``, ``col4row``, ``row4col`` at -1,
-    scratch ``spc`` (nc,) float, ``in_sr`` (nr,), ``in_sc`` (nc,) bool, ``todo`` (nc,)."""
-    nr, nc = cost.shape
     for cur in range(nr):
         # --- shortest augmenting path from row `cur`
         for k in range(nc):

@@ -893,16 +893,6 @@ def initiate_row(model, mean, cov, t, x1, y1, x2, y2):
         xysr_initiate(mean, cov, t, x1, y1, x2, y2)
 
 
-@njit(inline="always")
-def update_row(model, mean, cov, t, x1, y1, x2, y2):
-    if model == XYWH:
-        xywh_update(mean, cov, t, x1, y1, x2, y2)
-    elif model == XYAH:
-        xyah_update(mean, cov, t, x1, y1, x2, y2)
-    else:
-        xysr_update(mean, cov, t, x1, y1, x2, y2)
-
-
 @njit
 def update_rows_with(model, mean, cov, rows, dets, boxes):
     """Kalman update of table row ``rows[i]`` with box ``boxes[dets[i]]`` (x1, y1, x2, y2),
@@ -935,12 +925,6 @@ def box_row(model, mean, t):
 def _initiate_many(model, mean, cov, rows, boxes):
     for k in range(rows.shape[0]):
         initiate_row(model, mean, cov, rows[k], boxes[k, 0], boxes[k, 1], boxes[k, 2], boxes[k, 3])
-
-
-@njit
-def _update_many(model, mean, cov, rows, boxes):
-    for k in range(rows.shape[0]):
-        update_row(model, mean, cov, rows[k], boxes[k, 0], boxes[k, 1], boxes[k, 2], boxes[k, 3])
 
 
 @njit
@@ -1008,7 +992,7 @@ class _BatchedBoxFilter:
             raise ValueError(f"rows: expected shape ({b.shape[0]},) to match boxes; got {r.shape}")
         if r.size and (r.min() < 0 or r.max() >= self.n):
             raise ValueError(f"rows: expected indices in [0, {self.n}); got {r.tolist()}")
-        _update_many(self._model, self.mean, self.covariance, r, b)
+        update_rows_with(self._model, self.mean, self.covariance, r, np.arange(r.shape[0]), b)
 
     def remove(self, keep) -> None:
         """Keep only the rows where ``keep`` (n,) is true, preserving order."""
