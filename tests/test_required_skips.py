@@ -7,6 +7,8 @@ from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
 
+# The test file this one runs: its unconditional skip and its constant require_or_skip markers
+# are the cases under test (required vs optional skips), not skipped tests of this suite.
 BODY = '''
 import pytest
 from conftest import require_or_skip, required_skip
