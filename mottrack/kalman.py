@@ -112,7 +112,7 @@ def xysr_initiate(mean, cov, row, x1, y1, x2, y2):
     xysr_initiate_z(mean, cov, row, u, v, s, r)
 
 
-@njit
+@njit(inline="always")
 def _block_predict(mean, P, t, k, v, dt, qk, qv):
     """Predict the 2-state block (k: position, v: its velocity) of row t by dt frames."""
     mean[t, k] += dt * mean[t, v]
@@ -919,6 +919,21 @@ def box_row(model, mean, t):
     if model == XYAH:
         return xyah_box(mean, t)
     return xysr_box(mean, t)
+
+
+@njit
+def boxes_of_rows(model, mean, rows, out):
+    """Boxes (x1, y1, x2, y2) of table ``rows`` into ``out`` (len(rows), 4).  The model is
+    chosen once, outside the loop (see :func:`update_rows_with`)."""
+    if model == XYWH:
+        for i in range(rows.shape[0]):
+            out[i, 0], out[i, 1], out[i, 2], out[i, 3] = xywh_box(mean, rows[i])
+    elif model == XYAH:
+        for i in range(rows.shape[0]):
+            out[i, 0], out[i, 1], out[i, 2], out[i, 3] = xyah_box(mean, rows[i])
+    else:
+        for i in range(rows.shape[0]):
+            out[i, 0], out[i, 1], out[i, 2], out[i, 3] = xysr_box(mean, rows[i])
 
 
 @njit

@@ -28,9 +28,9 @@ Kernel arguments follow the package's convention (see :mod:`mottrack.trackers.ba
   (slots ``P_*`` below; flags are 0.0 / 1.0);
 * ``fwork``, ``iwork`` — the tracker's workspace, float and int scratch from
   :func:`new_workspace` (two arrays, not a tuple: numba reads a tuple argument several
-  times slower than two arrays); inside the frame :func:`carve_workspace` turns it into a
-  :class:`Scratch` of named views, one per purpose, so a frame allocates nothing but
-  its output;
+  times slower than two arrays); inside the frame :func:`carve_workspace` lays it out as a
+  :class:`Scratch` of named offsets, one per purpose, and each stage takes the views it
+  uses (:func:`fbox`, :func:`ivec`), so a frame allocates nothing but its output;
 * ``warp`` — the (3, 3) camera warp or :data:`~mottrack.geometry.NO_WARP`.
 
 Inside the frame the track table travels as one :class:`Table` (mean, cov, ints,
@@ -50,7 +50,7 @@ import numpy as np
 from .._numba import njit
 from ..assignment import match_edges
 from ..geometry import has_warp, overlap_edges_into
-from ..kalman import (XYWH, box_row, initiate_row, update_rows_with, xyah_predict_row, xyah_warp_rows,
+from ..kalman import (XYWH, boxes_of_rows, initiate_row, update_rows_with, xyah_predict_row, xyah_warp_rows,
                       xywh_predict_row, xywh_warp_rows)
 from ..tracks import (CLASS, copy_track, CONFIRMED, DELETED, DET, ID, LOST, N, N_FLOAT_BASE, N_INT_BASE, NEXT_ID,
                       SCORE, STATE, TENTATIVE, TSU, TrackTable, mark_hits, mark_predicted, start_track)
@@ -84,8 +84,14 @@ N_PARAMS = 9
 #: The track table inside a frame (``feats``: (rows, D) appearance, (1, 0) without).
 Table = namedtuple("Table", ["mean", "cov", "ints", "floats", "feats"])
 
-#: A frame's scratch, views into the workspace (n0 tracks, nd detections, cap = n0 + nd).
+#: A frame's scratch: where each buffer starts in the workspace (n0 tracks, nd
+#: detections, cap = n0 + nd).  Integers only: a stage makes the views it uses
+#: (:func:`fbox`, :func:`ivec`), because numba counts a reference for every array a
+#: tuple holds each time the tuple is passed to a stage.
 Scratch = namedtuple("Scratch", [
+    "n0",           # tracks at the start of the frame
+    "nd",           # detections
+    # float workspace, (rows, 4) boxes
     "dbox",         # (nd, 4) detection boxes as the originals compute them (x1 + w)
     "sel",          # (nd, 4) boxes of the detections one association considers
     "pool_box",     # (n0, 4) predicted boxes of the pool (first round)
@@ -93,6 +99,7 @@ Scratch = namedtuple("Scratch", [
     "unc_box",      # (n0, 4) boxes of the unconfirmed tracks
     "dup_box",      # (cap, 4) boxes of the new tracked then lost pools (duplicates)
     "edge_value",   # (EDGE_BUFFER,) IoU edges of the current association: value,
+    # int workspace
     "edge_row",     # (EDGE_BUFFER,)   row,
     "edge_col",     # (EDGE_BUFFER,)   column
     "solver",       # (2 cap,) the matching solver's scratch
@@ -174,70 +181,59 @@ class ByteWork:
 @njit(inline="always")
 def boxes_into(model, mean, rows, out):
     """Boxes (x1, y1, x2, y2) of table ``rows`` into ``out``; returns the filled part."""
-    for i in range(rows.shape[0]):
-        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = box_row(model, mean, rows[i])
-    return out[:rows.shape[0]]
+    filled = out[:rows.shape[0]]
+    boxes_of_rows(model, mean, rows, filled)
+    return filled
 
 
 # ----------------------------------------------------------------------------- workspace
 @njit(inline="always")
-def carve_workspace(fw, iw, n0, nd):
-    """The :class:`Scratch` views of a frame with ``n0`` tracks and ``nd`` detections
-    into the workspace ``fw``, ``iw`` (:func:`new_workspace`, made for cap >= n0 + nd)."""
+def carve_workspace(n0, nd):
+    """The :class:`Scratch` layout of a frame with ``n0`` tracks and ``nd`` detections
+    (the workspace, :func:`new_workspace`, was made for cap >= n0 + nd)."""
     cap = n0 + nd
-    f = 0
-    dbox = fw[f:f + 4 * nd].reshape((nd, 4))
-    f += 4 * nd
-    sel = fw[f:f + 4 * nd].reshape((nd, 4))
-    f += 4 * nd
-    pool_box = fw[f:f + 4 * n0].reshape((n0, 4))
-    f += 4 * n0
-    rest_box = fw[f:f + 4 * n0].reshape((n0, 4))
-    f += 4 * n0
-    unc_box = fw[f:f + 4 * n0].reshape((n0, 4))
-    f += 4 * n0
-    dup_box = fw[f:f + 4 * cap].reshape((cap, 4))
-    f += 4 * cap
-    edge_value = fw[f:f + EDGE_BUFFER]
-    i = 0
-    edge_row = iw[i:i + EDGE_BUFFER]
-    i += EDGE_BUFFER
-    edge_col = iw[i:i + EDGE_BUFFER]
-    i += EDGE_BUFFER
-    solver = iw[i:i + 2 * cap]
-    i += 2 * cap
-    hi = iw[i:i + nd]
-    i += nd
-    lo = iw[i:i + nd]
-    i += nd
-    hi_used = iw[i:i + nd]
-    i += nd
-    left = iw[i:i + nd]
-    i += nd
-    left_used = iw[i:i + nd]
-    i += nd
-    pool = iw[i:i + n0]
-    i += n0
-    match1 = iw[i:i + n0]
-    i += n0
-    rest = iw[i:i + n0]
-    i += n0
-    match2 = iw[i:i + n0]
-    i += n0
-    unconfirmed = iw[i:i + n0]
-    i += n0
-    match3 = iw[i:i + n0]
-    i += n0
-    hit_row = iw[i:i + n0]
-    i += n0
-    hit_det = iw[i:i + n0]
-    i += n0
-    order = iw[i:i + cap]
-    i += cap
-    keep = iw[i:i + cap]
-    return Scratch(dbox, sel, pool_box, rest_box, unc_box, dup_box, edge_value, edge_row, edge_col,
+    # float64 workspace: boxes, then the edge values
+    dbox = 0
+    sel = dbox + 4 * nd
+    pool_box = sel + 4 * nd
+    rest_box = pool_box + 4 * n0
+    unc_box = rest_box + 4 * n0
+    dup_box = unc_box + 4 * n0
+    edge_value = dup_box + 4 * cap
+    # int64 workspace
+    edge_row = 0
+    edge_col = edge_row + EDGE_BUFFER
+    solver = edge_col + EDGE_BUFFER
+    hi = solver + 2 * cap
+    lo = hi + nd
+    hi_used = lo + nd
+    left = hi_used + nd
+    left_used = left + nd
+    pool = left_used + nd
+    match1 = pool + n0
+    rest = match1 + n0
+    match2 = rest + n0
+    unconfirmed = match2 + n0
+    match3 = unconfirmed + n0
+    hit_row = match3 + n0
+    hit_det = hit_row + n0
+    order = hit_det + n0
+    keep = order + cap
+    return Scratch(n0, nd, dbox, sel, pool_box, rest_box, unc_box, dup_box, edge_value, edge_row, edge_col,
                    solver, hi, lo, hi_used, left, left_used, pool, match1, rest, match2, unconfirmed,
                    match3, hit_row, hit_det, order, keep)
+
+
+@njit(inline="always")
+def fbox(fw, at, n):
+    """The (n, 4) float64 view of the workspace ``fw`` starting at ``at``."""
+    return fw[at:at + 4 * n].reshape((n, 4))
+
+
+@njit(inline="always")
+def ivec(iw, at, n):
+    """The (n,) int64 view of the workspace ``iw`` starting at ``at``."""
+    return iw[at:at + n]
 
 
 @njit(inline="always")
@@ -381,7 +377,7 @@ def smooth_feature(feats, ints, t, dfeat, d):
 
 # ----------------------------------------------------------------------------- association
 @njit(inline="always")
-def associate(tab, params, s, tboxes, trow, dsel, scores, classes, dfeat, limit, fuse, col_for_row):
+def associate(tab, params, fw, iw, s, tboxes, trow, dsel, scores, classes, dfeat, limit, fuse, col_for_row):
     """Match tracks (boxes ``tboxes``, table rows ``trow``) to the detections ``dsel``.
 
     Cost 1 - IoU, or 1 - IoU * score with ``fuse`` (computed as the originals do); with
@@ -398,12 +394,13 @@ def associate(tab, params, s, tboxes, trow, dsel, scores, classes, dfeat, limit,
     track_classes = tab.ints[:, CLASS]
     has_feat = feature_flags(tab.ints)
     nd = dsel.shape[0]
-    sel = s.sel
-    dbox = s.dbox  # views taken out of the tuples once, not per iteration
+    sel = fbox(fw, s.sel, nd)
+    dbox = fbox(fw, s.dbox, s.nd)
     for j in range(nd):
         for k in range(4):
             sel[j, k] = dbox[dsel[j], k]
-    er, ec, ev = overlap_edges_into(tboxes, sel[:nd], s.edge_row, s.edge_col, s.edge_value)
+    er, ec, ev = overlap_edges_into(tboxes, sel, ivec(iw, s.edge_row, EDGE_BUFFER), ivec(iw, s.edge_col, EDGE_BUFFER),
+                                    fw[s.edge_value:s.edge_value + EDGE_BUFFER])
     use_app = dfeat.shape[1] > 0
     k = 0
     for e in range(er.shape[0]):
@@ -424,7 +421,7 @@ def associate(tab, params, s, tboxes, trow, dsel, scores, classes, dfeat, limit,
             ec[k] = ec[e]
             ev[k] = limit - c
             k += 1
-    match_edges(tboxes.shape[0], nd, er[:k], ec[:k], ev[:k], col_for_row, s.solver)
+    match_edges(tboxes.shape[0], nd, er[:k], ec[:k], ev[:k], col_for_row, ivec(iw, s.solver, 2 * (s.n0 + s.nd)))
 
 
 @njit
@@ -448,21 +445,21 @@ def take_detections(model, tab, rows, dets, boxes, scores, classes, dfeat):
 
 
 @njit(inline="always")
-def first_round(model, tab, params, s, nt, pool, hi, boxes, scores, classes, dfeat):
+def first_round(model, tab, params, fw, iw, s, nt, pool, hi, boxes, scores, classes, dfeat):
     """High detections ``hi`` against the whole ``pool``; a matched lost track is re-found.
     Marks the detections taken in ``s.hi_used``; returns the number of tracked tracks
     left over (their rows in ``s.rest``, their predicted boxes in ``s.rest_box``, pool
     order)."""
     ints = tab.ints
-    hi_used = s.hi_used
-    rest = s.rest
-    rest_box = s.rest_box
-    m1 = s.match1[:pool.shape[0]]
-    pbox = boxes_into(model, tab.mean, pool, s.pool_box)
-    hi_used[:hi.shape[0]] = 0
-    associate(tab, params, s, pbox, pool, hi, scores, classes, dfeat, params[P_MATCH],
+    hi_used = ivec(iw, s.hi_used, hi.shape[0])
+    rest = ivec(iw, s.rest, s.n0)
+    rest_box = fbox(fw, s.rest_box, s.n0)
+    m1 = ivec(iw, s.match1, pool.shape[0])
+    pbox = boxes_into(model, tab.mean, pool, fbox(fw, s.pool_box, s.n0))
+    hi_used[:] = 0
+    associate(tab, params, fw, iw, s, pbox, pool, hi, scores, classes, dfeat, params[P_MATCH],
               params[P_FUSE] != 0.0, m1)
-    hit_row, hit_det = s.hit_row, s.hit_det
+    hit_row, hit_det = ivec(iw, s.hit_row, s.n0), ivec(iw, s.hit_det, s.n0)
     n_hit = 0
     n_rest = 0
     for p in range(pool.shape[0]):
@@ -484,18 +481,18 @@ def first_round(model, tab, params, s, nt, pool, hi, boxes, scores, classes, dfe
 
 
 @njit(inline="always")
-def second_round(model, tab, params, s, n_rest, lo, boxes, scores, classes):
+def second_round(model, tab, params, fw, iw, s, n_rest, lo, boxes, scores, classes):
     """Low detections ``lo`` against the tracked tracks the first round left (``s.rest``),
     cost 1 - IoU below 0.5, no appearance; tracks still unmatched become lost."""
     if n_rest == 0:
         return
-    rest = s.rest[:n_rest]
-    m2 = s.match2[:n_rest]
+    rest = ivec(iw, s.rest, n_rest)
+    m2 = ivec(iw, s.match2, n_rest)
     no_feat = tab.feats[:1, :0]  # no appearance in the second round
-    associate(tab, params, s, s.rest_box[:n_rest], rest, lo, scores, classes, no_feat, SECOND_THRESH,
-              False, m2)
+    associate(tab, params, fw, iw, s, fbox(fw, s.rest_box, n_rest), rest, lo, scores, classes, no_feat,
+              SECOND_THRESH, False, m2)
     ints = tab.ints
-    hit_row, hit_det = s.hit_row, s.hit_det
+    hit_row, hit_det = ivec(iw, s.hit_row, n_rest), ivec(iw, s.hit_det, n_rest)
     n_hit = 0
     for i in range(n_rest):
         t = rest[i]
@@ -510,23 +507,23 @@ def second_round(model, tab, params, s, n_rest, lo, boxes, scores, classes):
 
 
 @njit(inline="always")
-def unconfirmed_round(model, tab, params, s, nt, hi, boxes, scores, classes, dfeat):
+def unconfirmed_round(model, tab, params, fw, iw, s, nt, hi, boxes, scores, classes, dfeat):
     """Tracks born last frame (not predicted) against the high detections the first round
     left (cost as there, below 0.7): matched ones are confirmed, the others deleted.
     Returns the detections left (a view of ``s.left``); ``s.left_used[j]`` says whether
     ``left[j]`` matched."""
     ints = tab.ints
-    hi_used = s.hi_used
-    left_all = s.left
+    hi_used = ivec(iw, s.hi_used, hi.shape[0])
+    left_all = ivec(iw, s.left, s.nd)
     n_left = 0
     for j in range(hi.shape[0]):
         if hi_used[j] == 0:
             left_all[n_left] = hi[j]
             n_left += 1
     left = left_all[:n_left]
-    used = s.left_used
-    used[:n_left] = 0
-    unconfirmed = s.unconfirmed
+    used = ivec(iw, s.left_used, n_left)
+    used[:] = 0
+    unconfirmed = ivec(iw, s.unconfirmed, s.n0)
     n_unc = 0
     for t in range(nt):
         if ints[t, STATE] == TENTATIVE:
@@ -535,10 +532,10 @@ def unconfirmed_round(model, tab, params, s, nt, hi, boxes, scores, classes, dfe
     if n_unc == 0:
         return left
     unc = unconfirmed[:n_unc]
-    m3 = s.match3[:n_unc]
-    associate(tab, params, s, boxes_into(model, tab.mean, unc, s.unc_box), unc, left, scores, classes,
-              dfeat, UNCONFIRMED_THRESH, params[P_FUSE] != 0.0, m3)
-    hit_row, hit_det = s.hit_row, s.hit_det
+    m3 = ivec(iw, s.match3, n_unc)
+    associate(tab, params, fw, iw, s, boxes_into(model, tab.mean, unc, fbox(fw, s.unc_box, n_unc)), unc, left,
+              scores, classes, dfeat, UNCONFIRMED_THRESH, params[P_FUSE] != 0.0, m3)
+    hit_row, hit_det = ivec(iw, s.hit_row, n_unc), ivec(iw, s.hit_det, n_unc)
     n_hit = 0
     for i in range(n_unc):
         t = unc[i]
@@ -615,16 +612,19 @@ def pool_order(ints, floats, nt, n0, n, max_time_lost, order):
 
 
 @njit(inline="always")
-def drop_duplicates(model, tab, s, m_t, m, per_class):
+def drop_duplicates(model, tab, fw, iw, s, order, keep, m_t, m, per_class):
     """A tracked and a lost track whose boxes overlap with 1 - IoU < 0.15 are duplicates:
-    the one followed for the shorter time goes (``s.keep`` per position of ``s.order``)."""
-    ints, floats, order, keep = tab.ints, tab.floats, s.order, s.keep
+    the one followed for the shorter time goes (``keep`` per position of ``order``)."""
+    ints, floats = tab.ints, tab.floats
     keep[:m] = 1
     if m_t == 0 or m == m_t:
         return
-    tbox = boxes_into(model, tab.mean, order[:m_t], s.dup_box)
-    lbox = boxes_into(model, tab.mean, order[m_t:m], s.dup_box[m_t:])
-    de_r, de_c, de_v = overlap_edges_into(tbox, lbox, s.edge_row, s.edge_col, s.edge_value)
+    dup_box = fbox(fw, s.dup_box, m)
+    tbox = boxes_into(model, tab.mean, order[:m_t], dup_box)
+    lbox = boxes_into(model, tab.mean, order[m_t:m], dup_box[m_t:])
+    de_r, de_c, de_v = overlap_edges_into(tbox, lbox, ivec(iw, s.edge_row, EDGE_BUFFER),
+                                          ivec(iw, s.edge_col, EDGE_BUFFER),
+                                          fw[s.edge_value:s.edge_value + EDGE_BUFFER])
     for e in range(de_r.shape[0]):
         if 1.0 - de_v[e] < DUPLICATE_THRESH:
             p = order[de_r[e]]
@@ -640,16 +640,19 @@ def drop_duplicates(model, tab, s, m_t, m, per_class):
 
 
 @njit(inline="always")
-def report(model, mean, ints, floats, order, keep, m_t, with_unconfirmed):
+def report(model, mean, ints, floats, order, keep, m_t, with_unconfirmed, box_buf):
     """Output rows (M, 8) of the tracked pool: confirmed tracks, and unconfirmed ones too
-    with ``with_unconfirmed`` (BoT-SORT returns its not yet activated tracks)."""
+    with ``with_unconfirmed`` (BoT-SORT returns its not yet activated tracks).  ``box_buf``:
+    room for m_t boxes."""
     out = np.empty((m_t, 8))
+    tbox = boxes_into(model, mean, order[:m_t], box_buf)
     n_out = 0
     for i in range(m_t):
         t = order[i]
         st = ints[t, STATE]
         if keep[i] != 0 and (st == CONFIRMED or (with_unconfirmed and st == TENTATIVE)):
-            out[n_out, 0], out[n_out, 1], out[n_out, 2], out[n_out, 3] = box_row(model, mean, t)
+            for k in range(4):
+                out[n_out, k] = tbox[i, k]
             out[n_out, 4] = ints[t, ID]
             out[n_out, 5] = floats[t, SCORE]
             out[n_out, 6] = ints[t, CLASS]
@@ -695,13 +698,15 @@ def store_pools(mean, cov, ints, floats, feats, order, keep, m, n):
 
 
 @njit(inline="always")
-def retire_and_report(model, tab, params, s, nt, n0, n):
+def retire_and_report(model, tab, params, fw, iw, s, nt, n0, n):
     """Step 7: timeouts, the new pools, duplicates, the output rows, the stored table.
     Returns (output rows, new table size)."""
-    order, keep = s.order, s.keep
+    cap = s.n0 + s.nd
+    order, keep = ivec(iw, s.order, cap), ivec(iw, s.keep, cap)
     m_t, m = pool_order(tab.ints, tab.floats, nt, n0, n, params[P_MAX_LOST], order)
-    drop_duplicates(model, tab, s, m_t, m, params[P_PER_CLASS] != 0.0)
-    out = report(model, tab.mean, tab.ints, tab.floats, order, keep, m_t, params[P_WITH_UNCONFIRMED] != 0.0)
+    drop_duplicates(model, tab, fw, iw, s, order, keep, m_t, m, params[P_PER_CLASS] != 0.0)
+    out = report(model, tab.mean, tab.ints, tab.floats, order, keep, m_t, params[P_WITH_UNCONFIRMED] != 0.0,
+                 fbox(fw, s.dup_box, m_t))
     return out, store_pools(tab.mean, tab.cov, tab.ints, tab.floats, tab.feats, order, keep, m, n)
 
 
@@ -716,22 +721,25 @@ def byte_frame(model, mean, cov, ints, floats, counters, feats, boxes, scores, c
     appearance.  The table has room for 2 (n + N) rows."""
     n0 = counters[N]
     tab = Table(mean, cov, ints, floats, feats)
-    s = carve_workspace(fwork, iwork, n0, boxes.shape[0])
+    nd = boxes.shape[0]
+    s = carve_workspace(n0, nd)
+    fw, iw = fwork, iwork
     # 1-2: split the detections; predict; camera motion
-    hi, lo = split_detections(boxes, scores, params[P_HIGH], s.dbox, s.hi, s.lo)
+    hi, lo = split_detections(boxes, scores, params[P_HIGH], fbox(fw, s.dbox, nd), ivec(iw, s.hi, nd),
+                              ivec(iw, s.lo, nd))
     nt = count_tracked(ints, n0)
-    pool = predict_pool(model, tab, n0, dt, s.pool)
+    pool = predict_pool(model, tab, n0, dt, ivec(iw, s.pool, n0))
     if has_warp(warp):
         warp_tracks(model, mean, cov, n0, warp)
     # 3-4: the two rounds
-    n_rest = first_round(model, tab, params, s, nt, pool, hi, boxes, scores, classes, dfeat)
-    second_round(model, tab, params, s, n_rest, lo, boxes, scores, classes)
+    n_rest = first_round(model, tab, params, fw, iw, s, nt, pool, hi, boxes, scores, classes, dfeat)
+    second_round(model, tab, params, fw, iw, s, n_rest, lo, boxes, scores, classes)
     # 5-6: unconfirmed tracks, births
-    left = unconfirmed_round(model, tab, params, s, nt, hi, boxes, scores, classes, dfeat)
-    n, next_id = births(model, tab, params, n0, counters[NEXT_ID], left, s.left_used, boxes, scores,
-                        classes, dfeat, frame_count)
+    left = unconfirmed_round(model, tab, params, fw, iw, s, nt, hi, boxes, scores, classes, dfeat)
+    n, next_id = births(model, tab, params, n0, counters[NEXT_ID], left, ivec(iw, s.left_used, nd), boxes,
+                        scores, classes, dfeat, frame_count)
     # 7: removal, duplicates, output, storage
-    out, m = retire_and_report(model, tab, params, s, nt, n0, n)
+    out, m = retire_and_report(model, tab, params, fw, iw, s, nt, n0, n)
     counters[N] = m
     counters[NEXT_ID] = next_id
     return out

@@ -30,9 +30,10 @@ Every tracker hands its compiled kernels the same three things the same way:
   kernels read ``params[P_MAX_AGE]``, never a bare index;
 * the workspace -- scratch arrays created once (and regrown when a frame needs
   more), each passed as its own argument (numba unboxes a tuple argument several
-  times slower than the arrays in it); a kernel turns them into a namedtuple of views
-  named for what they hold (e.g. :func:`mottrack.trackers._byte_stages.carve_workspace`),
-  one view per purpose;
+  times slower than the arrays in it); a kernel names their parts: a namedtuple of
+  views, one per purpose, or of offsets where inlined stages take the views they use
+  (:func:`mottrack.trackers._byte_stages.carve_workspace`: numba counts a reference per
+  array of a tuple each time the tuple is passed to an inlined stage);
 * ``warp`` -- the (3, 3) camera warp from :func:`~mottrack.geometry.camera_warp`, or
   :data:`~mottrack.geometry.NO_WARP` for a static camera
   (:func:`~mottrack.geometry.has_warp` tells which).  ``_step`` and ``_step_rows``
