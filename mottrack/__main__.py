@@ -482,7 +482,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         compile_cache(trackers, args.cache_dir, args.portable, decoders=not args.no_decoders,
                       verify=not args.no_verify, jobs=args.jobs, host=args.host)
-    except (ValueError, RuntimeError) as exc:
+    except ValueError as exc:  # a bad argument: exit 2, as argparse's own errors
+        print(f"python -m mottrack compile: {exc}", file=sys.stderr)
+        return 2
+    except RuntimeError as exc:  # the compilation itself failed
         print(f"python -m mottrack compile: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -124,6 +124,8 @@ def test_the_statistics_do_count_compiles(tmp_path):
 @pytest.mark.parametrize("args,needle", [
     (["--trackers", "nosuchtracker"], "unknown tracker 'nosuchtracker'"),
     (["--cache-dir", "{file}"], "cache-dir"),
+    (["--jobs", "0"], "jobs: expected a whole number >= 1"),
+    (["--portable", "--host"], "--portable and --host exclude each other"),
 ])
 def test_bad_arguments_are_one_line_errors(tmp_path, args, needle):
     f = tmp_path / "a-file"
@@ -131,5 +133,5 @@ def test_bad_arguments_are_one_line_errors(tmp_path, args, needle):
     args = [a.replace("{file}", str(f / "sub")) for a in args]
     proc = subprocess.run([sys.executable, "-m", "mottrack", "compile", *args], env=_env(), cwd=ROOT,
                           check=False, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 1
+    assert proc.returncode == 2, proc.stderr
     assert needle in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
