@@ -162,3 +162,25 @@ def test_remove_keeps_order():
 def test_predict_rejects_bad_dt(bad):
     with pytest.raises(ValueError, match="dt"):
         KalmanBoxFilter().predict(bad)
+
+
+@pytest.mark.parametrize("model", ["xyah", "xywh", "xysr"])
+def test_boxes_of_rows_picks_rows_in_the_given_order(model):
+    """``boxes_of_rows`` against each state's box written out by hand, for rows out of
+    table order, repeated, and none."""
+    from mottrack.kalman import XYAH, XYSR, XYWH, boxes_of_rows
+    rng = np.random.default_rng(7)
+    mean = np.zeros((6, 8))
+    mean[:, 0:2] = rng.uniform(50, 500, (6, 2))      # centre x, y
+    w, h = rng.uniform(5, 80, 6), rng.uniform(10, 200, 6)
+    code = {"xyah": XYAH, "xywh": XYWH, "xysr": XYSR}[model]
+    mean[:, 2:4] = {"xyah": np.c_[w / h, h], "xywh": np.c_[w, h], "xysr": np.c_[w * h, w / h]}[model]
+    rows = np.array([4, 0, 4, 2], np.int64)
+    out = np.full((4, 4), np.nan)
+    boxes_of_rows(code, mean, rows, out)
+    x, y = mean[rows, 0], mean[rows, 1]
+    want = np.c_[x - w[rows] / 2, y - h[rows] / 2, x + w[rows] / 2, y + h[rows] / 2]
+    np.testing.assert_allclose(out, want, rtol=1e-12)
+    empty = np.full((2, 4), -1.0)
+    boxes_of_rows(code, mean, rows[:0], empty)
+    assert (empty == -1.0).all()
