@@ -132,7 +132,7 @@ def test_portable_compile_refused_writes_no_marker(tmp_path):
                            "--no-decoders", "--cache-dir", str(tmp_path)],
                           env=_env(NUMBA_CPU_NAME="skylake"), cwd=ROOT, check=False,
                           capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 1 and "NUMBA_CPU_NAME=skylake" in proc.stderr
+    assert proc.returncode == 2 and "NUMBA_CPU_NAME=skylake" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
     assert not list(tmp_path.rglob(nb.PORTABLE_MARKER))
 
