@@ -912,15 +912,6 @@ def update_rows_with(model, mean, cov, rows, dets, boxes):
             xysr_update(mean, cov, rows[i], boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3])
 
 
-@njit(inline="always")
-def box_row(model, mean, t):
-    if model == XYWH:
-        return xywh_box(mean, t)
-    if model == XYAH:
-        return xyah_box(mean, t)
-    return xysr_box(mean, t)
-
-
 @njit
 def boxes_of_rows(model, mean, rows, out):
     """Boxes (x1, y1, x2, y2) of table ``rows`` into ``out`` (len(rows), 4).  The model is
@@ -940,14 +931,6 @@ def boxes_of_rows(model, mean, rows, out):
 def _initiate_many(model, mean, cov, rows, boxes):
     for k in range(rows.shape[0]):
         initiate_row(model, mean, cov, rows[k], boxes[k, 0], boxes[k, 1], boxes[k, 2], boxes[k, 3])
-
-
-@njit
-def _boxes_of(model, mean, n):
-    out = np.empty((n, 4))
-    for t in range(n):
-        out[t, 0], out[t, 1], out[t, 2], out[t, 3] = box_row(model, mean, t)
-    return out
 
 
 @njit
@@ -1028,7 +1011,9 @@ class _BatchedBoxFilter:
 
     def boxes(self) -> np.ndarray:
         """Current boxes (n, 4) x1, y1, x2, y2 in pixels."""
-        return _boxes_of(self._model, self.mean, self.n)
+        out = np.empty((self.n, 4))
+        boxes_of_rows(self._model, self.mean, np.arange(self.n), out)
+        return out
 
 
 def _dt(dt) -> float:

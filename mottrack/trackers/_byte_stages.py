@@ -237,6 +237,14 @@ def ivec(iw, at, n):
 
 
 @njit(inline="always")
+def overlap_edges(a, b, fw, iw, s):
+    """:func:`~mottrack.geometry.overlap_edges_into` of boxes ``a`` and ``b`` into the
+    frame's edge buffers; returns (rows, cols, IoU) of the overlapping pairs."""
+    return overlap_edges_into(a, b, ivec(iw, s.edge_row, EDGE_BUFFER), ivec(iw, s.edge_col, EDGE_BUFFER),
+                              fw[s.edge_value:s.edge_value + EDGE_BUFFER])
+
+
+@njit(inline="always")
 def split_detections(boxes, scores, high, dbox, hi, lo):
     """Detection boxes as the originals see them (x1 + (x2 - x1)) into ``dbox``; returns
     the rows scoring above ``high`` and those with 0.1 < score < ``high`` (strict both)."""
@@ -399,8 +407,7 @@ def associate(tab, params, fw, iw, s, tboxes, trow, dsel, scores, classes, dfeat
     for j in range(nd):
         for k in range(4):
             sel[j, k] = dbox[dsel[j], k]
-    er, ec, ev = overlap_edges_into(tboxes, sel, ivec(iw, s.edge_row, EDGE_BUFFER), ivec(iw, s.edge_col, EDGE_BUFFER),
-                                    fw[s.edge_value:s.edge_value + EDGE_BUFFER])
+    er, ec, ev = overlap_edges(tboxes, sel, fw, iw, s)
     use_app = dfeat.shape[1] > 0
     k = 0
     for e in range(er.shape[0]):
@@ -612,19 +619,17 @@ def pool_order(ints, floats, nt, n0, n, max_time_lost, order):
 
 
 @njit(inline="always")
-def drop_duplicates(model, tab, fw, iw, s, order, keep, m_t, m, per_class):
+def drop_duplicates(model, tab, fw, iw, s, order, keep, tbox, m, per_class):
     """A tracked and a lost track whose boxes overlap with 1 - IoU < 0.15 are duplicates:
-    the one followed for the shorter time goes (``keep`` per position of ``order``)."""
+    the one followed for the shorter time goes (``keep`` per position of ``order``).
+    ``tbox``: the boxes of the tracked pool ``order[:m_t]``, a view of ``s.dup_box``."""
     ints, floats = tab.ints, tab.floats
+    m_t = tbox.shape[0]
     keep[:m] = 1
     if m_t == 0 or m == m_t:
         return
-    dup_box = fbox(fw, s.dup_box, m)
-    tbox = boxes_into(model, tab.mean, order[:m_t], dup_box)
-    lbox = boxes_into(model, tab.mean, order[m_t:m], dup_box[m_t:])
-    de_r, de_c, de_v = overlap_edges_into(tbox, lbox, ivec(iw, s.edge_row, EDGE_BUFFER),
-                                          ivec(iw, s.edge_col, EDGE_BUFFER),
-                                          fw[s.edge_value:s.edge_value + EDGE_BUFFER])
+    lbox = boxes_into(model, tab.mean, order[m_t:m], fbox(fw, s.dup_box + 4 * m_t, m - m_t))
+    de_r, de_c, de_v = overlap_edges(tbox, lbox, fw, iw, s)
     for e in range(de_r.shape[0]):
         if 1.0 - de_v[e] < DUPLICATE_THRESH:
             p = order[de_r[e]]
@@ -640,12 +645,12 @@ def drop_duplicates(model, tab, fw, iw, s, order, keep, m_t, m, per_class):
 
 
 @njit(inline="always")
-def report(model, mean, ints, floats, order, keep, m_t, with_unconfirmed, box_buf):
-    """Output rows (M, 8) of the tracked pool: confirmed tracks, and unconfirmed ones too
-    with ``with_unconfirmed`` (BoT-SORT returns its not yet activated tracks).  ``box_buf``:
-    room for m_t boxes."""
+def report(ints, floats, order, keep, tbox, with_unconfirmed):
+    """Output rows (M, 8) of the tracked pool ``order[:m_t]`` (boxes ``tbox`` (m_t, 4)):
+    confirmed tracks, and unconfirmed ones too with ``with_unconfirmed`` (BoT-SORT returns
+    its not yet activated tracks)."""
+    m_t = tbox.shape[0]
     out = np.empty((m_t, 8))
-    tbox = boxes_into(model, mean, order[:m_t], box_buf)
     n_out = 0
     for i in range(m_t):
         t = order[i]
@@ -704,9 +709,9 @@ def retire_and_report(model, tab, params, fw, iw, s, nt, n0, n):
     cap = s.n0 + s.nd
     order, keep = ivec(iw, s.order, cap), ivec(iw, s.keep, cap)
     m_t, m = pool_order(tab.ints, tab.floats, nt, n0, n, params[P_MAX_LOST], order)
-    drop_duplicates(model, tab, fw, iw, s, order, keep, m_t, m, params[P_PER_CLASS] != 0.0)
-    out = report(model, tab.mean, tab.ints, tab.floats, order, keep, m_t, params[P_WITH_UNCONFIRMED] != 0.0,
-                 fbox(fw, s.dup_box, m_t))
+    tbox = boxes_into(model, tab.mean, order[:m_t], fbox(fw, s.dup_box, m_t))
+    drop_duplicates(model, tab, fw, iw, s, order, keep, tbox, m, params[P_PER_CLASS] != 0.0)
+    out = report(tab.ints, tab.floats, order, keep, tbox, params[P_WITH_UNCONFIRMED] != 0.0)
     return out, store_pools(tab.mean, tab.cov, tab.ints, tab.floats, tab.feats, order, keep, m, n)
 
 
@@ -723,23 +728,22 @@ def byte_frame(model, mean, cov, ints, floats, counters, feats, boxes, scores, c
     tab = Table(mean, cov, ints, floats, feats)
     nd = boxes.shape[0]
     s = carve_workspace(n0, nd)
-    fw, iw = fwork, iwork
     # 1-2: split the detections; predict; camera motion
-    hi, lo = split_detections(boxes, scores, params[P_HIGH], fbox(fw, s.dbox, nd), ivec(iw, s.hi, nd),
-                              ivec(iw, s.lo, nd))
+    hi, lo = split_detections(boxes, scores, params[P_HIGH], fbox(fwork, s.dbox, nd), ivec(iwork, s.hi, nd),
+                              ivec(iwork, s.lo, nd))
     nt = count_tracked(ints, n0)
-    pool = predict_pool(model, tab, n0, dt, ivec(iw, s.pool, n0))
+    pool = predict_pool(model, tab, n0, dt, ivec(iwork, s.pool, n0))
     if has_warp(warp):
         warp_tracks(model, mean, cov, n0, warp)
     # 3-4: the two rounds
-    n_rest = first_round(model, tab, params, fw, iw, s, nt, pool, hi, boxes, scores, classes, dfeat)
-    second_round(model, tab, params, fw, iw, s, n_rest, lo, boxes, scores, classes)
+    n_rest = first_round(model, tab, params, fwork, iwork, s, nt, pool, hi, boxes, scores, classes, dfeat)
+    second_round(model, tab, params, fwork, iwork, s, n_rest, lo, boxes, scores, classes)
     # 5-6: unconfirmed tracks, births
-    left = unconfirmed_round(model, tab, params, fw, iw, s, nt, hi, boxes, scores, classes, dfeat)
-    n, next_id = births(model, tab, params, n0, counters[NEXT_ID], left, ivec(iw, s.left_used, nd), boxes,
+    left = unconfirmed_round(model, tab, params, fwork, iwork, s, nt, hi, boxes, scores, classes, dfeat)
+    n, next_id = births(model, tab, params, n0, counters[NEXT_ID], left, ivec(iwork, s.left_used, nd), boxes,
                         scores, classes, dfeat, frame_count)
     # 7: removal, duplicates, output, storage
-    out, m = retire_and_report(model, tab, params, fw, iw, s, nt, n0, n)
+    out, m = retire_and_report(model, tab, params, fwork, iwork, s, nt, n0, n)
     counters[N] = m
     counters[NEXT_ID] = next_id
     return out
