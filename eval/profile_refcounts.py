@@ -85,13 +85,15 @@ def main(argv=None) -> None:
     if not seqs:
         raise SystemExit(f"profile_refcounts: no {args.data} detections under {SHARED / pattern[0]}")
     embedding = np.full((1, 128), 128 ** -0.5)
+    # Trackers that require embeddings (the registry's fact) get one constant unit vector each.
+    needs_embeddings = mottrack.tracker_class(args.tracker).embeddings == "required"
 
     def run() -> int:
         n = 0
         for frames in seqs:
             tracker = mottrack.create_tracker(args.tracker)
             for boxes, _ in frames:
-                if args.tracker == "deepsort":
+                if needs_embeddings:
                     tracker.update(mottrack.Detections(boxes[:, :4], boxes[:, 4],
                                                        embeddings=np.repeat(embedding, len(boxes), 0)))
                 else:
