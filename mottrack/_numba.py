@@ -592,7 +592,7 @@ def _install_inline_memo() -> None:
             self.flags.enable_ssa = False  # what run_untyped_passes does to the caller's flags
         callee_ir = cached.copy()
         callee_ir.func_id = FunctionIdentity.from_function(function)  # a fresh unique name
-        inline_closurecall.copy = OneMemoCopy()
+        inline_closurecall.copy = OneMemoCopy()  # type: ignore[assignment]
         try:
             return self.inline_ir(caller_ir, block, i, callee_ir, function.__code__.co_freevars,
                                   arg_typs=arg_typs)
@@ -600,7 +600,7 @@ def _install_inline_memo() -> None:
             inline_closurecall.copy = copy
 
     inline_function._mottrack_memo = True  # type: ignore[attr-defined]
-    InlineWorker.inline_function = inline_function
+    InlineWorker.inline_function = inline_function  # type: ignore[method-assign]
 
 
 if numba is not None:
