@@ -53,6 +53,7 @@ from .geometry import camera_warp, warp_point, warp_vector
 #: changes no result; without a zero-division branch numba also drops the reference counts
 #: of their array arguments (two atomic operations per array per call).
 _update_kernel = njit(error_model="numpy")
+_update_block = njit(error_model="numpy", inline="always")  # helpers of _update_kernel kernels only
 
 __all__ = ["KalmanBoxFilter", "KalmanXYAHFilter", "KalmanXYWHFilter",
            "xysr_predict_numpy", "xysr_update_numpy", "xyah_predict_numpy", "xyah_update_numpy",
@@ -156,7 +157,7 @@ def xysr_box(mean, row):
             mean[row, 0] + w / 2.0, mean[row, 1] + h / 2.0)
 
 
-@njit
+@njit(inline="always")
 def _block_update_joseph(mean, P, t, k, v, r, y):
     """Correct block (k, v) of row t with innovation y of component k, noise r (Joseph form)."""
     a = P[k, k]
@@ -450,7 +451,7 @@ def xyah_project(mean, cov, row):
     return m, S
 
 
-@_update_kernel
+@_update_block
 def _block_update(mean, P, t, k, v, r, y):
     """Correct block (k, v) of row t: P <- P - K S K^T as DeepSORT computes it."""
     s = P[k, k] + r
@@ -580,7 +581,7 @@ def xywh_predict_row(mean, cov, t, dt):
             P[j, i] = P[i, j]
 
 
-@_update_kernel
+@_update_block
 def _xywh_update_pair(mean, P, t, p0, p1, r0, r1, y0, y1):
     """Correct the group (p0, p1, p0 + 4, p1 + 4) with innovations (y0, y1) of the
     measured components p0, p1 (noise r0, r1): P <- P - K S K^T with S the 2x2

@@ -152,10 +152,10 @@ class ObservationCentric(Tracker):
 
     def _step(self, dets: Detections, dt: float, warp: np.ndarray) -> np.ndarray:
         tr = self.tracks
-        tr.reserve(dets._boxes.shape[0])
-        return oc_frame(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, dets._boxes,
-                        dets._scores, dets._class_ids, dt, self.frame_count, self._params, warp,
-                        self._hybrid)
+        boxes, scores, classes = self._kernel_inputs(dets)  # the rows path's types: one compile
+        tr.reserve(boxes.shape[0])
+        return oc_frame(tr.mean, tr.covariance, tr.ints, tr.floats, tr.counters, boxes, scores, classes,
+                        dt, self.frame_count, self._params, warp, self._hybrid)
 
     def _step_rows(self, rows: np.ndarray, dt: float, warp: np.ndarray) -> np.ndarray:
         """The fused step on plain rows (split_rows' error code into ``self._err``); only
