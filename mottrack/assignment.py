@@ -264,8 +264,11 @@ def linear_sum_assignment(cost):
         if not ok:
             raise ValueError("cost matrix is infeasible")
         # col4row maps original columns -> original rows; report sorted by row
-        order = np.argsort(col4row)
-        return col4row[order].astype(np.int64), order.astype(np.int64)
+        order = stable_argsort(col4row)  # distinct values: any sort gives this order
+        rows = np.empty(order.shape[0], np.int64)
+        for i in range(order.shape[0]):
+            rows[i] = col4row[order[i]]
+        return rows, order
     col4row, ok = _solve_wide(np.ascontiguousarray(cost))
     if not ok:
         raise ValueError("cost matrix is infeasible")

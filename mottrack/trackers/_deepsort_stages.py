@@ -33,6 +33,7 @@ from collections import namedtuple
 import numpy as np
 
 from .._numba import njit
+from .._sorting import stable_argsort
 from ..assignment import match_edges
 from ..detections import MAX_COORDINATE, MIN_BOX_SIDE
 from ..geometry import has_warp, overlap_edges
@@ -162,9 +163,10 @@ def push_edge(er, ec, ew, ne, r, c, w):
         er2 = np.empty(cap, np.int64)
         ec2 = np.empty(cap, np.int64)
         ew2 = np.empty(cap)
-        er2[:ne] = er[:ne]
-        ec2[:ne] = ec[:ne]
-        ew2[:ne] = ew[:ne]
+        for e in range(ne):  # element by element: slice assignment pulls in numba's broadcasting
+            er2[e] = er[e]
+            ec2[e] = ec[e]
+            ew2[e] = ew[e]
         er, ec, ew = er2, ec2, ew2
     er[ne] = r
     ec[ne] = c
@@ -204,8 +206,13 @@ def cascade_order(ints, floats, n, max_age):
             rows[m] = t
             levels[m] = max(np.int64(np.ceil(floats[t, TSU] - TIME_EPS)), 1)
             m += 1
-    by_level = np.argsort(levels[:m], kind="mergesort")  # stable: table order within a level
-    return rows[:m][by_level], levels[:m][by_level]
+    by_level = stable_argsort(levels[:m])  # table order within a level
+    out_rows = np.empty(m, np.int64)
+    out_levels = np.empty(m, np.int64)
+    for i in range(m):
+        out_rows[i] = rows[by_level[i]]
+        out_levels[i] = levels[by_level[i]]
+    return out_rows, out_levels
 
 
 @njit

@@ -134,9 +134,11 @@ def gather(boxes, scores, classes, rows):
     hs = np.empty(rows.shape[0])
     hc = np.empty(rows.shape[0], np.int64)
     for i in range(rows.shape[0]):
-        hb[i] = boxes[rows[i]]
-        hs[i] = scores[rows[i]]
-        hc[i] = classes[rows[i]]
+        r = rows[i]
+        for k in range(4):  # element by element: a row assignment pulls in numba's broadcasting
+            hb[i, k] = boxes[r, k]
+        hs[i] = scores[r]
+        hc[i] = classes[r]
     return hb, hs, hc
 
 
@@ -401,10 +403,14 @@ def associate_momentum(kind, boxes, scores, classes, pred, trk_classes, prev, ve
                 unmatched_order(T, assigned_t, rej_t, 0))
     rows, cols, ious = similarity_edges(kind, boxes, pred)
     if per_class:
-        keep = np.empty(rows.shape[0], np.bool_)
-        for e in range(rows.shape[0]):
-            keep[e] = classes[rows[e]] == trk_classes[cols[e]]
-        rows, cols, ious = rows[keep], cols[keep], ious[keep]
+        m = 0
+        for e in range(rows.shape[0]):  # keep same-class edges, in order (in place)
+            if classes[rows[e]] == trk_classes[cols[e]]:
+                rows[m] = rows[e]
+                cols[m] = cols[e]
+                ious[m] = ious[e]
+                m += 1
+        rows, cols, ious = rows[:m], cols[:m], ious[:m]
     # Is "similarity > threshold" already one-to-one?  (thresholds < 0 count every pair)
     one_to_one = D == 1 and T == 1
     if iou_threshold >= 0.0:
@@ -414,7 +420,13 @@ def associate_momentum(kind, boxes, scores, classes, pred, trk_classes, prev, ve
             if ious[e] > iou_threshold:
                 above_d[rows[e]] += 1
                 above_t[cols[e]] += 1
-        one_to_one = above_d.max() == 1 and above_t.max() == 1
+        most_d = 0
+        for d in range(D):
+            most_d = max(most_d, above_d[d])
+        most_t = 0
+        for t in range(T):
+            most_t = max(most_t, above_t[t])
+        one_to_one = most_d == 1 and most_t == 1
     if one_to_one:
         if iou_threshold < 0.0:
             track_for_det[0] = 0
