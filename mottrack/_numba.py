@@ -603,9 +603,29 @@ def _install_inline_memo() -> None:
     InlineWorker.inline_function = inline_function  # type: ignore[method-assign]
 
 
+def _install_inline_memo_on_first_compile() -> None:
+    """Install :func:`_install_inline_memo` when this process first compiles anything (its
+    numba internals cost an import that a process loading every kernel from the cache never
+    needs)."""
+    from numba.core import event
+
+    class Installer(event.Listener):
+        done = False
+
+        def on_start(self, ev):
+            if not self.done:  # (unregistering while numba iterates its listeners would skip one)
+                self.done = True
+                _install_inline_memo()
+
+        def on_end(self, ev):
+            pass
+
+    event.register("numba:compile", Installer())
+
+
 if numba is not None:
     _install_compile_notice()
-    _install_inline_memo()
+    _install_inline_memo_on_first_compile()
 
 
 def njit(func: Callable | None = None, **options: Any):

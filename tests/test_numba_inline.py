@@ -5,6 +5,8 @@ mottrack's functions only), compiled without a cache, and checked against the sa
 """
 from __future__ import annotations
 
+import subprocess
+import sys
 import types
 
 import numpy as np
@@ -64,8 +66,16 @@ def _python(mod, x, k):
     return out, s, t
 
 
-def test_the_memo_is_installed():
+def test_the_memo_is_installed_by_the_first_compile():
+    _probe_module("mottrack._inline_probe_first").kernel(1.0, 1.0)
     assert getattr(InlineWorker.inline_function, "_mottrack_memo", False)
+
+
+def test_importing_mottrack_leaves_numbas_inliner_unloaded():
+    # a process that loads every kernel from the cache never pays for numba's inliner modules
+    code = "import sys, mottrack; print('numba.core.inline_closurecall' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 @pytest.mark.parametrize("x, k", [(0.0, 1.0), (2.5, -3.0), (-7.25, 0.125)])

@@ -812,7 +812,7 @@ def _observe(mean, cov, ints, floats, t, boxes, scores, classes, d, delta_t, hyb
         observe_box(mean, cov, ints, floats, t, boxes[d], scores[d], d, classes[d], delta_t, CENTRE_VW)
 
 
-@njit
+@njit(inline="always")  # inlined in the rows kernel; called from Python it is a kernel of its own
 def oc_frame(mean, cov, ints, floats, counters, boxes, scores, classes, dt, frame_count, params,
              warp, hybrid):
     """One frame of OC-SORT (``hybrid`` False) or Hybrid-SORT (True: corner directions, the

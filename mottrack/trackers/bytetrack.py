@@ -55,7 +55,7 @@ from .base import Tracker, check_number
 __all__ = ["ByteTrack"]
 
 
-@njit
+@njit(inline="always")  # inlined in the rows kernel; called from Python it is a kernel of its own
 def _bytetrack_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, frame_count, params,
                     fwork, iwork, warp):
     """One ByteTrack frame (the shared BYTE stages with the (x, y, a, h) filter, no

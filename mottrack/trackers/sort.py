@@ -96,7 +96,7 @@ def associate_iou(det_boxes, det_classes, track_boxes, track_classes, iou_thresh
     return track_for_det
 
 
-@njit
+@njit(inline="always")  # inlined in the rows kernel; called from Python it is a kernel of its own
 def _sort_step(mean, cov, ints, floats, counters, boxes, scores, classes, dt, frame_count, params, warp):
     """One SORT frame over the track table; returns the (M, 8) output rows.  ``params``:
     the ``P_*`` slots; ``warp``: the (3, 3) camera warp applied after the prediction, or
