@@ -59,7 +59,7 @@ __all__ = ["BoTSORT"]
 _NO_FEATURES = np.empty((0, 0), np.float32)  # a frame without embeddings
 
 
-@njit(inline="always")  # inlined in the rows kernel; called from Python it is a kernel of its own
+@njit  # a kernel of its own: the evaluator runs it with embeddings (Detections) and, scaling, on rows
 def _botsort_step(mean, cov, ints, floats, counters, feats, boxes, scores, classes, emb, dt, frame_count,
                   params, fwork, iwork, warp, err):
     """One BoT-SORT frame over the track table; returns the (M, 8) output rows, or an
