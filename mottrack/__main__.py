@@ -221,17 +221,30 @@ def _names(items: list[str], width: int = 96) -> str:
 
 # -- commands -------------------------------------------------------------------------------------
 def _run_stages(stages: list[list[str]], env: dict[str, str], jobs: int, report) -> list[dict[str, Any]]:
-    """Run every target of each stage in its own fresh process, ``jobs`` at a time; a stage
+    """Run every target of each stage in its own fresh process, ``jobs`` at a time, never two
+    that share kernels at once (:func:`~mottrack.registry.next_compile_target`); a stage
     starts when the one before it is done.  ``report(result)`` is called as each finishes."""
-    from concurrent.futures import ThreadPoolExecutor, as_completed
+    from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+
+    from .registry import next_compile_target
     results: list[dict[str, Any]] = []
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         for stage in stages:
-            futures = [pool.submit(_spawn, t, env) for t in stage]
-            for fut in as_completed(futures):
-                r = fut.result()
-                results.append(r)
-                report(r)
+            queue = list(stage)
+            running: dict[Future, str] = {}
+            while queue or running:
+                while queue and len(running) < max(1, jobs):
+                    i = next_compile_target(queue, list(running.values()))
+                    if i is None:
+                        break
+                    target = queue.pop(i)
+                    running[pool.submit(_spawn, target, env)] = target
+                done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                for fut in done:
+                    del running[fut]
+                    r = fut.result()
+                    results.append(r)
+                    report(r)
     return results
 
 

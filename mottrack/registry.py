@@ -12,10 +12,10 @@ mottrack registers the built-in trackers before a lookup can run).
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable, Dict, List, Type, TypeVar
+from typing import Any, Callable, Dict, List, Optional, Type, TypeVar
 
 __all__ = ["register_tracker", "available_trackers", "registered_trackers", "tracker_class",
-           "tracker_parameters", "create_tracker"]
+           "tracker_parameters", "create_tracker", "shares_kernels", "next_compile_target"]
 
 _REGISTRY: Dict[str, type] = {}
 
@@ -81,3 +81,24 @@ def create_tracker(name: str, backend: str = "numba", **params: Any) -> Any:
         raise ValueError(f"{cls.name}: unknown parameter(s) {', '.join(unknown)}; "
                          f"valid: {', '.join(valid)}")
     return cls(**params, backend=backend)
+
+
+def shares_kernels(a: str, b: str) -> bool:
+    """True when trackers ``a`` and ``b`` are built on a base class that not every tracker has
+    (ByteTrack and BoT-SORT on the BYTE stages, OC-SORT and Hybrid-SORT on OC-SORT's): they
+    compile the same kernels, so compiling both at once would compile those twice.  False
+    for a name that is not a registered tracker (``decoders``, ``metrics``)."""
+    ca, cb = _REGISTRY.get(a.lower()), _REGISTRY.get(b.lower())
+    if ca is None or cb is None or ca is cb:
+        return ca is cb and ca is not None
+    everyone = set.intersection(*(set(c.__mro__) for c in _REGISTRY.values()))
+    return bool((set(ca.__mro__) & set(cb.__mro__)) - everyone)
+
+
+def next_compile_target(queue: List[str], running: List[str]) -> Optional[int]:
+    """Index in ``queue`` of the first target that shares no kernels with a ``running`` one
+    (:func:`shares_kernels`), or None: it waits until they are compiled and cached."""
+    for i, t in enumerate(queue):
+        if not any(shares_kernels(t, r) for r in running):
+            return i
+    return None

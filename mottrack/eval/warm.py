@@ -107,17 +107,22 @@ def warm_first_run(seqs: Sequence[EvalSequence], names: Sequence[str],
     # metrics; the other trackers start after it and load the shared kernels
     trackers = [t for t in todo if t[0] != "metrics"]
     stages = [trackers[:1] + [t for t in todo if t[0] == "metrics"], trackers[1:]]
+    from ..registry import next_compile_target
     for stage in stages:
-        running: list[Any] = []
+        running: list[tuple[str, Any]] = []
         queue = list(stage)
         while queue or running:
             while queue and len(running) < jobs:
-                _, key, job = queue.pop(0)
+                # trackers sharing kernels (BoT-SORT and ByteTrack, ...) one after the other
+                i = next_compile_target([t for t, _, _ in queue], [t for t, _ in running])
+                if i is None:
+                    break
+                target, key, job = queue.pop(i)
                 proc = ctx.Process(target=_child, args=(job, key), daemon=True)
                 proc.start()
-                running.append(proc)
-            wait([p.sentinel for p in running])
-            running = [p for p in running if p.is_alive()]
+                running.append((target, proc))
+            wait([p.sentinel for _, p in running])
+            running = [(t, p) for t, p in running if p.is_alive()]
     if notice:
         print(f"mottrack.eval: compiled in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
     return [t for t, _, _ in todo]
