@@ -550,10 +550,11 @@ def associate_remaining(kind, det_boxes, det_classes, dets, trk_boxes, trk_class
     T = trks.shape[0]
     a = np.empty((D, 4))
     b = np.empty((T, 4))
-    for i in range(D):
-        a[i] = det_boxes[dets[i]]
-    for j in range(T):
-        b[j] = trk_boxes[trks[j]]
+    for k in range(4):  # element by element: a row assignment pulls in numba's broadcasting
+        for i in range(D):
+            a[i, k] = det_boxes[dets[i], k]
+        for j in range(T):
+            b[j, k] = trk_boxes[trks[j], k]
     if D * T > DENSE_LIMIT:
         return _remaining_sparse(kind, a, b, det_classes, dets, trk_classes, trks, iou_threshold,
                                  per_class, det_scores, trk_conf, conf_weight)
@@ -597,19 +598,22 @@ def _remaining_sparse(kind, a, b, det_classes, dets, trk_classes, trks, iou_thre
     pairs at or above the threshold are candidates (exact for IoU up to ties; other
     similarities lose their pairs of disjoint boxes)."""
     rows, cols, ious = overlap_edges(a, b)
-    keep = np.zeros(rows.shape[0], np.bool_)
     w = np.empty(rows.shape[0])
+    m = 0  # candidates kept, compacted in place in edge order
     for e in range(rows.shape[0]):
         v = ious[e] if kind == SIM_IOU else similarity_matrix(kind, a[rows[e]:rows[e] + 1],
                                                               b[cols[e]:cols[e] + 1])[0, 0]
         if conf_weight != 0.0:
             v = v - abs(trk_conf[trks[cols[e]]] - det_scores[dets[rows[e]]]) * conf_weight
-        w[e] = v
-        keep[e] = (v >= iou_threshold and v > 0.0
-                   and not (per_class and det_classes[dets[rows[e]]] != trk_classes[trks[cols[e]]]))
-    if not keep.any():
+        if (v >= iou_threshold and v > 0.0
+                and not (per_class and det_classes[dets[rows[e]]] != trk_classes[trks[cols[e]]])):
+            rows[m] = rows[e]
+            cols[m] = cols[e]
+            w[m] = v
+            m += 1
+    if m == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64), False
-    mr, mc = max_weight_matching(a.shape[0], b.shape[0], rows[keep], cols[keep], w[keep])
+    mr, mc = max_weight_matching(a.shape[0], b.shape[0], rows[:m], cols[:m], w[:m])
     md = np.empty(mr.shape[0], np.int64)
     mt = np.empty(mr.shape[0], np.int64)
     for k in range(mr.shape[0]):
