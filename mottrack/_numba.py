@@ -29,6 +29,10 @@ numba options passed through).  This module decides, once per process:
   cache directory is seeded from it (:func:`seed_from_bundle`) when it matches these sources,
   numba, Python and machine and this process can still choose the generic CPU, so nothing
   compiles on first use.  ``MOTTRACK_BUNDLE=0`` turns this off.
+* **Inlining.**  From its first compile on, a process inlines mottrack's ``inline='always'``
+  functions from IR translated once per function, copied with one deep-copy memo
+  (:func:`_install_inline_memo`); numba's own inliner re-translates and re-copies per call
+  site and block, which made inlining most of a fused step's compile time.
 * **No numba.**  When numba is missing or fails to import, :func:`njit` returns the
   Python function itself (with ``py_func`` pointing to it) and one ``RuntimeWarning``
   says so: results are identical, per-frame updates are roughly 100-1000x slower.
