@@ -37,6 +37,7 @@ __all__ = [
     "nms",
     "overlap_edges",
     "overlap_edges_into",
+    "same_class_edges",
     "similarity_matrix",
     "has_warp",
     "speed_direction",
@@ -148,6 +149,20 @@ def overlap_edges(a, b):
         return _dense_edges_into(a, b, np.empty(n * m, np.int64), np.empty(n * m, np.int64),
                                  np.empty(n * m))
     return _sweep_edges(a, b, np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
+
+
+@njit(inline="always")
+def same_class_edges(rows, cols, vals, row_classes, col_classes):
+    """The edges ``(rows, cols, vals)`` whose row and column have the same class, in their
+    order: compacted in place (a loop, no boolean mask to compile) and returned as views."""
+    k = 0
+    for e in range(rows.shape[0]):
+        if row_classes[rows[e]] == col_classes[cols[e]]:
+            rows[k] = rows[e]
+            cols[k] = cols[e]
+            vals[k] = vals[e]
+            k += 1
+    return rows[:k], cols[:k], vals[:k]
 
 
 @njit

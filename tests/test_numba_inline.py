@@ -95,30 +95,28 @@ def test_inlined_copies_by_hand():
     # twice(0, 1) = 1 + 3; twice(1, -1) = 0 + 1; scale(11, 0.5) = 6.5
     assert t == 11.5
 
-def test_each_function_is_translated_once_per_process(monkeypatch):
-    translated: list[str] = []
+@pytest.fixture
+def translated(monkeypatch):
+    """The names of the functions numba's inliner translates (runs its untyped pipeline on)."""
+    names: list[str] = []
     real = InlineWorker.run_untyped_passes
 
     def counting(self, func, enable_ssa=False):
-        translated.append(func.__name__)
+        names.append(func.__name__)
         return real(self, func, enable_ssa)
 
     monkeypatch.setattr(InlineWorker, "run_untyped_passes", counting)
+    return names
+
+
+def test_each_function_is_translated_once_per_process(translated):
     mod = _probe_module("mottrack._inline_probe_count")
     mod.kernel(1.0, 2.0)
     # scale has five call sites (two in fill, two in twice, one in kernel): one translation
     assert sorted(translated) == ["fill", "scale", "twice"]
 
 
-def test_functions_outside_mottrack_keep_numbas_inliner(monkeypatch):
-    translated: list[str] = []
-    real = InlineWorker.run_untyped_passes
-
-    def counting(self, func, enable_ssa=False):
-        translated.append(func.__name__)
-        return real(self, func, enable_ssa)
-
-    monkeypatch.setattr(InlineWorker, "run_untyped_passes", counting)
+def test_functions_outside_mottrack_keep_numbas_inliner(translated):
     mod = _probe_module("not_mottrack_probe")
     out, s, t = mod.kernel(1.0, 2.0)
     want_out, want_s, want_t = _python(mod, 1.0, 2.0)

@@ -49,6 +49,7 @@ from ..geometry import (
     direction_consistency_into,
     height_overlap,
     overlap_edges,
+    same_class_edges,
     similarity_matrix,
     speed_direction,
     warp_box,
@@ -403,14 +404,7 @@ def associate_momentum(kind, boxes, scores, classes, pred, trk_classes, prev, ve
                 unmatched_order(T, assigned_t, rej_t, 0))
     rows, cols, ious = similarity_edges(kind, boxes, pred)
     if per_class:
-        m = 0
-        for e in range(rows.shape[0]):  # keep same-class edges, in order (in place)
-            if classes[rows[e]] == trk_classes[cols[e]]:
-                rows[m] = rows[e]
-                cols[m] = cols[e]
-                ious[m] = ious[e]
-                m += 1
-        rows, cols, ious = rows[:m], cols[:m], ious[:m]
+        rows, cols, ious = same_class_edges(rows, cols, ious, classes, trk_classes)
     # Is "similarity > threshold" already one-to-one?  (thresholds < 0 count every pair)
     one_to_one = D == 1 and T == 1
     if iou_threshold >= 0.0:

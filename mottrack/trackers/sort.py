@@ -29,7 +29,7 @@ from .._sorting import lower_bound
 from ..assignment import max_weight_matching
 from ..detections import Detections
 from ..detections import NEED_ROOM, split_rows
-from ..geometry import has_warp, overlap_edges
+from ..geometry import has_warp, overlap_edges, same_class_edges
 from ..kalman import XYSR_DIM, xysr_initiate, xysr_predict, xysr_update, xysr_warp
 from ..tracks import (CLASS, N, NEXT_ID, TENTATIVE, TrackTable, mark_hit, mark_predicted,
                       report_xysr_tracks, start_track, xysr_boxes_or_drop)
@@ -56,15 +56,8 @@ def associate_iou(det_boxes, det_classes, track_boxes, track_classes, iou_thresh
     n_trk = track_boxes.shape[0]
     track_for_det = np.full(n_det, -1, np.int64)
     rows, cols, ious = overlap_edges(det_boxes, track_boxes)
-    if per_class:  # keep the pairs of one class (a loop: no boolean-mask indexing to compile)
-        k = 0
-        for e in range(rows.shape[0]):
-            if det_classes[rows[e]] == track_classes[cols[e]]:
-                rows[k] = rows[e]
-                cols[k] = cols[e]
-                ious[k] = ious[e]
-                k += 1
-        rows, cols, ious = rows[:k], cols[:k], ious[:k]
+    if per_class:
+        rows, cols, ious = same_class_edges(rows, cols, ious, det_classes, track_classes)
     # Is the thresholded IoU matrix already a one-to-one matching?
     above_r = np.zeros(n_det, np.int64)
     above_c = np.zeros(n_trk, np.int64)
