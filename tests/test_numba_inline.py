@@ -12,13 +12,8 @@ import types
 import numpy as np
 import pytest
 
-import mottrack._numba as nb
-
-numba = pytest.importorskip("numba")
-if nb.numba is None:  # pragma: no cover - numba importable here but not usable by mottrack
-    pytest.skip("mottrack runs without numba", allow_module_level=True)
-
-from numba.core.inline_closurecall import InlineWorker  # noqa: E402
+import mottrack._numba  # noqa: F401 - installs the inliner patch on the first compile
+from numba.core.inline_closurecall import InlineWorker  # numba is a run-time dependency: no skip
 
 PROBE = '''
 import numpy as np
