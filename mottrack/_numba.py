@@ -588,7 +588,7 @@ def _install_inline_memo() -> None:
     def inline_function(self, caller_ir, block, i, function, arg_typs=None):
         if not (getattr(function, "__module__", "") or "").startswith("mottrack") or self.flags is None:
             return original(self, caller_ir, block, i, function, arg_typs=arg_typs)
-        key = (function, function.__code__, type(self.targetctx), bool(getattr(self.flags, "auto_parallel", False)))
+        key = (function, type(self.targetctx), bool(getattr(self.flags, "auto_parallel", False)))
         cached = memo.get(key)
         if cached is None:
             cached = memo[key] = self.run_untyped_passes(function)
